@@ -1,0 +1,129 @@
+"""Numbers that may vary: a fixed value or a named distribution.
+
+Every distribution is sampled by its inverse CDF from uniforms that the caller
+draws from its own keyed stream (see `sim.streams`). One uniform per decision
+keeps common random numbers strong: halving a delay's median halves every
+delay, draw by draw, instead of reshuffling them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+DIST_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "fixed": ("value",),
+    "exponential": ("mean",),
+    "lognormal": ("median", "sigma"),
+    "uniform": ("low", "high"),
+    "triangular": ("low", "mode", "high"),
+    "normal": ("mean", "sd"),
+    "choice": ("values", "weights"),
+}
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A univariate distribution sampled through its inverse CDF.
+
+    Attributes:
+        kind: one of `DIST_PARAMETERS`.
+        params: the parameters, by name.
+        nonnegative: truncate at 0 (durations); only changes `normal`.
+    """
+
+    kind: str
+    params: tuple[tuple[str, object], ...]
+    nonnegative: bool = True
+
+    @classmethod
+    def fixed(cls, value: float) -> Distribution:
+        """A constant."""
+        return cls("fixed", (("value", float(value)),))
+
+    def get(self, name: str) -> object:
+        """Return the parameter `name`."""
+        return dict(self.params)[name]
+
+    @property
+    def mean(self) -> float:
+        """The mean (of the untruncated law for `normal`)."""
+        p = dict(self.params)
+        match self.kind:
+            case "fixed":
+                return float(p["value"])
+            case "exponential" | "normal":
+                return float(p["mean"])
+            case "lognormal":
+                return float(p["median"]) * math.exp(float(p["sigma"]) ** 2 / 2)
+            case "uniform":
+                return (float(p["low"]) + float(p["high"])) / 2
+            case "triangular":
+                return (float(p["low"]) + float(p["mode"]) + float(p["high"])) / 3
+            case "choice":
+                values = np.asarray(p["values"], dtype=float)
+                return float(np.dot(values, _weights(p)))
+        raise ValueError(self.kind)  # pragma: no cover
+
+    def ppf(self, u: np.ndarray | float) -> np.ndarray:
+        """Map uniforms in [0, 1) to draws (the inverse CDF), elementwise."""
+        u = np.asarray(u, dtype=float)
+        p = dict(self.params)
+        match self.kind:
+            case "fixed":
+                return np.full_like(u, float(p["value"]))
+            case "exponential":
+                return -float(p["mean"]) * np.log1p(-u)
+            case "lognormal":
+                return float(p["median"]) * np.exp(float(p["sigma"]) * ndtri(_open(u)))
+            case "uniform":
+                low, high = float(p["low"]), float(p["high"])
+                return low + u * (high - low)
+            case "triangular":
+                return _triangular_ppf(u, float(p["low"]), float(p["mode"]), float(p["high"]))
+            case "normal":
+                mean, sd = float(p["mean"]), float(p["sd"])
+                if sd == 0:
+                    return np.full_like(u, max(mean, 0.0) if self.nonnegative else mean)
+                floor = ndtr(-mean / sd) if self.nonnegative else 0.0
+                return mean + sd * ndtri(_open(floor + u * (1.0 - floor)))
+            case "choice":
+                values = np.asarray(p["values"], dtype=float)
+                cumulative = np.cumsum(_weights(p))
+                index = np.searchsorted(cumulative, u * cumulative[-1], side="right")
+                return values[np.minimum(index, len(values) - 1)]
+        raise ValueError(self.kind)  # pragma: no cover
+
+    def describe(self) -> str:
+        """A short human label, e.g. ``lognormal(median=24, sigma=0.8)``."""
+        if self.kind == "fixed":
+            return f"{self.get('value'):g}"
+        args = ", ".join(f"{k}={v}" for k, v in self.params)
+        return f"{self.kind}({args})"
+
+
+def _open(u: np.ndarray) -> np.ndarray:
+    """Keep uniforms inside (0, 1) so that ndtri stays finite."""
+    tiny = np.finfo(float).tiny
+    return np.clip(u, tiny, 1.0 - 1e-16)
+
+
+def _weights(p: dict[str, object]) -> np.ndarray:
+    values = p["values"]
+    weights = p.get("weights")
+    if weights is None:
+        return np.full(len(values), 1.0 / len(values))  # type: ignore[arg-type]
+    w = np.asarray(weights, dtype=float)
+    return w / w.sum()
+
+
+def _triangular_ppf(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
+    if high == low:
+        return np.full_like(u, low)
+    cut = (mode - low) / (high - low)
+    left = low + np.sqrt(u * (high - low) * (mode - low))
+    right = high - np.sqrt((1 - u) * (high - low) * (high - mode))
+    return np.where(u < cut, left, right)

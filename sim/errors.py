@@ -1,0 +1,61 @@
+"""One error hierarchy for the package.
+
+`SimError` is the base. `ScenarioError` means the user's input is wrong (exit
+status 2): it carries every problem found, each naming file, line, field path
+and the offending value (shortened), so a trainer can fix them all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_VALUE_CHARS = 60
+
+
+def shorten(value: object, limit: int = MAX_VALUE_CHARS) -> str:
+    """Return a one-line representation of `value`, cut to `limit` characters."""
+    text = repr(value) if not isinstance(value, str) else value
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
+
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file.
+
+    Attributes:
+        file: the file's path as the user gave it (or a label such as ``--set``).
+        line: 1-based line number, or None when the field has no line.
+        path: the field path, e.g. ``sharing.links[0].trust``.
+        message: what is wrong, in words.
+        value: the offending value, or `_MISSING` when there is none to show.
+    """
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+    value: object = _MISSING
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f" {self.path}:" if self.path else ""
+        got = "" if self.value is _MISSING else f" (got {shorten(self.value)})"
+        return f"{where}:{field} {self.message}{got}"
+
+
+class SimError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ScenarioError(SimError):
+    """Bad input: a scenario, sweep or override that cannot be run (exit status 2)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

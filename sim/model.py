@@ -1,0 +1,520 @@
+"""The Mesa model: agencies share alerts over links while travellers cross borders.
+
+Time is continuous, in hours. Every process is an event at an exact float time
+on a binary heap inside the model (`heapq`), not Mesa's own event list: the
+heap keeps scheduling cost near a bare loop (Mesa 3.5's list costs about five
+times more per event, which matters at 100,000 travellers). The model is
+still a `mesa.Model`: agencies and travellers are Mesa agents, ``model.time``
+is the clock, and ``step()`` / ``run_for()`` / ``run_until()`` advance it
+(one step = one hour), processing the heap's events on the way.
+
+At equal times events run in this order: injects, intelligence, deliveries,
+verification ends, crossings. So an alert delivered at the very moment of a
+crossing is in time.
+
+Every random decision draws from `sim.streams.Streams`, keyed by the entity it
+decides (see that module): this is what makes comparisons paired.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim.agents import AgencyAgent, TravellerAgent
+from sim.distributions import Distribution
+from sim.scenario import (
+    IDENTIFIERS,
+    IntelInject,
+    LinkDownInject,
+    LinkUpInject,
+    Scenario,
+    SurgeInject,
+    TrustInject,
+    expand_links,
+    parse_link_ref,
+    traveller_label,
+)
+from sim.streams import BLOCK, Streams
+
+# Order of events that fall at the same time.
+PRIORITY_INJECT = 0
+PRIORITY_LEARN = 1
+PRIORITY_DELIVER = 2
+PRIORITY_VERIFIED = 3
+PRIORITY_CROSS = 4
+
+
+@dataclass(slots=True, eq=False)
+class Message:
+    """One alert message on one link.
+
+    `fate` moves from ``held`` (link down) or ``in_transit`` to ``lost``,
+    ``accepted``, ``discarded``, ``verifying`` then ``verified``; ``dropped``
+    when a down link drops instead of holding.
+    """
+
+    id: int
+    traveller: int
+    identifier: str
+    origin: str
+    path: tuple[str, ...]
+    link: Link
+    created: float
+    sent: float | None = None
+    delivered: float | None = None
+    settled: float | None = None
+    fate: str = "in_transit"
+
+
+@dataclass(slots=True, eq=False)
+class Link:
+    """A directed channel between two agencies, with its live state."""
+
+    index: int
+    sender: AgencyAgent
+    receiver: AgencyAgent
+    delay: Distribution
+    trust: float
+    reliability: float
+    verify: Distribution | None
+    when_down: str
+    up: bool = True
+    down_token: int = 0
+    held: list[Message] = field(default_factory=list)
+    shared: set[tuple[int, str]] = field(default_factory=set)
+    _cache: dict[tuple[str, str, int], np.ndarray] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """``FROM->TO``."""
+        return f"{self.sender.code}->{self.receiver.code}"
+
+    def draw(self, streams: Streams, what: str, identifier: str, traveller: int) -> float:
+        """This link's draw `what` (delay, verify, loss, trust) for one traveller and identifier."""
+        block = traveller // BLOCK
+        cache_key = (what, identifier, block)
+        values = self._cache.get(cache_key)
+        if values is None:
+            uniforms = streams._block(("link", self.key, what, identifier), block)
+            if what == "delay":
+                values = self.delay.ppf(uniforms)
+            elif what == "verify" and self.verify is not None:
+                values = self.verify.ppf(uniforms)
+            else:
+                values = uniforms
+            self._cache[cache_key] = values
+        return float(values[traveller % BLOCK])
+
+
+class SharingModel(mesa.Model):
+    """Agencies of fictional countries share alerts; border agencies screen travellers.
+
+    Args:
+        scenario: a validated scenario (see `sim.scenario.load_scenario`).
+        seed: the run's seed; default the scenario's.
+        log_events: keep the timeline (`event_log`); sweeps turn it off to save memory.
+
+    Attributes:
+        exercise: the validated tabletop scenario (``model.scenario`` is Mesa's own parameter object).
+        seed: the seed.
+        streams: the keyed random streams.
+        agencies: agency id -> agent, in scenario order.
+        links: every directed link, in scenario order.
+        travellers: every traveller (base count, then each surge), by index.
+        messages: every alert message, in creation order.
+        event_log: (time, kind, agency, traveller, alert, detail) tuples.
+        first_intel: traveller index -> first time any agency learned about them.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | None = None, log_events: bool = True):
+        seed = scenario.seed if seed is None else seed
+        if seed is None:
+            raise ValueError("the model needs a seed (the scenario has none and none was given)")
+        super().__init__(rng=int(seed))
+        # Time is driven by our own heap (as mesa.experimental.devs does with its simulator).
+        self._default_schedule.stop()
+        self.exercise = scenario
+        self.seed = int(seed)
+        self.streams = Streams(self.seed)
+        self.horizon = scenario.horizon_hours
+        self.delay_scale = scenario.sharing.delay_scale
+        self.log_events = log_events
+        self.event_log: list[tuple[float, str, str, str, str, str]] = []
+        self.messages: list[Message] = []
+        self.first_intel: dict[int, float] = {}
+        self.injects_done: list[tuple[float, int, str, str]] = []
+        self._heap: list[tuple[float, int, int, Callable[[Any], None], Any]] = []
+        self._seq = 0
+
+        self.agencies: dict[str, AgencyAgent] = {}
+        for spec in scenario.agencies:
+            screening = spec.screening_or_default
+            self.agencies[spec.id] = AgencyAgent(
+                self,
+                code=spec.id,
+                country=spec.country,
+                kind=spec.kind,
+                forwards=spec.forwards,
+                screens=spec.screens,
+                screening={k: screening.probability(k) for k in IDENTIFIERS},
+            )
+        self.border_agencies: dict[str, list[AgencyAgent]] = {}
+        for agency in self.agencies.values():
+            if agency.screens:
+                self.border_agencies.setdefault(agency.country, []).append(agency)
+
+        self.links: list[Link] = []
+        self.link_by_key: dict[tuple[str, str], Link] = {}
+        for index, (sender, receiver, settings) in enumerate(expand_links(scenario)):
+            link = Link(
+                index=index,
+                sender=self.agencies[sender],
+                receiver=self.agencies[receiver],
+                delay=settings["delay_hours"],
+                trust=float(settings["trust"]),
+                reliability=float(settings["reliability"]),
+                verify=settings["verify_hours"],
+                when_down=settings["when_down"],
+            )
+            self.links.append(link)
+            self.link_by_key[(sender, receiver)] = link
+            link.sender.outgoing.append(link)
+
+        self.travellers: list[TravellerAgent] = []
+        self._make_travellers()
+        self._schedule_intelligence()
+        for number, inject in enumerate(scenario.injects):
+            self._schedule(inject.at_hours, PRIORITY_INJECT, self._on_inject, number)
+
+    # ------------------------------------------------------------ set-up
+
+    def _make_travellers(self) -> None:
+        scenario = self.exercise
+        groups = scenario.travellers.groups
+        counts = _apportion(scenario.travellers.count, [g.share for g in groups])
+        batches: list[tuple[Any, int, tuple[object, ...], float | None]] = []
+        for group, count in zip(groups, counts, strict=True):
+            batches.append((group, count, ("travel",), None))
+        for number, inject in enumerate(scenario.injects):
+            if isinstance(inject, SurgeInject):
+                group = next(g for g in groups if g.name == inject.group)
+                batches.append((group, inject.travellers, ("surge", number), inject.at_hours))
+        starts: dict[tuple[object, ...], int] = {}
+        for group, count, stream, depart_at in batches:
+            if count == 0:
+                continue
+            start = starts.get(stream, 0)
+            starts[stream] = start + count
+
+            def draw(what: str, k: int | None = None, stream=stream, start=start, count=count) -> np.ndarray:
+                name = (*stream, what) if k is None else (*stream, what, k)
+                return self.streams.uniforms(name, count, start=start)
+
+            if depart_at is None:
+                departs = group.depart_day.ppf(draw("depart")) * 24.0
+            else:
+                departs = np.full(count, depart_at)
+            legs = [group.leg_hours.ppf(draw("leg", k)) for k in range(len(group.route) - 1)]
+            fraudulent = draw("documents") < group.documents.fraudulent_share
+            party = np.maximum(1, np.rint(group.party_size.ppf(draw("party")))).astype(int)
+            route = tuple(group.route)
+            for j in range(count):
+                index = len(self.travellers)
+                traveller = TravellerAgent(
+                    self,
+                    index=index,
+                    label=traveller_label(index, group.name),
+                    group=group.name,
+                    intent=group.intent,
+                    route=route,
+                    depart_hours=float(departs[j]),
+                    leg_hours=tuple(float(leg[j]) for leg in legs),
+                    fraudulent=bool(fraudulent[j]),
+                    party_size=int(party[j]),
+                )
+                self.travellers.append(traveller)
+                first = traveller.depart_hours + traveller.leg_hours[0]
+                if first <= self.horizon:
+                    self._schedule(first, PRIORITY_CROSS, self._on_cross, traveller)
+
+    def _schedule_intelligence(self) -> None:
+        total = len(self.travellers)
+        groups_of = np.array([t.group for t in self.travellers], dtype=object)
+        departs = np.array([t.depart_hours for t in self.travellers])
+        for number, source in enumerate(self.exercise.intelligence):
+            if source.groups is None:
+                eligible = np.arange(total)
+            else:
+                eligible = np.flatnonzero(np.isin(groups_of, source.groups))
+            how_many = math.floor(source.covers * len(eligible) + 0.5)
+            if how_many == 0:
+                continue
+            cover_u = self.streams.uniforms(("intel", number, "cover"), total)
+            chosen = eligible[np.argsort(cover_u[eligible], kind="stable")[:how_many]]
+            chosen.sort()
+            learn = source.learn_hours.ppf(self.streams.uniforms(("intel", number, "learn"), total))
+            if source.relative_to == "departure":
+                learn = learn + departs
+            ident_u = self.streams.uniforms(("intel", number, "identifier"), total)
+            agency = self.agencies[source.agency]
+            for i in chosen:
+                at = max(float(learn[i]), 0.0)
+                if at <= self.horizon:
+                    identifier = _pick_identifier(source.identifier, float(ident_u[i]))
+                    self._schedule(at, PRIORITY_LEARN, self._on_learn, (agency, int(i), identifier, "intelligence"))
+
+    # ------------------------------------------------------------ the clock
+
+    def _schedule(self, time: float, priority: int, handler: Callable[[Any], None], payload: Any) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (time, priority, self._seq, handler, payload))
+
+    def _advance_time(self, until: float) -> None:
+        """Process every event up to `until` (capped at the horizon), then set the clock there.
+
+        This is the hook Mesa's ``step``, ``run_for`` and ``run_until`` call.
+        """
+        until = min(float(until), self.horizon)
+        heap = self._heap
+        pop = heapq.heappop
+        while heap and heap[0][0] <= until:
+            time, _, _, handler, payload = pop(heap)
+            self.time = time
+            handler(payload)
+        self.time = until
+        if until >= self.horizon:
+            self.running = False
+
+    def step(self) -> None:
+        """Advance one hour."""
+        self._advance_time(self.time + 1.0)
+
+    def run(self) -> SharingModel:
+        """Run to the horizon; returns the model for chaining."""
+        self._advance_time(self.horizon)
+        return self
+
+    # ------------------------------------------------------------ logging
+
+    def _log(self, kind: str, agency: str = "", traveller: int | None = None, alert: int | None = None, detail: str = "") -> None:
+        if self.log_events:
+            self.event_log.append(
+                (
+                    self.time,
+                    kind,
+                    agency,
+                    "" if traveller is None else self.travellers[traveller].label,
+                    "" if alert is None else alert_label(alert),
+                    detail,
+                )
+            )
+
+    # ------------------------------------------------------------ processes
+
+    def _on_learn(self, payload: tuple[AgencyAgent, int, str, str]) -> None:
+        agency, traveller, identifier, source = payload
+        if traveller not in self.first_intel:
+            self.first_intel[traveller] = self.time
+        new = agency.accept(traveller, identifier, self.time)
+        self._log("learn", agency.code, traveller, None, f"{identifier} ({source})")
+        if new:
+            self._share(agency, traveller, identifier, (agency.code,), agency.code)
+
+    def _share(self, agency: AgencyAgent, traveller: int, identifier: str, path: tuple[str, ...], origin: str) -> None:
+        for link in agency.outgoing:
+            if link.receiver.code in path:
+                continue
+            key = (traveller, identifier)
+            if key in link.shared:
+                continue
+            link.shared.add(key)
+            message = Message(
+                id=len(self.messages) + 1,
+                traveller=traveller,
+                identifier=identifier,
+                origin=origin,
+                path=(*path, link.receiver.code),
+                link=link,
+                created=self.time,
+            )
+            self.messages.append(message)
+            if link.up:
+                self._send(message)
+            elif link.when_down == "hold":
+                message.fate = "held"
+                link.held.append(message)
+                self._log("held", agency.code, traveller, message.id, f"{link.key} is down")
+            else:
+                message.fate = "dropped"
+                self._log("dropped", agency.code, traveller, message.id, f"{link.key} is down")
+
+    def _send(self, message: Message) -> None:
+        link = message.link
+        message.sent = self.time
+        streams = self.streams
+        if link.draw(streams, "loss", message.identifier, message.traveller) >= link.reliability:
+            message.fate = "lost"
+            self._log("lost", link.sender.code, message.traveller, message.id, link.key)
+            return
+        delay = link.draw(streams, "delay", message.identifier, message.traveller) * self.delay_scale
+        message.delivered = self.time + delay
+        message.fate = "in_transit"
+        self._log("sent", link.sender.code, message.traveller, message.id, f"{link.key} {message.identifier}")
+        if message.delivered <= self.horizon:
+            self._schedule(message.delivered, PRIORITY_DELIVER, self._on_deliver, message)
+
+    def _on_deliver(self, message: Message) -> None:
+        link = message.link
+        receiver = link.receiver
+        trusted = link.draw(self.streams, "trust", message.identifier, message.traveller) < link.trust
+        if trusted:
+            self._accept(message, "accepted")
+        elif link.verify is not None:
+            message.fate = "verifying"
+            hours = link.draw(self.streams, "verify", message.identifier, message.traveller)
+            self._log("verifying", receiver.code, message.traveller, message.id, f"{hours:.1f} h from {link.sender.code}")
+            if self.time + hours <= self.horizon:
+                self._schedule(self.time + hours, PRIORITY_VERIFIED, self._on_verified, message)
+        else:
+            message.fate = "discarded"
+            message.settled = self.time
+            self._log("discarded", receiver.code, message.traveller, message.id, f"not trusted from {link.sender.code}")
+
+    def _on_verified(self, message: Message) -> None:
+        self._accept(message, "verified")
+
+    def _accept(self, message: Message, fate: str) -> None:
+        receiver = message.link.receiver
+        message.fate = fate
+        message.settled = self.time
+        new = receiver.accept(message.traveller, message.identifier, self.time)
+        self._log(fate, receiver.code, message.traveller, message.id, f"{message.identifier} from {message.link.sender.code}")
+        if new and receiver.forwards:
+            self._share(receiver, message.traveller, message.identifier, message.path, message.origin)
+
+    def _on_cross(self, traveller: TravellerAgent) -> None:
+        k = len(traveller.crossings)
+        country = traveller.route[k + 1]
+        traveller.crossings.append((self.time, country))
+        for agency in self.border_agencies.get(country, ()):
+            if traveller.index not in agency.watchlist:
+                continue
+            probability, identifier = agency.match_probability(traveller)
+            draw = self.streams.uniform(("screen", agency.code, k), traveller.index)
+            if draw < probability:
+                traveller.detected = (self.time, country, agency.code, identifier or "")
+                self._log("detected", agency.code, traveller.index, None, f"{identifier} at {country} border")
+                return
+            self._log("screened", agency.code, traveller.index, None, f"{identifier} check failed at {country} border")
+        self._log("crossed", "", traveller.index, None, f"into {country}")
+        if k + 1 < len(traveller.leg_hours):
+            at = self.time + traveller.leg_hours[k + 1]
+            if at <= self.horizon:
+                self._schedule(at, PRIORITY_CROSS, self._on_cross, traveller)
+
+    # ------------------------------------------------------------ injects
+
+    def _links_named(self, text: str) -> list[Link]:
+        ref = parse_link_ref(text)
+        assert ref is not None  # validated
+        a, b, both = ref
+        pairs = [(a, b), (b, a)] if both else [(a, b)]
+        return [self.link_by_key[p] for p in pairs]
+
+    def _on_inject(self, number: int) -> None:
+        inject = self.exercise.injects[number]
+        note = inject.note or ""
+        detail = note
+        if isinstance(inject, LinkDownInject):
+            for link in self._links_named(inject.link):
+                link.up = False
+                link.down_token += 1
+                if inject.hours is not None:
+                    self._schedule(self.time + inject.hours, PRIORITY_INJECT, self._on_auto_up, (link, link.down_token))
+            detail = f"{inject.link} down" + (f" for {inject.hours:g} h" if inject.hours else "")
+        elif isinstance(inject, LinkUpInject):
+            for link in self._links_named(inject.link):
+                self._bring_up(link)
+            detail = f"{inject.link} up"
+        elif isinstance(inject, TrustInject):
+            for link in self._links_named(inject.link):
+                link.trust = inject.trust
+            detail = f"trust on {inject.link} now {inject.trust:g}"
+        elif isinstance(inject, SurgeInject):
+            detail = f"{inject.travellers} {inject.group} depart"
+        elif isinstance(inject, IntelInject):
+            chosen = self._intel_targets(number, inject)
+            ident_u = self.streams.uniforms(("inject", number, "identifier"), len(self.travellers))
+            agency = self.agencies[inject.agency]
+            detail = f"{inject.agency} learns about {len(chosen)} travellers"
+            self._log("inject", inject.agency, None, None, f"{inject.kind}: {detail}" + (f" ({note})" if note else ""))
+            self.injects_done.append((self.time, number, inject.kind, detail))
+            for i in chosen:
+                identifier = _pick_identifier(inject.identifier, float(ident_u[i]))
+                self._on_learn((agency, i, identifier, "inject"))
+            return
+        self._log("inject", "", None, None, f"{inject.kind}: {detail}" + (f" ({note})" if note and note != detail else ""))
+        self.injects_done.append((self.time, number, inject.kind, detail))
+
+    def _intel_targets(self, number: int, inject: IntelInject) -> list[int]:
+        if inject.ids is not None:
+            wanted = set(inject.ids)
+            return [t.index for t in self.travellers if t.label in wanted]
+        priority = self.streams.uniforms(("inject", number, "pick"), len(self.travellers))
+        chosen = []
+        for i in np.argsort(priority, kind="stable"):
+            if self.travellers[i].en_route(self.time):
+                chosen.append(int(i))
+                if len(chosen) == inject.travellers:
+                    break
+        return chosen
+
+    def _on_auto_up(self, payload: tuple[Link, int]) -> None:
+        link, token = payload
+        if token == link.down_token and not link.up:
+            self._bring_up(link)
+            self._log("link_up", link.sender.code, None, None, f"{link.key} back up")
+
+    def _bring_up(self, link: Link) -> None:
+        link.up = True
+        held, link.held = link.held, []
+        for message in held:
+            self._send(message)
+
+
+def alert_label(number: int) -> str:
+    """The id of alert message `number` (1-based): ``A-000042``."""
+    return f"A-{number:06d}"
+
+
+def _apportion(total: int, shares: list[float]) -> list[int]:
+    """Split `total` by `shares` into integers (largest remainder; ties to the earlier group)."""
+    raw = [total * s for s in shares]
+    counts = [math.floor(x) for x in raw]
+    left = total - sum(counts)
+    order = sorted(range(len(shares)), key=lambda i: (-(raw[i] - counts[i]), i))
+    for i in order[:left]:
+        counts[i] += 1
+    return counts
+
+
+def _pick_identifier(mapping: dict[str, float], u: float) -> str:
+    cumulative = 0.0
+    last = None
+    for identifier in IDENTIFIERS:
+        p = mapping.get(identifier, 0.0)
+        if p <= 0:
+            continue
+        cumulative += p
+        last = identifier
+        if u < cumulative:
+            return identifier
+    assert last is not None
+    return last

@@ -1,0 +1,303 @@
+"""What happened in a run: the tables, the miss cause of every traveller, the summary.
+
+The model keeps raw records (crossings, messages, acceptances, the timeline);
+this module turns them into tidy tables and aggregates, and attributes each
+miss to exactly one cause, the furthest stage the sharing chain reached at any
+of the traveller's crossings:
+
+====================  ========================================================
+``no_intel``          no agency knew about the traveller before the crossing
+``not_shared``        some agency knew, but no alert was ever on its way to a
+                      screening agency of the country crossed into
+``late``              an alert was on its way to that screening agency but was
+                      delivered after the crossing (``hours_late`` records by how much)
+``not_trusted``       delivered in time, but discarded or still in verification
+``screening_miss``    accepted in time, but the check failed
+====================  ========================================================
+
+Multi-hop chains are judged at the last hop: only a message addressed to a
+screening agency of the country crossed into counts as "on its way". A hop that
+is lost, dropped by a down link, held until after the run, or not trusted by a
+hub upstream leaves no such message: that miss is ``not_shared`` (the chain
+broke before it reached the border). A message still held or in transit at the
+end of the run counts as on its way only once it was sent and not lost; its
+delivery time is known when it is sent, so ``hours_late`` is exact.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim import __version__
+from sim.model import Message, SharingModel, alert_label
+
+CAUSES: tuple[str, ...] = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
+"""Miss causes, from the earliest stage of the chain to the last."""
+
+OUTCOMES = ("detected", "missed", "en_route")
+
+TRAVELLER_COLUMNS = [
+    "id", "group", "intent", "route", "documents", "party_size", "depart_hours", "crossings",
+    "arrived", "outcome", "cause", "detected_at_hours", "detected_by", "detected_in", "identifier",
+    "first_intel_hours", "hours_late", "last_crossing_hours",
+]  # fmt: skip
+ALERT_COLUMNS = [
+    "alert", "subject", "identifier", "origin", "from", "to", "path", "created_hours", "sent_hours",
+    "delivered_hours", "due_hours", "settled_hours", "fate",
+]  # fmt: skip
+EVENT_COLUMNS = ["time_hours", "kind", "agency", "traveller", "alert", "detail"]
+TIMESERIES_COLUMNS = ["day", "detected", "missed", "alerts_in_transit", "en_route"]
+
+
+@dataclass
+class RunResult:
+    """Everything one run produced, as plain data (picklable, no live model).
+
+    Attributes:
+        summary: the aggregates (the keys of ``summary.json``).
+        travellers: one dict per traveller (`TRAVELLER_COLUMNS`).
+        alerts: one dict per message on a link (`ALERT_COLUMNS`).
+        events: the timeline, one tuple per event (`EVENT_COLUMNS`).
+        timeseries: one dict per day (`TIMESERIES_COLUMNS`).
+    """
+
+    summary: dict[str, Any]
+    travellers: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+    timeseries: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _num(value: float | None, digits: int = 4) -> float | None:
+    """Round for output (None stays None); -0.0 becomes 0.0."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    rounded = round(float(value), digits)
+    return rounded + 0.0
+
+
+def attribute(model: SharingModel) -> dict[int, tuple[str, float | None]]:
+    """The miss cause (and hours late, for ``late``) of every traveller who crossed undetected.
+
+    Args:
+        model: a model that has run.
+
+    Returns:
+        traveller index -> (cause, hours_late or None).
+    """
+    to_screeners: dict[int, list[Message]] = defaultdict(list)
+    for message in model.messages:
+        if message.link.receiver.screens and message.sent is not None and message.fate != "lost":
+            to_screeners[message.traveller].append(message)
+    causes: dict[int, tuple[str, float | None]] = {}
+    for traveller in model.travellers:
+        if traveller.detected is not None or not traveller.crossings:
+            continue
+        i = traveller.index
+        known = model.first_intel.get(i, math.inf)
+        best, late_by = 0, math.inf
+        for time, country in traveller.crossings:
+            if known > time:
+                continue
+            stage = 1
+            screeners = model.border_agencies.get(country, [])
+            if any(agency.accepted_at.get(i, math.inf) <= time for agency in screeners):
+                stage = 4
+            else:
+                codes = {agency.code for agency in screeners}
+                on_way = [m for m in to_screeners.get(i, ()) if m.link.receiver.code in codes]
+                if any(m.delivered is not None and m.delivered <= time for m in on_way):
+                    stage = 3
+                elif on_way:
+                    stage = 2
+                    late_by = min(late_by, min(m.delivered - time for m in on_way if m.delivered is not None))
+            best = max(best, stage)
+        cause = CAUSES[best]
+        causes[i] = (cause, late_by if cause == "late" else None)
+    return causes
+
+
+def traveller_rows(model: SharingModel, causes: dict[int, tuple[str, float | None]]) -> list[dict[str, Any]]:
+    """One row per traveller (`TRAVELLER_COLUMNS`)."""
+    rows = []
+    for t in model.travellers:
+        cause, late = causes.get(t.index, ("", None))
+        if t.detected is not None:
+            outcome = "detected"
+        elif t.crossings:
+            outcome = "missed"
+        else:
+            outcome = "en_route"
+        detected = t.detected or (None, "", "", "")
+        rows.append(
+            {
+                "id": t.label,
+                "group": t.group,
+                "intent": t.intent,
+                "route": ">".join(t.route),
+                "documents": "fraudulent" if t.fraudulent else "genuine",
+                "party_size": t.party_size,
+                "depart_hours": _num(t.depart_hours),
+                "crossings": len(t.crossings),
+                "arrived": t.arrived,
+                "outcome": outcome,
+                "cause": cause,
+                "detected_at_hours": _num(detected[0]),
+                "detected_by": detected[2],
+                "detected_in": detected[1],
+                "identifier": detected[3],
+                "first_intel_hours": _num(model.first_intel.get(t.index)),
+                "hours_late": _num(late),
+                "last_crossing_hours": _num(t.crossings[-1][0]) if t.crossings else None,
+            }
+        )
+    return rows
+
+
+def alert_rows(model: SharingModel) -> list[dict[str, Any]]:
+    """One row per message on a link (`ALERT_COLUMNS`)."""
+    rows = []
+    horizon = model.horizon
+    for m in model.messages:
+        arrived = m.delivered is not None and m.delivered <= horizon
+        rows.append(
+            {
+                "alert": alert_label(m.id),
+                "subject": model.travellers[m.traveller].label,
+                "identifier": m.identifier,
+                "origin": m.origin,
+                "from": m.link.sender.code,
+                "to": m.link.receiver.code,
+                "path": ">".join(m.path),
+                "created_hours": _num(m.created),
+                "sent_hours": _num(m.sent),
+                "delivered_hours": _num(m.delivered) if arrived else None,
+                "due_hours": _num(m.delivered),
+                "settled_hours": _num(m.settled),
+                "fate": m.fate,
+            }
+        )
+    return rows
+
+
+def alert_counts(model: SharingModel) -> dict[str, int]:
+    """Messages by what became of them; ``sent = delivered + lost + in_transit``."""
+    fates: dict[str, int] = defaultdict(int)
+    for m in model.messages:
+        fates[m.fate] += 1
+    delivered = fates["accepted"] + fates["verified"] + fates["discarded"] + fates["verifying"]
+    return {
+        "sent": delivered + fates["lost"] + fates["in_transit"],
+        "delivered": delivered,
+        "lost": fates["lost"],
+        "discarded": fates["discarded"],
+        "verified": fates["verified"],
+        "accepted": fates["accepted"],
+        "verifying": fates["verifying"],
+        "in_transit": fates["in_transit"],
+        "held": fates["held"],
+        "dropped": fates["dropped"],
+        "messages": len(model.messages),
+    }
+
+
+def timeseries_rows(model: SharingModel, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per day, at the end of the day: cumulative detections and misses, alerts in transit, travellers en route.
+
+    A miss counts from the traveller's last crossing (the moment they got through for good).
+    """
+    days = math.ceil(model.horizon / 24.0 - 1e-9)
+    detections = sorted(t.detected[0] for t in model.travellers if t.detected is not None)
+    misses = sorted(t.crossings[-1][0] for t in model.travellers if t.detected is None and t.crossings)
+    transit = [
+        (m.sent, m.delivered) for m in model.messages if m.sent is not None and m.delivered is not None
+    ]
+    trips = []
+    for t in model.travellers:
+        if t.detected is not None:
+            end = t.detected[0]
+        elif t.arrived:
+            end = t.crossings[-1][0]
+        else:
+            end = math.inf
+        trips.append((t.depart_hours, end))
+    import bisect
+
+    out = []
+    for day in range(days + 1):
+        now = min(day * 24.0, model.horizon)
+        out.append(
+            {
+                "day": day,
+                "detected": bisect.bisect_right(detections, now),
+                "missed": bisect.bisect_right(misses, now),
+                "alerts_in_transit": sum(1 for sent, due in transit if sent <= now < due),
+                "en_route": sum(1 for start, end in trips if start <= now < end),
+            }
+        )
+    return out
+
+
+def summarize(model: SharingModel, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The aggregates of ``summary.json``."""
+    crossed = sum(1 for r in rows if r["crossings"] > 0)
+    detected = [r for r in rows if r["outcome"] == "detected"]
+    missed = [r for r in rows if r["outcome"] == "missed"]
+    misses = {cause: 0 for cause in CAUSES}
+    for r in missed:
+        misses[r["cause"]] += 1
+    to_detection = [
+        r["detected_at_hours"] - r["first_intel_hours"] for r in detected if r["first_intel_hours"] is not None
+    ]
+    late = [r["hours_late"] for r in missed if r["cause"] == "late" and r["hours_late"] is not None]
+    by_country: dict[str, int] = defaultdict(int)
+    by_agency: dict[str, int] = defaultdict(int)
+    by_identifier: dict[str, int] = defaultdict(int)
+    for r in detected:
+        by_country[r["detected_in"]] += 1
+        by_agency[r["detected_by"]] += 1
+        by_identifier[r["identifier"]] += 1
+    return {
+        "scenario": model.exercise.name,
+        "seed": model.seed,
+        "horizon_days": model.exercise.horizon_days,
+        "travellers": len(rows),
+        "crossed": crossed,
+        "detected": len(detected),
+        "missed": len(missed),
+        "en_route": sum(1 for r in rows if r["outcome"] == "en_route"),
+        "arrived": sum(1 for r in rows if r["arrived"]),
+        "detection_rate": _num(len(detected) / crossed, 6) if crossed else None,
+        "misses": misses,
+        "late_share": _num(misses["late"] / crossed, 6) if crossed else None,
+        "median_hours_to_detection": _num(statistics.median(to_detection)) if to_detection else None,
+        "median_hours_late": _num(statistics.median(late)) if late else None,
+        "alerts": alert_counts(model),
+        "detections_by_country": dict(sorted(by_country.items())),
+        "detections_by_agency": dict(sorted(by_agency.items())),
+        "detections_by_identifier": dict(sorted(by_identifier.items())),
+        "companions_stopped": sum(r["party_size"] - 1 for r in detected),
+        "companions_not_stopped": sum(r["party_size"] - 1 for r in missed),
+        "injects": len(model.injects_done),
+        "version": __version__,
+    }
+
+
+def collect(model: SharingModel, tables: bool = True) -> RunResult:
+    """Turn a finished model into a `RunResult` (the summary, and the tables when asked)."""
+    causes = attribute(model)
+    rows = traveller_rows(model, causes)
+    summary = summarize(model, rows)
+    if not tables:
+        return RunResult(summary=summary)
+    return RunResult(
+        summary=summary,
+        travellers=rows,
+        alerts=alert_rows(model),
+        events=[(_num(e[0]), *e[1:]) for e in model.event_log],
+        timeseries=timeseries_rows(model, rows),
+    )
