@@ -303,7 +303,9 @@ class SharingModel(mesa.Model):
 
     # ------------------------------------------------------------ logging
 
-    def _log(self, kind: str, agency: str = "", traveller: int | None = None, alert: int | None = None, detail: str = "") -> None:
+    def _log(
+        self, kind: str, agency: str = "", traveller: int | None = None, alert: int | None = None, detail: str = ""
+    ) -> None:
         if self.log_events:
             self.event_log.append(
                 (
@@ -379,7 +381,9 @@ class SharingModel(mesa.Model):
         elif link.verify is not None:
             message.fate = "verifying"
             hours = link.draw(self.streams, "verify", message.identifier, message.traveller)
-            self._log("verifying", receiver.code, message.traveller, message.id, f"{hours:.1f} h from {link.sender.code}")
+            self._log(
+                "verifying", receiver.code, message.traveller, message.id, f"{hours:.1f} h from {link.sender.code}"
+            )
             if self.time + hours <= self.horizon:
                 self._schedule(self.time + hours, PRIORITY_VERIFIED, self._on_verified, message)
         else:
@@ -395,7 +399,9 @@ class SharingModel(mesa.Model):
         message.fate = fate
         message.settled = self.time
         new = receiver.accept(message.traveller, message.identifier, self.time)
-        self._log(fate, receiver.code, message.traveller, message.id, f"{message.identifier} from {message.link.sender.code}")
+        self._log(
+            fate, receiver.code, message.traveller, message.id, f"{message.identifier} from {message.link.sender.code}"
+        )
         if new and receiver.forwards:
             self._share(receiver, message.traveller, message.identifier, message.path, message.origin)
 
@@ -460,7 +466,9 @@ class SharingModel(mesa.Model):
                 identifier = _pick_identifier(inject.identifier, float(ident_u[i]))
                 self._on_learn((agency, i, identifier, "inject"))
             return
-        self._log("inject", "", None, None, f"{inject.kind}: {detail}" + (f" ({note})" if note and note != detail else ""))
+        self._log(
+            "inject", "", None, None, f"{inject.kind}: {detail}" + (f" ({note})" if note and note != detail else "")
+        )
         self.injects_done.append((self.time, number, inject.kind, detail))
 
     def _intel_targets(self, number: int, inject: IntelInject) -> list[int]:

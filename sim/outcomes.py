@@ -213,9 +213,7 @@ def timeseries_rows(model: SharingModel, rows: list[dict[str, Any]]) -> list[dic
     days = math.ceil(model.horizon / 24.0 - 1e-9)
     detections = sorted(t.detected[0] for t in model.travellers if t.detected is not None)
     misses = sorted(t.crossings[-1][0] for t in model.travellers if t.detected is None and t.crossings)
-    transit = [
-        (m.sent, m.delivered) for m in model.messages if m.sent is not None and m.delivered is not None
-    ]
+    transit = [(m.sent, m.delivered) for m in model.messages if m.sent is not None and m.delivered is not None]
     trips = []
     for t in model.travellers:
         if t.detected is not None:

@@ -159,9 +159,7 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     return path, value
 
 
-def apply_overrides(
-    data: Any, overrides: list[str], source: str = "<scenario>", lines: LineMap | None = None
-) -> Any:
+def apply_overrides(data: Any, overrides: list[str], source: str = "<scenario>", lines: LineMap | None = None) -> Any:
     """Apply ``PATH=VALUE`` overrides to a copy of `data`.
 
     Raises:

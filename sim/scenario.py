@@ -88,9 +88,7 @@ def parse_number(value: Any, nonnegative: bool = True) -> Distribution:
     expected = DIST_PARAMETERS[kind]
     extra = [k for k in value if k != "dist" and k not in expected]
     if extra:
-        raise ValueError(
-            f"{kind} takes {', '.join(expected)}; unknown: {', '.join(map(str, extra))}"
-        )
+        raise ValueError(f"{kind} takes {', '.join(expected)}; unknown: {', '.join(map(str, extra))}")
     optional = {"weights"}
     missing = [k for k in expected if k not in value and k not in optional]
     if missing:
@@ -187,9 +185,7 @@ Duration = Annotated[
     Distribution,
     PlainValidator(functools.partial(parse_number, nonnegative=True)),
     PlainSerializer(number_to_yaml),
-    WithJsonSchema(
-        {**_DIST_SCHEMA, "description": "Hours or days, >= 0: " + _DIST_SCHEMA["description"]}
-    ),
+    WithJsonSchema({**_DIST_SCHEMA, "description": "Hours or days, >= 0: " + _DIST_SCHEMA["description"]}),
 ]
 """A duration: a number >= 0 or a distribution whose draws are >= 0."""
 
@@ -197,9 +193,7 @@ SignedHours = Annotated[
     Distribution,
     PlainValidator(functools.partial(parse_number, nonnegative=False)),
     PlainSerializer(number_to_yaml),
-    WithJsonSchema(
-        {**_DIST_SCHEMA, "description": "Hours, may be negative: " + _DIST_SCHEMA["description"]}
-    ),
+    WithJsonSchema({**_DIST_SCHEMA, "description": "Hours, may be negative: " + _DIST_SCHEMA["description"]}),
 ]
 """Hours that may be negative (intelligence learned before departure)."""
 
@@ -209,17 +203,14 @@ def parse_identifier(value: Any) -> dict[str, float]:
     if isinstance(value, str):
         if value not in IDENTIFIERS:
             raise ValueError(
-                f"unknown identifier type{_did_you_mean(value, IDENTIFIERS)}; "
-                f"use one of {', '.join(IDENTIFIERS)}"
+                f"unknown identifier type{_did_you_mean(value, IDENTIFIERS)}; use one of {', '.join(IDENTIFIERS)}"
             )
         return {value: 1.0}
     if isinstance(value, dict):
         out: dict[str, float] = {}
         for key, prob in value.items():
             if key not in IDENTIFIERS:
-                raise ValueError(
-                    f"unknown identifier type {key!r}{_did_you_mean(str(key), IDENTIFIERS)}"
-                )
+                raise ValueError(f"unknown identifier type {key!r}{_did_you_mean(str(key), IDENTIFIERS)}")
             p = _finite(prob, f"the probability of {key}")
             if not 0 <= p <= 1:
                 raise ValueError(f"the probability of {key} must lie in [0, 1]")
@@ -247,9 +238,7 @@ Identifier = Annotated[
                 {"enum": list(IDENTIFIERS)},
                 {
                     "type": "object",
-                    "properties": {
-                        k: {"type": "number", "minimum": 0, "maximum": 1} for k in IDENTIFIERS
-                    },
+                    "properties": {k: {"type": "number", "minimum": 0, "maximum": 1} for k in IDENTIFIERS},
                     "additionalProperties": False,
                 },
             ],
@@ -274,9 +263,7 @@ class Country(_Strict):
 
     id: Id = Field(description="Short unique code, used in routes and agency records.")
     name: str = Field(min_length=1, description="Display name; must not be a real country's name.")
-    role: Literal["conflict", "transit", "home"] = Field(
-        description="Descriptive only: routes decide who goes where."
-    )
+    role: Literal["conflict", "transit", "home"] = Field(description="Descriptive only: routes decide who goes where.")
 
 
 class Screening(_Strict):
@@ -300,8 +287,7 @@ class Agency(_Strict):
     name: str | None = Field(default=None, description="Optional display name.")
     screening: Screening | None = Field(
         default=None,
-        description="Border agencies only; missing probabilities take the defaults "
-        f"{DEFAULT_SCREENING}.",
+        description=f"Border agencies only; missing probabilities take the defaults {DEFAULT_SCREENING}.",
     )
     forward: bool | None = Field(
         default=None,
@@ -328,12 +314,8 @@ class LinkSettings(_Strict):
     """Settings of a link; in `sharing.defaults` they apply to every link."""
 
     delay_hours: Duration | None = Field(default=None, description="Delivery delay of one message.")
-    trust: Probability | None = Field(
-        default=None, description="Chance the receiver accepts an alert."
-    )
-    reliability: Probability | None = Field(
-        default=None, description="Chance a message is not lost."
-    )
+    trust: Probability | None = Field(default=None, description="Chance the receiver accepts an alert.")
+    reliability: Probability | None = Field(default=None, description="Chance a message is not lost.")
     verify_hours: Duration | None = Field(
         default=None,
         description="Time to verify an alert that was not trusted; null: it is discarded.",
@@ -358,9 +340,7 @@ class Link(LinkSettings):
 
     sender: str = Field(alias="from", description="Id of the sending agency.")
     receiver: str = Field(alias="to", description="Id of the receiving agency.")
-    both_ways: bool = Field(
-        default=False, description="Also the reverse link, with the same settings."
-    )
+    both_ways: bool = Field(default=False, description="Also the reverse link, with the same settings.")
     note: str | None = None
 
 
@@ -396,9 +376,7 @@ class Group(_Strict):
     share: Probability = Field(description="Fraction of `travellers.count` in this group.")
     intent: Literal["return", "relocate"] = "return"
     route: list[str] = Field(min_length=2, description="Country ids in travel order.")
-    depart_day: Duration = Field(
-        default_factory=lambda: Distribution.fixed(0.0), description="Day of departure."
-    )
+    depart_day: Duration = Field(default_factory=lambda: Distribution.fixed(0.0), description="Day of departure.")
     leg_hours: Duration = Field(description="Time from one crossing (or departure) to the next.")
     documents: Documents = Field(default_factory=lambda: Documents(genuine=1.0))
     party_size: Duration = Field(
@@ -536,9 +514,7 @@ def link_settings(scenario: Scenario, link: Link) -> dict[str, Any]:
     out = {}
     for field in ("delay_hours", "trust", "reliability", "verify_hours", "when_down"):
         own = getattr(link, field)
-        out[field] = (
-            own if own is not None or field in link.model_fields_set else getattr(defaults, field)
-        )
+        out[field] = own if own is not None or field in link.model_fields_set else getattr(defaults, field)
         if out[field] is None and field != "verify_hours":
             out[field] = getattr(LinkDefaults(), field)
     return out
@@ -569,9 +545,7 @@ def parse_link_ref(text: str) -> tuple[str, str, bool] | None:
 
 def traveller_total(scenario: Scenario) -> int:
     """Travellers in the run: the count plus every surge."""
-    return scenario.travellers.count + sum(
-        i.travellers for i in scenario.injects if isinstance(i, SurgeInject)
-    )
+    return scenario.travellers.count + sum(i.travellers for i in scenario.injects if isinstance(i, SurgeInject))
 
 
 # ---------------------------------------------------------------- loading
@@ -597,9 +571,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     return scenario_from_dict(data, source=str(path), lines=lines)
 
 
-def scenario_from_dict(
-    data: Any, source: str = "<scenario>", lines: LineMap | None = None
-) -> Scenario:
+def scenario_from_dict(data: Any, source: str = "<scenario>", lines: LineMap | None = None) -> Scenario:
     """Validate plain data (as YAML would give) into a `Scenario`.
 
     Args:
@@ -612,9 +584,7 @@ def scenario_from_dict(
     """
     lines = lines or LineMap()
     if not isinstance(data, dict):
-        raise ScenarioError(
-            [Problem(source, lines.line(()), "", "a scenario must be a mapping of fields", data)]
-        )
+        raise ScenarioError([Problem(source, lines.line(()), "", "a scenario must be a mapping of fields", data)])
     problems = structural_problems(Scenario, data, source, lines)
     problems += semantic_problems(data, source, lines)
     if problems:
@@ -637,9 +607,7 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def structural_problems(
-    model: type[BaseModel], data: Any, source: str, lines: LineMap
-) -> list[Problem]:
+def structural_problems(model: type[BaseModel], data: Any, source: str, lines: LineMap) -> list[Problem]:
     """Type, range and unknown-field problems, as pydantic finds them, in our words."""
     try:
         model.model_validate(data)
@@ -648,19 +616,12 @@ def structural_problems(
     return []
 
 
-def _problem_from_pydantic(
-    err: Any, data: Any, source: str, lines: LineMap, model: type[BaseModel]
-) -> Problem:
+def _problem_from_pydantic(err: Any, data: Any, source: str, lines: LineMap, model: type[BaseModel]) -> Problem:
     loc = list(err["loc"])
     # A discriminated union puts the tag in the path: injects[0].link_down.hours.
     clean: list[str | int] = []
     for i, part in enumerate(loc):
-        if (
-            i > 0
-            and isinstance(loc[i - 1], int)
-            and loc[i - 2 : i - 1] == ["injects"]
-            and part in INJECT_KINDS
-        ):
+        if i > 0 and isinstance(loc[i - 1], int) and loc[i - 2 : i - 1] == ["injects"] and part in INJECT_KINDS:
             continue
         clean.append(part)
     # Types in a union (int | None) add their own names: drop the non-field parts.
@@ -697,9 +658,7 @@ def _problem_from_pydantic(
     if kind == "union_tag_invalid":
         message = f"unknown inject kind{_did_you_mean(str(value), INJECT_KINDS)}; use one of {', '.join(INJECT_KINDS)}"
         value = _get(data, (*path, "kind"))
-        return Problem(
-            source, lines.line((*path, "kind")), format_path((*path, "kind")), message, value
-        )
+        return Problem(source, lines.line((*path, "kind")), format_path((*path, "kind")), message, value)
     if kind == "union_tag_not_found":
         return Problem(
             source,
@@ -815,9 +774,7 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
             return []
         return [(i, x) for i, x in enumerate(seq) if isinstance(x, dict)]
 
-    def unique(
-        key: str, seq: list[tuple[int, dict[str, Any]]], field: str, prefix: PathKey
-    ) -> set[str]:
+    def unique(key: str, seq: list[tuple[int, dict[str, Any]]], field: str, prefix: PathKey) -> set[str]:
         seen: dict[str, int] = {}
         for i, item in seq:
             value = item.get(field)

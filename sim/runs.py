@@ -1,0 +1,114 @@
+"""One run, start to finish, and its run folder.
+
+`run_one` is a pure top-level function of (scenario, seed): it pickles, so any
+executor (a process pool, Dask) can call it, and the same arguments give the
+same result in any process.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sim.model import SharingModel
+from sim.outcomes import (
+    ALERT_COLUMNS,
+    EVENT_COLUMNS,
+    TIMESERIES_COLUMNS,
+    TRAVELLER_COLUMNS,
+    RunResult,
+    collect,
+)
+from sim.scenario import Scenario
+from sim.yamlio import dump_yaml
+
+
+def resolve_seed(scenario: Scenario, seed: int | None = None) -> int:
+    """The seed a run uses: the one given, else the scenario's, else a fresh random one."""
+    if seed is not None:
+        return int(seed)
+    if scenario.seed is not None:
+        return int(scenario.seed)
+    return secrets.randbelow(2**32)
+
+
+def run_one(scenario: Scenario, seed: int | None = None, tables: bool = True, log_events: bool = True) -> RunResult:
+    """Run one scenario once.
+
+    Args:
+        scenario: a validated scenario.
+        seed: the seed (default: the scenario's; a fresh one if it has none).
+        tables: also return the per-traveller, per-alert, timeline and daily tables.
+        log_events: keep the timeline (needed for the events table).
+
+    Returns:
+        The run's summary and tables.
+    """
+    seed = resolve_seed(scenario, seed)
+    model = SharingModel(scenario, seed=seed, log_events=log_events and tables)
+    model.run()
+    return collect(model, tables=tables)
+
+
+def slug(text: str) -> str:
+    """A file-name-safe version of a scenario name: ``Northern corridor`` -> ``northern-corridor``."""
+    text = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return text or "scenario"
+
+
+def default_run_folder(scenario: Scenario, root: str | Path = "results") -> Path:
+    """``results/<scenario-name>/<UTC timestamp>/``, made unique if it already exists."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    base = Path(root) / slug(scenario.name) / stamp
+    folder, n = base, 1
+    while folder.exists():
+        n += 1
+        folder = base.with_name(f"{stamp}-{n}")
+    return folder
+
+
+def resolved_yaml(scenario: Scenario, seed: int) -> str:
+    """The scenario as run (overrides applied, seed filled in), as YAML text."""
+    raw = scenario.raw
+    if "seed" in raw:
+        raw["seed"] = seed
+    else:
+        ordered: dict[str, Any] = {}
+        for key, value in raw.items():
+            ordered[key] = value
+            if key == "description":
+                ordered["seed"] = seed
+        ordered.setdefault("seed", seed)
+        raw = ordered
+    return dump_yaml(raw)
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[Any]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            values = [row[c] for c in columns] if isinstance(row, dict) else row
+            writer.writerow(["" if v is None else v for v in values])
+
+
+def write_run_folder(result: RunResult, scenario: Scenario, folder: str | Path) -> Path:
+    """Write the run folder: scenario.yaml, summary.json and the four tables.
+
+    Returns:
+        The folder.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "scenario.yaml").write_text(resolved_yaml(scenario, result.summary["seed"]), encoding="utf-8")
+    (folder / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
+    _write_csv(folder / "travellers.csv", TRAVELLER_COLUMNS, result.travellers)
+    _write_csv(folder / "alerts.csv", ALERT_COLUMNS, result.alerts)
+    _write_csv(folder / "events.csv", EVENT_COLUMNS, result.events)
+    _write_csv(folder / "timeseries.csv", TIMESERIES_COLUMNS, result.timeseries)
+    return folder
