@@ -585,7 +585,8 @@ def scenario_from_dict(data: Any, source: str = "<scenario>", lines: LineMap | N
     lines = lines or LineMap()
     if not isinstance(data, dict):
         raise ScenarioError([Problem(source, lines.line(()), "", "a scenario must be a mapping of fields", data)])
-    problems = structural_problems(Scenario, data, source, lines)
+    problems = list(lines.problems)
+    problems += structural_problems(Scenario, data, source, lines)
     problems += semantic_problems(data, source, lines)
     if problems:
         problems = _dedupe(problems)
@@ -671,6 +672,13 @@ def _problem_from_pydantic(err: Any, data: Any, source: str, lines: LineMap, mod
     if kind == "literal_error":
         message = message.replace("Input should be", "must be")
     message = message.replace("Input should be", "should be")
+    if kind == "too_short":
+        need = err.get("ctx", {}).get("min_length")
+        message = f"needs at least {need} item{'s' if need != 1 else ''}"
+    elif kind == "too_long":
+        message = f"has more than {err.get('ctx', {}).get('max_length')} items"
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        message = "should be a mapping of fields"
     if isinstance(value, dict | list) and kind in ("model_type", "dict_type", "list_type"):
         pass
     return Problem(source, lines.line(path), format_path(path), message, value)

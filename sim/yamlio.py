@@ -32,8 +32,10 @@ def format_path(path: PathKey) -> str:
 class LineMap:
     """Field path -> line number, with the nearest enclosing line as a fallback."""
 
-    def __init__(self, lines: dict[PathKey, int] | None = None):
+    def __init__(self, lines: dict[PathKey, int] | None = None, problems: list[Problem] | None = None):
         self.lines: dict[PathKey, int] = dict(lines or {})
+        self.problems: list[Problem] = list(problems or [])
+        """Problems found while reading (duplicate keys), reported with the others."""
 
     def line(self, path: PathKey) -> int | None:
         """The line of `path`, or of its closest ancestor that has one."""
@@ -57,7 +59,8 @@ def parse_yaml(text: str, label: str) -> tuple[Any, LineMap]:
         The data and its line map.
 
     Raises:
-        ScenarioError: on a syntax error, several documents or duplicate keys.
+        ScenarioError: on a syntax error or several documents. Duplicate keys are
+            kept in the line map's `problems`, to be reported with the rest.
     """
     loader = yaml.SafeLoader(text)
     try:
@@ -67,8 +70,6 @@ def parse_yaml(text: str, label: str) -> tuple[Any, LineMap]:
         problems: list[Problem] = []
         lines: dict[PathKey, int] = {}
         _walk(node, (), lines, problems, label)
-        if problems:
-            raise ScenarioError(problems)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -79,7 +80,7 @@ def parse_yaml(text: str, label: str) -> tuple[Any, LineMap]:
         raise ScenarioError([Problem(label, None, "", f"not valid YAML: {exc}")]) from None
     finally:
         loader.dispose()
-    return data, LineMap(lines)
+    return data, LineMap(lines, problems)
 
 
 def read_yaml(path: str | Path) -> tuple[Any, LineMap]:

@@ -1,0 +1,206 @@
+"""Validation: every class of error, with file, line, field and value; all errors at once."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from builders import EXAMPLE, build, one_link_data
+
+from sim.errors import ScenarioError
+from sim.scenario import Scenario, load_scenario, parse_number, real_country_names
+
+GOOD = textwrap.dedent(
+    """\
+    name: Test corridor
+    seed: 1
+    countries:
+      - {id: ZON, name: Zonara, role: conflict}
+      - {id: NOR, name: Norland, role: home}
+    agencies:
+      - {id: NOR-INT, country: NOR, kind: intelligence}
+      - {id: NOR-BRD, country: NOR, kind: border}
+    sharing:
+      links:
+        - {from: NOR-INT, to: NOR-BRD}
+    travellers:
+      count: 10
+      groups:
+        - {name: returnees, share: 1, route: [ZON, NOR], leg_hours: 24}
+    """
+)
+
+
+def problems_of(tmp_path: Path, text: str, name: str = "s.yaml") -> list[str]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    return [str(p).removeprefix(f"{tmp_path}/") for p in info.value.problems]
+
+
+def replace(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new)
+
+
+def test_the_good_file_loads(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(GOOD)
+    scenario = load_scenario(path)
+    assert scenario.name == "Test corridor" and scenario.travellers.count == 10
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("kind: border}", "kind: border, screen: 1}", "s.yaml:8: agencies[1].screen: unknown field (did you mean 'screening'?)"),
+        ("share: 1,", "share: 1.5,", "s.yaml:15: travellers.groups[0].share: should be less than or equal to 1 (got 1.5)"),
+        ("share: 1,", "share: 0.5,", "s.yaml:14: travellers.groups: group shares must sum to 1 (they sum to 0.5)"),
+        ("to: NOR-BRD}", "to: NOR-BDR}", "s.yaml:11: sharing.links[0].to: no such agency (did you mean 'NOR-BRD'?) (got NOR-BDR)"),
+        ("route: [ZON, NOR]", "route: [ZON, NOX]", "s.yaml:15: travellers.groups[0].route[1]: no such country (did you mean 'NOR'?) (got NOX)"),
+        ("name: Norland", "name: Norway", "s.yaml:5: countries[1].name: is a real country; use a fictional name (synthetic actors only) (got Norway)"),
+        ("name: Norland", "name: GERMANY", "s.yaml:5: countries[1].name: is a real country"),
+        ("leg_hours: 24", "leg_hours: {dist: lognormal, median: 24}", "s.yaml:15: travellers.groups[0].leg_hours: lognormal needs sigma"),
+        ("leg_hours: 24", "leg_hours: {dist: gama, mean: 3}", "unknown distribution 'gama'"),
+        ("leg_hours: 24", "leg_hours: -4", "travellers.groups[0].leg_hours: must not be negative (got -4)"),
+        ("leg_hours: 24", "leg_hours: {dist: uniform, low: 9, high: 2}", "uniform needs low <= high"),
+        ("leg_hours: 24", "leg_hours: {dist: choice, values: [1, 2], weights: [1]}", "choice weights must be a list as long as values"),
+        ("count: 10", "count: ten", "s.yaml:13: travellers.count: should be a valid integer"),
+        ("count: 10", "", "s.yaml:12: travellers.count: required field is missing"),
+        ("id: NOR-BRD,", "id: NOR-INT,", "s.yaml:8: agencies[1].id: duplicate id (also agencies[0]) (got NOR-INT)"),
+        ("role: home", "role: homeland", "s.yaml:5: countries[1].role: must be 'conflict', 'transit' or 'home' (got homeland)"),
+        ("seed: 1", "seed: -1", "s.yaml:2: seed: should be greater than or equal to 0 (got -1)"),
+        ("- {from: NOR-INT, to: NOR-BRD}", "- {from: NOR-INT, to: NOR-BRD}\n    - {from: NOR-INT, to: NOR-BRD}", "s.yaml:12: sharing.links[1]: link NOR-INT -> NOR-BRD is given twice"),
+        ("kind: intelligence}", "kind: intelligence, screening: {name: 1}}", "s.yaml:7: agencies[0].screening: only border agencies screen"),
+        ("seed: 1", "seed: 1\nseed: 2", "s.yaml:3: seed: duplicate key (first given on line 2)"),
+    ],
+)
+def test_each_error_names_file_line_field_and_value(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    problems = problems_of(tmp_path, replace(GOOD, old, new))
+    assert any(p.startswith(expected) or expected in p for p in problems), f"expected {expected!r} in {problems}"
+
+
+INJECTS = GOOD + textwrap.dedent(
+    """\
+    intelligence:
+      - {agency: NOR-INT, covers: 0.5, identifier: {biometric: 0.5, name: 0.4}}
+      - {agency: NOR-XXX, covers: 0.5, groups: [returnes]}
+    injects:
+      - {day: 200, kind: surge, group: returnees, travellers: 5}
+      - {day: 1, kind: link_down, link: NOR-INT -> NOR-XXX}
+      - {day: 1, kind: link_up, link: NOR-BRD -> NOR-INT}
+      - {day: 1, kind: trust, link: NOR-INT => NOR-BRD, trust: 0.5}
+      - {day: 1, kind: intel, agency: NOR-INT}
+      - {day: 1, kind: intel, agency: NOR-INT, ids: [R-0099]}
+      - {day: 1, kind: wobble}
+      - {day: 1, kind: surge, group: others, travellers: 2}
+      - {kind: surge, group: returnees, travellers: 2}
+    """
+)
+
+
+def test_every_problem_in_a_file_is_reported_at_once_with_its_line(tmp_path: Path) -> None:
+    problems = problems_of(tmp_path, INJECTS)
+    expected = [
+        "s.yaml:17: intelligence[0].identifier: identifier probabilities must sum to 1 (they sum to 0.9)",
+        "s.yaml:18: intelligence[1].agency: no such agency",
+        "s.yaml:18: intelligence[1].groups[0]: no such group (did you mean 'returnees'?) (got returnes)",
+        "s.yaml:20: injects[0].day: is after the horizon (90 days) (got 200)",
+        "s.yaml:21: injects[1].link: no such agency 'NOR-XXX'",
+        "s.yaml:22: injects[2].link: no link NOR-BRD -> NOR-INT in sharing.links",
+        "s.yaml:23: injects[3].link: write a link as `A -> B` (one direction) or `A <-> B` (both)",
+        "s.yaml:24: injects[4]: an intel inject gives either `travellers` (how many) or `ids` (which)",
+        "s.yaml:25: injects[5].ids[0]: no such traveller",
+        "s.yaml:26: injects[6].kind: unknown inject kind",
+        "s.yaml:27: injects[7].group: no such group",
+        "s.yaml:28: injects[8].day: required field is missing",
+    ]
+    for line in expected:
+        assert any(p.startswith(line) for p in problems), f"missing {line!r} in:\n" + "\n".join(problems)
+    lines = [int(p.split(":")[1]) for p in problems]
+    assert lines == sorted(lines), "problems are listed in file order"
+
+
+def test_long_values_are_shortened(tmp_path: Path) -> None:
+    problems = problems_of(tmp_path, replace(GOOD, "role: home", "role: " + "x" * 300))
+    line = next(p for p in problems if "countries[1].role" in p)
+    assert "..." in line and len(line) < 200
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    problems = problems_of(tmp_path, GOOD + "  oops: [1, 2\n")
+    assert len(problems) == 1 and problems[0].startswith("s.yaml:1") and "not valid YAML" in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("", "s.yaml: the file is empty"), ("- 1\n", "s.yaml:1: a scenario must be a mapping"), ("a: !!python/object:os.system x\n", "s.yaml:1: not valid YAML")],
+)
+def test_files_that_are_not_scenarios(tmp_path: Path, text: str, expected: str) -> None:
+    assert problems_of(tmp_path, text)[0].startswith(expected)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="no such file"):
+        load_scenario(tmp_path / "nothere.yaml")
+
+
+def test_real_country_list_comes_from_pycountry() -> None:
+    names = real_country_names()
+    assert len(names) > 240
+    assert {"france", "norway", "kenya", "bolivia, plurinational state of"} <= names
+    assert "zonara" not in names and "norland" not in names
+
+
+def test_distribution_forms_of_the_format() -> None:
+    import numpy as np
+
+    u = np.linspace(0.001, 0.999, 999)
+    forms = {
+        24: 24.0,
+        "{dist: exponential, mean: 24}": 24.0,
+        "{dist: lognormal, median: 24, sigma: 0.8}": 24.0 * np.exp(0.32),
+        "{dist: uniform, low: 12, high: 48}": 30.0,
+        "{dist: triangular, low: 2, mode: 12, high: 72}": 86 / 3,
+        "{dist: normal, mean: 24, sd: 6}": 24.0,
+        "{dist: choice, values: [6, 24, 72], weights: [0.5, 0.3, 0.2]}": 24.6,
+    }
+    import yaml
+
+    for text, mean in forms.items():
+        dist = parse_number(yaml.safe_load(str(text)))
+        draws = dist.ppf(u)
+        assert abs(draws.mean() - mean) / mean < 0.05, f"{text}: mean {draws.mean():.2f}, expected {mean:.2f}"
+        assert (np.diff(draws) >= -1e-12).all(), f"{text}: the inverse CDF must be non-decreasing"
+        assert dist.mean == pytest.approx(mean, rel=1e-9)
+    truncated = parse_number({"dist": "normal", "mean": 1, "sd": 10})
+    assert (truncated.ppf(u) >= 0).all(), "a normal duration is truncated at 0"
+
+
+def test_json_schema_describes_every_top_level_field() -> None:
+    schema = Scenario.model_json_schema(by_alias=True)
+    assert set(schema["properties"]) >= {"name", "countries", "agencies", "sharing", "travellers", "intelligence", "injects"}
+    link = schema["$defs"]["Link"]
+    assert "from" in link["properties"] and link.get("additionalProperties") is False
+    json.dumps(schema)
+
+
+def test_link_defaults_and_explicit_null(tmp_path: Path) -> None:
+    data = one_link_data(travellers=5, verify_hours=12)
+    data["sharing"]["links"][0]["verify_hours"] = None
+    scenario = build(data)
+    from sim.scenario import expand_links
+
+    (_, _, settings), = expand_links(scenario)
+    assert settings["verify_hours"] is None, "an explicit null on a link beats the default"
+    assert settings["reliability"] == 1.0 and settings["when_down"] == "hold"
+
+
+def test_example_of_the_format_document_loads() -> None:
+    scenario = load_scenario(EXAMPLE)
+    assert [c.id for c in scenario.countries] == ["ZON", "TRA", "NOR", "OST"]
+    assert scenario.agencies[3].forwards and not scenario.agencies[0].forwards
+    assert len(scenario.injects) == 4
