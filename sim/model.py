@@ -151,7 +151,11 @@ class SharingModel(mesa.Model):
         self.first_intel: dict[int, float] = {}
         self.injects_done: list[tuple[float, int, str, str]] = []
         self._heap: list[tuple[float, int, int, Callable[[Any], None], Any]] = []
+        self._calendar: list[tuple[float, int, int, Callable[[Any], None], Any]] = []
+        self._calendar_index = 0
+        self._started = False
         self._seq = 0
+        self.now = 0.0
 
         self.agencies: dict[str, AgencyAgent] = {}
         for spec in scenario.agencies:
@@ -192,6 +196,8 @@ class SharingModel(mesa.Model):
         self._schedule_intelligence()
         for number, inject in enumerate(scenario.injects):
             self._schedule(inject.at_hours, PRIORITY_INJECT, self._on_inject, number)
+        self._calendar.sort(key=lambda event: event[:3])
+        self._started = True
 
     # ------------------------------------------------------------ set-up
 
@@ -274,20 +280,46 @@ class SharingModel(mesa.Model):
 
     def _schedule(self, time: float, priority: int, handler: Callable[[Any], None], payload: Any) -> None:
         self._seq += 1
-        heapq.heappush(self._heap, (time, priority, self._seq, handler, payload))
+        if self._started:
+            heapq.heappush(self._heap, (time, priority, self._seq, handler, payload))
+        else:
+            self._calendar.append((time, priority, self._seq, handler, payload))
 
     def _advance_time(self, until: float) -> None:
         """Process every event up to `until` (capped at the horizon), then set the clock there.
 
-        This is the hook Mesa's ``step``, ``run_for`` and ``run_until`` call.
+        This is the hook Mesa's ``step``, ``run_for`` and ``run_until`` call. Events
+        known before the run (first crossings, intelligence, injects) wait in a list
+        sorted once; events made during the run go on the heap; the loop merges both,
+        which keeps the heap small however many travellers there are.
         """
         until = min(float(until), self.horizon)
-        heap = self._heap
+        heap, calendar = self._heap, self._calendar
         pop = heapq.heappop
-        while heap and heap[0][0] <= until:
-            time, _, _, handler, payload = pop(heap)
-            self.time = time
-            handler(payload)
+        index, size = self._calendar_index, len(calendar)
+        while True:
+            if index < size:
+                event = calendar[index]
+                if heap and heap[0] < event:
+                    event = heap[0]
+                    from_heap = True
+                else:
+                    from_heap = False
+            elif heap:
+                event = heap[0]
+                from_heap = True
+            else:
+                break
+            if event[0] > until:
+                break
+            if from_heap:
+                pop(heap)
+            else:
+                index += 1
+            self.now = event[0]
+            event[3](event[4])
+        self._calendar_index = index
+        self.now = until
         self.time = until
         if until >= self.horizon:
             self.running = False
@@ -309,7 +341,7 @@ class SharingModel(mesa.Model):
         if self.log_events:
             self.event_log.append(
                 (
-                    self.time,
+                    self.now,
                     kind,
                     agency,
                     "" if traveller is None else self.travellers[traveller].label,
@@ -323,8 +355,8 @@ class SharingModel(mesa.Model):
     def _on_learn(self, payload: tuple[AgencyAgent, int, str, str]) -> None:
         agency, traveller, identifier, source = payload
         if traveller not in self.first_intel:
-            self.first_intel[traveller] = self.time
-        new = agency.accept(traveller, identifier, self.time)
+            self.first_intel[traveller] = self.now
+        new = agency.accept(traveller, identifier, self.now)
         self._log("learn", agency.code, traveller, None, f"{identifier} ({source})")
         if new:
             self._share(agency, traveller, identifier, (agency.code,), agency.code)
@@ -344,7 +376,7 @@ class SharingModel(mesa.Model):
                 origin=origin,
                 path=(*path, link.receiver.code),
                 link=link,
-                created=self.time,
+                created=self.now,
             )
             self.messages.append(message)
             if link.up:
@@ -359,14 +391,14 @@ class SharingModel(mesa.Model):
 
     def _send(self, message: Message) -> None:
         link = message.link
-        message.sent = self.time
+        message.sent = self.now
         streams = self.streams
         if link.draw(streams, "loss", message.identifier, message.traveller) >= link.reliability:
             message.fate = "lost"
             self._log("lost", link.sender.code, message.traveller, message.id, link.key)
             return
         delay = link.draw(streams, "delay", message.identifier, message.traveller) * self.delay_scale
-        message.delivered = self.time + delay
+        message.delivered = self.now + delay
         message.fate = "in_transit"
         self._log("sent", link.sender.code, message.traveller, message.id, f"{link.key} {message.identifier}")
         if message.delivered <= self.horizon:
@@ -384,11 +416,11 @@ class SharingModel(mesa.Model):
             self._log(
                 "verifying", receiver.code, message.traveller, message.id, f"{hours:.1f} h from {link.sender.code}"
             )
-            if self.time + hours <= self.horizon:
-                self._schedule(self.time + hours, PRIORITY_VERIFIED, self._on_verified, message)
+            if self.now + hours <= self.horizon:
+                self._schedule(self.now + hours, PRIORITY_VERIFIED, self._on_verified, message)
         else:
             message.fate = "discarded"
-            message.settled = self.time
+            message.settled = self.now
             self._log("discarded", receiver.code, message.traveller, message.id, f"not trusted from {link.sender.code}")
 
     def _on_verified(self, message: Message) -> None:
@@ -397,8 +429,8 @@ class SharingModel(mesa.Model):
     def _accept(self, message: Message, fate: str) -> None:
         receiver = message.link.receiver
         message.fate = fate
-        message.settled = self.time
-        new = receiver.accept(message.traveller, message.identifier, self.time)
+        message.settled = self.now
+        new = receiver.accept(message.traveller, message.identifier, self.now)
         self._log(
             fate, receiver.code, message.traveller, message.id, f"{message.identifier} from {message.link.sender.code}"
         )
@@ -408,20 +440,20 @@ class SharingModel(mesa.Model):
     def _on_cross(self, traveller: TravellerAgent) -> None:
         k = len(traveller.crossings)
         country = traveller.route[k + 1]
-        traveller.crossings.append((self.time, country))
+        traveller.crossings.append((self.now, country))
         for agency in self.border_agencies.get(country, ()):
             if traveller.index not in agency.watchlist:
                 continue
             probability, identifier = agency.match_probability(traveller)
             draw = self.streams.uniform(("screen", agency.code, k), traveller.index)
             if draw < probability:
-                traveller.detected = (self.time, country, agency.code, identifier or "")
+                traveller.detected = (self.now, country, agency.code, identifier or "")
                 self._log("detected", agency.code, traveller.index, None, f"{identifier} at {country} border")
                 return
             self._log("screened", agency.code, traveller.index, None, f"{identifier} check failed at {country} border")
         self._log("crossed", "", traveller.index, None, f"into {country}")
         if k + 1 < len(traveller.leg_hours):
-            at = self.time + traveller.leg_hours[k + 1]
+            at = self.now + traveller.leg_hours[k + 1]
             if at <= self.horizon:
                 self._schedule(at, PRIORITY_CROSS, self._on_cross, traveller)
 
@@ -443,7 +475,7 @@ class SharingModel(mesa.Model):
                 link.up = False
                 link.down_token += 1
                 if inject.hours is not None:
-                    self._schedule(self.time + inject.hours, PRIORITY_INJECT, self._on_auto_up, (link, link.down_token))
+                    self._schedule(self.now + inject.hours, PRIORITY_INJECT, self._on_auto_up, (link, link.down_token))
             detail = f"{inject.link} down" + (f" for {inject.hours:g} h" if inject.hours else "")
         elif isinstance(inject, LinkUpInject):
             for link in self._links_named(inject.link):
@@ -461,7 +493,7 @@ class SharingModel(mesa.Model):
             agency = self.agencies[inject.agency]
             detail = f"{inject.agency} learns about {len(chosen)} travellers"
             self._log("inject", inject.agency, None, None, f"{inject.kind}: {detail}" + (f" ({note})" if note else ""))
-            self.injects_done.append((self.time, number, inject.kind, detail))
+            self.injects_done.append((self.now, number, inject.kind, detail))
             for i in chosen:
                 identifier = _pick_identifier(inject.identifier, float(ident_u[i]))
                 self._on_learn((agency, i, identifier, "inject"))
@@ -469,7 +501,7 @@ class SharingModel(mesa.Model):
         self._log(
             "inject", "", None, None, f"{inject.kind}: {detail}" + (f" ({note})" if note and note != detail else "")
         )
-        self.injects_done.append((self.time, number, inject.kind, detail))
+        self.injects_done.append((self.now, number, inject.kind, detail))
 
     def _intel_targets(self, number: int, inject: IntelInject) -> list[int]:
         if inject.ids is not None:
@@ -478,7 +510,7 @@ class SharingModel(mesa.Model):
         priority = self.streams.uniforms(("inject", number, "pick"), len(self.travellers))
         chosen = []
         for i in np.argsort(priority, kind="stable"):
-            if self.travellers[i].en_route(self.time):
+            if self.travellers[i].en_route(self.now):
                 chosen.append(int(i))
                 if len(chosen) == inject.travellers:
                     break

@@ -32,6 +32,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from sim import __version__
 from sim.model import Message, SharingModel, alert_label
 
@@ -211,33 +213,37 @@ def timeseries_rows(model: SharingModel, rows: list[dict[str, Any]]) -> list[dic
     A miss counts from the traveller's last crossing (the moment they got through for good).
     """
     days = math.ceil(model.horizon / 24.0 - 1e-9)
-    detections = sorted(t.detected[0] for t in model.travellers if t.detected is not None)
-    misses = sorted(t.crossings[-1][0] for t in model.travellers if t.detected is None and t.crossings)
-    transit = [(m.sent, m.delivered) for m in model.messages if m.sent is not None and m.delivered is not None]
-    trips = []
+    ends = np.minimum(np.arange(days + 1) * 24.0, model.horizon)
+
+    def at_or_before(times: list[float]) -> np.ndarray:
+        return np.searchsorted(np.sort(np.asarray(times, dtype=float)), ends, side="right")
+
+    detections = [t.detected[0] for t in model.travellers if t.detected is not None]
+    misses = [t.crossings[-1][0] for t in model.travellers if t.detected is None and t.crossings]
+    sent = [m.sent for m in model.messages if m.sent is not None and m.delivered is not None]
+    due = [m.delivered for m in model.messages if m.sent is not None and m.delivered is not None]
+    starts = [t.depart_hours for t in model.travellers]
+    stops = []
     for t in model.travellers:
         if t.detected is not None:
-            end = t.detected[0]
+            stops.append(t.detected[0])
         elif t.arrived:
-            end = t.crossings[-1][0]
-        else:
-            end = math.inf
-        trips.append((t.depart_hours, end))
-    import bisect
-
-    out = []
-    for day in range(days + 1):
-        now = min(day * 24.0, model.horizon)
-        out.append(
-            {
-                "day": day,
-                "detected": bisect.bisect_right(detections, now),
-                "missed": bisect.bisect_right(misses, now),
-                "alerts_in_transit": sum(1 for sent, due in transit if sent <= now < due),
-                "en_route": sum(1 for start, end in trips if start <= now < end),
-            }
-        )
-    return out
+            stops.append(t.crossings[-1][0])
+    # Every interval [start, stop) has start <= stop, so "started by now and not stopped by
+    # now" is (started by now) - (stopped by now).
+    detected, missed = at_or_before(detections), at_or_before(misses)
+    in_transit = at_or_before(sent) - at_or_before(due)
+    en_route = at_or_before(starts) - at_or_before(stops)
+    return [
+        {
+            "day": day,
+            "detected": int(detected[day]),
+            "missed": int(missed[day]),
+            "alerts_in_transit": int(in_transit[day]),
+            "en_route": int(en_route[day]),
+        }
+        for day in range(days + 1)
+    ]
 
 
 def summarize(model: SharingModel, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -296,6 +302,6 @@ def collect(model: SharingModel, tables: bool = True) -> RunResult:
         summary=summary,
         travellers=rows,
         alerts=alert_rows(model),
-        events=[(_num(e[0]), *e[1:]) for e in model.event_log],
+        events=[(round(e[0], 4) + 0.0, *e[1:]) for e in model.event_log],
         timeseries=timeseries_rows(model, rows),
     )
