@@ -1,11 +1,11 @@
 # Two commands for a fresh machine:
-#   make run    builds .venv (Python >= 3.12) and runs the baseline scenario
+#   make run    builds .venv (Python >= 3.12) and runs the baseline corridor scenario
 #   make test   builds .venv with the test tools and runs the test suite
 # Nothing is installed outside .venv.
 
 VENV     := .venv
 PY       := $(VENV)/bin/python
-SCENARIO ?= scenarios/northern-corridor.yaml
+SCENARIO ?= scenarios/baseline-corridor.yaml
 PYTHON   ?= $(shell sh .ci/find-python)
 
 .PHONY: run test lint clean-venv

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import traceback
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__
-from sim.errors import ScenarioError
+from sim.errors import Problem, ScenarioError
 
 CAUSE_WORDS = {
     "no_intel": "no agency knew",
@@ -56,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE")
 
     commands.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
+
+    bench = commands.add_parser("bench", help="time the standard workloads (medians of several repeats)")
+    bench.add_argument("--repeats", type=int, default=5, help="repeats per workload (default 5)")
+    bench.add_argument("--quick", action="store_true", help="skip the 100,000-traveller workloads")
+    bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser
 
 
@@ -77,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return {"run": _run, "validate": _validate, "schema": _schema}[args.command](args)
+        return {"run": _run, "validate": _validate, "schema": _schema, "bench": _bench}[args.command](args)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -87,6 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `tabletop run X | head`): the work is done; stop printing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Exception:  # noqa: BLE001 - the last line of defence: report a bug, never a bare traceback
         log = Path(tempfile.gettempdir()) / f"tabletop-error-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
         log.write_text(traceback.format_exc(), encoding="utf-8")
@@ -174,6 +185,16 @@ def _schema(args: argparse.Namespace) -> int:
         **schema,
     }
     print(json.dumps(schema, indent=2))
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from sim.bench import format_report, run_benchmarks
+
+    if args.repeats < 1:
+        raise ScenarioError([Problem("--repeats", None, "", "must be at least 1", args.repeats)])
+    report = run_benchmarks(repeats=args.repeats, quick=args.quick)
+    print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
 
 

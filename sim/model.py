@@ -55,6 +55,8 @@ PRIORITY_CROSS = 4
 class Message:
     """One alert message on one link.
 
+    `started` is when the chain of messages it belongs to began: the time its
+    origin agency first shared the intelligence (a relay inherits it).
     `fate` moves from ``held`` (link down) or ``in_transit`` to ``lost``,
     ``accepted``, ``discarded``, ``verifying`` then ``verified``; ``dropped``
     when a down link drops instead of holding.
@@ -67,6 +69,7 @@ class Message:
     path: tuple[str, ...]
     link: Link
     created: float
+    started: float
     sent: float | None = None
     delivered: float | None = None
     settled: float | None = None
@@ -131,6 +134,9 @@ class SharingModel(mesa.Model):
         messages: every alert message, in creation order.
         event_log: (time, kind, agency, traveller, alert, detail) tuples.
         first_intel: traveller index -> first time any agency learned about them.
+        now: the time of the event being processed (``time``, Mesa's observable clock,
+            is set when an advance ends).
+        events_processed: events run so far.
     """
 
     def __init__(self, scenario: Scenario, seed: int | None = None, log_events: bool = True):
@@ -153,9 +159,10 @@ class SharingModel(mesa.Model):
         self._heap: list[tuple[float, int, int, Callable[[Any], None], Any]] = []
         self._calendar: list[tuple[float, int, int, Callable[[Any], None], Any]] = []
         self._calendar_index = 0
-        self._started = False
+        self._clock_started = False
         self._seq = 0
         self.now = 0.0
+        self.events_processed = 0
 
         self.agencies: dict[str, AgencyAgent] = {}
         for spec in scenario.agencies:
@@ -197,7 +204,7 @@ class SharingModel(mesa.Model):
         for number, inject in enumerate(scenario.injects):
             self._schedule(inject.at_hours, PRIORITY_INJECT, self._on_inject, number)
         self._calendar.sort(key=lambda event: event[:3])
-        self._started = True
+        self._clock_started = True
 
     # ------------------------------------------------------------ set-up
 
@@ -211,7 +218,7 @@ class SharingModel(mesa.Model):
         for number, inject in enumerate(scenario.injects):
             if isinstance(inject, SurgeInject):
                 group = next(g for g in groups if g.name == inject.group)
-                batches.append((group, inject.travellers, ("surge", number), inject.at_hours))
+                batches.append((group, inject.travellers, self._stream_key(number), inject.at_hours))
         starts: dict[tuple[object, ...], int] = {}
         for group, count, stream, depart_at in batches:
             if count == 0:
@@ -254,7 +261,13 @@ class SharingModel(mesa.Model):
         total = len(self.travellers)
         groups_of = np.array([t.group for t in self.travellers], dtype=object)
         departs = np.array([t.depart_hours for t in self.travellers])
-        for number, source in enumerate(self.exercise.intelligence):
+        ordinal: dict[str, int] = {}
+        for source in self.exercise.intelligence:
+            # Keyed by the agency and the entry's rank among that agency's sources, not by its
+            # position in the file or its parameters: editing or removing another entry, or
+            # changing `covers`, leaves these draws alone (and `covers` picks nested sets).
+            rank = ordinal[source.agency] = ordinal.get(source.agency, -1) + 1
+            number = (source.agency, rank)
             if source.groups is None:
                 eligible = np.arange(total)
             else:
@@ -280,7 +293,7 @@ class SharingModel(mesa.Model):
 
     def _schedule(self, time: float, priority: int, handler: Callable[[Any], None], payload: Any) -> None:
         self._seq += 1
-        if self._started:
+        if self._clock_started:
             heapq.heappush(self._heap, (time, priority, self._seq, handler, payload))
         else:
             self._calendar.append((time, priority, self._seq, handler, payload))
@@ -297,6 +310,7 @@ class SharingModel(mesa.Model):
         heap, calendar = self._heap, self._calendar
         pop = heapq.heappop
         index, size = self._calendar_index, len(calendar)
+        processed = 0
         while True:
             if index < size:
                 event = calendar[index]
@@ -318,6 +332,8 @@ class SharingModel(mesa.Model):
                 index += 1
             self.now = event[0]
             event[3](event[4])
+            processed += 1
+        self.events_processed += processed
         self._calendar_index = index
         self.now = until
         self.time = until
@@ -356,12 +372,16 @@ class SharingModel(mesa.Model):
         agency, traveller, identifier, source = payload
         if traveller not in self.first_intel:
             self.first_intel[traveller] = self.now
-        new = agency.accept(traveller, identifier, self.now)
-        self._log("learn", agency.code, traveller, None, f"{identifier} ({source})")
-        if new:
-            self._share(agency, traveller, identifier, (agency.code,), agency.code)
+        agency.accept(traveller, identifier, self.now)
+        if self.log_events:
+            self._log("learn", agency.code, traveller, None, f"{identifier} ({source})")
+        # Its own intelligence is always shared, even if a partner's alert came first;
+        # each link still carries a traveller and identifier only once.
+        self._share(agency, traveller, identifier, (agency.code,), agency.code, self.now)
 
-    def _share(self, agency: AgencyAgent, traveller: int, identifier: str, path: tuple[str, ...], origin: str) -> None:
+    def _share(
+        self, agency: AgencyAgent, traveller: int, identifier: str, path: tuple[str, ...], origin: str, started: float
+    ) -> None:
         for link in agency.outgoing:
             if link.receiver.code in path:
                 continue
@@ -377,6 +397,7 @@ class SharingModel(mesa.Model):
                 path=(*path, link.receiver.code),
                 link=link,
                 created=self.now,
+                started=started,
             )
             self.messages.append(message)
             if link.up:
@@ -435,7 +456,7 @@ class SharingModel(mesa.Model):
             fate, receiver.code, message.traveller, message.id, f"{message.identifier} from {message.link.sender.code}"
         )
         if new and receiver.forwards:
-            self._share(receiver, message.traveller, message.identifier, message.path, message.origin)
+            self._share(receiver, message.traveller, message.identifier, message.path, message.origin, message.started)
 
     def _on_cross(self, traveller: TravellerAgent) -> None:
         k = len(traveller.crossings)
@@ -489,7 +510,7 @@ class SharingModel(mesa.Model):
             detail = f"{inject.travellers} {inject.group} depart"
         elif isinstance(inject, IntelInject):
             chosen = self._intel_targets(number, inject)
-            ident_u = self.streams.uniforms(("inject", number, "identifier"), len(self.travellers))
+            ident_u = self.streams.uniforms((*self._stream_key(number), "identifier"), len(self.travellers))
             agency = self.agencies[inject.agency]
             detail = f"{inject.agency} learns about {len(chosen)} travellers"
             self._log("inject", inject.agency, None, None, f"{inject.kind}: {detail}" + (f" ({note})" if note else ""))
@@ -507,7 +528,7 @@ class SharingModel(mesa.Model):
         if inject.ids is not None:
             wanted = set(inject.ids)
             return [t.index for t in self.travellers if t.label in wanted]
-        priority = self.streams.uniforms(("inject", number, "pick"), len(self.travellers))
+        priority = self.streams.uniforms((*self._stream_key(number), "pick"), len(self.travellers))
         chosen = []
         for i in np.argsort(priority, kind="stable"):
             if self.travellers[i].en_route(self.now):
@@ -515,6 +536,20 @@ class SharingModel(mesa.Model):
                 if len(chosen) == inject.travellers:
                     break
         return chosen
+
+    def _stream_key(self, number: int) -> tuple[object, ...]:
+        """The random-stream name of inject `number`: its kind, its subject (group or agency)
+        and its rank among the injects of that kind and subject. Removing or moving another
+        inject, or changing this one's day or size, leaves its draws unchanged."""
+        inject = self.exercise.injects[number]
+        subject = inject.group if isinstance(inject, SurgeInject) else getattr(inject, "agency", "")
+        rank = sum(
+            1
+            for other in self.exercise.injects[:number]
+            if other.kind == inject.kind
+            and (other.group if isinstance(other, SurgeInject) else getattr(other, "agency", "")) == subject
+        )
+        return ("inject", inject.kind, subject, rank)
 
     def _on_auto_up(self, payload: tuple[Link, int]) -> None:
         link, token = payload

@@ -16,7 +16,10 @@ of the traveller's crossings:
 ====================  ========================================================
 
 Multi-hop chains are judged at the last hop: only a message addressed to a
-screening agency of the country crossed into counts as "on its way". A hop that
+screening agency of the country crossed into counts as "on its way", and only
+if its chain had begun by the time of the crossing (a relay that a hub sends
+after the crossing still counts; a chain started by intelligence learned after
+the crossing does not, even if another agency knew before). A hop that
 is lost, dropped by a down link, held until after the run, or not trusted by a
 hub upstream leaves no such message: that miss is ``not_shared`` (the chain
 broke before it reached the border). A message still held or in transit at the
@@ -111,7 +114,10 @@ def attribute(model: SharingModel) -> dict[int, tuple[str, float | None]]:
                 stage = 4
             else:
                 codes = {agency.code for agency in screeners}
-                on_way = [m for m in to_screeners.get(i, ()) if m.link.receiver.code in codes]
+                # On its way at the crossing: a message to a screening agency of this country whose
+                # chain had begun by then (a relay sent later still counts; a chain begun after
+                # the crossing does not).
+                on_way = [m for m in to_screeners.get(i, ()) if m.link.receiver.code in codes and m.started <= time]
                 if any(m.delivered is not None and m.delivered <= time for m in on_way):
                     stage = 3
                 elif on_way:
