@@ -226,3 +226,53 @@ def test_causes_follow_the_chain_in_a_constructed_case() -> None:
             assert r["hours_late"] == pytest.approx(learned + 30 - 48, abs=1e-3)
         else:
             assert r["outcome"] == "detected", r
+
+
+def test_a_chain_begun_after_the_crossing_is_not_late() -> None:
+    # ALD-INT knows everyone at departure but has no link to the border (not_shared);
+    # a second service learns only after the crossing and alerts the border. That alert
+    # arrives after the crossing, but it was not on its way at the crossing: not_shared.
+    data = one_link_data(travellers=300, covers=1.0, delay_hours=1.0)
+    data["agencies"].append({"id": "BRV-INT", "country": "BRV", "kind": "intelligence"})
+    data["sharing"]["links"] = [{"from": "BRV-INT", "to": "BRV-BRD", "delay_hours": 1.0, "trust": 1.0}]
+    data["intelligence"] = [
+        {"agency": "ALD-INT", "covers": 1.0, "learn_hours": 0},
+        {"agency": "BRV-INT", "covers": 1.0, "learn_hours": 60},  # legs are 48 h
+    ]
+    result = run_one(build(data), 1)
+    assert result.summary["misses"]["not_shared"] == result.summary["crossed"], result.summary["misses"]
+
+
+def test_removing_an_inject_leaves_the_other_injects_draws_alone() -> None:
+    data = one_link_data(travellers=100, leg_hours=24 * 30)
+    data["injects"] = [
+        {"day": 1, "kind": "link_down", "link": "ALD-INT -> BRV-BRD", "hours": 5},
+        {"day": 2, "kind": "intel", "agency": "ALD-INT", "travellers": 5},
+        {"day": 3, "kind": "surge", "group": "returnees", "travellers": 20},
+    ]
+    with_all = SharingModel(build(data)).run()
+    data["injects"] = data["injects"][1:]
+    without_outage = SharingModel(build(data)).run()
+    legs = [(t.label, t.leg_hours, t.fraudulent) for t in with_all.travellers]
+    assert legs == [(t.label, t.leg_hours, t.fraudulent) for t in without_outage.travellers]
+    assert with_all.first_intel == without_outage.first_intel, "the intel inject picks the same travellers"
+
+
+def test_own_intelligence_is_shared_even_after_a_partners_alert() -> None:
+    # BRV-INT first accepts ALD-INT's alert, then learns the same itself: it still tells its border.
+    data = one_link_data(travellers=50, covers=1.0, delay_hours=1.0)
+    data["agencies"].append({"id": "BRV-INT", "country": "BRV", "kind": "intelligence"})
+    data["sharing"]["links"] = [
+        {"from": "ALD-INT", "to": "BRV-INT", "delay_hours": 1.0, "trust": 1.0},
+        {"from": "BRV-INT", "to": "BRV-BRD", "delay_hours": 1.0, "trust": 1.0},
+    ]
+    data["intelligence"] = [
+        {"agency": "ALD-INT", "covers": 1.0, "learn_hours": 0},
+        {"agency": "BRV-INT", "covers": 1.0, "learn_hours": 10},
+    ]
+    result = run_one(build(data), 1)
+    departs = {r["id"]: r["depart_hours"] for r in result.travellers}
+    to_border = [r for r in result.alerts if r["to"] == "BRV-BRD"]
+    assert len(to_border) == 50, "one alert per traveller to the border, from BRV-INT's own intelligence"
+    assert all(r["created_hours"] == pytest.approx(departs[r["subject"]] + 10, abs=1e-3) for r in to_border)
+    assert result.summary["detected"] == 50
