@@ -92,7 +92,7 @@ class Link:
     down_token: int = 0
     held: list[Message] = field(default_factory=list)
     shared: set[tuple[int, str]] = field(default_factory=set)
-    _cache: dict[tuple[str, str, int], np.ndarray] = field(default_factory=dict)
+    _cache: dict[tuple[str, str, int], list[float]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -112,8 +112,8 @@ class Link:
                 values = self.verify.ppf(uniforms)
             else:
                 values = uniforms
-            self._cache[cache_key] = values
-        return float(values[traveller % BLOCK])
+            values = self._cache[cache_key] = values.tolist()
+        return values[traveller % BLOCK]
 
 
 class SharingModel(mesa.Model):
@@ -416,14 +416,17 @@ class SharingModel(mesa.Model):
         streams = self.streams
         if link.draw(streams, "loss", message.identifier, message.traveller) >= link.reliability:
             message.fate = "lost"
-            self._log("lost", link.sender.code, message.traveller, message.id, link.key)
+            if self.log_events:
+                self._log("lost", link.sender.code, message.traveller, message.id, link.key)
             return
         delay = link.draw(streams, "delay", message.identifier, message.traveller) * self.delay_scale
         message.delivered = self.now + delay
         message.fate = "in_transit"
-        self._log("sent", link.sender.code, message.traveller, message.id, f"{link.key} {message.identifier}")
+        if self.log_events:
+            self._log("sent", link.sender.code, message.traveller, message.id, f"{link.key} {message.identifier}")
         if message.delivered <= self.horizon:
-            self._schedule(message.delivered, PRIORITY_DELIVER, self._on_deliver, message)
+            self._seq += 1
+            heapq.heappush(self._heap, (message.delivered, PRIORITY_DELIVER, self._seq, self._on_deliver, message))
 
     def _on_deliver(self, message: Message) -> None:
         link = message.link
@@ -442,7 +445,10 @@ class SharingModel(mesa.Model):
         else:
             message.fate = "discarded"
             message.settled = self.now
-            self._log("discarded", receiver.code, message.traveller, message.id, f"not trusted from {link.sender.code}")
+            if self.log_events:
+                self._log(
+                    "discarded", receiver.code, message.traveller, message.id, f"not trusted from {link.sender.code}"
+                )
 
     def _on_verified(self, message: Message) -> None:
         self._accept(message, "verified")
@@ -452,9 +458,14 @@ class SharingModel(mesa.Model):
         message.fate = fate
         message.settled = self.now
         new = receiver.accept(message.traveller, message.identifier, self.now)
-        self._log(
-            fate, receiver.code, message.traveller, message.id, f"{message.identifier} from {message.link.sender.code}"
-        )
+        if self.log_events:
+            self._log(
+                fate,
+                receiver.code,
+                message.traveller,
+                message.id,
+                f"{message.identifier} from {message.link.sender.code}",
+            )
         if new and receiver.forwards:
             self._share(receiver, message.traveller, message.identifier, message.path, message.origin, message.started)
 
@@ -466,17 +477,23 @@ class SharingModel(mesa.Model):
             if traveller.index not in agency.watchlist:
                 continue
             probability, identifier = agency.match_probability(traveller)
-            draw = self.streams.uniform(("screen", agency.code, k), traveller.index)
+            draw = self.streams.uniform_fast(("screen", agency.code, k), traveller.index)
             if draw < probability:
                 traveller.detected = (self.now, country, agency.code, identifier or "")
-                self._log("detected", agency.code, traveller.index, None, f"{identifier} at {country} border")
+                if self.log_events:
+                    self._log("detected", agency.code, traveller.index, None, f"{identifier} at {country} border")
                 return
-            self._log("screened", agency.code, traveller.index, None, f"{identifier} check failed at {country} border")
-        self._log("crossed", "", traveller.index, None, f"into {country}")
+            if self.log_events:
+                self._log(
+                    "screened", agency.code, traveller.index, None, f"{identifier} check failed at {country} border"
+                )
+        if self.log_events:
+            self._log("crossed", "", traveller.index, None, f"into {country}")
         if k + 1 < len(traveller.leg_hours):
             at = self.now + traveller.leg_hours[k + 1]
             if at <= self.horizon:
-                self._schedule(at, PRIORITY_CROSS, self._on_cross, traveller)
+                self._seq += 1
+                heapq.heappush(self._heap, (at, PRIORITY_CROSS, self._seq, self._on_cross, traveller))
 
     # ------------------------------------------------------------ injects
 

@@ -39,6 +39,7 @@ class Streams:
         self.seed = int(seed)
         self._blocks: dict[tuple[tuple[object, ...], int], np.ndarray] = {}
         self._keys: dict[tuple[object, ...], tuple[int, ...]] = {}
+        self._lists: dict[tuple[tuple[object, ...], int], list[float]] = {}
 
     def generator(self, *name: object) -> np.random.Generator:
         """A fresh Generator for the stream `name` (for draws not tied to an entity index)."""
@@ -59,6 +60,14 @@ class Streams:
     def uniform(self, name: tuple[object, ...], index: int) -> float:
         """The uniform in [0, 1) that stream `name` holds for entity `index`."""
         return float(self._block(name, index // BLOCK)[index % BLOCK])
+
+    def uniform_fast(self, name: tuple[object, ...], index: int) -> float:
+        """The same value as `uniform`, from a cache of Python floats (for hot loops)."""
+        key = (name, index // BLOCK)
+        values = self._lists.get(key)
+        if values is None:
+            values = self._lists[key] = self._block(name, index // BLOCK).tolist()
+        return values[index % BLOCK]
 
     def uniforms(self, name: tuple[object, ...], count: int, start: int = 0) -> np.ndarray:
         """Uniforms for entities ``start .. start+count-1`` (equal to `uniform` one by one)."""

@@ -65,12 +65,15 @@ def test_set_changes_the_run(tmp_path: Path) -> None:
 
 def test_bad_input_exits_2_names_the_problem_and_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text(EXAMPLE.read_text().replace("trust: 0.8", "trust: 1.8").replace("kind: hub", "kind: hubb"))
+    text = EXAMPLE.read_text().replace("trust: 0.8", "trust: 1.8").replace("kind: hub", "kind: hubb")
+    bad.write_text(text)
+    trust_line = next(n for n, line in enumerate(text.splitlines(), 1) if "trust: 1.8" in line)
+    hub_line = next(n for n, line in enumerate(text.splitlines(), 1) if "kind: hubb" in line)
     out = tmp_path / "never"
     done = tabletop("run", "bad.yaml", "--out", str(out), cwd=tmp_path)
     assert done.returncode == 2
-    assert "bad.yaml:32: sharing.defaults.trust: should be less than or equal to 1 (got 1.8)" in done.stderr
-    assert "bad.yaml:26: agencies[3].kind: must be" in done.stderr
+    assert f"bad.yaml:{trust_line}: sharing.defaults.trust: should be less than or equal to 1 (got 1.8)" in done.stderr
+    assert f"bad.yaml:{hub_line}: agencies[3].kind: must be" in done.stderr
     assert "Traceback" not in done.stderr and not out.exists()
     assert list(tmp_path.iterdir()) == [bad], "nothing written"
 
