@@ -179,11 +179,7 @@ def _schema(args: argparse.Namespace) -> int:
     from sim.scenario import Scenario
 
     schema = Scenario.model_json_schema(by_alias=True, mode="validation")
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "tabletop scenario",
-        **schema,
-    }
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "tabletop scenario"}
     print(json.dumps(schema, indent=2))
     return 0
 

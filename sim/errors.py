@@ -14,11 +14,24 @@ MAX_VALUE_CHARS = 60
 
 def shorten(value: object, limit: int = MAX_VALUE_CHARS) -> str:
     """Return a one-line representation of `value`, cut to `limit` characters."""
-    text = repr(value) if not isinstance(value, str) else value
+    if isinstance(value, str):
+        # Text that looks like a number or a boolean is quoted, so "5" is not mistaken for 5.
+        plain = value.strip().lower() not in ("", "true", "false", "null", "yes", "no") and not _numeric(value)
+        text = value if plain else repr(value)
+    else:
+        text = repr(value)
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 _MISSING = object()

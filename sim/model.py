@@ -37,6 +37,7 @@ from sim.scenario import (
     Scenario,
     SurgeInject,
     TrustInject,
+    apportion,
     expand_links,
     parse_link_ref,
     traveller_label,
@@ -211,7 +212,7 @@ class SharingModel(mesa.Model):
     def _make_travellers(self) -> None:
         scenario = self.exercise
         groups = scenario.travellers.groups
-        counts = _apportion(scenario.travellers.count, [g.share for g in groups])
+        counts = apportion(scenario.travellers.count, [g.share for g in groups])
         batches: list[tuple[Any, int, tuple[object, ...], float | None]] = []
         for group, count in zip(groups, counts, strict=True):
             batches.append((group, count, ("travel",), None))
@@ -236,7 +237,7 @@ class SharingModel(mesa.Model):
                 departs = np.full(count, depart_at)
             legs = [group.leg_hours.ppf(draw("leg", k)) for k in range(len(group.route) - 1)]
             fraudulent = draw("documents") < group.documents.fraudulent_share
-            party = np.maximum(1, np.rint(group.party_size.ppf(draw("party")))).astype(int)
+            party = np.maximum(1, np.floor(group.party_size.ppf(draw("party")) + 0.5)).astype(int)
             route = tuple(group.route)
             for j in range(count):
                 index = len(self.travellers)
@@ -339,10 +340,6 @@ class SharingModel(mesa.Model):
         self.time = until
         if until >= self.horizon:
             self.running = False
-
-    def step(self) -> None:
-        """Advance one hour."""
-        self._advance_time(self.time + 1.0)
 
     def run(self) -> SharingModel:
         """Run to the horizon; returns the model for chaining."""
@@ -555,9 +552,12 @@ class SharingModel(mesa.Model):
         return chosen
 
     def _stream_key(self, number: int) -> tuple[object, ...]:
-        """The random-stream name of inject `number`: its kind, its subject (group or agency)
-        and its rank among the injects of that kind and subject. Removing or moving another
-        inject, or changing this one's day or size, leaves its draws unchanged."""
+        """The random-stream name of inject `number`.
+
+        Its kind, its subject (group or agency) and its rank among the injects of that
+        kind and subject: removing or moving another inject, or changing this one's day
+        or size, leaves its draws unchanged.
+        """
         inject = self.exercise.injects[number]
         subject = inject.group if isinstance(inject, SurgeInject) else getattr(inject, "agency", "")
         rank = sum(
@@ -584,17 +584,6 @@ class SharingModel(mesa.Model):
 def alert_label(number: int) -> str:
     """The id of alert message `number` (1-based): ``A-000042``."""
     return f"A-{number:06d}"
-
-
-def _apportion(total: int, shares: list[float]) -> list[int]:
-    """Split `total` by `shares` into integers (largest remainder; ties to the earlier group)."""
-    raw = [total * s for s in shares]
-    counts = [math.floor(x) for x in raw]
-    left = total - sum(counts)
-    order = sorted(range(len(shares)), key=lambda i: (-(raw[i] - counts[i]), i))
-    for i in order[:left]:
-        counts[i] += 1
-    return counts
 
 
 def _pick_identifier(mapping: dict[str, float], u: float) -> str:

@@ -13,9 +13,12 @@ All defaults live in this module, each with a comment saying why.
 from __future__ import annotations
 
 import copy
+import csv
 import difflib
 import functools
+import importlib.util
 import math
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -50,6 +53,8 @@ biometric check rarely fails, a name check often does."""
 
 
 def _finite(value: Any, what: str) -> float:
+    if isinstance(value, str):
+        raise ValueError(f"{what} must be a number, not text (write it without quotes)")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{what} must be a number")
     value = float(value)
@@ -74,6 +79,8 @@ def parse_number(value: Any, nonnegative: bool = True) -> Distribution:
     """
     if isinstance(value, Distribution):
         return value
+    if isinstance(value, str):
+        raise ValueError("must be a number or a {dist: ...} mapping, not text (write numbers without quotes)")
     if not isinstance(value, dict):
         number = _finite(value, "a number or a {dist: ...} mapping")
         if nonnegative and number < 0:
@@ -197,6 +204,16 @@ SignedHours = Annotated[
 ]
 """Hours that may be negative (intelligence learned before departure)."""
 
+PartySize = Annotated[
+    Distribution,
+    PlainValidator(functools.partial(parse_number, nonnegative=True)),
+    PlainSerializer(number_to_yaml),
+    WithJsonSchema(
+        {**_DIST_SCHEMA, "description": "People, rounded to a whole number, at least 1: " + _DIST_SCHEMA["description"]}
+    ),
+]
+"""A party size: a number or distribution whose draws are rounded (at least 1)."""
+
 
 def parse_identifier(value: Any) -> dict[str, float]:
     """Read an identifier: one type, or a mapping of type to probability (sum 1)."""
@@ -252,7 +269,8 @@ Id = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # strict: no silent coercion of "0.5" (text) to a number or `true` to 1.0.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
 
 # ---------------------------------------------------------------- the format
@@ -379,7 +397,7 @@ class Group(_Strict):
     depart_day: Duration = Field(default_factory=lambda: Distribution.fixed(0.0), description="Day of departure.")
     leg_hours: Duration = Field(description="Time from one crossing (or departure) to the next.")
     documents: Documents = Field(default_factory=lambda: Documents(genuine=1.0))
-    party_size: Duration = Field(
+    party_size: PartySize = Field(
         default_factory=lambda: Distribution.fixed(1.0),
         description="People crossing together, the traveller included (rounded, at least 1).",
     )
@@ -512,11 +530,17 @@ def link_settings(scenario: Scenario, link: Link) -> dict[str, Any]:
     """The effective settings of a link: its own, else the scenario defaults."""
     defaults = scenario.sharing.defaults
     out = {}
+    library = LinkDefaults()
     for field in ("delay_hours", "trust", "reliability", "verify_hours", "when_down"):
         own = getattr(link, field)
-        out[field] = own if own is not None or field in link.model_fields_set else getattr(defaults, field)
-        if out[field] is None and field != "verify_hours":
-            out[field] = getattr(LinkDefaults(), field)
+        if field == "verify_hours" and field in link.model_fields_set:
+            out[field] = own  # an explicit null means: discard alerts that are not trusted
+        elif own is not None:
+            out[field] = own
+        else:
+            out[field] = getattr(defaults, field)
+            if out[field] is None and field != "verify_hours":
+                out[field] = getattr(library, field)
     return out
 
 
@@ -593,9 +617,29 @@ def scenario_from_dict(data: Any, source: str = "<scenario>", lines: LineMap | N
         problems.sort(key=lambda p: (p.line or 0, p.path))
         raise ScenarioError(problems)
     scenario = Scenario.model_validate(data)
+    problems = _unknown_traveller_ids(scenario, source, lines)
+    if problems:
+        raise ScenarioError(problems)
     scenario._raw = copy.deepcopy(data)
     scenario._source = source
     return scenario
+
+
+def _unknown_traveller_ids(scenario: Scenario, source: str, lines: LineMap) -> list[Problem]:
+    """Intel injects that name travellers the run will not have (ids are exact: ``R-0042``)."""
+    wanted = [
+        (i, inject) for i, inject in enumerate(scenario.injects) if isinstance(inject, IntelInject) and inject.ids
+    ]
+    if not wanted:
+        return []
+    labels = set(traveller_labels(scenario))
+    problems = []
+    for i, inject in wanted:
+        for j, label in enumerate(inject.ids or []):
+            if label not in labels:
+                path: PathKey = ("injects", i, "ids", j)
+                problems.append(Problem(source, lines.line(path), format_path(path), "no traveller has this id", label))
+    return problems
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
@@ -669,6 +713,8 @@ def _problem_from_pydantic(err: Any, data: Any, source: str, lines: LineMap, mod
         )
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
+    if kind == "string_pattern_mismatch":
+        message = "an id uses letters, digits, '-', '_' and '.', and starts with a letter or digit"
     if kind == "literal_error":
         message = message.replace("Input should be", "must be")
     message = message.replace("Input should be", "should be")
@@ -686,6 +732,10 @@ def _problem_from_pydantic(err: Any, data: Any, source: str, lines: LineMap, mod
 
 def _allowed_fields(model: type[BaseModel], path: PathKey, parent: Any) -> list[str]:
     """Field names allowed at `path` (for the hint on an unknown field)."""
+    if len(path) == 2 and path[0] == "injects" and isinstance(parent, dict):
+        inject_model = _INJECT_MODELS.get(parent.get("kind"))  # type: ignore[arg-type]
+        if inject_model is not None:
+            return [f.alias or name for name, f in inject_model.model_fields.items()]
     current: Any = model
     for part in path:
         if isinstance(part, int):
@@ -745,6 +795,44 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 
 @functools.cache
+def _country_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The name patterns of country_converter, read from its data file without importing it.
+
+    They cover short and official names and the usual variants ("UK", "Burma").
+    """
+    spec = importlib.util.find_spec("country_converter")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - a declared dependency
+        return ()
+    path = Path(next(iter(spec.submodule_search_locations))) / "country_data.tsv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return tuple((row["name_short"], re.compile(row["regex"], re.IGNORECASE)) for row in rows if row.get("regex"))
+
+
+def real_country(name: str) -> str | None:
+    """The real country that `name` names, or None.
+
+    Two well-kept lists: ISO 3166 names (pycountry: current and historic, short,
+    official and common names) and country_converter's patterns, which also know
+    the usual variants ("Russia", "UK", "Burma", "Ivory Coast"). A pattern counts
+    only as a whole word, so "Chadwick" or "Omania" stay fictional.
+    """
+    folded = _fold(name)
+    if folded in real_country_names():
+        return name
+    for country, pattern in _country_patterns():
+        match = pattern.search(name)
+        if match is None:
+            continue
+        start, end = match.span()
+        if start == end:  # a pattern made of look-aheads: it matched the name as a whole
+            return country
+        if (end == len(name) or not name[end].isalnum()) and (start == 0 or not name[start - 1].isalnum()):
+            return country
+    return None
+
+
+@functools.cache
 def real_country_names() -> frozenset[str]:
     """Names of real countries, from pycountry (ISO 3166), lower-cased."""
     import pycountry
@@ -800,13 +888,15 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
 
     countries = items("countries")
     country_ids = unique("id", countries, "id", ("countries",))
-    real = real_country_names()
     for i, c in countries:
         name = c.get("name")
-        if isinstance(name, str) and _fold(name) in real:
+        real = real_country(name) if isinstance(name, str) else None
+        if real is not None:
             add(
                 ("countries", i, "name"),
-                "is a real country; use a fictional name (synthetic actors only)",
+                "is a real country"
+                + (f" ({real})" if _fold(real) != _fold(name) else "")
+                + "; use a fictional name (synthetic actors only)",
                 name,
             )
 
@@ -925,12 +1015,6 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
                     )
 
     horizon = data.get("horizon_days", 90.0)
-    count = travellers.get("count") if isinstance(travellers.get("count"), int) else 0
-    total_travellers = count + sum(
-        x.get("travellers")
-        for _, x in items("injects")
-        if x.get("kind") == "surge" and isinstance(x.get("travellers"), int)
-    )
     for i, inj in items("injects"):
         day = inj.get("day")
         if isinstance(day, int | float) and isinstance(horizon, int | float) and day > horizon:
@@ -975,14 +1059,6 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
                     "an intel inject gives either `travellers` (how many) or `ids` (which)",
                     show=False,
                 )
-            if isinstance(inj.get("ids"), list):
-                for j, tid in enumerate(inj["ids"]):
-                    if isinstance(tid, str) and traveller_index(tid, total_travellers) is None:
-                        add(
-                            ("injects", i, "ids", j),
-                            f"no such traveller (ids run from {traveller_label(0)} to {traveller_label(max(total_travellers - 1, 0))}, any letter)",
-                            tid,
-                        )
         if kind == "surge":
             group = inj.get("group")
             if isinstance(group, str) and group not in group_names:
@@ -994,15 +1070,29 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
     return problems
 
 
+def apportion(total: int, shares: list[float]) -> list[int]:
+    """Split `total` by `shares` into whole numbers (largest remainder; ties to the earlier group)."""
+    raw = [total * share for share in shares]
+    counts = [math.floor(x) for x in raw]
+    left = total - sum(counts)
+    order = sorted(range(len(shares)), key=lambda i: (-(raw[i] - counts[i]), i))
+    for i in order[:left]:
+        counts[i] += 1
+    return counts
+
+
+def traveller_labels(scenario: Scenario) -> list[str]:
+    """The synthetic id of every traveller of a run, in index order (base groups, then surges)."""
+    groups = scenario.travellers.groups
+    names = []
+    for group, count in zip(groups, apportion(scenario.travellers.count, [g.share for g in groups]), strict=True):
+        names += [group.name] * count
+    for inject in scenario.injects:
+        if isinstance(inject, SurgeInject):
+            names += [inject.group] * inject.travellers
+    return [traveller_label(i, name) for i, name in enumerate(names)]
+
+
 def traveller_label(index: int, group_name: str = "T") -> str:
     """The synthetic id of traveller `index`: the group's initial and a number."""
     return f"{group_name[:1].upper() or 'T'}-{index + 1:04d}"
-
-
-def traveller_index(label: str, total: int) -> int | None:
-    """The index of a traveller id such as ``R-0042``, or None if out of range."""
-    head, _, number = label.partition("-")
-    if len(head) != 1 or not number.isdigit():
-        return None
-    index = int(number) - 1
-    return index if 0 <= index < total else None

@@ -76,7 +76,9 @@ def scenarios(draw: Any, monotone: bool = False) -> dict[str, Any]:
         }
         for _ in range(draw(st.integers(0, 2)))
     ]
-    intelligence.append({"agency": "AX-9", "covers": draw(probability), "learn_hours": {"dist": "uniform", "low": -24, "high": 72}})
+    intelligence.append(
+        {"agency": "AX-9", "covers": draw(probability), "learn_hours": {"dist": "uniform", "low": -24, "high": 72}}
+    )
     injects: list[dict[str, Any]] = []
     for _ in range(draw(st.integers(0, 3))):
         a, b = draw(st.sampled_from(chosen))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from builders import build, one_link_data
 
 from sim.model import SharingModel
 from sim.runs import run_one
-from builders import build, one_link_data
 
 N = 20_000
 
@@ -74,13 +74,18 @@ def test_fraudulent_documents_defeat_names_and_documents_only(identifier: str, m
     data = one_link_data(covers=covers, trust=trust, delay_hours=d, identifier=identifier, fraudulent=f, screening=s)
     expected = covers * trust * s * (1 if matches_fraud else 1 - f) * (leg - d) / (2 * leg)
     got = rate(data)
-    assert abs(got - expected) < tolerance(expected), f"{identifier} with {f:.0%} fraud: expected {expected:.4f}, got {got:.4f}"
+    assert abs(got - expected) < tolerance(expected), (
+        f"{identifier} with {f:.0%} fraud: expected {expected:.4f}, got {got:.4f}"
+    )
 
 
 def test_trust_zero_on_the_only_path_detects_nobody() -> None:
     summary = run_one(build(one_link_data(travellers=2000, trust=0.0)), 3, tables=False).summary
     assert summary["detected"] == 0, "no alert is accepted, so no border can match anyone"
-    assert summary["misses"]["no_intel"] + summary["misses"]["not_trusted"] + summary["misses"]["late"] == summary["missed"]
+    assert (
+        summary["misses"]["no_intel"] + summary["misses"]["not_trusted"] + summary["misses"]["late"]
+        == summary["missed"]
+    )
 
 
 def test_smaller_delay_scale_never_detects_fewer_on_the_same_seed() -> None:

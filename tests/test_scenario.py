@@ -56,25 +56,65 @@ def test_the_good_file_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("kind: border}", "kind: border, screen: 1}", "s.yaml:8: agencies[1].screen: unknown field (did you mean 'screening'?)"),
-        ("share: 1,", "share: 1.5,", "s.yaml:15: travellers.groups[0].share: should be less than or equal to 1 (got 1.5)"),
+        (
+            "kind: border}",
+            "kind: border, screen: 1}",
+            "s.yaml:8: agencies[1].screen: unknown field (did you mean 'screening'?)",
+        ),
+        (
+            "share: 1,",
+            "share: 1.5,",
+            "s.yaml:15: travellers.groups[0].share: should be less than or equal to 1 (got 1.5)",
+        ),
         ("share: 1,", "share: 0.5,", "s.yaml:14: travellers.groups: group shares must sum to 1 (they sum to 0.5)"),
-        ("to: NOR-BRD}", "to: NOR-BDR}", "s.yaml:11: sharing.links[0].to: no such agency (did you mean 'NOR-BRD'?) (got NOR-BDR)"),
-        ("route: [ZON, NOR]", "route: [ZON, NOX]", "s.yaml:15: travellers.groups[0].route[1]: no such country (did you mean 'NOR'?) (got NOX)"),
-        ("name: Norland", "name: Norway", "s.yaml:5: countries[1].name: is a real country; use a fictional name (synthetic actors only) (got Norway)"),
+        (
+            "to: NOR-BRD}",
+            "to: NOR-BDR}",
+            "s.yaml:11: sharing.links[0].to: no such agency (did you mean 'NOR-BRD'?) (got NOR-BDR)",
+        ),
+        (
+            "route: [ZON, NOR]",
+            "route: [ZON, NOX]",
+            "s.yaml:15: travellers.groups[0].route[1]: no such country (did you mean 'NOR'?) (got NOX)",
+        ),
+        (
+            "name: Norland",
+            "name: Norway",
+            "s.yaml:5: countries[1].name: is a real country; use a fictional name (synthetic actors only) (got Norway)",
+        ),
         ("name: Norland", "name: GERMANY", "s.yaml:5: countries[1].name: is a real country"),
-        ("leg_hours: 24", "leg_hours: {dist: lognormal, median: 24}", "s.yaml:15: travellers.groups[0].leg_hours: lognormal needs sigma"),
+        (
+            "leg_hours: 24",
+            "leg_hours: {dist: lognormal, median: 24}",
+            "s.yaml:15: travellers.groups[0].leg_hours: lognormal needs sigma",
+        ),
         ("leg_hours: 24", "leg_hours: {dist: gama, mean: 3}", "unknown distribution 'gama'"),
         ("leg_hours: 24", "leg_hours: -4", "travellers.groups[0].leg_hours: must not be negative (got -4)"),
         ("leg_hours: 24", "leg_hours: {dist: uniform, low: 9, high: 2}", "uniform needs low <= high"),
-        ("leg_hours: 24", "leg_hours: {dist: choice, values: [1, 2], weights: [1]}", "choice weights must be a list as long as values"),
+        (
+            "leg_hours: 24",
+            "leg_hours: {dist: choice, values: [1, 2], weights: [1]}",
+            "choice weights must be a list as long as values",
+        ),
         ("count: 10", "count: ten", "s.yaml:13: travellers.count: should be a valid integer"),
         ("count: 10", "", "s.yaml:12: travellers.count: required field is missing"),
         ("id: NOR-BRD,", "id: NOR-INT,", "s.yaml:8: agencies[1].id: duplicate id (also agencies[0]) (got NOR-INT)"),
-        ("role: home", "role: homeland", "s.yaml:5: countries[1].role: must be 'conflict', 'transit' or 'home' (got homeland)"),
+        (
+            "role: home",
+            "role: homeland",
+            "s.yaml:5: countries[1].role: must be 'conflict', 'transit' or 'home' (got homeland)",
+        ),
         ("seed: 1", "seed: -1", "s.yaml:2: seed: should be greater than or equal to 0 (got -1)"),
-        ("- {from: NOR-INT, to: NOR-BRD}", "- {from: NOR-INT, to: NOR-BRD}\n    - {from: NOR-INT, to: NOR-BRD}", "s.yaml:12: sharing.links[1]: link NOR-INT -> NOR-BRD is given twice"),
-        ("kind: intelligence}", "kind: intelligence, screening: {name: 1}}", "s.yaml:7: agencies[0].screening: only border agencies screen"),
+        (
+            "- {from: NOR-INT, to: NOR-BRD}",
+            "- {from: NOR-INT, to: NOR-BRD}\n    - {from: NOR-INT, to: NOR-BRD}",
+            "s.yaml:12: sharing.links[1]: link NOR-INT -> NOR-BRD is given twice",
+        ),
+        (
+            "kind: intelligence}",
+            "kind: intelligence, screening: {name: 1}}",
+            "s.yaml:7: agencies[0].screening: only border agencies screen",
+        ),
         ("seed: 1", "seed: 1\nseed: 2", "s.yaml:3: seed: duplicate key (first given on line 2)"),
     ],
 )
@@ -113,7 +153,6 @@ def test_every_problem_in_a_file_is_reported_at_once_with_its_line(tmp_path: Pat
         "s.yaml:22: injects[2].link: no link NOR-BRD -> NOR-INT in sharing.links",
         "s.yaml:23: injects[3].link: write a link as `A -> B` (one direction) or `A <-> B` (both)",
         "s.yaml:24: injects[4]: an intel inject gives either `travellers` (how many) or `ids` (which)",
-        "s.yaml:25: injects[5].ids[0]: no such traveller",
         "s.yaml:26: injects[6].kind: unknown inject kind",
         "s.yaml:27: injects[7].group: no such group",
         "s.yaml:28: injects[8].day: required field is missing",
@@ -137,7 +176,11 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("", "s.yaml: the file is empty"), ("- 1\n", "s.yaml:1: a scenario must be a mapping"), ("a: !!python/object:os.system x\n", "s.yaml:1: not valid YAML")],
+    [
+        ("", "s.yaml: the file is empty"),
+        ("- 1\n", "s.yaml:1: a scenario must be a mapping"),
+        ("a: !!python/object:os.system x\n", "s.yaml:1: not valid YAML"),
+    ],
 )
 def test_files_that_are_not_scenarios(tmp_path: Path, text: str, expected: str) -> None:
     assert problems_of(tmp_path, text)[0].startswith(expected)
@@ -182,7 +225,15 @@ def test_distribution_forms_of_the_format() -> None:
 
 def test_json_schema_describes_every_top_level_field() -> None:
     schema = Scenario.model_json_schema(by_alias=True)
-    assert set(schema["properties"]) >= {"name", "countries", "agencies", "sharing", "travellers", "intelligence", "injects"}
+    assert set(schema["properties"]) >= {
+        "name",
+        "countries",
+        "agencies",
+        "sharing",
+        "travellers",
+        "intelligence",
+        "injects",
+    }
     link = schema["$defs"]["Link"]
     assert "from" in link["properties"] and link.get("additionalProperties") is False
     json.dumps(schema)
@@ -194,7 +245,7 @@ def test_link_defaults_and_explicit_null(tmp_path: Path) -> None:
     scenario = build(data)
     from sim.scenario import expand_links
 
-    (_, _, settings), = expand_links(scenario)
+    ((_, _, settings),) = expand_links(scenario)
     assert settings["verify_hours"] is None, "an explicit null on a link beats the default"
     assert settings["reliability"] == 1.0 and settings["when_down"] == "hold"
 
@@ -204,3 +255,54 @@ def test_example_of_the_format_document_loads() -> None:
     assert [c.id for c in scenario.countries] == ["ZON", "TRA", "NOR", "OST"]
     assert scenario.agencies[3].forwards and not scenario.agencies[0].forwards
     assert len(scenario.injects) == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "real"),
+    [("Russia", "Russia"), ("UK", "United Kingdom"), ("Burma", "Myanmar"), ("Ivory Coast", "Côte d'Ivoire"),
+     ("norway", "norway"), ("Bolivia, Plurinational State of", "Bolivia, Plurinational State of")],
+)  # fmt: skip
+def test_real_countries_are_recognised_by_common_names(name: str, real: str) -> None:
+    from sim.scenario import real_country
+
+    assert real_country(name) is not None, f"{name!r} is a real country ({real})"
+
+
+@pytest.mark.parametrize("name", ["Norland", "Zonara", "Chadwick", "Omania", "Nigerland", "Halvoria", "Qalderra"])
+def test_fictional_names_pass(name: str) -> None:
+    from sim.scenario import real_country
+
+    assert real_country(name) is None, f"{name!r} is fictional"
+
+
+def test_text_is_not_silently_taken_for_a_number(tmp_path: Path) -> None:
+    text = replace(replace(GOOD, "count: 10", 'count: "10"'), "leg_hours: 24", 'leg_hours: "24"')
+    problems = problems_of(tmp_path, replace(text, "seed: 1", "seed: true"))
+    assert any("travellers.count: should be a valid integer (got '10')" in p for p in problems), problems
+    assert any("leg_hours: must be a number or a {dist: ...} mapping, not text" in p for p in problems), problems
+    assert any(p.startswith("s.yaml:2: seed:") for p in problems), problems
+
+
+def test_intel_inject_ids_must_name_travellers_of_the_run(tmp_path: Path) -> None:
+    text = GOOD + "injects:\n  - {day: 1, kind: intel, agency: NOR-INT, ids: [R-0003, T-0003, R-0011]}\n"
+    problems = problems_of(tmp_path, text)
+    assert problems == [
+        "s.yaml:17: injects[0].ids[1]: no traveller has this id (got T-0003)",
+        "s.yaml:17: injects[0].ids[2]: no traveller has this id (got R-0011)",
+    ]
+
+
+def test_unknown_field_of_an_inject_lists_that_kinds_fields(tmp_path: Path) -> None:
+    text = GOOD + "injects:\n  - {day: 1, kind: link_up, link: NOR-INT -> NOR-BRD, colour: red}\n"
+    (problem,) = problems_of(tmp_path, text)
+    assert "injects[0].colour: unknown field" in problem and "link" in problem and "travellers" not in problem
+
+
+def test_a_null_on_a_link_takes_the_scenario_default() -> None:
+    from sim.scenario import expand_links
+
+    data = one_link_data(travellers=5)
+    data["sharing"]["defaults"]["trust"] = 0.3
+    data["sharing"]["links"][0]["trust"] = None
+    ((_, _, settings),) = expand_links(build(data))
+    assert settings["trust"] == 0.3
