@@ -10,9 +10,27 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
-from scipy.special import ndtr, ndtri
+
+_STANDARD_NORMAL = NormalDist()
+
+
+def ndtri(u: np.ndarray) -> np.ndarray:
+    """The standard normal quantile, elementwise (Wichura's AS241, exact to double precision).
+
+    `statistics.NormalDist` instead of scipy.special: importing scipy.special costs a
+    quarter of a second at every start of the command, and these arrays are small
+    (one block of draws at a time, cached by the caller).
+    """
+    inv_cdf = _STANDARD_NORMAL.inv_cdf
+    return np.array([inv_cdf(x) for x in np.asarray(u, dtype=float).ravel().tolist()]).reshape(np.shape(u))
+
+
+def ndtr(x: float) -> float:
+    """The standard normal CDF."""
+    return _STANDARD_NORMAL.cdf(x)
 
 DIST_PARAMETERS: dict[str, tuple[str, ...]] = {
     "fixed": ("value",),

@@ -48,7 +48,7 @@ OUTCOMES = ("detected", "missed", "en_route")
 TRAVELLER_COLUMNS = [
     "id", "group", "intent", "route", "documents", "party_size", "depart_hours", "crossings",
     "arrived", "outcome", "cause", "detected_at_hours", "detected_by", "detected_in", "identifier",
-    "first_intel_hours", "hours_late", "last_crossing_hours",
+    "first_intel_hours", "hours_late", "last_crossing_hours", "cause_country", "cause_alert",
 ]  # fmt: skip
 ALERT_COLUMNS = [
     "alert", "subject", "identifier", "origin", "from", "to", "path", "created_hours", "sent_hours",
@@ -85,30 +85,47 @@ def _num(value: float | None, digits: int = 4) -> float | None:
     return rounded + 0.0
 
 
-def attribute(model: SharingModel) -> dict[int, tuple[str, float | None]]:
-    """The miss cause (and hours late, for ``late``) of every traveller who crossed undetected.
+@dataclass(frozen=True)
+class Attribution:
+    """Why one traveller was missed.
+
+    Attributes:
+        cause: one of `CAUSES`.
+        hours_late: for ``late``: how much earlier the alert needed to arrive.
+        country: the country crossed into where the chain got furthest (first such crossing).
+        alert: for ``late`` and ``not_trusted``: the message that came late or was not trusted.
+    """
+
+    cause: str
+    hours_late: float | None = None
+    country: str = ""
+    alert: int | None = None
+
+
+def attribute(model: SharingModel) -> dict[int, Attribution]:
+    """The miss cause of every traveller who crossed undetected.
 
     Args:
         model: a model that has run.
 
     Returns:
-        traveller index -> (cause, hours_late or None).
+        traveller index -> its attribution.
     """
     to_screeners: dict[int, list[Message]] = defaultdict(list)
     for message in model.messages:
         if message.link.receiver.screens and message.sent is not None and message.fate != "lost":
             to_screeners[message.traveller].append(message)
-    causes: dict[int, tuple[str, float | None]] = {}
+    causes: dict[int, Attribution] = {}
     for traveller in model.travellers:
         if traveller.detected is not None or not traveller.crossings:
             continue
         i = traveller.index
         known = model.first_intel.get(i, math.inf)
-        best, late_by = 0, math.inf
+        best, late_by, where, alert = 0, math.inf, traveller.crossings[0][1], None
         for time, country in traveller.crossings:
             if known > time:
                 continue
-            stage = 1
+            stage, candidate, lateness = 1, None, math.inf
             screeners = model.border_agencies.get(country, [])
             if any(agency.accepted_at.get(i, math.inf) <= time for agency in screeners):
                 stage = 4
@@ -118,22 +135,31 @@ def attribute(model: SharingModel) -> dict[int, tuple[str, float | None]]:
                 # chain had begun by then (a relay sent later still counts; a chain begun after
                 # the crossing does not).
                 on_way = [m for m in to_screeners.get(i, ()) if m.link.receiver.code in codes and m.started <= time]
-                if any(m.delivered is not None and m.delivered <= time for m in on_way):
-                    stage = 3
+                in_time = [m for m in on_way if m.delivered is not None and m.delivered <= time]
+                if in_time:
+                    stage, candidate = 3, in_time[0]
                 elif on_way:
-                    stage = 2
-                    late_by = min(late_by, min(m.delivered - time for m in on_way if m.delivered is not None))
-            best = max(best, stage)
+                    candidate = min(on_way, key=lambda m: (m.delivered, m.id))
+                    stage, lateness = 2, candidate.delivered - time
+            if stage > best or (stage == best == 2 and lateness < late_by):
+                best, where = stage, country
+                alert = candidate.id if candidate is not None else None
+                late_by = lateness
         cause = CAUSES[best]
-        causes[i] = (cause, late_by if cause == "late" else None)
+        causes[i] = Attribution(
+            cause=cause,
+            hours_late=late_by if cause == "late" else None,
+            country=where,
+            alert=alert if cause in ("late", "not_trusted") else None,
+        )
     return causes
 
 
-def traveller_rows(model: SharingModel, causes: dict[int, tuple[str, float | None]]) -> list[dict[str, Any]]:
+def traveller_rows(model: SharingModel, causes: dict[int, Attribution]) -> list[dict[str, Any]]:
     """One row per traveller (`TRAVELLER_COLUMNS`)."""
     rows = []
     for t in model.travellers:
-        cause, late = causes.get(t.index, ("", None))
+        why = causes.get(t.index)
         if t.detected is not None:
             outcome = "detected"
         elif t.crossings:
@@ -153,13 +179,15 @@ def traveller_rows(model: SharingModel, causes: dict[int, tuple[str, float | Non
                 "crossings": len(t.crossings),
                 "arrived": t.arrived,
                 "outcome": outcome,
-                "cause": cause,
+                "cause": why.cause if why else "",
                 "detected_at_hours": _num(detected[0]),
                 "detected_by": detected[2],
                 "detected_in": detected[1],
                 "identifier": detected[3],
                 "first_intel_hours": _num(model.first_intel.get(t.index)),
-                "hours_late": _num(late),
+                "hours_late": _num(why.hours_late) if why else None,
+                "cause_country": why.country if why else "",
+                "cause_alert": alert_label(why.alert) if why and why.alert is not None else "",
                 "last_crossing_hours": _num(t.crossings[-1][0]) if t.crossings else None,
             }
         )
