@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
 
+    report = commands.add_parser("report", help="(re)draw the figures and report.html of a finished folder")
+    report.add_argument("folder", metavar="DIR")
+
     bench = commands.add_parser("bench", help="time the standard workloads (medians of several repeats)")
     bench.add_argument("--repeats", type=int, default=5, help="repeats per workload (default 5)")
     bench.add_argument("--quick", action="store_true", help="skip the 100,000-traveller workloads")
@@ -83,7 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return {"run": _run, "validate": _validate, "schema": _schema, "bench": _bench}[args.command](args)
+        return {"run": _run, "validate": _validate, "schema": _schema, "bench": _bench, "report": _report}[
+            args.command
+        ](args)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -110,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.runs import default_run_folder, resolve_seed, run_one, write_run_folder
+    from sim.runs import default_run_folder, resolve_seed, run_one, write_run_folder, write_run_metadata
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
@@ -118,10 +123,16 @@ def _run(args: argparse.Namespace) -> int:
     result = run_one(scenario, seed)
     folder = Path(args.out) if args.out else default_run_folder(scenario)
     write_run_folder(result, scenario, folder)
+    write_run_metadata(folder, args.scenario, args.overrides, seed)
+    from sim.report import debrief
+
+    debrief(folder, scenario, seed, plots=not args.no_plots)
     if args.quiet:
         print(folder)
     else:
         print(format_summary(result.summary, folder))
+        if (folder / "report.html").is_file():
+            print(f"  report: {folder / 'report.html'}")
     return 0
 
 
@@ -181,6 +192,18 @@ def _schema(args: argparse.Namespace) -> int:
     schema = Scenario.model_json_schema(by_alias=True, mode="validation")
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "tabletop scenario"}
     print(json.dumps(schema, indent=2))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from sim.report import is_run_folder, write_report
+
+    folder = Path(args.folder)
+    if is_run_folder(folder):
+        path = write_report(folder)
+    else:
+        raise ScenarioError([Problem(str(folder), None, "", "not a run folder (no summary.json and travellers.csv)")])
+    print(f"report: {path}")
     return 0
 
 

@@ -56,6 +56,7 @@ ALERT_COLUMNS = [
 ]  # fmt: skip
 EVENT_COLUMNS = ["time_hours", "kind", "agency", "traveller", "alert", "detail"]
 TIMESERIES_COLUMNS = ["day", "detected", "missed", "alerts_in_transit", "en_route"]
+CROSSING_COLUMNS = ["traveller", "number", "country", "time_hours", "result"]
 
 
 @dataclass
@@ -68,6 +69,7 @@ class RunResult:
         alerts: one dict per message on a link (`ALERT_COLUMNS`).
         events: the timeline, one tuple per event (`EVENT_COLUMNS`).
         timeseries: one dict per day (`TIMESERIES_COLUMNS`).
+        crossings: one dict per border crossing (`CROSSING_COLUMNS`).
     """
 
     summary: dict[str, Any]
@@ -75,6 +77,7 @@ class RunResult:
     alerts: list[dict[str, Any]] = field(default_factory=list)
     events: list[tuple[Any, ...]] = field(default_factory=list)
     timeseries: list[dict[str, Any]] = field(default_factory=list)
+    crossings: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _num(value: float | None, digits: int = 4) -> float | None:
@@ -241,6 +244,25 @@ def alert_counts(model: SharingModel) -> dict[str, int]:
     }
 
 
+def crossing_rows(model: SharingModel) -> list[dict[str, Any]]:
+    """One row per border crossing, in time order: who, which crossing, into where, when, and the result."""
+    rows = []
+    for t in model.travellers:
+        for number, (time, country) in enumerate(t.crossings, start=1):
+            stopped = t.detected is not None and number == len(t.crossings)
+            rows.append(
+                {
+                    "traveller": t.label,
+                    "number": number,
+                    "country": country,
+                    "time_hours": _num(time),
+                    "result": "detected" if stopped else "crossed",
+                }
+            )
+    rows.sort(key=lambda r: (r["time_hours"], r["traveller"]))
+    return rows
+
+
 def timeseries_rows(model: SharingModel, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per day, at the end of the day: cumulative detections and misses, alerts in transit, travellers en route.
 
@@ -338,4 +360,5 @@ def collect(model: SharingModel, tables: bool = True) -> RunResult:
         alerts=alert_rows(model),
         events=[(round(e[0], 4) + 0.0, *e[1:]) for e in model.event_log],
         timeseries=timeseries_rows(model, rows),
+        crossings=crossing_rows(model),
     )

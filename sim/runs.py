@@ -20,6 +20,7 @@ from typing import Any
 from sim.model import SharingModel
 from sim.outcomes import (
     ALERT_COLUMNS,
+    CROSSING_COLUMNS,
     EVENT_COLUMNS,
     TIMESERIES_COLUMNS,
     TRAVELLER_COLUMNS,
@@ -109,6 +110,20 @@ def resolved_yaml(scenario: Scenario, seed: int) -> str:
     return dump_yaml(raw)
 
 
+def write_run_metadata(folder: str | Path, source: str, overrides: list[str], seed: int) -> Path:
+    """``run.json``: how the run was asked for (file, overrides, seed), for the report's overview.
+
+    Not part of the reproducible outputs: re-running ``scenario.yaml`` gives the same
+    tables and summary, with no overrides left to record.
+    """
+    from sim import __version__
+
+    path = Path(folder) / "run.json"
+    meta = {"scenario_file": str(source), "overrides": list(overrides), "seed": seed, "version": __version__}
+    path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
 def _write_csv(path: Path, columns: list[str], rows: list[Any]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -119,7 +134,7 @@ def _write_csv(path: Path, columns: list[str], rows: list[Any]) -> None:
 
 
 def write_run_folder(result: RunResult, scenario: Scenario, folder: str | Path) -> Path:
-    """Write the run folder: scenario.yaml, summary.json and the four tables.
+    """Write the run folder: scenario.yaml, summary.json and the five tables.
 
     Returns:
         The folder.
@@ -132,4 +147,5 @@ def write_run_folder(result: RunResult, scenario: Scenario, folder: str | Path) 
     _write_csv(folder / "alerts.csv", ALERT_COLUMNS, result.alerts)
     _write_csv(folder / "events.csv", EVENT_COLUMNS, result.events)
     _write_csv(folder / "timeseries.csv", TIMESERIES_COLUMNS, result.timeseries)
+    _write_csv(folder / "crossings.csv", CROSSING_COLUMNS, result.crossings)
     return folder

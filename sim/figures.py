@@ -1,0 +1,550 @@
+"""The debrief figures of a run, drawn from its tables (never from a live model).
+
+Every function takes data and returns a matplotlib Figure; the caller saves it.
+Titles state the finding in words; type is large enough to project; colours
+come from the Okabe-Ito palette, which stays distinct for colour-blind readers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch  # noqa: E402
+
+from sim.scenario import Scenario, expand_links, load_scenario  # noqa: E402
+
+CAUSES = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
+CAUSE_LABELS = {
+    "no_intel": "no agency knew",
+    "not_shared": "known, but not shared",
+    "late": "alert came too late",
+    "not_trusted": "alert not trusted",
+    "screening_miss": "check at the border failed",
+}
+# Okabe-Ito: distinct for the common forms of colour blindness.
+COLOURS = {
+    "no_intel": "#999999",
+    "not_shared": "#E69F00",
+    "late": "#D55E00",
+    "not_trusted": "#CC79A7",
+    "screening_miss": "#56B4E9",
+    "detected": "#009E73",
+    "en_route": "#F0E442",
+    "flow": "#0072B2",
+}
+KIND_COLOURS = {"intelligence": "#0072B2", "police": "#E69F00", "border": "#009E73", "hub": "#CC79A7"}
+
+STYLE = {
+    "font.size": 13,
+    "axes.titlesize": 16,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 13,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 110,
+}
+
+FIGURES = ("chain", "journeys", "network", "over_time", "link_delays")
+"""The run figures, by file name (``figures/<name>.png``)."""
+
+
+@dataclass
+class RunTables:
+    """A run's tables, as read from its folder (the only input of figures and report)."""
+
+    summary: dict[str, Any]
+    travellers: pd.DataFrame
+    alerts: pd.DataFrame
+    events: pd.DataFrame
+    timeseries: pd.DataFrame
+    crossings: pd.DataFrame
+    scenario: Scenario
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> RunTables:
+        """Read a run folder written by `sim.runs.write_run_folder`."""
+        import json
+
+        folder = Path(folder)
+
+        def table(name: str) -> pd.DataFrame:
+            return pd.read_csv(folder / name, keep_default_na=False, na_values=[""])
+
+        return cls(
+            summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
+            travellers=table("travellers.csv"),
+            alerts=table("alerts.csv"),
+            events=table("events.csv"),
+            timeseries=table("timeseries.csv"),
+            crossings=table("crossings.csv"),
+            scenario=load_scenario(folder / "scenario.yaml"),
+        )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def chain_stages(summary: dict[str, Any]) -> list[tuple[str, float, str | None, float]]:
+    """The chain from crossing to detection: (stage, how many reached it, cause of the drop, drop size)."""
+    misses = summary["misses"]
+    remaining = float(summary["crossed"])
+    stages = [("Crossed a border", remaining, None, 0.0)]
+    names = {
+        "no_intel": "Known to some agency",
+        "not_shared": "Alert on its way to the border",
+        "late": "Alert arrived in time",
+        "not_trusted": "Alert trusted (on the watchlist)",
+        "screening_miss": "Detected at the border",
+    }
+    for cause in CAUSES:
+        remaining -= misses[cause]
+        stages.append((names[cause], remaining, cause, float(misses[cause])))
+    return stages
+
+
+def chain_title(summary: dict[str, Any]) -> str:
+    """The chain figure's finding, in words."""
+    crossed, detected = summary["crossed"], summary["detected"]
+    missed = crossed - detected
+    if crossed == 0:
+        return "Nobody crossed a border"
+    worst = max(CAUSES, key=lambda c: summary["misses"][c])
+    count = summary["misses"][worst]
+    head = f"{detected:g} of {crossed:g} travellers who crossed were stopped"
+    if missed <= 0 or count == 0:
+        return head
+    return f"{head}.\nOf the {missed:g} who got through, {count:g}: {CAUSE_LABELS[worst]}"
+
+
+def chain_figure(summary: dict[str, Any], title: str | None = None, ax: Any = None) -> Figure:
+    """Where the chain broke: each stage from crossing to detection, misses as the drops.
+
+    Args:
+        summary: a run summary (or means over replications with the same keys).
+        title: override the title.
+        ax: draw into these axes (for side-by-side figures).
+    """
+    with plt.rc_context(STYLE):
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(12, 6.2))
+        else:
+            fig = ax.figure
+        stages = chain_stages(summary)
+        crossed = max(stages[0][1], 1e-9)
+        y = np.arange(len(stages))[::-1]
+        for (_, count, cause, drop), row in zip(stages, y, strict=True):
+            ax.barh(row, crossed, color="#EEEEEE", height=0.62, zorder=1)
+            ax.barh(row, count, color=COLOURS["detected"] if cause == "screening_miss" else COLOURS["flow"],
+                    height=0.62, zorder=2)  # fmt: skip
+            if cause is not None and drop > 0:
+                ax.barh(row, drop, left=count, color=COLOURS[cause], height=0.62, zorder=2)
+                ax.text(count + drop + crossed * 0.01, row, f"−{drop:g} {CAUSE_LABELS[cause]}",
+                        va="center", ha="left", fontsize=12, color="#333333", zorder=3)  # fmt: skip
+            ax.text(crossed * -0.01, row, f"{count:g}", va="center", ha="right", fontsize=13, fontweight="bold")
+        ax.set_yticks(y, [s[0] for s in stages])
+        ax.tick_params(axis="y", pad=42, length=0)
+        ax.set_xlim(0, crossed * 1.42)
+        ticks = [t for t in ax.get_xticks() if 0 <= t <= crossed]
+        ax.set_xticks(ticks)
+        ax.spines["bottom"].set_bounds(0, crossed)
+        ax.set_xlabel("travellers", loc="left")
+        ax.spines["left"].set_visible(False)
+        ax.set_title(title or chain_title(summary), loc="left", fontsize=15)
+        fig.tight_layout()
+        return fig
+
+
+def _border_agencies(scenario: Scenario) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for agency in scenario.agencies:
+        if agency.screens:
+            out.setdefault(agency.country, []).append(agency.id)
+    return out
+
+
+def _sample_travellers(travellers: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """A readable sample: every outcome and cause represented, in proportion, at most `limit` lines."""
+    crossed = travellers[travellers["crossings"] > 0].copy()
+    crossed["stratum"] = np.where(crossed["outcome"] == "detected", "detected", crossed["cause"].fillna(""))
+    if len(crossed) <= limit:
+        chosen = crossed
+    else:
+        parts = []
+        counts = crossed["stratum"].value_counts()
+        for stratum, count in counts.items():
+            take = max(2, round(limit * count / len(crossed)))
+            group = crossed[crossed["stratum"] == stratum]
+            step = max(1, len(group) // take)
+            parts.append(group.iloc[::step].head(take))
+        chosen = pd.concat(parts)
+    order = {name: i for i, name in enumerate(["detected", *CAUSES])}
+    chosen = chosen.assign(rank=chosen["stratum"].map(order)).sort_values(["rank", "depart_hours"])
+    return chosen.drop(columns=["rank"])
+
+
+def journeys_figure(tables: RunTables, limit: int = 48) -> Figure:
+    """One line per traveller (a sample by outcome), from departure to the end of the journey.
+
+    Journeys are aligned on departure, so legs and alerts compare at a glance.
+    Crossings are ticks, detections green crosses, alert arrivals at a border
+    agency on the route triangles; for ``late`` misses a red band spans the hours
+    between the crossing and the alert that came too late.
+    """
+    travellers = tables.travellers
+    sample = _sample_travellers(travellers, limit)
+    horizon = tables.scenario.horizon_hours
+    crossings = tables.crossings[tables.crossings["traveller"].isin(sample["id"])]
+    borders = _border_agencies(tables.scenario)
+    border_ids = {a for ids in borders.values() for a in ids}
+    arrivals = tables.alerts[
+        tables.alerts["to"].isin(border_ids) & tables.alerts["subject"].isin(sample["id"])
+        & tables.alerts["delivered_hours"].notna()
+    ]  # fmt: skip
+    alerts_by_id = tables.alerts.set_index("alert")
+    departs = dict(zip(sample["id"], sample["depart_hours"], strict=True))
+    longest = float((sample["last_crossing_hours"] - sample["depart_hours"]).max())
+    scale, unit = (24.0, "days") if longest > 24 * 8 else (1.0, "hours")
+    with plt.rc_context(STYLE):
+        height = max(5.5, 0.2 * len(sample) + 2.4)
+        fig, ax = plt.subplots(figsize=(13, height))
+        ids = sample["id"].tolist()
+        ys = {tid: len(ids) - 1 - i for i, tid in enumerate(ids)}
+        previous = None
+        for _, row in sample.iterrows():
+            y = ys[row["id"]]
+            stratum = "detected" if row["outcome"] == "detected" else row["cause"]
+            if stratum != previous:
+                ax.axhline(y + 0.5, color="#DDDDDD", lw=1, zorder=0)
+                label = "stopped" if stratum == "detected" else CAUSE_LABELS.get(stratum, stratum)
+                ax.text(1.0, y + 0.35, label, transform=ax.get_yaxis_transform(), ha="right", va="top",
+                        fontsize=11, color=COLOURS.get(stratum, "#555555"), fontweight="bold")  # fmt: skip
+                previous = stratum
+            end = row["detected_at_hours"] if row["outcome"] == "detected" else (
+                row["last_crossing_hours"] if bool(row["arrived"]) else horizon)  # fmt: skip
+            colour = COLOURS.get(stratum, "#777777")
+            ax.plot([0, (end - row["depart_hours"]) / scale], [y, y], color=colour, lw=2.4, solid_capstyle="butt")
+            if (
+                row["cause"] == "late"
+                and isinstance(row["cause_alert"], str)
+                and row["cause_alert"] in alerts_by_id.index
+            ):
+                due = alerts_by_id.loc[row["cause_alert"], "due_hours"] - row["depart_hours"]
+                ax.plot([(due - row["hours_late"]) / scale, due / scale], [y, y], color=COLOURS["late"], lw=8,
+                        alpha=0.4, solid_capstyle="butt")  # fmt: skip
+        for _, c in crossings.iterrows():
+            y, x = ys[c["traveller"]], (c["time_hours"] - departs[c["traveller"]]) / scale
+            if c["result"] == "detected":
+                ax.plot(x, y, marker="X", color=COLOURS["detected"], ms=11, mec="black", mew=0.6, zorder=4)
+            else:
+                ax.plot(x, y, marker="|", color="black", ms=13, mew=2.2, zorder=4)
+        xs = (arrivals["delivered_hours"] - arrivals["subject"].map(departs)) / scale
+        ax.plot(xs, arrivals["subject"].map(ys), marker="v", color=COLOURS["flow"], ms=7, ls="none", zorder=3)
+        ax.set_yticks(list(ys.values()), list(ys.keys()), fontsize=9 if len(ys) > 30 else 11)
+        ax.set_ylim(-0.7, len(ids) - 0.3)
+        ax.axvline(0, color="#999999", lw=1)
+        ax.set_xlabel(f"{unit} since the traveller left")
+        shown, total = len(sample), int((travellers["crossings"] > 0).sum())
+        late = int((sample["cause"] == "late").sum())
+        what = f"{shown} of the {total} travellers who crossed" if shown < total else f"all {total} who crossed"
+        title = f"Journeys of {what}"
+        if late:
+            title += f"\nRed bands: {late} shown crossed before the alert reached the border"
+        ax.set_title(title, loc="left", fontsize=15)
+        handles = [
+            Line2D([], [], color="black", marker="|", ls="none", ms=12, mew=2, label="border crossed"),
+            Line2D([], [], color=COLOURS["detected"], marker="X", ls="none", ms=10, mec="black", label="stopped"),
+            Line2D([], [], color=COLOURS["flow"], marker="v", ls="none", ms=8, label="alert reaches a border agency"),
+            Line2D([], [], color=COLOURS["late"], lw=8, alpha=0.4, label="hours the alert was late"),
+        ]
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+        fig.tight_layout()
+        return fig
+
+
+def _country_order(scenario: Scenario) -> list[str]:
+    """Countries left to right in travel order (first seen on a route), then the rest."""
+    order: list[str] = []
+    for group in scenario.travellers.groups:
+        for country in group.route:
+            if country not in order:
+                order.append(country)
+    return order + [c.id for c in scenario.countries if c.id not in order]
+
+
+def _network_layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
+    """Agencies in three columns, the way alerts flow: sources, relays (hubs), border agencies.
+
+    Within a column, agencies are grouped by country, countries in travel order.
+    Deterministic: the same scenario always gives the same picture.
+    """
+    order = {c: i for i, c in enumerate(_country_order(scenario))}
+    columns: dict[int, list[Any]] = {0: [], 1: [], 2: []}
+    for index, agency in enumerate(scenario.agencies):
+        column = 2 if agency.screens else 1 if agency.forwards else 0
+        columns[column].append((order.get(agency.country, 99), index, agency.id))
+    used = [c for c in (0, 1, 2) if columns[c]]
+    tallest = max((len(columns[c]) for c in used), default=1)
+    positions = {}
+    for x, column in enumerate(used):
+        members = sorted(columns[column])
+        gap = (tallest - 1) * 1.5 / max(len(members) - 1, 1) if len(members) > 1 else 0
+        for k, (_, _, agency) in enumerate(members):
+            positions[agency] = (x * 5.0, -(k - (len(members) - 1) / 2) * max(gap, 1.5))
+    return positions
+
+
+def network_figure(tables: RunTables) -> Figure:
+    """The sharing network: alerts flow left to right, from sources through hubs to border agencies.
+
+    Line width = alerts carried; colour = median observed delivery delay; each link
+    is labelled with its trust (and its trust after a trust inject).
+    """
+    scenario = tables.scenario
+    alerts = tables.alerts
+    carried = alerts.groupby(["from", "to"]).size().to_dict() if len(alerts) else {}
+    delivered = alerts[alerts["delivered_hours"].notna() & alerts["sent_hours"].notna()]
+    delays = (
+        (delivered["delivered_hours"] - delivered["sent_hours"]).groupby([delivered["from"], delivered["to"]]).median()
+    )
+    delay_of = delays.to_dict()
+    trust_now = _trust_after_injects(scenario)
+    names = {c.id: c.name for c in scenario.countries}
+    agencies = {a.id: a for a in scenario.agencies}
+    positions = _network_layout(scenario)
+    links = expand_links(scenario)
+    max_carried = max([carried.get((a, b), 0) for a, b, _ in links] + [1])
+    finite_delays = [v for v in delay_of.values() if np.isfinite(v)]
+    vmax = max(finite_delays + [1.0])
+    cmap = plt.get_cmap("viridis_r")
+    out_degree: dict[str, int] = {}
+    in_degree: dict[str, int] = {}
+    for a, b, _ in links:
+        out_degree[a] = out_degree.get(a, 0) + 1
+        in_degree[b] = in_degree.get(b, 0) + 1
+    with plt.rc_context(STYLE):
+        height = max(6.0, 1.1 * max([abs(y) for _, y in positions.values()] + [1]) * 2 + 3)
+        fig, ax = plt.subplots(figsize=(13, height))
+        pairs = {(a, b) for a, b, _ in links}
+        for a, b, settings in links:
+            (xa, ya), (xb, yb) = positions[a], positions[b]
+            count = carried.get((a, b), 0)
+            delay = delay_of.get((a, b))
+            colour = cmap(delay / vmax) if delay is not None and np.isfinite(delay) else "#BBBBBB"
+            width = 1.2 + 8.0 * count / max_carried
+            backwards = xb < xa or (xb == xa)
+            rad = 0.35 if backwards else (0.12 if (b, a) in pairs else 0.0)
+            start, end = _box_edge((xa, ya), (xb, yb)), _box_edge((xb, yb), (xa, ya))
+            arrow = FancyArrowPatch(start, end, connectionstyle=f"arc3,rad={rad}", arrowstyle="-|>",
+                                    mutation_scale=14 + 2.0 * width, lw=width, color=colour, shrinkA=2, shrinkB=2,
+                                    zorder=2, alpha=0.85 if not backwards else 0.5)  # fmt: skip
+            ax.add_patch(arrow)
+            if backwards:
+                continue  # return links of a both-ways pair: drawn, not labelled (the label is on the way out)
+            # Label where the arrows fan out least: near the end that has fewer links.
+            t = 0.7 if out_degree.get(a, 0) > in_degree.get(b, 0) else 0.3
+            lx, ly = start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1])
+            trust = settings["trust"]
+            label = f"trust {trust:g}" + (f"→{trust_now[(a, b)]:g}" if trust_now.get((a, b), trust) != trust else "")
+            label += f" · {count} alerts" + (f" · {delay:.0f} h" if delay is not None and np.isfinite(delay) else "")
+            ax.text(lx, ly, label, ha="center", va="center", fontsize=10, zorder=4,
+                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#CCCCCC", "alpha": 0.9})  # fmt: skip
+        for agency_id, (x, y) in positions.items():
+            agency = agencies[agency_id]
+            box = FancyBboxPatch((x - 1.0, y - 0.4), 2.0, 0.8, boxstyle="round,pad=0.04",
+                                 fc=KIND_COLOURS.get(agency.kind, "#777777"), ec="black", lw=0.8, zorder=3)  # fmt: skip
+            ax.add_patch(box)
+            ax.text(x, y + 0.12, agency_id, ha="center", va="center", color="white", fontsize=12, fontweight="bold",
+                    zorder=5)  # fmt: skip
+            ax.text(x, y - 0.19, names.get(agency.country, agency.country), ha="center", va="center", color="white",
+                    fontsize=10, zorder=5)  # fmt: skip
+        columns = sorted({x for x, _ in positions.values()})
+        headings = ["who learns", "relays", "border checks"] if len(columns) == 3 else ["who learns", "border checks"]
+        top = max(y for _, y in positions.values()) + 1.1
+        for x, heading in zip(columns, headings[-len(columns) :] if len(columns) < 3 else headings, strict=False):
+            ax.text(x, top, heading, ha="center", va="bottom", fontsize=13, color="#555555", fontstyle="italic")
+        ys_ = [y for _, y in positions.values()]
+        ax.set_xlim(min(columns) - 1.5, max(columns) + 1.5)
+        ax.set_ylim(min(ys_) - 1.2, top + 0.7)
+        ax.set_axis_off()
+        sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, vmax))
+        bar = fig.colorbar(sm, ax=ax, fraction=0.03, pad=0.01)
+        bar.set_label("median delivery delay (hours)")
+        kinds_shown = sorted({a.kind for a in scenario.agencies}, key=list(KIND_COLOURS).index)
+        ax.legend(handles=[Patch(color=KIND_COLOURS[k], label=k) for k in kinds_shown], loc="upper left",
+                  ncols=len(kinds_shown), frameon=False, bbox_to_anchor=(0, 0.0))  # fmt: skip
+        total = int(sum(carried.values()))
+        title = f"Sharing network: {total} alerts carried"
+        slow = [(v, k) for k, v in delay_of.items() if np.isfinite(v) and carried.get(k, 0) > 0]
+        if slow:
+            worst, (a, b) = max(slow)
+            title += f"; slowest link {a} → {b} (median {worst:.0f} h)"
+        ax.set_title(title + "\nline width: alerts carried; colour: median delay", loc="left", fontsize=15)
+        fig.tight_layout()
+        return fig
+
+
+def _box_edge(centre: tuple[float, float], towards: tuple[float, float], half_width: float = 1.06,
+              half_height: float = 0.46) -> tuple[float, float]:  # fmt: skip
+    """Where the line from a box's centre towards another point leaves the box."""
+    dx, dy = towards[0] - centre[0], towards[1] - centre[1]
+    if dx == 0 and dy == 0:
+        return centre
+    t = min(half_width / abs(dx) if dx else math.inf, half_height / abs(dy) if dy else math.inf)
+    return centre[0] + t * dx, centre[1] + t * dy
+
+
+def _trust_after_injects(scenario: Scenario) -> dict[tuple[str, str], float]:
+    from sim.scenario import TrustInject, parse_link_ref
+
+    out: dict[tuple[str, str], float] = {}
+    for inject in sorted(scenario.injects, key=lambda i: i.day):
+        if isinstance(inject, TrustInject):
+            ref = parse_link_ref(inject.link)
+            if ref:
+                a, b, both = ref
+                out[(a, b)] = inject.trust
+                if both:
+                    out[(b, a)] = inject.trust
+    return out
+
+
+def inject_marks(scenario: Scenario) -> list[tuple[float, str]]:
+    """(day, label) of each inject, in time order."""
+    marks = []
+    for inject in sorted(scenario.injects, key=lambda i: i.day):
+        label = inject.note or inject.subject or inject.kind.replace("_", " ")
+        marks.append((inject.day, label))
+    return marks
+
+
+def over_time_figure(tables: RunTables) -> Figure:
+    """Cumulative detections and misses per day, with the injects marked."""
+    ts = tables.timeseries
+    summary = tables.summary
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(13, 6.2))
+        ax.step(ts["day"], ts["detected"], where="post", color=COLOURS["detected"], lw=3, label="detected (cumulative)")
+        ax.step(ts["day"], ts["missed"], where="post", color=COLOURS["late"], lw=3, label="got through (cumulative)")
+        ax.fill_between(ts["day"], ts["en_route"], step="post", color=COLOURS["flow"], alpha=0.15,
+                        label="travellers en route")  # fmt: skip
+        top = max(float(ts[["detected", "missed", "en_route"]].to_numpy().max()), 1.0)
+        for k, (day, label) in enumerate(inject_marks(tables.scenario)):
+            ax.axvline(day, color="#444444", ls="--", lw=1.2)
+            ax.text(day, top * (1.02 + 0.07 * (k % 3)), f" day {day:g}: {label}", fontsize=11, va="bottom", ha="left",
+                    color="#222222")  # fmt: skip
+        ax.set_ylim(0, top * (1.32 if tables.scenario.injects else 1.08))
+        ax.set_xlim(0, ts["day"].max())
+        ax.set_xlabel("day of the exercise")
+        ax.set_ylabel("travellers")
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.04), frameon=True, framealpha=0.9, edgecolor="none")
+        title = f"Over {ts['day'].max():g} days: {summary['detected']} stopped, {summary['missed']} got through"
+        ax.set_title(title, loc="left")
+        fig.tight_layout()
+        return fig
+
+
+def link_delay_figure(tables: RunTables) -> Figure:
+    """Observed delivery delay on each link, and when alerts reached the border against the crossing."""
+    alerts = tables.alerts
+    delivered = alerts[alerts["delivered_hours"].notna() & alerts["sent_hours"].notna()].copy()
+    delivered["delay"] = delivered["delivered_hours"] - delivered["sent_hours"]
+    delivered["link"] = delivered["from"] + " → " + delivered["to"]
+    links = sorted(delivered["link"].unique(), key=lambda k: delivered.loc[delivered["link"] == k, "delay"].median())
+    # Arrival at the border agency of the country crossed into, relative to that crossing.
+    borders = _border_agencies(tables.scenario)
+    country_of = {a: c for c, ids in borders.items() for a in ids}
+    to_border = alerts[alerts["to"].isin(country_of) & alerts["due_hours"].notna()].copy()
+    to_border["country"] = to_border["to"].map(country_of)
+    merged = to_border.merge(tables.crossings, left_on=["subject", "country"], right_on=["traveller", "country"])
+    merged["after"] = merged["due_hours"] - merged["time_hours"]
+    merged["link"] = merged["from"] + " → " + merged["to"]
+    rng = np.random.default_rng(0)  # jitter only: fixed, so the figure is the same every time
+    with plt.rc_context(STYLE):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(14, max(4.8, 0.55 * len(links) + 2.5)),
+                                          gridspec_kw={"width_ratios": [1, 1.1]})  # fmt: skip
+        for k, link in enumerate(links):
+            values = delivered.loc[delivered["link"] == link, "delay"].to_numpy()
+            left.scatter(values, k + rng.uniform(-0.25, 0.25, len(values)), s=8, alpha=0.35, color=COLOURS["flow"])
+            left.plot([np.median(values)] * 2, [k - 0.35, k + 0.35], color="black", lw=2.5)
+        left.set_yticks(range(len(links)), links)
+        left.set_ylim(-0.9, len(links) - 0.4)
+        left.set_xlabel("hours from sending to delivery (black: median)")
+        left.set_title("Delay on each link", loc="left")
+        right_links = [link for link in links if link in set(merged["link"])]
+        late_total = 0
+        for k, link in enumerate(right_links):
+            values = merged.loc[merged["link"] == link, "after"].to_numpy()
+            late = values > 0
+            late_total += int(late.sum())
+            jitter = k + rng.uniform(-0.25, 0.25, len(values))
+            right.scatter(values[~late], jitter[~late], s=9, alpha=0.4, color=COLOURS["detected"])
+            right.scatter(values[late], jitter[late], s=9, alpha=0.5, color=COLOURS["late"])
+        right.axvline(0, color="black", lw=1.5)
+        right.text(0, -0.75, " crossing", fontsize=11, va="center")
+        right.set_yticks(range(len(right_links)), right_links)
+        right.set_ylim(-0.9, len(right_links) - 0.4)
+        right.set_xlabel("hours before (−) or after (+) the crossing")
+        right.set_title("Alerts against the moment of crossing", loc="left")
+        right.legend(handles=[Patch(color=COLOURS["detected"], label="before the crossing"),
+                              Patch(color=COLOURS["late"], label="after: too late")], loc="upper left",
+                     bbox_to_anchor=(1.0, 1.0), frameon=False)  # fmt: skip
+        slowest = ""
+        if links:
+            worst = links[-1]
+            slowest = (
+                f"slowest link {worst} (median {delivered.loc[delivered['link'] == worst, 'delay'].median():.0f} h)"
+            )
+        fig.suptitle(f"{late_total} alerts reached a border after the traveller had crossed; {slowest}".rstrip("; "),
+                     x=0.01, ha="left", fontsize=16, fontweight="bold")  # fmt: skip
+        fig.tight_layout()
+        return fig
+
+
+def draw_run_figures(tables: RunTables, folder: str | Path) -> dict[str, Path]:
+    """Draw every run figure into ``folder`` (``<name>.png``); returns the paths by name."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    makers = {
+        "chain": lambda: chain_figure(tables.summary),
+        "journeys": lambda: journeys_figure(tables),
+        "network": lambda: network_figure(tables),
+        "over_time": lambda: over_time_figure(tables),
+        "link_delays": lambda: link_delay_figure(tables),
+    }
+    paths = {}
+    for name in FIGURES:
+        fig = makers[name]()
+        path = folder / f"{name}.png"
+        fig.savefig(path, dpi=STYLE["savefig.dpi"], metadata={"Software": None})
+        plt.close(fig)
+        paths[name] = path
+    return paths
+
+
+def mean_summary(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The mean of several summaries' counts (crossed, detected, misses), for the chain figure."""
+    n = max(len(summaries), 1)
+    return {
+        "crossed": sum(s["crossed"] for s in summaries) / n,
+        "detected": sum(s["detected"] for s in summaries) / n,
+        "missed": sum(s["missed"] for s in summaries) / n,
+        "misses": {c: sum(s["misses"][c] for s in summaries) / n for c in CAUSES},
+    }

@@ -1,0 +1,311 @@
+"""The after-action report of a run: one self-contained HTML page, written from the run's tables.
+
+Shaped like an exercise after-action report: overview, findings written from
+the numbers, the figures, the inject timeline, and an improvement plan (each
+finding, a suggested corrective action, the agency it concerns).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.figures import CAUSE_LABELS, CAUSES, FIGURES, RunTables, chain_title, draw_run_figures
+from sim.html import escape, figure_html, page, png_data_uri, table_html
+
+INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
+                         *[f"{c}_difference" for c in CAUSES]]  # fmt: skip
+"""Columns of ``injects.csv``: each inject's effect, measured against the same run without it."""
+
+CAPTIONS = {
+    "chain": "Where the chain broke: every traveller who crossed a border, stage by stage; each drop is a miss cause.",
+    "journeys": "Journeys (a sample by outcome), aligned on departure: crossings, alerts reaching border agencies, "
+    "detections, and the hours by which late alerts missed the crossing.",
+    "network": "The sharing network: who passed alerts to whom, how many, how fast, with what trust.",
+    "over_time": "Cumulative detections and misses per day, with the injects of the exercise.",
+    "link_delays": "Observed delay on each link, and when alerts reached the border relative to the crossing.",
+}
+
+ACTIONS = {
+    "late": "Cut the delay on {link}: a direct secure channel, a 24/7 duty desk, or automatic forwarding.",
+    "not_trusted": "Agree a trust framework with {sender} (liaison officers, a verification procedure) "
+    "so that {receiver} acts on its alerts.",
+    "not_shared": "Give {agencies} a channel to the border agencies of the countries the travellers cross, "
+    "directly or through a regional hub.",
+    "no_intel": "Widen collection on {groups}: no agency knew about these travellers before they crossed.",
+    "screening_fraud": "Share biometric identifiers: name and document alerts cannot match a traveller on "
+    "fraudulent documents.",
+    "screening": "Review screening at {agencies}: accepted alerts did not produce a match.",
+}
+
+
+@dataclass
+class Finding:
+    """One finding of the report, with its corrective action."""
+
+    text: str
+    action: str
+    agency: str
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _pct(part: float, whole: float) -> str:
+    return f"{part / whole:.0%}" if whole else "-"
+
+
+def findings(tables: RunTables) -> list[Finding]:
+    """Findings written from the numbers, each with a suggested action and the agency concerned."""
+    summary, travellers, alerts = tables.summary, tables.travellers, tables.alerts
+    crossed = summary["crossed"]
+    out: list[Finding] = []
+    missed = travellers[travellers["outcome"] == "missed"]
+    by_alert = alerts.set_index("alert")
+    for cause in ("late", "not_trusted"):
+        rows = missed[(missed["cause"] == cause) & missed["cause_alert"].notna()]
+        if rows.empty:
+            continue
+        if cause == "late":
+            slowest = [slowest_hop(alerts, by_alert, alert) for alert in rows["cause_alert"]]
+            links = rows.assign(sender=[h[0] for h in slowest], receiver=[h[1] for h in slowest])
+        else:
+            links = rows.assign(
+                sender=rows["cause_alert"].map(by_alert["from"]), receiver=rows["cause_alert"].map(by_alert["to"])
+            )
+        for (sender, receiver), group in sorted(links.groupby(["sender", "receiver"]), key=lambda kv: -len(kv[1])):
+            link = f"{sender} → {receiver}"
+            if cause == "late":
+                late = group["hours_late"].median()
+                text = (f"{len(group)} travellers crossed before the alert reached the border "
+                        f"(median {late:.0f} h late); the slowest hop of its way was {link}.")  # fmt: skip
+                out.append(Finding(text, ACTIONS["late"].format(link=link), sender))
+            else:
+                text = f"{len(group)} travellers got through because {receiver} did not trust the alert from {sender}."
+                out.append(Finding(text, ACTIONS["not_trusted"].format(sender=sender, receiver=receiver), receiver))
+    not_shared = missed[missed["cause"] == "not_shared"]
+    if len(not_shared):
+        knowers = _first_knowers(tables, set(not_shared["id"]))
+        names = ", ".join(sorted(knowers)) or "the agencies that knew"
+        text = f"{len(not_shared)} travellers were known to {names} but no alert was ever on its way to the border."
+        out.append(Finding(text, ACTIONS["not_shared"].format(agencies=names), names))
+    no_intel = missed[missed["cause"] == "no_intel"]
+    if len(no_intel):
+        groups = ", ".join(f"{g} ({n})" for g, n in no_intel["group"].value_counts().items())
+        text = f"{len(no_intel)} travellers were unknown to every agency when they crossed: {groups}."
+        agencies = ", ".join(a.id for a in tables.scenario.agencies if a.kind == "intelligence") or "intelligence"
+        out.append(Finding(text, ACTIONS["no_intel"].format(groups=groups), agencies))
+    screening = missed[missed["cause"] == "screening_miss"]
+    if len(screening):
+        fraud = int((screening["documents"] == "fraudulent").sum())
+        borders = ", ".join(sorted(set(screening["cause_country"].dropna())))
+        text = (f"{len(screening)} travellers were on a watchlist at the border but the check failed"
+                f" ({fraud} of them on fraudulent documents).")  # fmt: skip
+        if fraud >= len(screening) / 2:
+            out.append(Finding(text, ACTIONS["screening_fraud"], "all agencies that share"))
+        else:
+            out.append(Finding(text, ACTIONS["screening"].format(agencies=f"the borders of {borders}"), borders))
+    lost = summary["alerts"]["lost"]
+    if lost:
+        out.append(Finding(f"{lost} alerts were lost on the way.", "Make the channels reliable (acknowledgements, "
+                           "retries) on the links that lose messages.", "senders"))  # fmt: skip
+    if not out and crossed:
+        out.append(Finding("Every traveller who crossed was stopped.", "Keep the current arrangements.", "all"))
+    return out
+
+
+def slowest_hop(alerts: Any, by_alert: Any, alert: str) -> tuple[str, str]:
+    """The hop of an alert's way (origin to border) that took longest, waiting on a down link included."""
+    row = by_alert.loc[alert]
+    path = str(row["path"]).split(">")
+    same = alerts[(alerts["subject"] == row["subject"]) & (alerts["identifier"] == row["identifier"])]
+    best, hop = -1.0, (str(row["from"]), str(row["to"]))
+    for i in range(len(path) - 1):
+        match = same[same["path"] == ">".join(path[: i + 2])]
+        if match.empty:
+            continue
+        taken = float(match.iloc[0]["due_hours"]) - float(match.iloc[0]["created_hours"])
+        if taken > best:
+            best, hop = taken, (path[i], path[i + 1])
+    return hop
+
+
+def _first_knowers(tables: RunTables, ids: set[str]) -> set[str]:
+    events = tables.events
+    learned = events[(events["kind"] == "learn") & events["traveller"].isin(ids)]
+    return set(learned.sort_values("time_hours").drop_duplicates("traveller")["agency"])
+
+
+def inject_effects(scenario: Any, seed: int) -> list[dict[str, Any]]:
+    """Each inject's effect: the same run (same seed, common random numbers) without that inject.
+
+    Returns:
+        rows of `INJECT_EFFECT_COLUMNS`.
+    """
+    from sim.runs import run_one
+    from sim.scenario import scenario_from_dict
+
+    if not scenario.injects:
+        return []
+    base = run_one(scenario, seed, tables=False).summary
+    rows = []
+    for number, inject in enumerate(scenario.injects):
+        raw = scenario.raw
+        raw["injects"] = [x for k, x in enumerate(raw["injects"]) if k != number]
+        without = run_one(scenario_from_dict(raw, source=scenario.source), seed, tables=False).summary
+        rows.append(
+            {
+                "inject": number + 1,
+                "day": inject.day,
+                "kind": inject.kind,
+                "note": inject.note or inject.subject or "",
+                "detected_with": base["detected"],
+                "detected_without": without["detected"],
+                "difference": base["detected"] - without["detected"],
+                **{f"{c}_difference": base["misses"][c] - without["misses"][c] for c in CAUSES},
+            }
+        )
+    return rows
+
+
+def write_inject_effects(rows: list[dict[str, Any]], folder: Path) -> None:
+    """Write ``injects.csv``."""
+    with (folder / "injects.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, INJECT_EFFECT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _effect_words(row: dict[str, str]) -> str:
+    diff = int(row["difference"])
+    changes = [f"{int(row[f'{c}_difference']):+d} {CAUSE_LABELS[c]}" for c in CAUSES if int(row[f"{c}_difference"])]
+    head = "no change in detections" if diff == 0 else f"{diff:+d} detections"
+    return head + (" (" + ", ".join(changes) + ")" if changes else "")
+
+
+def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | None) -> str:
+    """The report's HTML."""
+    s, scenario = tables.summary, tables.scenario
+    crossed = s["crossed"]
+    meta = json.loads((folder / "run.json").read_text()) if (folder / "run.json").is_file() else {}
+    varied = meta.get("overrides") or []
+    parts = [f"<h1>After-action report: {escape(scenario.name)}</h1>"]
+    parts.append(f'<p class="lead">{escape(scenario.description)}</p>')
+    parts.append(
+        '<p class="meta">'
+        + escape(f"Seed {s['seed']} · {s['horizon_days']:g} days · {s['travellers']} travellers · "
+                 f"{len(scenario.agencies)} agencies · {len(scenario.sharing.links)} links · tabletop {s['version']}")
+        + "<br>"
+        + escape("What was varied: " + (", ".join(varied) if varied else "nothing (the scenario as written)"))
+        + "</p>"
+    )  # fmt: skip
+    parts.append("<h2>Overview</h2>")
+    rate = s["detection_rate"]
+    parts.append(
+        f'<div class="finding"><strong>{escape(chain_title(s).replace(chr(10), " "))}</strong> '
+        + escape(f"Detection rate {rate:.0%}." if rate is not None else "")
+        + "</div>"
+    )
+    rows = []
+    for cause in CAUSES:
+        count = s["misses"][cause]
+        extra = f"median {s['median_hours_late']:.1f} h late" if cause == "late" and s["median_hours_late"] else ""
+        rows.append([CAUSE_LABELS[cause], cause, count, _pct(count, crossed), extra])
+    parts.append("<h3>Why the others got through</h3>")
+    parts.append(table_html(["cause", "code", "travellers", "of crossed", ""], rows, [False, False, True, True, False]))
+    parts.append(
+        "<p>“Alert came too late” is the share of misses that faster sharing alone would have turned into "
+        "detections; “known, but not shared” and “alert not trusted” are gaps in the arrangements between agencies.</p>"
+    )
+    a = s["alerts"]
+    parts.append(
+        "<p>"
+        + escape(f"Alerts: {a['sent']} sent, {a['delivered']} delivered, {a['lost']} lost, {a['discarded']} discarded, "
+                 f"{a['verified']} verified. {s['companions_stopped']} accompanying family members were stopped with "
+                 f"the travellers, {s['companions_not_stopped']} were not.")
+        + "</p>"
+    )  # fmt: skip
+    parts.append("<h2>Findings</h2>")
+    found = findings(tables)
+    parts += [f'<div class="finding">{escape(f.text)}</div>' for f in found]
+    effects = _read_csv(folder / "injects.csv")
+    parts.append("<h2>Injects</h2>")
+    if scenario.injects:
+        by_number = {int(r["inject"]): r for r in effects}
+        inject_rows = []
+        for number, inject in sorted(enumerate(scenario.injects, start=1), key=lambda kv: kv[1].day):
+            effect = by_number.get(number)
+            inject_rows.append([
+                f"{inject.day:g}", inject.kind.replace("_", " "), inject.note or inject.subject or "",
+                _inject_detail(inject), _effect_words(effect) if effect else "not measured",
+            ])  # fmt: skip
+        parts.append(table_html(["day", "kind", "note", "what happens", "effect on this run (same seed, without it)"],
+                                inject_rows))  # fmt: skip
+    else:
+        parts.append("<p>No injects: the scenario runs as written.</p>")
+    parts.append("<h2>Figures</h2>")
+    if figures:
+        for name in FIGURES:
+            if name in figures:
+                parts.append(figure_html(png_data_uri(figures[name].read_bytes()), CAPTIONS[name]))
+    else:
+        parts.append("<p>Figures were not drawn for this run (<code>--no-plots</code>); "
+                     "<code>tabletop report DIR</code> draws them.</p>")  # fmt: skip
+    parts.append("<h2>Improvement plan</h2>")
+    parts.append(table_html(["finding", "corrective action", "agency"], [[f.text, f.action, f.agency] for f in found]))
+    return page(f"After-action report: {scenario.name}", "\n".join(parts))
+
+
+def _inject_detail(inject: Any) -> str:
+    kind = inject.kind
+    if kind == "link_down":
+        return f"{inject.link} down" + (f" for {inject.hours:g} h" if inject.hours else " until it is brought back up")
+    if kind == "link_up":
+        return f"{inject.link} back up"
+    if kind == "trust":
+        return f"trust on {inject.link} becomes {inject.trust:g}"
+    if kind == "surge":
+        return f"{inject.travellers} more {inject.group} depart"
+    if inject.ids:
+        return f"{inject.agency} learns about {', '.join(inject.ids)}"
+    return f"{inject.agency} learns about {inject.travellers} travellers en route"
+
+
+def write_report(folder: str | Path, plots: bool = True) -> Path:
+    """(Re)draw the figures (unless `plots` is false) and write ``report.html`` from a run folder's tables."""
+    folder = Path(folder)
+    tables = RunTables.from_folder(folder)
+    figures = draw_run_figures(tables, folder / "figures") if plots else None
+    path = folder / "report.html"
+    path.write_text(render_report(tables, folder, figures), encoding="utf-8")
+    return path
+
+
+def is_run_folder(folder: Path) -> bool:
+    """Whether `folder` holds a run (as opposed to a comparison or a sweep)."""
+    return (folder / "summary.json").is_file() and (folder / "travellers.csv").is_file()
+
+
+INJECT_EFFECTS_MAX_TRAVELLERS = 20_000
+"""Above this many travellers, the effect of each inject (one more run per inject) is not measured."""
+
+
+def debrief(folder: str | Path, scenario: Any, seed: int, plots: bool = True) -> Path:
+    """After a run folder is written: measure each inject's effect, draw the figures, write the report."""
+    folder = Path(folder)
+    if scenario.injects and _total_travellers(scenario) <= INJECT_EFFECTS_MAX_TRAVELLERS:
+        write_inject_effects(inject_effects(scenario, seed), folder)
+    return write_report(folder, plots=plots)
+
+
+def _total_travellers(scenario: Any) -> int:
+    from sim.scenario import traveller_total
+
+    return traveller_total(scenario)
