@@ -1,0 +1,114 @@
+"""Debrief figures and the after-action report, for every shipped scenario."""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from builders import ROOT, SCENARIOS
+
+from sim.figures import FIGURES, RunTables, chain_stages
+from sim.report import debrief
+from sim.runs import run_one, write_run_folder, write_run_metadata
+from sim.scenario import load_scenario
+
+SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+class Images(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.tags.append(tag)
+        if tag == "img":
+            self.images.append(dict(attrs)["src"])
+        for name, value in attrs:
+            assert not (name in ("src", "href") and value and value.startswith("http")), f"network reference {value}"
+
+
+@pytest.fixture(scope="module", params=SHIPPED, ids=[p.stem for p in SHIPPED])
+def run_folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    scenario = load_scenario(request.param)
+    folder = tmp_path_factory.mktemp(request.param.stem)
+    result = run_one(scenario)
+    write_run_folder(result, scenario, folder)
+    write_run_metadata(folder, str(request.param), [], result.summary["seed"])
+    debrief(folder, scenario, result.summary["seed"])
+    return folder
+
+
+def test_every_figure_is_drawn_and_of_sensible_size(run_folder: Path) -> None:
+    for name in FIGURES:
+        path = run_folder / "figures" / f"{name}.png"
+        assert path.is_file(), f"{name}.png missing"
+        width, height = png_size(path)
+        assert 900 <= width <= 2600 and 450 <= height <= 2600, f"{name}.png is {width}x{height}"
+        assert path.stat().st_size > 20_000, f"{name}.png looks empty"
+
+
+def test_report_is_self_contained_html_with_the_numbers(run_folder: Path) -> None:
+    text = (run_folder / "report.html").read_text(encoding="utf-8")
+    parser = Images()
+    parser.feed(text)
+    assert {"html", "body", "table", "h1", "h2"} <= set(parser.tags)
+    assert len(parser.images) == len(FIGURES), "every figure is inlined"
+    assert all(src.startswith("data:image/png;base64,") for src in parser.images)
+    summary = json.loads((run_folder / "summary.json").read_text())
+    assert f"{summary['detected']} of {summary['crossed']} travellers who crossed were stopped" in text
+    for count in summary["misses"].values():
+        assert f">{count}<" in text, f"cause count {count} missing from the cause table"
+    for heading in ("Overview", "Findings", "Injects", "Figures", "Improvement plan"):
+        assert f"<h2>{heading}</h2>" in text
+
+
+def test_report_command_reproduces_the_same_report(run_folder: Path) -> None:
+    before = (run_folder / "report.html").read_bytes()
+    done = subprocess.run([sys.executable, "-m", "sim", "report", str(run_folder)], capture_output=True, text=True,
+                          cwd=ROOT)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (run_folder / "report.html").read_bytes() == before, "report DIR must rebuild the same report"
+
+
+def test_chain_stages_follow_the_cause_table() -> None:
+    summary = {"crossed": 100, "detected": 40, "misses": {"no_intel": 10, "not_shared": 5, "late": 20,
+               "not_trusted": 15, "screening_miss": 10}}  # fmt: skip
+    counts = [stage[1] for stage in chain_stages(summary)]
+    assert counts == [100, 90, 85, 65, 50, 40], "each stage loses exactly its cause's misses"
+
+
+def test_inject_effects_are_measured_on_the_same_seed(tmp_path: Path) -> None:
+    scenario = load_scenario(SCENARIOS / "exercise-injects.yaml")
+    result = run_one(scenario)
+    write_run_folder(result, scenario, tmp_path)
+    debrief(tmp_path, scenario, result.summary["seed"], plots=False)
+    rows = (tmp_path / "injects.csv").read_text().splitlines()
+    assert len(rows) == 1 + len(scenario.injects)
+    evidence = next(r for r in rows if ",intel," in r).split(",")
+    assert int(evidence[6]) >= 0, "fresh battlefield intelligence never costs detections (same seed)"
+    text = (tmp_path / "report.html").read_text()
+    assert "not drawn for this run" in text, "--no-plots reports without figures"
+
+
+def test_report_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "sim", "report", str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 2 and "not a run folder" in done.stderr
+
+
+def test_tables_round_trip_through_the_folder(run_folder: Path) -> None:
+    tables = RunTables.from_folder(run_folder)
+    assert len(tables.travellers) == tables.summary["travellers"]
+    assert (tables.travellers["outcome"] == "detected").sum() == tables.summary["detected"]
