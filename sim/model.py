@@ -18,8 +18,10 @@ decides (see that module): this is what makes comparisons paired.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -120,10 +122,24 @@ class Link:
 class SharingModel(mesa.Model):
     """Agencies of fictional countries share alerts; border agencies screen travellers.
 
+    Under `mesa.batch_run` (or from a notebook) the scenario may also be a path to a
+    scenario file, and keyword parameters change fields, by field path or by one of
+    the simple names of `PARAMETER_NAMES`; the outputs are then in ``datacollector``::
+
+        mesa.batch_run(SharingModel, {"scenario": "scenarios/baseline-corridor.yaml",
+                                      "delay_scale": [0.5, 1, 2],
+                                      "sharing.links[HAL-INT->HAL-BRD].trust": [0.5, 1.0]},
+                       rng=[1, 2, 3], number_processes=1)
+
+    One step is one hour; the run ends itself at the horizon (``running`` turns false).
+    ``steps`` stays 0 (time is the clock), so batch_run's ``max_steps`` never cuts a run short.
+
     Args:
-        scenario: a validated scenario (see `sim.scenario.load_scenario`).
+        scenario: a validated scenario (see `sim.scenario.load_scenario`), or a scenario file.
         seed: the run's seed; default the scenario's.
         log_events: keep the timeline (`event_log`); sweeps turn it off to save memory.
+        **parameters: field path (``sharing.delay_scale``) or simple name (``delay_scale``)
+            -> value, applied to the scenario before it is validated.
 
     Attributes:
         exercise: the validated tabletop scenario (``model.scenario`` is Mesa's own parameter object).
@@ -140,11 +156,21 @@ class SharingModel(mesa.Model):
         events_processed: events run so far.
     """
 
-    def __init__(self, scenario: Scenario, seed: int | None = None, log_events: bool = True):
+    def __init__(
+        self,
+        scenario: Scenario | str | os.PathLike[str],
+        seed: int | None = None,
+        log_events: bool = True,
+        **parameters: Any,
+    ):
+        if not isinstance(scenario, Scenario) or parameters:
+            scenario = scenario_with(scenario, parameters)
         seed = scenario.seed if seed is None else seed
         if seed is None:
             raise ValueError("the model needs a seed (the scenario has none and none was given)")
         super().__init__(rng=int(seed))
+        self._datacollector: mesa.DataCollector | None = None
+        self._outputs: dict[str, Any] | None = None
         # Time is driven by our own heap (as mesa.experimental.devs does with its simulator).
         self._default_schedule.stop()
         self.exercise = scenario
@@ -338,13 +364,40 @@ class SharingModel(mesa.Model):
         self._calendar_index = index
         self.now = until
         self.time = until
-        if until >= self.horizon:
+        if until >= self.horizon and self.running:
             self.running = False
+            if self._datacollector is not None:
+                self._datacollector.collect(self)
 
     def run(self) -> SharingModel:
         """Run to the horizon; returns the model for chaining."""
         self._advance_time(self.horizon)
         return self
+
+    @property
+    def datacollector(self) -> mesa.DataCollector:
+        """Mesa's DataCollector of the run's outputs (`REPORTED_OUTPUTS`), one row when the run ends.
+
+        Made on first use, so plain runs (`sim.runs.run_one`) never pay for it;
+        `mesa.batch_run` reads it after the run.
+        """
+        if self._datacollector is None:
+            reporters = {name: functools.partial(_reported, name=name) for name in REPORTED_OUTPUTS}
+            self._datacollector = mesa.DataCollector(model_reporters=reporters)
+            if not self.running:
+                self._datacollector.collect(self)
+        return self._datacollector
+
+    def outputs(self) -> dict[str, Any]:
+        """The run's summary with nested groups flattened (``misses.late``); computed once the run has ended."""
+        if self._outputs is None or self.running:
+            from sim.outcomes import collect  # outcomes builds on the model: imported when first needed
+
+            outputs = flatten_summary(collect(self, tables=False).summary)
+            if self.running:
+                return outputs
+            self._outputs = outputs
+        return self._outputs
 
     # ------------------------------------------------------------ logging
 
@@ -579,6 +632,70 @@ class SharingModel(mesa.Model):
         held, link.held = link.held, []
         for message in held:
             self._send(message)
+
+
+REPORTED_OUTPUTS: tuple[str, ...] = (
+    "detection_rate", "late_share", "travellers", "crossed", "detected", "missed", "en_route",
+    "median_hours_to_detection", "median_hours_late",
+    "misses.no_intel", "misses.not_shared", "misses.late", "misses.not_trusted", "misses.screening_miss",
+    "alerts.sent", "alerts.delivered", "alerts.lost", "alerts.discarded", "alerts.verified",
+    "companions_stopped", "companions_not_stopped",
+)  # fmt: skip
+"""The outputs the model's DataCollector reports (keys of ``summary.json``, nested ones dotted)."""
+
+PARAMETER_NAMES: dict[str, tuple[str, ...]] = {
+    "delay_scale": ("sharing.delay_scale",),
+    "trust": ("sharing.defaults.trust", "sharing.links[*].trust"),
+    "reliability": ("sharing.defaults.reliability", "sharing.links[*].reliability"),
+    "travellers": ("travellers.count",),
+    "horizon_days": ("horizon_days",),
+}
+"""Simple keyword names of the model and the field paths each sets (``trust``: every link's)."""
+
+
+def scenario_with(scenario: Scenario | str | os.PathLike[str], parameters: dict[str, Any]) -> Scenario:
+    """A scenario (or scenario file) with fields changed by path or simple name, validated.
+
+    Raises:
+        sim.errors.ScenarioError: naming every problem (a path that selects nothing, a refused value).
+    """
+    from sim.errors import Problem, ScenarioError
+    from sim.paths import set_path
+    from sim.scenario import scenario_from_dict
+    from sim.yamlio import read_yaml
+
+    if isinstance(scenario, Scenario):
+        data, lines, source = scenario.raw, None, scenario.source
+    else:
+        data, lines = read_yaml(scenario)
+        source = os.fspath(scenario)
+    problems = []
+    for name, value in parameters.items():
+        for path in PARAMETER_NAMES.get(name, (name,)):
+            try:
+                set_path(data, path, value)
+            except ValueError as exc:
+                if "[*]" in path and "matches" in str(exc):
+                    continue  # no links: "every link" is none
+                problems.append(Problem(source, None, name, f"cannot set it: {exc}", value))
+    if problems:
+        raise ScenarioError(problems)
+    return scenario_from_dict(data, source=source, lines=lines)
+
+
+def _reported(model: SharingModel, name: str) -> Any:
+    return model.outputs().get(name)
+
+
+def flatten_summary(summary: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A run summary with nested groups flattened: ``{"misses": {"late": 3}}`` -> ``{"misses.late": 3}``."""
+    out: dict[str, Any] = {}
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            out.update(flatten_summary(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def alert_label(number: int) -> str:
