@@ -58,6 +58,30 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
 
+    sweep = commands.add_parser("sweep", help="run a parameter sweep (local processes, or a Dask cluster)")
+    sweep.add_argument("sweep", metavar="SWEEP.yaml")
+    sweep.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: every core)")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786")
+    sweep.add_argument("--out", metavar="DIR", help="the sweep folder (default: results/<sweep>/<UTC time>/)")
+    sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep: run only what is missing")
+    sweep.add_argument("--threshold", type=float, metavar="LEVEL", help="mark the critical value at this level")
+    sweep.add_argument("--no-plots", action="store_true", help="do not draw figures and report.html")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar; print only the sweep folder's path")
+
+    compare = commands.add_parser("compare", help="two scenarios on the same seeds: paired differences")
+    compare.add_argument("a", metavar="A.yaml")
+    compare.add_argument("b", metavar="B.yaml")
+    compare.add_argument("--replications", type=int, default=30, metavar="N", help="seeds to run (default 30)")
+    compare.add_argument("--seed", type=_seed, help="the master seed (default: A's seed)")
+    compare.add_argument("--set-a", dest="set_a", action="append", default=[], metavar="PATH=VALUE",
+                         help="change a field of A only (repeatable)")  # fmt: skip
+    compare.add_argument("--set-b", dest="set_b", action="append", default=[], metavar="PATH=VALUE",
+                         help="change a field of B only (repeatable)")  # fmt: skip
+    compare.add_argument("--workers", type=int, metavar="N", help="worker processes (default: every core)")
+    compare.add_argument("--out", metavar="DIR", help="the folder (default: results/compare-A-vs-B/<UTC time>/)")
+    compare.add_argument("--no-plots", action="store_true", help="do not draw figures")
+    compare.add_argument("--quiet", action="store_true", help="print only the folder's path")
+
     report = commands.add_parser("report", help="(re)draw the figures and report.html of a finished folder")
     report.add_argument("folder", metavar="DIR")
 
@@ -86,9 +110,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return {"run": _run, "validate": _validate, "schema": _schema, "bench": _bench, "report": _report}[
-            args.command
-        ](args)
+        return {
+            "run": _run,
+            "validate": _validate,
+            "schema": _schema,
+            "bench": _bench,
+            "report": _report,
+            "compare": _compare,
+            "sweep": _sweep,
+        }[args.command](args)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -165,10 +195,14 @@ def format_summary(summary: dict[str, Any], folder: Path | str) -> str:
 
 def _validate(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
+    from sim.sweepfile import is_sweep_file, load_sweep
 
     failed = 0
     for name in args.files:
         try:
+            if is_sweep_file(name):
+                print(f"{name}: ok (sweep: {load_sweep(name).describe()})")
+                continue
             scenario = load_scenario(name)
         except ScenarioError as exc:
             failed += 1
@@ -195,15 +229,120 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from sim.compare import compare, default_comparison_folder, write_comparison_folder
+    from sim.scenario import load_scenario
+
+    problems = []
+    scenarios = []
+    for path, overrides in ((args.a, args.set_a), (args.b, args.set_b)):
+        try:
+            scenarios.append(load_scenario(path, overrides))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if args.replications < 1:
+        problems.append(Problem("--replications", None, "", "must be at least 1", args.replications))
+    if problems:
+        raise ScenarioError(problems)
+    a, b = scenarios
+    progress = None if args.quiet or not sys.stderr.isatty() else _progress_line
+    comparison = compare(a, b, replications=args.replications, seed=args.seed, workers=args.workers,
+                         progress=progress)  # fmt: skip
+    folder = Path(args.out) if args.out else default_comparison_folder(a, b)
+    write_comparison_folder(comparison, folder)
+    from sim.compare_report import write_comparison_report
+
+    write_comparison_report(folder, plots=not args.no_plots)
+    if args.quiet:
+        print(folder)
+        return 0
+    stats = comparison.statistics()["detection_rate"]
+    print(f"{b.name} vs {a.name}, {args.replications} paired runs (master seed {comparison.master_seed})")
+    if stats["diff"] is not None:
+        print(f"  detection rate: {stats['a']:.1%} -> {stats['b']:.1%}, difference {100 * stats['diff']:+.1f} points "
+              f"(95% interval {100 * stats['ci_low']:+.1f} to {100 * stats['ci_high']:+.1f})")  # fmt: skip
+    print(f"  comparison folder: {folder}")
+    print(f"  report: {folder / 'report.html'}")
+    return 0
+
+
+def _progress_line(done: int, total: int) -> None:
+    end = "\n" if done == total else ""
+    print(f"\r  {done}/{total} paired runs", end=end, file=sys.stderr, flush=True)
+
+
 def _report(args: argparse.Namespace) -> int:
     from sim.report import is_run_folder, write_report
 
     folder = Path(args.folder)
     if is_run_folder(folder):
         path = write_report(folder)
+    elif (folder / "comparison.json").is_file() and (folder / "pairs.csv").is_file():
+        from sim.compare_report import write_comparison_report
+
+        path = write_comparison_report(folder)
+    elif (folder / "sweep.yaml").is_file() and (folder / "runs.csv").is_file():
+        from sim.sweep_report import report
+
+        report(folder)
+        path = folder / "report.html"
     else:
-        raise ScenarioError([Problem(str(folder), None, "", "not a run folder (no summary.json and travellers.csv)")])
+        raise ScenarioError([Problem(str(folder), None, "", "not a run, comparison or sweep folder")])
     print(f"report: {path}")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    import signal
+
+    from sim.executors import ExecutorError
+    from sim.sweepfile import load_sweep
+    from sim.sweeps import default_sweep_folder, latest_sweep_folder, run_sweep
+
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError([Problem("--workers", None, "", "must be at least 1", args.workers)])
+    sweep = load_sweep(args.sweep, threshold=args.threshold)
+    if args.out:
+        folder = Path(args.out)
+    elif args.resume:
+        folder = latest_sweep_folder(sweep)
+        if folder is None:
+            raise ScenarioError(
+                [Problem(args.sweep, None, "", "no folder of this sweep in results/ to resume; use --out")]
+            )
+    else:
+        folder = default_sweep_folder(sweep)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # `kill`: stop like Ctrl-C, keeping every finished run
+
+    signal.signal(signal.SIGTERM, stop)
+    if not args.quiet:
+        print(f"{sweep.name}: {sweep.describe()}", file=sys.stderr)
+    try:
+        outcome = run_sweep(
+            sweep, folder, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+            progress=False if args.quiet else None,
+        )  # fmt: skip
+    except (KeyboardInterrupt, ExecutorError) as exc:
+        why = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"tabletop: {exc}"
+        print(
+            f"{why}; the finished runs are in {folder / 'runs.csv'}.\n"
+            f"Finish with: tabletop sweep {args.sweep} --out {folder} --resume",
+            file=sys.stderr,
+        )
+        return 130 if isinstance(exc, KeyboardInterrupt) else 1
+    if not args.no_plots:
+        from sim.sweep_report import report
+
+        report(folder, threshold=args.threshold)
+    if args.quiet:
+        print(folder)
+    else:
+        print(
+            f"{outcome.made} runs made in {outcome.seconds:.1f} s on {outcome.executor}; "
+            f"{outcome.done} of {outcome.runs} done, {outcome.failed} failed\n  sweep folder: {folder}"
+        )
     return 0
 
 

@@ -83,10 +83,10 @@ def slug(text: str) -> str:
     return text or "scenario"
 
 
-def default_run_folder(scenario: Scenario, root: str | Path = "results") -> Path:
-    """``results/<scenario-name>/<UTC timestamp>/``, made unique if it already exists."""
+def default_run_folder(scenario: Scenario, root: str | Path = "results", name: str | None = None) -> Path:
+    """``results/<scenario-name>/<UTC timestamp>/`` (or ``<name>`` instead), made unique if it exists."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = Path(root) / slug(scenario.name) / stamp
+    base = Path(root) / (name or slug(scenario.name)) / stamp
     folder, n = base, 1
     while folder.exists():
         n += 1

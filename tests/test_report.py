@@ -105,7 +105,7 @@ def test_inject_effects_are_measured_on_the_same_seed(tmp_path: Path) -> None:
 
 def test_report_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "sim", "report", str(tmp_path)], capture_output=True, text=True)
-    assert done.returncode == 2 and "not a run folder" in done.stderr
+    assert done.returncode == 2 and "not a run, comparison or sweep folder" in done.stderr
 
 
 def test_tables_round_trip_through_the_folder(run_folder: Path) -> None:

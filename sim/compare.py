@@ -1,0 +1,244 @@
+"""Paired comparisons: two scenarios on the same seeds (common random numbers).
+
+Each replication runs A and B with the same seed, so they see the same
+travellers, routes, leg times and intelligence draws; the paired difference
+B - A is the policy's effect, not noise. Differences come with a 95%
+t-interval over replications.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.outcomes import CAUSES
+from sim.runs import resolve_seed, run_one, slug
+from sim.scenario import Scenario
+from sim.yamlio import dump_yaml
+
+OUTPUTS: tuple[str, ...] = (
+    "detection_rate",
+    "detected",
+    "late_share",
+    *[f"{cause}_share" for cause in CAUSES if cause != "late"],
+    "median_hours_to_detection",
+    "median_hours_late",
+)
+"""The outputs compared, per replication (shares are of travellers who crossed)."""
+
+OUTPUT_WORDS = {
+    "detection_rate": "detection rate",
+    "detected": "travellers detected",
+    "late_share": "share missed: alert came too late",
+    "no_intel_share": "share missed: no agency knew",
+    "not_shared_share": "share missed: known, but not shared",
+    "not_trusted_share": "share missed: alert not trusted",
+    "screening_miss_share": "share missed: check at the border failed",
+    "median_hours_to_detection": "median hours from intelligence to detection",
+    "median_hours_late": "median hours late (late misses)",
+}
+
+
+def outputs_of(summary: dict[str, Any]) -> dict[str, float]:
+    """The compared outputs of one run's summary (NaN where undefined)."""
+    crossed = summary["crossed"]
+    out: dict[str, float] = {
+        "detection_rate": _nan(summary["detection_rate"]),
+        "detected": summary["detected"],
+        "late_share": _nan(summary["late_share"]),
+    }
+    for cause in CAUSES:
+        if cause != "late":
+            out[f"{cause}_share"] = summary["misses"][cause] / crossed if crossed else math.nan
+    out["median_hours_to_detection"] = _nan(summary["median_hours_to_detection"])
+    out["median_hours_late"] = _nan(summary["median_hours_late"])
+    return out
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def replication_seeds(master: int, replications: int) -> list[int]:
+    """Seeds of the replications, derived from one master seed (``SeedSequence.spawn``)."""
+    children = np.random.SeedSequence(master).spawn(replications)
+    return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
+
+
+def run_pair(a: Scenario, b: Scenario, seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both scenarios on one seed; their summaries (a pure, picklable top-level function)."""
+    return run_one(a, seed, tables=False).summary, run_one(b, seed, tables=False).summary
+
+
+def _run_pair_star(args: tuple[Scenario, Scenario, int]) -> tuple[dict[str, Any], dict[str, Any]]:
+    return run_pair(*args)
+
+
+@dataclass
+class Comparison:
+    """The result of a paired comparison.
+
+    Attributes:
+        a, b: the two scenarios as run.
+        master_seed: the seed the replication seeds come from.
+        seeds: one seed per replication.
+        summaries: (summary of A, summary of B) per replication.
+    """
+
+    a: Scenario
+    b: Scenario
+    master_seed: int
+    seeds: list[int]
+    summaries: list[tuple[dict[str, Any], dict[str, Any]]]
+
+    def pairs(self) -> list[dict[str, Any]]:
+        """One row per replication: seed, then each output for A and for B."""
+        rows = []
+        for number, (seed, (sa, sb)) in enumerate(zip(self.seeds, self.summaries, strict=True), start=1):
+            oa, ob = outputs_of(sa), outputs_of(sb)
+            row: dict[str, Any] = {"replication": number, "seed": seed}
+            for name in OUTPUTS:
+                row[f"a_{name}"] = oa[name]
+                row[f"b_{name}"] = ob[name]
+            rows.append(row)
+        return rows
+
+    def statistics(self) -> dict[str, dict[str, Any]]:
+        """Per output: means of A and B, the mean paired difference B - A and its 95% interval."""
+        rows = self.pairs()
+        out = {}
+        for name in OUTPUTS:
+            a = np.array([r[f"a_{name}"] for r in rows], dtype=float)
+            b = np.array([r[f"b_{name}"] for r in rows], dtype=float)
+            keep = ~(np.isnan(a) | np.isnan(b))
+            out[name] = paired_interval(a[keep], b[keep])
+        return out
+
+
+def paired_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> dict[str, Any]:
+    """Mean of A, of B, of the paired difference B - A, and its t-interval."""
+    n = len(a)
+    if n == 0:
+        return {"a": None, "b": None, "diff": None, "ci_low": None, "ci_high": None, "replications": 0}
+    diff = b - a
+    mean = float(diff.mean())
+    if n > 1 and float(diff.std(ddof=1)) > 0:
+        from scipy.stats import t
+
+        half = float(t.ppf(0.5 + level / 2, n - 1)) * float(diff.std(ddof=1)) / math.sqrt(n)
+    else:
+        half = 0.0
+    return {
+        "a": _round(float(a.mean())),
+        "b": _round(float(b.mean())),
+        "diff": _round(mean),
+        "ci_low": _round(mean - half),
+        "ci_high": _round(mean + half),
+        "replications": n,
+    }
+
+
+def _round(value: float) -> float:
+    return round(value, 6) + 0.0
+
+
+def compare(
+    a: Scenario,
+    b: Scenario,
+    replications: int = 30,
+    seed: int | None = None,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Comparison:
+    """Run A and B on the same seeds.
+
+    Args:
+        a: the first scenario (the reference).
+        b: the second scenario (the variant).
+        replications: how many seeds.
+        seed: the master seed (default: A's seed, else a fresh one).
+        workers: worker processes (default: all cores, none for small jobs).
+        progress: called with (done, total) as pairs finish.
+
+    Returns:
+        The comparison (summaries per replication, paired statistics on demand).
+    """
+    master = resolve_seed(a, seed)
+    seeds = replication_seeds(master, replications)
+    jobs = [(a, b, s) for s in seeds]
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    summaries: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    if workers <= 1 or replications < 8:
+        for k, job in enumerate(jobs, start=1):
+            summaries.append(_run_pair_star(job))
+            if progress:
+                progress(k, len(jobs))
+    else:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # safe in notebooks and threads
+        with ProcessPoolExecutor(max_workers=min(workers, replications), mp_context=context) as pool:
+            for k, pair in enumerate(pool.map(_run_pair_star, jobs, chunksize=max(1, replications // (4 * workers))),
+                                     start=1):  # fmt: skip
+                summaries.append(pair)
+                if progress:
+                    progress(k, len(jobs))
+    return Comparison(a=a, b=b, master_seed=master, seeds=seeds, summaries=summaries)
+
+
+def differences(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """Field paths where two scenario mappings differ: (path, value in A, value in B)."""
+    out: list[tuple[str, Any, Any]] = []
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in list(a) + [k for k in b if k not in a]:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if key not in a or key not in b:
+                out.append((path, a.get(key), b.get(key)))
+            else:
+                out += differences(a[key], b[key], path)
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            out += differences(x, y, f"{prefix}[{i}]")
+    elif a != b:
+        out.append((prefix, a, b))
+    return out
+
+
+def write_comparison_folder(comparison: Comparison, folder: str | Path) -> Path:
+    """Write a.yaml, b.yaml, pairs.csv and comparison.json (see the interface contract)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, scenario in (("a", comparison.a), ("b", comparison.b)):
+        raw = scenario.raw
+        raw["seed"] = comparison.master_seed
+        (folder / f"{name}.yaml").write_text(dump_yaml(raw), encoding="utf-8")
+    rows = comparison.pairs()
+    with (folder / "pairs.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]) if rows else ["replication", "seed"], lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else _fmt(v)) for k, v in row.items()})
+    # One object per output, as the interface contract says; the seeds are in a.yaml / pairs.csv.
+    stats = comparison.statistics()
+    (folder / "comparison.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
+    return folder
+
+
+def _fmt(value: Any) -> Any:
+    return round(value, 6) + 0.0 if isinstance(value, float) else value
+
+
+def default_comparison_folder(a: Scenario, b: Scenario, root: str | Path = "results") -> Path:
+    """``results/compare-<a>-vs-<b>/<UTC timestamp>/``."""
+    from sim.runs import default_run_folder
+
+    return default_run_folder(a, root, name=f"compare-{slug(a.name)}-vs-{slug(b.name)}")

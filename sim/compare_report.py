@@ -1,0 +1,211 @@
+"""Figures and report of a paired comparison, drawn from its folder's tables."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from sim.compare import OUTPUT_WORDS, differences  # noqa: E402
+from sim.figures import CAUSE_LABELS, CAUSES, COLOURS, STYLE, chain_figure  # noqa: E402
+from sim.html import escape, figure_html, page, png_data_uri, table_html  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+
+SHARES = ("detection_rate", "late_share", *[f"{c}_share" for c in CAUSES if c != "late"])
+
+
+def _pairs(folder: Path) -> list[dict[str, float]]:
+    with (folder / "pairs.csv").open(encoding="utf-8", newline="") as handle:
+        return [
+            {k: float(v) if v not in ("",) else float("nan") for k, v in row.items()} for row in csv.DictReader(handle)
+        ]
+
+
+def _mean_chain(pairs: list[dict[str, float]], side: str) -> dict[str, Any]:
+    """Mean chain counts of one side, from the shares in pairs.csv (per 100 who crossed)."""
+    misses = {}
+    for cause in CAUSES:
+        key = f"{side}_late_share" if cause == "late" else f"{side}_{cause}_share"
+        misses[cause] = round(100 * float(np.nanmean([p[key] for p in pairs])), 1)
+    detected = round(100 * float(np.nanmean([p[f"{side}_detection_rate"] for p in pairs])), 1)
+    return {"crossed": 100, "detected": detected, "missed": 100 - detected, "misses": misses}
+
+
+def chains_figure(pairs: list[dict[str, float]], name_a: str, name_b: str) -> Figure:
+    """The chain-broke figure of A and of B side by side (means per 100 travellers who crossed)."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(17, 6.4), sharey=True)
+        for ax, side, name in zip(axes, ("a", "b"), (name_a, name_b), strict=True):
+            chain = _mean_chain(pairs, side)
+            chain_figure(chain, title=f"{name}: {chain['detected']:g} of 100 stopped", ax=ax)
+        fig.suptitle(f"Per 100 travellers who crossed, mean over {len(pairs)} paired runs", x=0.01, ha="left",
+                     fontsize=14)  # fmt: skip
+        fig.tight_layout()
+        return fig
+
+
+def differences_figure(pairs: list[dict[str, float]], stats: dict[str, Any], name_a: str, name_b: str) -> Figure:
+    """The paired differences B - A per replication, for the detection rate and each miss cause."""
+    rng = np.random.default_rng(0)  # jitter only
+    labels = {"detection_rate": "detected", "late_share": CAUSE_LABELS["late"],
+              **{f"{c}_share": CAUSE_LABELS[c] for c in CAUSES if c != "late"}}  # fmt: skip
+    colours = {"detection_rate": COLOURS["detected"], "late_share": COLOURS["late"],
+               **{f"{c}_share": COLOURS[c] for c in CAUSES if c != "late"}}  # fmt: skip
+    order = ["detection_rate", *[("late_share" if c == "late" else f"{c}_share") for c in CAUSES]]
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(13, 6))
+        for k, name in enumerate(order[::-1]):
+            diffs = 100 * (np.array([p[f"b_{name}"] for p in pairs]) - np.array([p[f"a_{name}"] for p in pairs]))
+            diffs = diffs[~np.isnan(diffs)]
+            ax.scatter(diffs, k + rng.uniform(-0.18, 0.18, len(diffs)), s=16, alpha=0.45, color=colours[name])
+            st = stats[name]
+            if st["diff"] is not None:
+                ax.plot([100 * st["ci_low"], 100 * st["ci_high"]], [k, k], color="black", lw=4, solid_capstyle="butt")
+                ax.plot(100 * st["diff"], k, marker="D", color="black", ms=8)
+                ax.text(max(100 * st["ci_high"], diffs.max() if len(diffs) else 0) + 0.4, k,
+                        f"{100 * st['diff']:+.1f} pts", va="center", fontsize=12)  # fmt: skip
+        ax.axvline(0, color="#777777", lw=1.2)
+        ax.set_yticks(range(len(order)), [labels[n] for n in order[::-1]])
+        ax.set_xlabel(f"percentage points of travellers who crossed: {name_b} minus {name_a}")
+        st = stats["detection_rate"]
+        if st["diff"] is not None:
+            word = "more" if st["diff"] > 0 else "fewer"
+            title = (f"{name_b} stops {abs(100 * st['diff']):.1f} points {word} than {name_a}\n"
+                     f"(95% interval {100 * st['ci_low']:+.1f} to {100 * st['ci_high']:+.1f}, same travellers, "
+                     f"{st['replications']} runs)")  # fmt: skip
+        else:
+            title = "No traveller crossed"
+        ax.set_title(title, loc="left", fontsize=15)
+        fig.tight_layout()
+        return fig
+
+
+def draw_comparison_figures(folder: Path) -> dict[str, Path]:
+    """Draw the comparison figures into ``folder/figures``."""
+    a, b = load_scenario(folder / "a.yaml"), load_scenario(folder / "b.yaml")
+    pairs = _pairs(folder)
+    stats = json.loads((folder / "comparison.json").read_text())
+    (folder / "figures").mkdir(exist_ok=True)
+    makers = {
+        "chains": lambda: chains_figure(pairs, a.name, b.name),
+        "differences": lambda: differences_figure(pairs, stats, a.name, b.name),
+    }
+    paths = {}
+    for name, make in makers.items():
+        fig = make()
+        paths[name] = folder / "figures" / f"{name}.png"
+        fig.savefig(paths[name], dpi=STYLE["savefig.dpi"], metadata={"Software": None})
+        plt.close(fig)
+    return paths
+
+
+def _fmt(name: str, value: float | None) -> str:
+    if value is None:
+        return "-"
+    if name in SHARES:
+        return f"{100 * value:.1f}%"
+    return f"{value:.1f}"
+
+
+def _fmt_diff(name: str, value: float | None) -> str:
+    if value is None:
+        return "-"
+    if name in SHARES:
+        return f"{100 * value:+.1f} pts"
+    return f"{value:+.1f}"
+
+
+def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
+    """(Re)draw the figures and write ``report.html`` of a comparison folder."""
+    folder = Path(folder)
+    a, b = load_scenario(folder / "a.yaml"), load_scenario(folder / "b.yaml")
+    stats = json.loads((folder / "comparison.json").read_text())
+    figures = draw_comparison_figures(folder) if plots else {}
+    varied = [(p, x, y) for p, x, y in differences(a.raw, b.raw) if p not in ("name", "description")]
+    parts = [f"<h1>Comparison: {escape(a.name)} and {escape(b.name)}</h1>"]
+    n = stats["detection_rate"]["replications"]
+    parts.append('<p class="meta">' + escape(
+        f"A = {a.name}; B = {b.name}. {n} replications on the same seeds (common random numbers: the same "
+        f"travellers, routes, leg times and intelligence in A and B); master seed {a.seed}.") + "</p>")  # fmt: skip
+    parts.append("<h2>Overview</h2><h3>What differs</h3>")
+    if varied:
+        parts.append(table_html(["field", "A", "B"], [[p, _short(x), _short(y)] for p, x, y in varied[:40]]))
+    else:
+        parts.append("<p>Nothing: A and B are the same scenario (the differences below must all be zero).</p>")
+    parts.append("<h2>Findings</h2>")
+    for sentence in _findings(stats, a.name, b.name):
+        parts.append(f'<div class="finding">{escape(sentence)}</div>')
+    rows = []
+    for name, st in stats.items():
+        rows.append([OUTPUT_WORDS.get(name, name), _fmt(name, st["a"]), _fmt(name, st["b"]),
+                     _fmt_diff(name, st["diff"]),
+                     f"{_fmt_diff(name, st['ci_low'])} to {_fmt_diff(name, st['ci_high'])}" if st["diff"] is not None
+                     else "-"])  # fmt: skip
+    parts.append(table_html(["output", "A (mean)", "B (mean)", "B − A", "95% interval"], rows,
+                            [False, True, True, True, True]))  # fmt: skip
+    parts.append("<h2>Figures</h2>")
+    captions = {
+        "chains": "Where the chain broke in A and in B (means per 100 travellers who crossed).",
+        "differences": "Paired differences B − A, one dot per replication; black: mean and 95% interval.",
+    }
+    for name, path in figures.items():
+        parts.append(figure_html(png_data_uri(path.read_bytes()), captions[name]))
+    if not figures:
+        parts.append("<p>Figures were not drawn (<code>--no-plots</code>).</p>")
+    parts.append("<h2>Improvement plan</h2>")
+    st = stats["detection_rate"]
+    if st["diff"] is not None and st["ci_low"] > 0 and varied:
+        action = "Adopt B's arrangements: " + "; ".join(f"{p} = {_short(y)}" for p, _, y in varied[:6])
+        parts.append(
+            table_html(
+                ["finding", "corrective action", "agency"],
+                [[_findings(stats, a.name, b.name)[0], action, "the agencies on the changed links"]],
+            )
+        )
+    elif st["diff"] is not None and st["ci_high"] < 0:
+        parts.append(
+            table_html(
+                ["finding", "corrective action", "agency"],
+                [[_findings(stats, a.name, b.name)[0], "Keep A's arrangements.", "all"]],
+            )
+        )
+    else:
+        parts.append("<p>No difference in detection that the runs can tell apart from noise.</p>")
+    path = folder / "report.html"
+    path.write_text(page(f"Comparison: {a.name} and {b.name}", "\n".join(parts)), encoding="utf-8")
+    return path
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, str) else value
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _findings(stats: dict[str, Any], name_a: str, name_b: str) -> list[str]:
+    out = []
+    st = stats["detection_rate"]
+    if st["diff"] is not None:
+        sure = st["ci_low"] > 0 or st["ci_high"] < 0
+        direction = "more" if st["diff"] > 0 else "fewer"
+        out.append(
+            f"{name_b} detects {abs(100 * st['diff']):.1f} percentage points {direction} of the travellers who crossed "
+            f"than {name_a} ({100 * st['a']:.1f}% against {100 * st['b']:.1f}%; 95% interval of the difference "
+            f"{100 * st['ci_low']:+.1f} to {100 * st['ci_high']:+.1f})"
+            + ("." if sure else ", a difference the runs cannot tell apart from noise.")
+        )
+    for cause in CAUSES:
+        name = "late_share" if cause == "late" else f"{cause}_share"
+        st = stats[name]
+        if st["diff"] is not None and (st["ci_low"] > 0 or st["ci_high"] < 0):
+            word = "more" if st["diff"] > 0 else "fewer"
+            out.append(f"“{CAUSE_LABELS[cause]}”: {abs(100 * st['diff']):.1f} points {word} in {name_b}.")
+    return out

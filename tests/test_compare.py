@@ -1,0 +1,114 @@
+"""Paired comparisons on common random numbers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from builders import ROOT, SCENARIOS
+
+from sim.compare import OUTPUTS, compare, differences, paired_interval, replication_seeds, write_comparison_folder
+from sim.scenario import load_scenario
+
+BASELINE = SCENARIOS / "baseline-corridor.yaml"
+
+
+def test_a_scenario_against_itself_differs_by_exactly_zero() -> None:
+    scenario = load_scenario(BASELINE)
+    stats = compare(scenario, scenario, replications=6, workers=1).statistics()
+    for name in OUTPUTS:
+        if stats[name]["diff"] is not None:
+            assert stats[name]["diff"] == 0 and stats[name]["ci_low"] == 0 == stats[name]["ci_high"], name
+
+
+def test_sharing_faster_never_detects_fewer_run_by_run() -> None:
+    a = load_scenario(BASELINE)
+    b = load_scenario(BASELINE, ["sharing.delay_scale=0.5"])
+    comparison = compare(a, b, replications=8, workers=1)
+    for row in comparison.pairs():
+        assert row["b_detected"] >= row["a_detected"], f"seed {row['seed']}: faster sharing detected fewer"
+        assert row["b_late_share"] <= row["a_late_share"], f"seed {row['seed']}: faster sharing had more late misses"
+    stats = comparison.statistics()
+    assert stats["detection_rate"]["ci_low"] > 0, "twice as fast sharing should detect clearly more here"
+    assert stats["late_share"]["ci_high"] < 0
+
+
+def test_processes_give_the_same_pairs_as_one_process() -> None:
+    a, b = load_scenario(SCENARIOS / "bilateral-slow.yaml"), load_scenario(SCENARIOS / "regional-hub.yaml")
+    one = compare(a, b, replications=8, workers=1)
+    two = compare(a, b, replications=8, workers=2)
+    assert one.pairs() == two.pairs(), "same seeds, same results, in any process"
+
+
+def test_paired_interval_closed_form() -> None:
+    import numpy as np
+
+    a = np.array([0.0, 0.0, 0.0, 0.0])
+    b = np.array([1.0, 2.0, 3.0, 4.0])
+    result = paired_interval(a, b)
+    # mean 2.5, sd 1.29099, t(0.975, 3) = 3.182446: half width 2.054260
+    assert result["diff"] == 2.5
+    assert abs(result["ci_low"] - (2.5 - 2.054260)) < 1e-5 and abs(result["ci_high"] - (2.5 + 2.054260)) < 1e-5
+
+
+def test_replication_seeds_are_reproducible_and_distinct() -> None:
+    seeds = replication_seeds(7, 50)
+    assert seeds == replication_seeds(7, 50) and len(set(seeds)) == 50
+    assert replication_seeds(7, 10) == seeds[:10], "more replications extend, never reshuffle, the seeds"
+
+
+def test_folder_follows_the_contract(tmp_path: Path) -> None:
+    a = load_scenario(BASELINE)
+    b = load_scenario(BASELINE, ["sharing.defaults.trust=1"])
+    write_comparison_folder(compare(a, b, replications=4, workers=1), tmp_path)
+    stats = json.loads((tmp_path / "comparison.json").read_text())
+    for name in ("detection_rate", "late_share", "no_intel_share", "not_shared_share", "not_trusted_share",
+                 "screening_miss_share"):  # fmt: skip
+        assert set(stats[name]) == {"a", "b", "diff", "ci_low", "ci_high", "replications"}, name
+        assert stats[name]["replications"] == 4
+    header = (tmp_path / "pairs.csv").read_text().splitlines()[0].split(",")
+    assert header[:4] == ["replication", "seed", "a_detection_rate", "b_detection_rate"]
+    assert len((tmp_path / "pairs.csv").read_text().splitlines()) == 5
+    assert load_scenario(tmp_path / "b.yaml").sharing.defaults.trust == 1
+
+
+def test_differences_name_the_changed_fields() -> None:
+    a = load_scenario(BASELINE).raw
+    b = load_scenario(BASELINE, ["sharing.delay_scale=0.5"]).raw
+    assert differences(a, b) == [("sharing.delay_scale", 1.0, 0.5)]
+
+
+def test_the_shipped_pairs_make_their_point_in_the_report(tmp_path: Path) -> None:
+    for first, second in (("bilateral-slow", "regional-hub"), ("names-only", "biometrics-shared")):
+        out = tmp_path / second
+        done = subprocess.run(
+            [sys.executable, "-m", "sim", "compare", str(SCENARIOS / f"{first}.yaml"), str(SCENARIOS / f"{second}.yaml"),
+             "--replications", "6", "--workers", "1", "--out", str(out)],
+            capture_output=True, text=True, cwd=ROOT,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        stats = json.loads((out / "comparison.json").read_text())
+        assert stats["detection_rate"]["ci_low"] > 0, f"{second} should detect clearly more than {first}"
+        report = (out / "report.html").read_text()
+        assert "percentage points more of the travellers who crossed" in report
+        assert report.count("data:image/png;base64,") == 2
+
+
+def test_compare_cli_set_b_and_bad_input(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", str(BASELINE), str(BASELINE), "--set-b", "sharing.delay_scale=0",
+         "--replications", "3", "--workers", "1", "--out", str(tmp_path / "c"), "--quiet", "--no-plots"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stdout.strip() == str(tmp_path / "c")
+    stats = json.loads((tmp_path / "c" / "comparison.json").read_text())
+    assert stats["late_share"]["b"] == 0, "with no delay, no alert is late"
+    bad = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", str(BASELINE), "nothere.yaml", "--set-a", "sharing.delay_scale=-1",
+         "--out", str(tmp_path / "never")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "nothere.yaml: no such file" in bad.stderr and "delay_scale" in bad.stderr
+    assert not (tmp_path / "never").exists()
