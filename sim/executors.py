@@ -325,7 +325,7 @@ class DaskExecutor(Executor):
         source = iter(tasks)
         window = max(8, self.workers * WINDOW_PER_WORKER)
         tasks_of: dict[str, T] = {}
-        flow = as_completed()
+        flow = as_completed(loop=client.loop)
 
         def submit() -> bool:
             try:

@@ -486,11 +486,10 @@ class _Checker:
         for name_ in sorted({c for c in columns if columns.count(c) > 1}):
             self.add(("outputs",), f"{name_!r} would name two columns of runs.csv", name_, show=False)
         limit = self.threshold(data, outputs, parameters, threshold)
+        if scenario is not None:
+            self.values(scenario, parameters)
         self.fail()
-
         assert scenario is not None  # else a problem was added and fail() raised
-        self.values(scenario, parameters)
-        self.fail()
         sweep = Sweep(
             source=self.source,
             name=name,
@@ -749,19 +748,21 @@ class _Checker:
     def values(self, scenario: Scenario, parameters: list[Parameter]) -> None:
         """Apply every value each parameter takes, alone, then all lows and all highs together."""
         base = scenario.raw
+        before = len(self.problems)
         for parameter in parameters:
             where: PathKey = ("parameters", parameter.path)
             for index, value in enumerate(parameter.check_values()):
                 spot = (*where, index) if parameter.levels is not None else where
                 shown = value if parameter.levels is not None else f"{parameter.path}={value_text(value)}"
                 message = _refusal(base, [(parameter.path, value)])
+                if message and message.startswith("selects nothing"):
+                    self.add(where, message, show=False)
+                    break
                 if message:
-                    if parameter.is_range and not parameter.integer and "whole number" in message:
+                    if parameter.is_range and not parameter.integer and "integer" in message:
                         message += "; add integer: true to the range"
                     self.add(spot, message, shown)
-                    if message.startswith("selects nothing"):
-                        break
-        if len(parameters) > 1 and not self.problems:
+        if len(parameters) > 1 and len(self.problems) == before:
             for end, label in ((0.0, "lowest"), (1.0, "highest")):
                 pairs = [
                     (p.path, p.from_unit(end) if p.is_range else p.levels[0 if end == 0 else -1]) for p in parameters
@@ -842,7 +843,7 @@ def _sweep_path(path: PathKey) -> str:
 
 def _did_you_mean(word: str, choices: Sequence[str] | Iterator[str]) -> str:
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {match[0]!r}?" if match else ""
+    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

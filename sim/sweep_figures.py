@@ -1,0 +1,538 @@
+"""The figures of a sweep, drawn from its tables (points.csv, sensitivity.csv), never from a model.
+
+Every function takes a pandas DataFrame and returns a matplotlib Figure; the
+caller saves it. Titles state the finding in words. Ordered levels (a trust of
+0.2 .. 1.0) are drawn in the viridis scale, categories in Okabe-Ito: both stay
+distinct for colour-blind readers. Bands are 95% intervals of the mean.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from sim.sensitivity import Critical, critical_value
+
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+"""Categorical colours, distinct for the common forms of colour blindness."""
+
+STYLE = {
+    "font.size": 12,
+    "axes.titlesize": 14,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "legend.fontsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.dpi": 100,
+    "savefig.dpi": 110,
+}
+
+PARAMETER_WORDS = {
+    "sharing.delay_scale": "delay scale (x every link's delay)",
+    "sharing.links[*].trust": "trust (every link)",
+    "sharing.defaults.trust": "trust (default of links)",
+    "sharing.links[*].reliability": "reliability (every link)",
+    "travellers.count": "travellers",
+}
+"""Axis words for common parameters; others are named by their path."""
+
+TITLE_WIDTH = 78
+"""Characters per line of a figure title (it must fit over the plot)."""
+
+
+# ---------------------------------------------------------------- words and numbers
+
+
+def is_share(output: str) -> bool:
+    """Whether an output is a share of travellers (drawn and written in percent)."""
+    return output.endswith("_rate") or output.endswith("_share")
+
+
+OUTPUT_WORDS = {
+    "misses.no_intel": "missed: no agency knew",
+    "misses.not_shared": "missed: known, not shared",
+    "misses.late": "missed: alert too late",
+    "misses.not_trusted": "missed: alert not trusted",
+    "misses.screening_miss": "missed: border check failed",
+}
+"""Words for the miss causes (counts of travellers)."""
+
+
+def output_label(output: str) -> str:
+    """``misses.late`` -> ``missed: alert too late``; ``detection_rate`` -> ``detection rate``."""
+    return OUTPUT_WORDS.get(output) or output.replace(".", ": ").replace("_", " ")
+
+
+def parameter_label(path: str) -> str:
+    """The axis label of a parameter: words for common ones, else its path."""
+    return PARAMETER_WORDS.get(path, path)
+
+
+def short_parameter(path: str) -> str:
+    """A parameter in a title: ``sharing.delay_scale`` -> ``delay scale``."""
+    words = PARAMETER_WORDS.get(path)
+    if words:
+        return words.split(" (")[0]
+    last = path.rsplit(".", 1)[-1]
+    return last.replace("_", " ")
+
+
+def fmt_value(output: str, value: float | None) -> str:
+    """A value of an output in words: percent for shares, one decimal for hours, else 3 digits."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if is_share(output):
+        return f"{value:.0%}" if abs(value) >= 0.1 else f"{value:.1%}"
+    if "hours" in output:
+        return f"{value:.1f} h"
+    return f"{value:.3g}"
+
+
+def fmt_level(value: Any) -> str:
+    """A parameter value in a legend or tick."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def numeric(series: pd.Series) -> bool:
+    """Whether a column's values are all numbers."""
+    return bool(pd.to_numeric(series, errors="coerce").notna().all())
+
+
+def _span(output: str, width: float) -> str:
+    """A difference of an output: percentage points for shares."""
+    return f"{width * 100:.0f} percentage points" if is_share(output) else fmt_value(output, width)
+
+
+def _title(fig: Figure, text: str) -> None:
+    """A bold title over the whole figure, left-aligned, each line wrapped to fit."""
+    wrapped = "\n".join(textwrap.fill(line, TITLE_WIDTH) for line in text.split("\n"))
+    fig.suptitle(wrapped, x=0.01, ha="left", fontsize=14, fontweight="bold")
+
+
+def _axis_format(ax: Any, output: str) -> None:
+    if is_share(output):
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+
+
+def _ordered_colours(n: int) -> list[Any]:
+    if n == 1:
+        return [OKABE_ITO[0]]
+    cmap = matplotlib.colormaps["viridis"]
+    return [cmap(x) for x in np.linspace(0.0, 0.8, n)]
+
+
+def _levels(points: pd.DataFrame, column: str) -> list[Any]:
+    values = points[column].drop_duplicates().tolist()
+    if numeric(points[column]):
+        return sorted(values, key=float)
+    return values
+
+
+def _not_to_scale(levels: list[Any]) -> str:
+    """A note for an axis of evenly spaced cells whose values are not evenly spaced."""
+    try:
+        steps = np.diff([float(v) for v in levels])
+    except (TypeError, ValueError):
+        return ""
+    return "" if len(steps) == 0 or np.allclose(steps, steps[0]) else "\n(cells are the swept levels, not to scale)"
+
+
+def _one(points: pd.DataFrame, output: str) -> pd.DataFrame:
+    return points[points["output"] == output]
+
+
+# ---------------------------------------------------------------- critical values
+
+
+def critical_by_level(
+    points: pd.DataFrame, parameter: str, output: str, level: float, by: str | None = None
+) -> list[tuple[Any, Critical]]:
+    """The critical value of `parameter` for `output` at `level`, per level of `by` (or once).
+
+    Other parameters, if any, are averaged over (the mean of the point means).
+    """
+    data = _one(points, output)
+    groups = [(None, data)] if by is None else [(value, data[data[by] == value]) for value in _levels(data, by)]
+    out = []
+    for value, group in groups:
+        curve = group.groupby(parameter, sort=False)[["mean", "ci_low", "ci_high"]].mean().reset_index()
+        curve = curve.sort_values(parameter, key=lambda s: s.astype(float))
+        out.append(
+            (
+                value,
+                critical_value(
+                    curve[parameter].astype(float).tolist(),
+                    curve["mean"].tolist(),
+                    curve["ci_low"].tolist(),
+                    curve["ci_high"].tolist(),
+                    level,
+                ),
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------- figures
+
+
+def response_curve(
+    points: pd.DataFrame,
+    parameter: str,
+    output: str,
+    by: str | None = None,
+    threshold: float | None = None,
+    threshold_parameter: str | None = None,
+) -> Figure:
+    """The mean of `output` against `parameter`, with its 95% band; one curve per level of `by`.
+
+    Args:
+        points: points.csv (one row per point and output).
+        parameter: the swept parameter on the x axis (numeric).
+        output: the output on the y axis.
+        by: a second parameter: one curve per level.
+        threshold: a level of the output: drawn, and where each curve crosses it (the
+            critical value of `parameter`) is marked and given in the legend.
+        threshold_parameter: the parameter the threshold is about (marks only if it is `parameter`).
+    """
+    data = _one(points, output)
+    groups = [(None, data)] if by is None else [(v, data[data[by] == v]) for v in _levels(data, by)]
+    colours = _ordered_colours(len(groups)) if by is None or numeric(data[by]) else list(OKABE_ITO)
+    marks = threshold is not None and (threshold_parameter in (None, parameter))
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(8.6, 5.4), layout="constrained")
+        ax = fig.add_subplot()
+        firsts, lasts, crits = [], [], []
+        for (value, group), colour in zip(groups, colours * (len(groups) // len(colours) + 1), strict=False):
+            curve = group.groupby(parameter, sort=False)[["mean", "ci_low", "ci_high"]].mean().reset_index()
+            curve = curve.sort_values(parameter, key=lambda s: s.astype(float))
+            x = curve[parameter].astype(float).to_numpy()
+            mean = curve["mean"].astype(float).to_numpy()
+            label = "mean" if value is None else f"{short_parameter(by or '')} {fmt_level(value)}"
+            if marks:
+                crit = critical_value(x, mean, curve["ci_low"].tolist(), curve["ci_high"].tolist(), threshold)  # type: ignore[arg-type]
+                crits.append((value, crit))
+                label += f": critical {short_parameter(parameter)} {crit.describe('{:.2g}')}"
+                label = label.replace(
+                    "none: below the level at every value swept", f"none (below {fmt_value(output, threshold)})"
+                )
+                if crit.estimate is not None and not crit.censored:
+                    ax.plot(
+                        [crit.estimate], [threshold], "o", color=colour, markersize=9, markeredgecolor="white", zorder=5
+                    )
+                    ax.axvline(crit.estimate, color=colour, lw=0.8, ls=":", zorder=1)
+            ax.fill_between(
+                x, curve["ci_low"].astype(float), curve["ci_high"].astype(float), color=colour, alpha=0.18, lw=0
+            )
+            ax.plot(x, mean, "-o", color=colour, lw=2, markersize=4, label=label)
+            firsts.append(mean[0])
+            lasts.append(mean[-1])
+        if marks:
+            ax.axhline(threshold, color="#444444", lw=1.2, ls="--", zorder=2)
+            ax.annotate(
+                f"threshold {fmt_value(output, threshold)}",
+                xy=(1.0, threshold),
+                xycoords=("axes fraction", "data"),
+                xytext=(-4, 4),
+                textcoords="offset points",
+                ha="right",
+                va="bottom",
+                fontsize=10,
+                color="#444444",
+            )
+        ax.set_xlabel(parameter_label(parameter))
+        ax.set_ylabel(output_label(output) + " (mean of runs, 95% band)")
+        _axis_format(ax, output)
+        if is_share(output):
+            ax.set_ylim(bottom=0)
+        ax.grid(axis="y", color="#e5e5e5")
+        legend_title = None if by is None else parameter_label(by)
+        handles, labels = ax.get_legend_handles_labels()
+        heights = [float(np.nanmean(h.get_ydata())) for h in handles]
+        order = sorted(range(len(handles)), key=lambda i: -heights[i])  # legend top to bottom as the curves
+        ax.legend(
+            [handles[i] for i in order], [labels[i] for i in order], title=legend_title, loc="best", frameon=False
+        )
+        _title(
+            fig,
+            _curve_title(output, parameter, by, firsts, lasts, x, crits, threshold),
+        )
+    return fig
+
+
+def _curve_title(
+    output: str,
+    parameter: str,
+    by: str | None,
+    firsts: list[float],
+    lasts: list[float],
+    x: np.ndarray,
+    crits: list[tuple[Any, Critical]],
+    threshold: float | None,
+) -> str:
+    name, what = output_label(output).capitalize(), short_parameter(parameter)
+    start, end = float(np.mean(firsts)), float(np.mean(lasts))
+    span = f"from {fmt_level(float(x[0]))} to {fmt_level(float(x[-1]))}"
+    several = by is not None and len(firsts) > 1
+    if abs(end - start) < 0.02 * max(abs(start), abs(end), 1e-9):
+        text = f"{name} barely changes as {what} goes {span}"
+    else:
+        verb = "falls" if end < start else "rises"
+        every = ""
+        if several:
+            same = all((b < a) == (end < start) for a, b in zip(firsts, lasts, strict=True))
+            every = f" at every {short_parameter(by or '')} level" if same else ""
+        average = " on average" if several else ""
+        text = (
+            f"{name} {verb}{every} as {what} goes {span} "
+            f"({fmt_value(output, start)} to {fmt_value(output, end)}{average})"
+        )
+    lines = [text]
+    if threshold is not None and crits:
+        level = fmt_value(output, threshold)
+        found = [(v, c) for v, c in crits if c.estimate is not None and not c.censored]
+        never = [v for v, c in crits if c.estimate is None]
+        always = [v for v, c in crits if c.censored]
+        where = lambda v: "" if v is None else f" ({short_parameter(by or '')} {fmt_level(v)})"  # noqa: E731
+        parts = []
+        if found:
+            found.sort(key=lambda vc: vc[1].estimate)
+            low, high = found[0], found[-1]
+            if len(found) == 1:
+                parts.append(f"stays at or above {level} up to {what} {low[1].estimate:.2g}{where(low[0])}")
+            else:
+                parts.append(
+                    f"stays at or above {level} up to {what} {low[1].estimate:.2g}{where(low[0])} "
+                    f"to {high[1].estimate:.2g}{where(high[0])}"
+                )
+        if always:
+            parts.append(f"stays above it over the whole range{where(always[0]) if len(always) == 1 else ''}")
+        if never:
+            parts.append(
+                f"is below it everywhere{where(never[0]) if len(never) == 1 else ''}"
+                if found or always
+                else f"is below {level} at every {what} swept"
+            )
+        lines.append("It " + "; ".join(parts))
+    return "\n".join(textwrap.fill(line, TITLE_WIDTH) for line in lines)
+
+
+def heatmap(
+    points: pd.DataFrame,
+    x: str,
+    y: str,
+    output: str,
+    threshold: float | None = None,
+    threshold_parameter: str | None = None,
+) -> Figure:
+    """The mean of `output` over two parameters, each cell labelled; the critical line if a threshold is set.
+
+    Other parameters, if any, are averaged over.
+    """
+    data = _one(points, output)
+    xs, ys = _levels(data, x), _levels(data, y)
+    table = data.groupby([y, x])["mean"].mean()
+    grid = np.array([[table.get((vy, vx), np.nan) for vx in xs] for vy in ys], dtype=float)
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(8.6, 5.6), layout="constrained")
+        ax = fig.add_subplot()
+        image = ax.imshow(
+            grid, origin="lower", aspect="auto", cmap="viridis", vmin=np.nanmin(grid), vmax=np.nanmax(grid)
+        )
+        bar = fig.colorbar(image, ax=ax, shrink=0.9)
+        bar.set_label(output_label(output) + " (mean)")
+        if is_share(output):
+            bar.formatter = FuncFormatter(lambda v, _: f"{v:.0%}")
+            bar.update_ticks()
+        middle = (np.nanmin(grid) + np.nanmax(grid)) / 2
+        for i in range(len(ys)):
+            for j in range(len(xs)):
+                if not math.isnan(grid[i, j]):
+                    ax.text(
+                        j,
+                        i,
+                        fmt_value(output, grid[i, j]),
+                        ha="center",
+                        va="center",
+                        fontsize=9,
+                        color="black" if grid[i, j] > middle else "white",
+                    )
+        ax.set_xticks(range(len(xs)), [fmt_level(v) for v in xs])
+        ax.set_yticks(range(len(ys)), [fmt_level(v) for v in ys])
+        ax.set_xlabel(parameter_label(x) + _not_to_scale(xs))
+        ax.set_ylabel(parameter_label(y) + _not_to_scale(ys))
+        ax.spines[["left", "bottom"]].set_visible(False)
+        if threshold is not None and threshold_parameter == x and numeric(data[x]):
+            level_x = [float(v) for v in xs]
+            line = []
+            for row, (_value, crit) in enumerate(critical_by_level(points, x, output, threshold, by=y)):
+                if crit.estimate is not None:
+                    line.append((float(np.interp(crit.estimate, level_x, range(len(xs)))), row))
+            if line:
+                ax.plot(
+                    [p[0] for p in line],
+                    [p[1] for p in line],
+                    "-",
+                    color="white",
+                    lw=3.5,
+                    zorder=4,
+                )
+                ax.plot(
+                    [p[0] for p in line],
+                    [p[1] for p in line],
+                    "--",
+                    color="#D55E00",
+                    lw=2,
+                    zorder=5,
+                    label=f"critical {short_parameter(x)}: {output_label(output)} = {fmt_value(output, threshold)}",
+                )
+                ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False)
+        best = np.unravel_index(np.nanargmax(grid), grid.shape)
+        worst = np.unravel_index(np.nanargmin(grid), grid.shape)
+        _title(
+            fig,
+            f"{output_label(output).capitalize()} is highest ({fmt_value(output, grid[best])}) at "
+            f"{short_parameter(x)} {fmt_level(xs[best[1]])}, {short_parameter(y)} {fmt_level(ys[best[0]])}\n"
+            f"and lowest ({fmt_value(output, grid[worst])}) at {short_parameter(x)} {fmt_level(xs[worst[1]])}, "
+            f"{short_parameter(y)} {fmt_level(ys[worst[0]])}",
+        )
+    return fig
+
+
+def main_effects(points: pd.DataFrame, parameters: Sequence[str], output: str) -> Figure:
+    """Small multiples: one panel per parameter, the output's mean at each of its levels (others averaged).
+
+    For a grid over three or more parameters. The band is the spread (min to max) of
+    the point means at that level over the other parameters: how much the rest matters.
+    """
+    data = _one(points, output)
+    n = len(parameters)
+    columns = min(n, 3)
+    rows = math.ceil(n / columns)
+    spans = []
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(4.2 * columns, 3.6 * rows + 0.8), layout="constrained")
+        axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
+        for k, parameter in enumerate(parameters):
+            ax = axes[k // columns][k % columns]
+            levels = _levels(data, parameter)
+            grouped = data.groupby(parameter)["mean"]
+            mean = [float(grouped.get_group(v).mean()) for v in levels]
+            low = [float(grouped.get_group(v).min()) for v in levels]
+            high = [float(grouped.get_group(v).max()) for v in levels]
+            x = [float(v) for v in levels] if numeric(data[parameter]) else list(range(len(levels)))
+            ax.fill_between(x, low, high, color=OKABE_ITO[0], alpha=0.15, lw=0)
+            ax.plot(x, mean, "-o", color=OKABE_ITO[0], lw=2, markersize=4)
+            if not numeric(data[parameter]):
+                ax.set_xticks(x, [fmt_level(v) for v in levels], rotation=20)
+            ax.set_xlabel(parameter_label(parameter), fontsize=10)
+            ax.grid(axis="y", color="#e5e5e5")
+            _axis_format(ax, output)
+            spans.append((max(mean) - min(mean), parameter))
+        for k in range(n, rows * columns):
+            axes[k // columns][k % columns].set_visible(False)
+        axes[0][0].set_ylabel(output_label(output) + " (mean)")
+        top = max(spans)
+        _title(
+            fig,
+            f"{output_label(output).capitalize()} moves most with {short_parameter(top[1])} "
+            f"(its level means span {_span(output, top[0])})",
+        )
+    return fig
+
+
+def scatter_effects(points: pd.DataFrame, parameters: Sequence[str], output: str, bins: int = 8) -> Figure:
+    """Small multiples for a sampled design (lhs, sobol): each point's mean against each parameter.
+
+    The line joins the means of equal-count bins of the parameter: the parameter's
+    effect with the others averaged over.
+    """
+    data = _one(points, output).dropna(subset=["mean"])
+    n = len(parameters)
+    columns = min(n, 3)
+    rows = math.ceil(n / columns)
+    spans = []
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(4.2 * columns, 3.6 * rows + 0.8), layout="constrained")
+        axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
+        for k, parameter in enumerate(parameters):
+            ax = axes[k // columns][k % columns]
+            x = pd.to_numeric(data[parameter], errors="coerce")
+            y = data["mean"].astype(float)
+            ax.scatter(x, y, s=6, color=OKABE_ITO[5], alpha=0.35, lw=0)
+            order = np.argsort(x.to_numpy(), kind="stable")
+            chunks = [c for c in np.array_split(order, min(bins, len(order))) if len(c)]
+            bx = [float(x.to_numpy()[c].mean()) for c in chunks]
+            by = [float(y.to_numpy()[c].mean()) for c in chunks]
+            ax.plot(bx, by, "-o", color=OKABE_ITO[1], lw=2, markersize=4)
+            ax.set_xlabel(parameter_label(parameter), fontsize=10)
+            ax.grid(axis="y", color="#e5e5e5")
+            _axis_format(ax, output)
+            spans.append((max(by) - min(by), parameter))
+        for k in range(n, rows * columns):
+            axes[k // columns][k % columns].set_visible(False)
+        axes[0][0].set_ylabel(output_label(output) + " (point mean)")
+        top = max(spans)
+        _title(
+            fig,
+            f"{output_label(output).capitalize()} moves most with {short_parameter(top[1])} "
+            f"(binned means span {_span(output, top[0])})",
+        )
+    return fig
+
+
+def sobol_bars(sensitivity: pd.DataFrame, output: str) -> Figure:
+    """First-order and total Sobol' indices of each parameter for one output, with 95% intervals.
+
+    Parameters are sorted by their total index. The gap between a parameter's total
+    and first-order bars is what it does through interactions with the others.
+    """
+    data = sensitivity[(sensitivity["output"] == output) & sensitivity["index"].isin(["S1", "ST"])]
+    total = data[data["index"] == "ST"].set_index("parameter")["value"].sort_values()
+    names = total.index.tolist()
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(8.6, 1.2 + 0.75 * len(names)), layout="constrained")
+        ax = fig.add_subplot()
+        y = np.arange(len(names))
+        for offset, index, colour, label in (
+            (0.2, "S1", OKABE_ITO[0], "first order (alone)"),
+            (-0.2, "ST", OKABE_ITO[1], "total (with interactions)"),
+        ):
+            rows = data[data["index"] == index].set_index("parameter").reindex(names)
+            values = rows["value"].astype(float).to_numpy()
+            errors = np.vstack(
+                [values - rows["ci_low"].astype(float).to_numpy(), rows["ci_high"].astype(float).to_numpy() - values]
+            )
+            ax.barh(y + offset, values, height=0.38, color=colour, label=label)
+            ax.errorbar(
+                values, y + offset, xerr=np.clip(errors, 0, None), fmt="none", ecolor="#333333", elinewidth=1, capsize=3
+            )
+        ax.set_yticks(
+            y, [short_parameter(n) + ("" if short_parameter(n) == n else f"\n{n}") for n in names], fontsize=9
+        )
+        ax.axvline(0, color="#333333", lw=0.8)
+        ax.set_xlabel("share of the variance of " + output_label(output))
+        ax.set_xlim(
+            left=min(-0.05, float(data["ci_low"].min()) - 0.02), right=max(1.0, float(data["ci_high"].max()) + 0.02)
+        )
+        ax.grid(axis="x", color="#e5e5e5")
+        ax.legend(loc="lower right", frameon=False)
+        top = names[-1] if names else "?"
+        _title(
+            fig,
+            f"{short_parameter(top).capitalize()} drives most of the variance of {output_label(output)} "
+            f"(total index {total.iloc[-1]:.2f})",
+        )
+    return fig

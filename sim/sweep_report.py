@@ -1,0 +1,352 @@
+"""The figures and the report page of a sweep folder, (re)drawn from its tables.
+
+`report(folder)` reads ``sweep.yaml``, ``points.csv`` (recomputed from ``runs.csv``
+when missing or older), ``sensitivity.csv`` and ``manifest.json``, writes
+``figures/*.png`` and one self-contained ``report.html``. It works on an
+interrupted sweep too: its figures then show the runs finished so far.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.html import escape, figure_html, page, png_data_uri, table_html
+from sim.sweeps import FolderInfo, folder_info, write_aggregates
+
+MAX_POINT_ROWS = 60
+"""Points listed in the report's table; a bigger design is in points.csv."""
+
+MAX_FAILED_ROWS = 20
+"""Failed runs listed in the report (all are in runs.csv)."""
+
+
+def load_points(folder: str | Path, info: FolderInfo | None = None) -> pd.DataFrame:
+    """points.csv of a sweep folder, recomputed from runs.csv if it is missing or older."""
+    folder = Path(folder)
+    points = folder / "points.csv"
+    runs = folder / "runs.csv"
+    if not points.exists() or points.stat().st_mtime < runs.stat().st_mtime:
+        write_aggregates(folder)
+    table = pd.read_csv(points, keep_default_na=True)
+    for path in (info or folder_info(folder)).paths:
+        converted = pd.to_numeric(table[path], errors="coerce")
+        if converted.notna().all():
+            table[path] = converted
+    return table
+
+
+def figures(folder: str | Path, threshold: float | None = None) -> list[tuple[str, str, Any]]:
+    """Draw every figure of a sweep folder.
+
+    Args:
+        folder: the sweep folder.
+        threshold: replaces the sweep's ``threshold.above``.
+
+    Returns:
+        (file name, caption, Figure) for each figure, in report order.
+    """
+    from sim import sweep_figures as draw
+
+    folder = Path(folder)
+    info = folder_info(folder)
+    points = load_points(folder, info)
+    limit = dict(info.threshold or {})
+    if threshold is not None:
+        limit.setdefault("output", "detection_rate" if "detection_rate" in info.outputs else info.outputs[0])
+        limit.setdefault("parameter", "sharing.delay_scale" if "sharing.delay_scale" in info.paths else info.paths[0])
+        limit["above"] = threshold
+    out: list[tuple[str, str, Any]] = []
+    paths = list(info.paths)
+    numeric = {p: draw.numeric(points[p]) for p in paths}
+    x = limit.get("parameter") if limit.get("parameter") in paths and numeric.get(limit.get("parameter")) else None
+    x = x or next((p for p in paths if numeric[p]), None)
+    band = "The band is the 95% interval of the mean over the replications (common seeds across points)."
+    for output in info.outputs:
+        level = limit.get("above") if limit.get("output") == output else None
+        marks = (
+            f" The dashed line is the threshold {draw.fmt_value(output, level)}; dots mark where each curve "
+            "crosses it: the critical value, with the range read off the band in the legend."
+            if level is not None
+            else ""
+        )
+        if info.design == "grid" and len(paths) <= 2:
+            by = next((p for p in paths if p != x), None) if len(paths) == 2 else None
+            if x is not None:
+                fig = draw.response_curve(
+                    points, x, output, by=by, threshold=level, threshold_parameter=limit.get("parameter")
+                )
+                out.append(
+                    (
+                        f"curve-{_file(output)}.png",
+                        f"Mean {draw.output_label(output)} against {draw.parameter_label(x)}"
+                        + (f", one curve per {draw.parameter_label(by)}" if by else "")
+                        + ". "
+                        + band
+                        + marks,
+                        fig,
+                    )
+                )
+            if len(paths) == 2:
+                hx = x or paths[0]
+                hy = next(p for p in paths if p != hx)
+                fig = draw.heatmap(points, hx, hy, output, threshold=level, threshold_parameter=limit.get("parameter"))
+                out.append(
+                    (
+                        f"heatmap-{_file(output)}.png",
+                        f"Mean {draw.output_label(output)} at every point of the grid."
+                        + (" The dashed line joins the critical values of each row." if level is not None else ""),
+                        fig,
+                    )
+                )
+            if x is None:
+                out.append(
+                    (
+                        f"effects-{_file(output)}.png",
+                        f"Mean {draw.output_label(output)} at each level.",
+                        draw.main_effects(points, paths, output),
+                    )
+                )
+        elif info.design == "grid":
+            out.append(
+                (
+                    f"effects-{_file(output)}.png",
+                    f"Mean {draw.output_label(output)} at each level of each parameter, "
+                    "the others averaged; the band spans the point means at that level (how much the others matter).",
+                    draw.main_effects(points, paths, output),
+                )
+            )
+            if x is not None and level is not None:
+                fig = draw.response_curve(
+                    points, x, output, threshold=level, threshold_parameter=limit.get("parameter")
+                )
+                out.append(
+                    (
+                        f"curve-{_file(output)}.png",
+                        f"Mean {draw.output_label(output)} against {draw.parameter_label(x)}, "
+                        "the other parameters averaged. " + band + marks,
+                        fig,
+                    )
+                )
+        else:
+            out.append(
+                (
+                    f"effects-{_file(output)}.png",
+                    f"The mean {draw.output_label(output)} of each sampled point against "
+                    "each parameter; the line joins the means of equal-count bins (the parameter's effect, the others "
+                    "averaged).",
+                    draw.scatter_effects(points, paths, output),
+                )
+            )
+    sensitivity = folder / "sensitivity.csv"
+    if info.design == "sobol" and sensitivity.exists():
+        table = pd.read_csv(sensitivity)
+        for output in info.outputs:
+            rows = (
+                table[(table["output"] == output) & table["index"].isin(["S1", "ST"])]
+                if "index" in table
+                else table[:0]
+            )
+            if len(rows):
+                out.append(
+                    (
+                        f"sobol-{_file(output)}.png",
+                        f"Sobol' indices of {draw.output_label(output)}: the share of its "
+                        "variance each parameter explains alone (first order) and with its interactions (total), "
+                        "with 95% bootstrap intervals.",
+                        draw.sobol_bars(table, output),
+                    )
+                )
+    return out
+
+
+def _file(name: str) -> str:
+    return name.replace(".", "-").replace("_", "-")
+
+
+def report(folder: str | Path, threshold: float | None = None) -> Path:
+    """(Re)draw ``figures/`` and ``report.html`` of a sweep folder from its tables.
+
+    Args:
+        folder: the sweep folder (``sweep.yaml`` and ``runs.csv`` at least).
+        threshold: replaces the sweep's ``threshold.above`` for this drawing.
+
+    Returns:
+        The path of report.html.
+    """
+    folder = Path(folder)
+    info = folder_info(folder)
+    drawn = figures(folder, threshold)
+    (folder / "figures").mkdir(exist_ok=True)
+    blocks = []
+    for name, caption, fig in drawn:
+        fig.savefig(folder / "figures" / name, dpi=110, bbox_inches="tight")
+        title = fig.texts[0].get_text().replace("\n", ". ") + ". " if fig.texts else ""
+        blocks.append(figure_html(png_data_uri((folder / "figures" / name).read_bytes()), title + caption))
+    manifest = _read_json(folder / "manifest.json")
+    points = load_points(folder, info)
+    body = [f"<h1>{escape(info.name)}</h1>"]
+    if info.description:
+        body.append(f'<p class="lead">{escape(info.description)}</p>')
+    body.append(_facts(folder, info, manifest))
+    limit = dict(info.threshold or {})
+    if threshold is not None:
+        limit["above"] = threshold
+    if limit.get("above") is not None and limit.get("output") in info.outputs and limit.get("parameter") in info.paths:
+        body.append(_critical_section(points, info, limit))
+    body.append("<h2>Figures</h2>")
+    body += blocks
+    if info.design == "sobol":
+        body.append(_sensitivity_section(folder))
+    body.append(_points_section(points, info))
+    body.append(_failed_section(folder, info))
+    body.append(
+        "<h2>Files</h2><p>runs.csv (one row per run: point, replication, seed, parameters, outputs, error, "
+        "scenario_hash, version), points.csv (per point and output: runs, mean, sd, 95% interval), "
+        + ("sensitivity.csv (Sobol' indices), " if info.design == "sobol" else "")
+        + "sweep.yaml and scenario.yaml (as run: <code>tabletop sweep sweep.yaml</code> reruns it), manifest.json "
+        "(timing, executor, machine), figures/.</p>"
+    )
+    path = folder / "report.html"
+    path.write_text(page(f"{info.name}: sweep report", "\n".join(body)), encoding="utf-8")
+    return path
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def _facts(folder: Path, info: FolderInfo, manifest: dict[str, Any]) -> str:
+    sessions = manifest.get("sessions", [])
+    seconds = sum(s.get("seconds", 0) for s in sessions)
+    executors = sorted({s.get("executor", "") for s in sessions if s.get("executor")})
+    rows = [
+        ("design", f"{info.design}" + (f", {info.samples} samples" if info.samples else "")),
+        ("parameters", ", ".join(info.paths)),
+        (
+            "points x replications",
+            f"{manifest.get('points', '?')} x {info.replications} = {manifest.get('runs', '?')} runs",
+        ),
+        (
+            "runs recorded",
+            f"{manifest.get('rows', '?')} ({manifest.get('failed', 0)} failed); status: {manifest.get('status', '?')}",
+        ),
+        ("master seed", str(info.seed)),
+        ("wall time", f"{seconds:.1f} s over {len(sessions)} session{'s' if len(sessions) != 1 else ''}"),
+        ("ran on", "; ".join(executors) or "?"),
+        ("machine", _machine(manifest.get("machine", {}))),
+    ]
+    return "<h2>What was run</h2>" + table_html(["", ""], rows)
+
+
+def _machine(machine: dict[str, Any]) -> str:
+    versions = machine.get("versions", {})
+    return (
+        f"{machine.get('platform', '?')}, {machine.get('cpus', '?')} CPUs, {machine.get('memory_gib', '?')} GiB; "
+        f"Python {machine.get('python', '?')}; " + ", ".join(f"{k} {v}" for k, v in versions.items())
+    )
+
+
+def _critical_section(points: pd.DataFrame, info: FolderInfo, limit: dict[str, Any]) -> str:
+    from sim import sweep_figures as draw
+
+    output, parameter, level = limit["output"], limit["parameter"], float(limit["above"])
+    if not draw.numeric(points[parameter]):
+        return ""
+    others = [p for p in info.paths if p != parameter]
+    by = others[0] if len(others) == 1 else None
+    rows = []
+    for value, crit in draw.critical_by_level(points, parameter, output, level, by=by):
+        rows.append(
+            (
+                "all points (others averaged)" if by is None else f"{draw.short_parameter(by)} {draw.fmt_level(value)}",
+                "-" if crit.estimate is None else ("> " if crit.censored else "") + f"{crit.estimate:.3g}",
+                "-" if crit.low is None else f"{crit.low:.3g}",
+                "-" if crit.high is None else f"{crit.high:.3g}",
+            )
+        )
+    text = (
+        f'<h2>Critical {escape(draw.short_parameter(parameter))}</h2><div class="finding">The largest '
+        f"{escape(parameter)} that keeps the mean {escape(draw.output_label(output))} at or above "
+        f"{escape(draw.fmt_value(output, level))}, by linear interpolation between the two swept values that straddle "
+        "it. The range is read off the two ends of the 95% band of the mean: the cautious value (lower end) to the "
+        "optimistic one (upper end). &gt; means the output stays above the level over the whole range swept; - that it "
+        "is below it even at the smallest value.</div>"
+    )
+    return text + table_html(["at", "critical value", "cautious", "optimistic"], rows, [False, True, True, True])
+
+
+def _sensitivity_section(folder: Path) -> str:
+    path = folder / "sensitivity.csv"
+    if not path.exists():
+        return "<h2>Sensitivity</h2><p>sensitivity.csv is written when every run of the design is done.</p>"
+    table = pd.read_csv(path)
+    notes = table[table["index"].isna()] if "index" in table else table
+    rows = [
+        (r.output, r.parameter, r.index, f"{r.value:.3f}", f"{r.ci_low:.3f} to {r.ci_high:.3f}")
+        for r in table.dropna(subset=["index"]).itertuples()
+    ]
+    text = (
+        "<h2>Sensitivity (Sobol' indices)</h2><p>S1: the share of the output's variance a parameter explains "
+        "alone; ST: with all its interactions. A parameter with ST near 0 does not matter over the ranges swept.</p>"
+    )
+    text += table_html(
+        ["output", "parameter", "index", "value", "95% interval"], rows, [False, False, False, True, True]
+    )
+    for note in notes.itertuples():
+        text += f"<p>{escape(note.output)}: {escape(note.note)}</p>"
+    return text
+
+
+def _points_section(points: pd.DataFrame, info: FolderInfo) -> str:
+    from sim import sweep_figures as draw
+
+    count = points["point"].nunique()
+    if count > MAX_POINT_ROWS:
+        return f"<h2>Points</h2><p>{count} points: see points.csv for each point's mean, sd and 95% interval.</p>"
+    wide = []
+    for point, group in points.groupby("point", sort=True):
+        first = group.iloc[0]
+        cells = [point, *(draw.fmt_level(first[p]) for p in info.paths)]
+        for output in info.outputs:
+            row = group[group["output"] == output]
+            if row.empty or pd.isna(row.iloc[0]["mean"]):
+                cells.append("n/a")
+            else:
+                r = row.iloc[0]
+                interval = (
+                    ""
+                    if pd.isna(r["ci_low"])
+                    else f" ({draw.fmt_value(output, r['ci_low'])} to {draw.fmt_value(output, r['ci_high'])})"
+                )
+                cells.append(draw.fmt_value(output, r["mean"]) + interval)
+        wide.append(cells)
+    columns = ["point", *info.paths, *(draw.output_label(o) for o in info.outputs)]
+    numeric = [True] + [False] * len(info.paths) + [True] * len(info.outputs)
+    return "<h2>Points</h2><p>Mean of each output (95% interval of the mean).</p>" + table_html(columns, wide, numeric)
+
+
+def _failed_section(folder: Path, info: FolderInfo) -> str:
+    failed = []
+    total = 0
+    with (folder / "runs.csv").open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("error"):
+                total += 1
+                if len(failed) < MAX_FAILED_ROWS:
+                    failed.append((row["point"], row["replication"], row["seed"], row["error"]))
+    if not total:
+        return "<h2>Failed runs</h2><p>None.</p>"
+    more = f" The first {MAX_FAILED_ROWS} are listed; all are in runs.csv." if total > MAX_FAILED_ROWS else ""
+    return (
+        f"<h2>Failed runs</h2><p>{total} run{'s' if total != 1 else ''} failed; each is recorded with its seed "
+        f"and error, and left out of the means.{more}</p>"
+        + table_html(["point", "replication", "seed", "error"], failed, [True, True, True, False])
+    )

@@ -1,0 +1,273 @@
+"""Running sweeps: rows, seeds, failures, resume after a kill, aggregates, Sobol' indices."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from builders import ROOT
+from sweep_helpers import (
+    CRASH_POINT,
+    CRASH_REPLICATION,
+    FAIL_POINT,
+    crash_one_run,
+    fail_one_point,
+    read_rows,
+    write_sweep,
+)
+
+from sim.executors import Executor, LocalExecutor, SerialExecutor
+from sim.sweepfile import load_sweep
+from sim.sweeps import read_csv, run_sweep
+
+
+class Substitute(Executor):
+    """Another executor's workers, running another task function (to make runs fail on purpose)."""
+
+    def __init__(self, inner: Executor, function):
+        self.inner, self.function = inner, function
+        self.description, self.workers = inner.description, inner.workers
+
+    def start(self) -> None:
+        self.inner.start()
+
+    def close(self, abort: bool = False) -> None:
+        self.inner.close(abort)
+
+    def run(self, function, tasks):
+        return self.inner.run(self.function, tasks)
+
+
+GRID = """\
+replications: {replications}
+seed: 11
+parameters:
+  sharing.delay_scale: [0, 1, 3]
+  sharing.links[*].trust: [0.5, 1.0]
+outputs: [detection_rate, late_share, misses.late]
+"""
+
+
+def test_a_grid_gives_points_times_replications_rows_with_the_same_seed_at_every_point(tmp_path: Path) -> None:
+    sweep = load_sweep(write_sweep(tmp_path, GRID.format(replications=4)))
+
+    outcome = run_sweep(sweep, tmp_path / "out", executor=SerialExecutor(), progress=False)
+
+    header, rows = read_rows(tmp_path / "out" / "runs.csv")
+    assert outcome.done == outcome.runs == 6 * 4 and len(rows) == 24, "3 x 2 points x 4 replications"
+    assert header == [
+        "point", "replication", "seed", "sharing.delay_scale", "sharing.links[*].trust",
+        "detection_rate", "late_share", "misses.late", "error", "scenario_hash", "version",
+    ]  # fmt: skip
+    keys = {(r[0], r[1]) for r in rows}
+    assert len(keys) == 24, "each (point, replication) once"
+    seeds_by_replication: dict[str, set[str]] = {}
+    for row in rows:
+        seeds_by_replication.setdefault(row[1], set()).add(row[2])
+    assert all(len(s) == 1 for s in seeds_by_replication.values()), "a replication has one seed at every point (CRN)"
+    assert len({next(iter(s)) for s in seeds_by_replication.values()}) == 4, "replications have distinct seeds"
+    hashes = {row[0]: row[9] for row in rows}
+    assert len(set(hashes.values())) == 6, "every point's scenario has its own hash"
+    late_at_zero = [float(r[6]) for r in rows if r[3] == "0"]
+    assert late_at_zero and all(v == 0 for v in late_at_zero), "instant sharing (delay scale 0) has no late misses"
+    points = read_csv(tmp_path / "out" / "points.csv")
+    assert len(points) == 6 * 3 and all(p["runs"] == 4 for p in points), "points.csv: one row per point and output"
+
+
+def test_the_interval_shrinks_as_replications_grow(tmp_path: Path) -> None:
+    widths = {}
+    for replications in (4, 32):
+        folder = tmp_path / f"r{replications}"
+        folder.mkdir()
+        sweep = load_sweep(write_sweep(folder, GRID.format(replications=replications)))
+        run_sweep(sweep, folder / "out", executor=SerialExecutor(), progress=False)
+        rows = [r for r in read_csv(folder / "out" / "points.csv") if r["output"] == "detection_rate"]
+        widths[replications] = sum(r["ci_high"] - r["ci_low"] for r in rows) / len(rows)
+    # The half-width is t * sd / sqrt(n): from 4 to 32 runs it should shrink by about
+    # sqrt(8) * t(3) / t(31) ~ 4.4; require at least 2 to leave room for the sd's noise.
+    assert widths[32] < widths[4] / 2, f"the mean 95% interval should shrink with replications: {widths}"
+
+
+def test_a_failing_run_is_recorded_with_its_seed_and_the_sweep_goes_on(tmp_path: Path) -> None:
+    sweep = load_sweep(write_sweep(tmp_path, GRID.format(replications=2)))
+
+    outcome = run_sweep(sweep, tmp_path / "out", executor=Substitute(SerialExecutor(), fail_one_point), progress=False)
+
+    _, rows = read_rows(tmp_path / "out" / "runs.csv")
+    failed = [r for r in rows if r[8]]
+    assert outcome.done == 12 and outcome.failed == 2 and len(failed) == 2, "both runs of the failing point recorded"
+    assert all(r[0] == str(FAIL_POINT) and "deliberate failure" in r[8] for r in failed), failed
+    assert all(
+        r[2] == str(s) for r, s in zip(sorted(failed, key=lambda r: r[1]), sweep.replication_seeds(), strict=True)
+    )
+    points = read_csv(tmp_path / "out" / "points.csv")
+    assert all(p["runs"] == 0 for p in points if p["point"] == FAIL_POINT), "failed runs are left out of the means"
+    assert all(p["runs"] == 2 for p in points if p["point"] != FAIL_POINT)
+
+
+def test_a_run_that_kills_its_worker_is_recorded_and_the_others_complete(tmp_path: Path) -> None:
+    sweep = load_sweep(write_sweep(tmp_path, GRID.format(replications=3)))
+
+    outcome = run_sweep(sweep, tmp_path / "out", executor=Substitute(LocalExecutor(2), crash_one_run), progress=False)
+
+    _, rows = read_rows(tmp_path / "out" / "runs.csv")
+    assert len(rows) == 18 and len({(r[0], r[1]) for r in rows}) == 18, "every run has exactly one row"
+    failed = [r for r in rows if r[8]]
+    assert [(r[0], r[1]) for r in failed] == [(str(CRASH_POINT), str(CRASH_REPLICATION))], (
+        f"only the run that kills its worker is recorded as failed; the others in flight are rerun: {failed}"
+    )
+    assert "worker process died" in failed[0][8]
+    assert outcome.failed == 1
+
+
+def sweep_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sim", "sweep", *args]
+
+
+def test_resume_after_a_killed_sweep_has_no_duplicates_and_no_gaps(tmp_path: Path) -> None:
+    body = GRID.format(replications=60)  # 360 runs: long enough to kill it in the middle
+    path = write_sweep(tmp_path, body)
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(
+        sweep_command(str(path), "--out", str(killed), "--workers", "2", "--quiet", "--no-plots"),
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    runs = killed / "runs.csv"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if runs.exists() and runs.read_text().count("\n") > 40:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)  # the whole sweep, workers included, without warning
+    process.wait(timeout=30)
+    _, before = read_rows(runs)
+    assert 40 <= len(before) < 360, f"the sweep was killed part way ({len(before)} rows)"
+
+    done = subprocess.run(
+        sweep_command(str(path), "--out", str(killed), "--resume", "--workers", "2", "--quiet", "--no-plots"),
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+    whole = tmp_path / "whole"
+    sweep = load_sweep(path)
+    run_sweep(sweep, whole, executor=SerialExecutor(), progress=False)
+    _, after = read_rows(runs)
+    _, reference = read_rows(whole / "runs.csv")
+    keys = [(r[0], r[1]) for r in after]
+    assert len(keys) == len(set(keys)), "no (point, replication) twice after resuming"
+    assert len(after) == 360, f"no gaps: every run of the design is there ({len(after)} rows)"
+    assert sorted(after) == sorted(reference), "the resumed sweep's rows equal an uninterrupted sweep's"
+    assert (killed / "points.csv").exists(), "the aggregates are written once the sweep is complete"
+
+
+def test_resume_refuses_a_different_sweep(tmp_path: Path) -> None:
+    path = write_sweep(tmp_path, GRID.format(replications=2))
+    run_sweep(load_sweep(path), tmp_path / "out", executor=SerialExecutor(), progress=False)
+    other = write_sweep(tmp_path, GRID.format(replications=2).replace("seed: 11", "seed: 12"), name="other.yaml")
+
+    done = subprocess.run(
+        sweep_command(str(other), "--out", str(tmp_path / "out"), "--resume", "--quiet"),
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    again = subprocess.run(
+        sweep_command(str(path), "--out", str(tmp_path / "out"), "--quiet"),
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert done.returncode == 2 and "is not the sweep in" in done.stderr, done.stderr
+    assert again.returncode == 2 and "add --resume" in again.stderr, "a folder that holds a sweep is not overwritten"
+
+
+def test_more_replications_on_resume_adds_only_the_new_runs(tmp_path: Path) -> None:
+    path = write_sweep(tmp_path, GRID.format(replications=2))
+    run_sweep(load_sweep(path), tmp_path / "out", executor=SerialExecutor(), progress=False)
+    _, first = read_rows(tmp_path / "out" / "runs.csv")
+    more = write_sweep(tmp_path, GRID.format(replications=5), name="more.yaml")
+
+    outcome = run_sweep(load_sweep(more), tmp_path / "out", executor=SerialExecutor(), resume=True, progress=False)
+
+    _, rows = read_rows(tmp_path / "out" / "runs.csv")
+    assert outcome.made == 6 * 3 and len(rows) == 30, "only replications 2..4 are run"
+    assert rows[: len(first)] == first, "the earlier rows stay as they were"
+
+
+def test_sobol_indices_of_a_parameter_that_does_nothing_are_near_zero(tmp_path: Path) -> None:
+    # party_size decides how many companions cross with a traveller, never whether the
+    # traveller is detected: its indices for the detection rate must be ~0, while the
+    # delay scale and the intelligence coverage move detection.
+    path = write_sweep(
+        tmp_path,
+        """\
+        design: sobol
+        samples: 16
+        replications: 2
+        seed: 5
+        parameters:
+          sharing.delay_scale: {low: 0, high: 3}
+          intelligence[0].covers: {low: 0.2, high: 1.0}
+          travellers.groups[halvorians].party_size: {low: 1, high: 4}
+        outputs: [detection_rate]
+        """,
+    )
+    sweep = load_sweep(path)
+    assert len(sweep.points()) == 16 * (3 + 2)
+
+    run_sweep(sweep, tmp_path / "out", executor=SerialExecutor(), progress=False)
+
+    rows = read_csv(tmp_path / "out" / "sensitivity.csv")
+    index = {(r["parameter"], r["index"]): r for r in rows}
+    nothing = "travellers.groups[halvorians].party_size"
+    for kind in ("S1", "ST"):
+        assert abs(index[(nothing, kind)]["value"]) < 0.02, (
+            f"{kind} of a do-nothing parameter is ~0: {index[(nothing, kind)]}"
+        )
+    assert index[("sharing.delay_scale", "ST")]["value"] > 0.2, "the delay scale explains much of detection"
+    assert index[("intelligence[0].covers", "ST")]["value"] > 0.1, "so does the coverage of intelligence"
+    assert all(r["ci_low"] <= r["value"] <= r["ci_high"] for r in rows), "each index lies inside its interval"
+
+
+@pytest.mark.parametrize("workers", [2])
+def test_the_sweep_command_writes_the_folder_figures_and_report(tmp_path: Path, workers: int) -> None:
+    path = write_sweep(
+        tmp_path,
+        """\
+        name: Tiny delay x trust
+        replications: 3
+        seed: 2
+        parameters:
+          sharing.delay_scale: [0, 0.5, 2]
+          sharing.links[*].trust: [0.4, 1.0]
+        outputs: [detection_rate, median_hours_to_detection]
+        threshold: {output: detection_rate, above: 0.3}
+        """,
+    )
+    out = tmp_path / "out"
+
+    done = subprocess.run(
+        sweep_command(str(path), "--out", str(out), "--workers", str(workers)),
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    assert done.returncode == 0, done.stderr
+    assert "18 runs made" in done.stdout and f"sweep folder: {out}" in done.stdout, done.stdout
+    for name in ("sweep.yaml", "scenario.yaml", "runs.csv", "points.csv", "manifest.json", "report.html"):
+        assert (out / name).is_file(), f"{name} is in the sweep folder"
+    figures = sorted(p.name for p in (out / "figures").glob("*.png"))
+    assert "curve-detection-rate.png" in figures and "heatmap-detection-rate.png" in figures, figures
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == len(figures), "every figure is inlined in the report"
+    assert "Critical delay scale" in html, "the critical delay scale has its own section"
+    rerun = subprocess.run(
+        sweep_command(str(out / "sweep.yaml"), "--out", str(tmp_path / "again"), "--workers", "1", "--no-plots", "--quiet"),
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert rerun.returncode == 0, rerun.stderr
+    assert sorted(read_rows(out / "runs.csv")[1]) == sorted(read_rows(tmp_path / "again" / "runs.csv")[1]), (
+        "the folder's sweep.yaml (as run) reproduces the sweep"
+    )
