@@ -24,6 +24,20 @@ from sim.runs import gc_paused, run_one, write_run_folder
 from sim.scenario import Scenario, load_scenario
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "northern-corridor.yaml"
+SWEEP = Path(__file__).resolve().parents[1] / "scenarios" / "sweeps" / "delay-trust.yaml"
+"""The sweep workload: 6 delay scales x 5 trust levels x 20 replications of the baseline corridor (600 runs)."""
+
+MEMORY_SWEEP = """\
+name: memory {runs}
+scenario: {scenario}
+replications: {replications}
+seed: 1
+parameters:
+  sharing.delay_scale: {{low: 0, high: 3, steps: 10}}
+  sharing.links[*].trust: {{low: 0.2, high: 1.0, steps: 10}}
+outputs: [detection_rate, late_share, median_hours_to_detection]
+"""
+"""100 points of the baseline corridor: x 1 replication (100 runs) against x 100 (10,000 runs)."""
 
 
 def _median_time(work: Callable[[], Any], repeats: int) -> float:
@@ -82,7 +96,99 @@ def engine_events(scenario: Scenario, seed: int, repeats: int) -> dict[str, Any]
     }
 
 
-def run_benchmarks(repeats: int = 5, quick: bool = False) -> dict[str, Any]:
+def sweep_seconds(workers: int, repeats: int) -> float:
+    """Median wall time of the 600-run sweep on `workers` local processes (start-up included, no figures)."""
+    from sim.executors import LocalExecutor
+    from sim.sweepfile import load_sweep
+    from sim.sweeps import run_sweep
+
+    sweep = load_sweep(SWEEP)
+    times = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            run_sweep(sweep, Path(tmp) / "sweep", executor=LocalExecutor(workers), progress=False)
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def batch_run_seconds(processes: int, repeats: int) -> float:
+    """Median wall time of the same 600 runs through `mesa.batch_run` (spawned processes, as Mesa does)."""
+    import multiprocessing
+
+    import mesa
+
+    from sim.sweepfile import load_sweep
+
+    sweep = load_sweep(SWEEP)
+    parameters: dict[str, Any] = {"scenario": str(sweep.scenario_file)}
+    for parameter in sweep.parameters:
+        parameters[parameter.path] = parameter.grid_values()
+    before = multiprocessing.get_start_method(allow_none=True)
+    try:
+        return _median_time(
+            lambda: mesa.batch_run(
+                SharingModel,
+                parameters,
+                rng=sweep.replication_seeds(),
+                number_processes=processes,
+                display_progress=False,
+            ),
+            repeats,
+        )
+    finally:
+        multiprocessing.set_start_method(before, force=True)  # batch_run forces spawn on the whole process
+
+
+def sweep_memory(replications: int, workers: int = 2) -> dict[str, Any]:
+    """Peak memory of a 100-point sweep with `replications`, run as `tabletop sweep` in a fresh process."""
+    import json
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "memory.yaml"
+        scenario = Path(__file__).resolve().parents[1] / "scenarios" / "baseline-corridor.yaml"
+        path.write_text(MEMORY_SWEEP.format(runs=100 * replications, scenario=scenario, replications=replications))
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(Path(tmp) / "out"), "--workers",
+             str(workers), "--quiet", "--no-plots"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        seconds = time.perf_counter() - start
+        session = json.loads((Path(tmp) / "out" / "manifest.json").read_text())["sessions"][-1]
+    return {
+        "runs": 100 * replications,
+        "seconds": seconds,
+        "main_peak_rss_mb": session["main_peak_rss_mb"],
+        "worker_peak_rss_mb": session["worker_peak_rss_mb"],
+    }
+
+
+def run_sweep_benchmarks(repeats: int = 3, quick: bool = False) -> dict[str, Any]:
+    """The sweep workloads: 600 runs on 1 and 2 workers, through mesa.batch_run, and memory at 100 vs 10,000 runs."""
+    one = sweep_seconds(1, repeats)
+    two = sweep_seconds(2, repeats)
+    mesa_two = batch_run_seconds(2, repeats)
+    out: dict[str, Any] = {
+        "runs": 600,
+        "seconds_1_worker": one,
+        "seconds_2_workers": two,
+        "speedup_1_to_2": one / two,
+        "seconds_mesa_batch_run_2_processes": mesa_two,
+        "throughput_vs_mesa_batch_run": mesa_two / two,
+    }
+    if not quick:
+        small, large = sweep_memory(1), sweep_memory(100)
+        out["memory"] = {
+            "small": small,
+            "large": large,
+            "main_ratio": large["main_peak_rss_mb"] / small["main_peak_rss_mb"],
+            "worker_ratio": large["worker_peak_rss_mb"] / small["worker_peak_rss_mb"],
+        }
+    return out
+
+
+def run_benchmarks(repeats: int = 5, quick: bool = False, sweeps: bool = True) -> dict[str, Any]:
     """Run the standard workloads and return their figures."""
     baseline = load_scenario(BASELINE)
     rows: list[dict[str, Any]] = []
@@ -124,6 +230,7 @@ def run_benchmarks(repeats: int = 5, quick: bool = False) -> dict[str, Any]:
 
     events_scenario = load_scenario(BASELINE, [f"travellers.count={10_000 if quick else 100_000}", "injects=[]"])
     events = engine_events(events_scenario, 1, max(3, repeats // 2))
+    sweep = run_sweep_benchmarks(max(3, repeats // 2), quick=quick) if sweeps else None
     return {
         "version": __version__,
         "python": platform.python_version(),
@@ -133,6 +240,7 @@ def run_benchmarks(repeats: int = 5, quick: bool = False) -> dict[str, Any]:
         "workloads": rows,
         "scaling": scaling,
         "engine": events,
+        "sweep": sweep,
     }
 
 
@@ -157,4 +265,28 @@ def format_report(report: dict[str, Any]) -> str:
         f"bare heapq loop over the same events: {engine['bare_heapq_events_per_second']:,}/s; "
         f"ratio {engine['ratio_engine_to_bare']}x",
     ]
+    sweep = report.get("sweep")
+    if sweep:
+        runs = sweep["runs"]
+        lines += [
+            "",
+            f"sweep of 6 x 5 points x 20 replications ({runs} runs, {SWEEP.name}), start-up included:",
+            _sweep_line("1 worker", runs, sweep["seconds_1_worker"]),
+            _sweep_line("2 workers", runs, sweep["seconds_2_workers"]) + f"   speed-up {sweep['speedup_1_to_2']:.2f}x",
+            _sweep_line("mesa.batch_run, 2 processes", runs, sweep["seconds_mesa_batch_run_2_processes"])
+            + f"   tabletop sweep runs {sweep['throughput_vs_mesa_batch_run']:.2f}x as many per second",
+        ]
+        memory = sweep.get("memory")
+        if memory:
+            small, large = memory["small"], memory["large"]
+            lines += [
+                f"peak memory, {large['runs']:,}-run vs {small['runs']}-run sweep (2 workers): main process "
+                f"{large['main_peak_rss_mb']:.0f} vs {small['main_peak_rss_mb']:.0f} MB ({memory['main_ratio']:.2f}x); "
+                f"largest worker {large['worker_peak_rss_mb']:.0f} vs {small['worker_peak_rss_mb']:.0f} MB "
+                f"({memory['worker_ratio']:.2f}x); the {large['runs']:,} runs took {large['seconds']:.0f} s",
+            ]
     return "\n".join(lines)
+
+
+def _sweep_line(label: str, runs: int, seconds: float) -> str:
+    return f"  {label:<30}{seconds:>7.2f} s  {runs / seconds:>6.1f} runs/s"
