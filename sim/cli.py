@@ -87,7 +87,10 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", help="time the standard workloads (medians of several repeats)")
     bench.add_argument("--repeats", type=int, default=5, help="repeats per workload (default 5)")
-    bench.add_argument("--quick", action="store_true", help="skip the 100,000-traveller workloads")
+    bench.add_argument(
+        "--quick", action="store_true", help="skip the 100,000-traveller workloads and the 10,000-run sweep"
+    )
+    bench.add_argument("--no-sweeps", action="store_true", help="skip the sweep workloads")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
     return parser
 
@@ -351,7 +354,7 @@ def _bench(args: argparse.Namespace) -> int:
 
     if args.repeats < 1:
         raise ScenarioError([Problem("--repeats", None, "", "must be at least 1", args.repeats)])
-    report = run_benchmarks(repeats=args.repeats, quick=args.quick)
+    report = run_benchmarks(repeats=args.repeats, quick=args.quick, sweeps=not args.no_sweeps)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
 
