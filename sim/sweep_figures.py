@@ -9,6 +9,7 @@ distinct for colour-blind readers. Bands are 95% intervals of the mean.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from collections.abc import Sequence
 from typing import Any
@@ -47,6 +48,12 @@ PARAMETER_WORDS = {
 }
 """Axis words for common parameters; others are named by their path."""
 
+QUALIFYING_KEYS = frozenset({"screening", "defaults", "documents"})
+"""Keys that a field's own name needs to make sense: ``screening.name`` is a "screening name"."""
+
+NEGLIGIBLE_INDEX = 0.05
+"""A total Sobol' index below this: the parameter barely matters over the range swept (said in the title)."""
+
 TITLE_WIDTH = 78
 """Characters per line of a figure title (it must fit over the plot)."""
 
@@ -84,8 +91,15 @@ def short_parameter(path: str) -> str:
     words = PARAMETER_WORDS.get(path)
     if words:
         return words.split(" (")[0]
-    last = path.rsplit(".", 1)[-1]
-    return last.replace("_", " ")
+    keys = path.split(".")
+    last = re.sub(r"\[.*?\]", "", keys[-1]).replace("_", " ")
+    if len(keys) >= 2 and keys[-2] in QUALIFYING_KEYS:
+        last = f"{keys[-2]} {last}"
+    for key in keys[:-1]:
+        selector = re.search(r"\[(.*?)\]", key)
+        if selector and selector.group(1) != "*":
+            return f"{last} ({selector.group(1) if not selector.group(1).isdigit() else key})"
+    return last
 
 
 def fmt_value(output: str, value: float | None) -> str:
@@ -118,7 +132,8 @@ def _span(output: str, width: float) -> str:
 
 def _title(fig: Figure, text: str) -> None:
     """A bold title over the whole figure, left-aligned, each line wrapped to fit."""
-    wrapped = "\n".join(textwrap.fill(line, TITLE_WIDTH) for line in text.split("\n"))
+    width = max(TITLE_WIDTH, int(fig.get_figwidth() * 9))  # about 9 bold characters an inch at 14 pt
+    wrapped = "\n".join(textwrap.fill(line, width) for line in text.split("\n"))
     fig.suptitle(wrapped, x=0.01, ha="left", fontsize=14, fontweight="bold")
 
 
@@ -214,7 +229,7 @@ def response_curve(
     with matplotlib.rc_context(STYLE):
         fig = Figure(figsize=(8.6, 5.4), layout="constrained")
         ax = fig.add_subplot()
-        firsts, lasts, crits = [], [], []
+        firsts, lasts, crits, curves = [], [], [], []
         for (value, group), colour in zip(groups, colours * (len(groups) // len(colours) + 1), strict=False):
             curve = group.groupby(parameter, sort=False)[["mean", "ci_low", "ci_high"]].mean().reset_index()
             curve = curve.sort_values(parameter, key=lambda s: s.astype(float))
@@ -239,6 +254,7 @@ def response_curve(
             ax.plot(x, mean, "-o", color=colour, lw=2, markersize=4, label=label)
             firsts.append(mean[0])
             lasts.append(mean[-1])
+            curves.append(mean)
         if marks:
             ax.axhline(threshold, color="#444444", lw=1.2, ls="--", zorder=2)
             ax.annotate(
@@ -267,9 +283,23 @@ def response_curve(
         )
         _title(
             fig,
-            _curve_title(output, parameter, by, firsts, lasts, x, crits, threshold),
+            _curve_title(output, parameter, by, firsts, lasts, x, crits, threshold)
+            + (
+                f"\n{short_parameter(by or '').capitalize()} makes no difference: the curves coincide"
+                if _same(curves)
+                else ""
+            ),
         )
     return fig
+
+
+def _same(curves: list[np.ndarray]) -> bool:
+    """Whether several curves are one (within 1% of their range)."""
+    if len(curves) < 2 or any(len(c) != len(curves[0]) for c in curves):
+        return False
+    stacked = np.vstack(curves)
+    spread = float(np.nanmax(stacked) - np.nanmin(stacked))
+    return spread > 0 and float(np.nanmax(np.nanmax(stacked, axis=0) - np.nanmin(stacked, axis=0))) <= 0.01 * spread
 
 
 def _curve_title(
@@ -399,16 +429,34 @@ def heatmap(
                     label=f"critical {short_parameter(x)}: {output_label(output)} = {fmt_value(output, threshold)}",
                 )
                 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False)
-        best = np.unravel_index(np.nanargmax(grid), grid.shape)
-        worst = np.unravel_index(np.nanargmin(grid), grid.shape)
-        _title(
-            fig,
-            f"{output_label(output).capitalize()} is highest ({fmt_value(output, grid[best])}) at "
-            f"{short_parameter(x)} {fmt_level(xs[best[1]])}, {short_parameter(y)} {fmt_level(ys[best[0]])}\n"
-            f"and lowest ({fmt_value(output, grid[worst])}) at {short_parameter(x)} {fmt_level(xs[worst[1]])}, "
-            f"{short_parameter(y)} {fmt_level(ys[worst[0]])}",
-        )
+        _title(fig, _heatmap_title(grid, xs, ys, x, y, output))
     return fig
+
+
+def _heatmap_title(grid: np.ndarray, xs: list[Any], ys: list[Any], x: str, y: str, output: str) -> str:
+    name = output_label(output).capitalize()
+    spread = float(np.nanmax(grid) - np.nanmin(grid))
+    tolerance = max(1e-12, 0.01 * spread)
+    flat_along_y = float(np.nanmax(np.nanmax(grid, axis=0) - np.nanmin(grid, axis=0))) <= tolerance
+    flat_along_x = float(np.nanmax(np.nanmax(grid, axis=1) - np.nanmin(grid, axis=1))) <= tolerance
+    if spread <= 1e-12:
+        return f"{name} is {fmt_value(output, float(np.nanmax(grid)))} at every point"
+    for flat, along, other, levels, mean_axis in ((flat_along_y, x, y, xs, 0), (flat_along_x, y, x, ys, 1)):
+        if flat:
+            line = np.nanmean(grid, axis=mean_axis)
+            return (
+                f"{name} depends on {short_parameter(along)} alone, from {fmt_value(output, float(line[0]))} at "
+                f"{fmt_level(levels[0])} to {fmt_value(output, float(line[-1]))} at {fmt_level(levels[-1])}; "
+                f"{short_parameter(other)} makes no difference"
+            )
+    best = np.unravel_index(np.nanargmax(grid), grid.shape)
+    worst = np.unravel_index(np.nanargmin(grid), grid.shape)
+    return (
+        f"{name} is highest ({fmt_value(output, grid[best])}) at "
+        f"{short_parameter(x)} {fmt_level(xs[best[1]])}, {short_parameter(y)} {fmt_level(ys[best[0]])}\n"
+        f"and lowest ({fmt_value(output, grid[worst])}) at {short_parameter(x)} {fmt_level(xs[worst[1]])}, "
+        f"{short_parameter(y)} {fmt_level(ys[worst[0]])}"
+    )
 
 
 def main_effects(points: pd.DataFrame, parameters: Sequence[str], output: str) -> Figure:
@@ -529,10 +577,15 @@ def sobol_bars(sensitivity: pd.DataFrame, output: str) -> Figure:
         )
         ax.grid(axis="x", color="#e5e5e5")
         ax.legend(loc="lower right", frameon=False)
-        top = names[-1] if names else "?"
-        _title(
-            fig,
-            f"{short_parameter(top).capitalize()} drives most of the variance of {output_label(output)} "
-            f"(total index {total.iloc[-1]:.2f})",
+        top, top_total = names[-1], float(total.iloc[-1])
+        verb = "drives most of" if top_total >= 0.5 else "explains the largest share of"
+        text = (
+            f"{short_parameter(top).capitalize()} {verb} the variance of {output_label(output)} "
+            f"(total index {top_total:.2f})"
         )
+        idle = [short_parameter(n) for n in names if float(total[n]) < NEGLIGIBLE_INDEX]
+        if idle:
+            verb = "barely matters" if len(idle) == 1 else "barely matter"
+            text += f"; {', '.join(idle)} {verb} (total < {NEGLIGIBLE_INDEX})"
+        _title(fig, text)
     return fig

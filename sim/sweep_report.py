@@ -185,8 +185,8 @@ def report(folder: str | Path, threshold: float | None = None) -> Path:
     blocks = []
     for name, caption, fig in drawn:
         fig.savefig(folder / "figures" / name, dpi=110, bbox_inches="tight")
-        title = fig.texts[0].get_text().replace("\n", ". ") + ". " if fig.texts else ""
-        blocks.append(figure_html(png_data_uri((folder / "figures" / name).read_bytes()), title + caption))
+        title = " ".join(fig.texts[0].get_text().split()) + ". " if fig.texts else ""
+        blocks.append(figure_html(png_data_uri((folder / "figures" / name).read_bytes()), caption, alt=title + caption))
     manifest = _read_json(folder / "manifest.json")
     points = load_points(folder, info)
     body = [f"<h1>{escape(info.name)}</h1>"]
@@ -243,7 +243,7 @@ def _facts(folder: Path, info: FolderInfo, manifest: dict[str, Any]) -> str:
         ("ran on", "; ".join(executors) or "?"),
         ("machine", _machine(manifest.get("machine", {}))),
     ]
-    return "<h2>What was run</h2>" + table_html(["", ""], rows)
+    return "<h2>What was run</h2>" + table_html(["", "this sweep"], rows)
 
 
 def _machine(machine: dict[str, Any]) -> str:
