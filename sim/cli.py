@@ -82,8 +82,42 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--no-plots", action="store_true", help="do not draw figures")
     compare.add_argument("--quiet", action="store_true", help="print only the folder's path")
 
+    play = commands.add_parser("play", help="play one agency in the terminal; the simulation plays the others")
+    play.add_argument("scenario", metavar="SCENARIO.yaml")
+    play.add_argument("--as", dest="agency", required=True, metavar="AGENCY", help="the agency you play")
+    play.add_argument("--decisions", metavar="FILE", help="replay recorded decisions instead of asking")
+    play.add_argument("--seed", type=_seed, help="the run's seed (default: the scenario's)")
+    play.add_argument("--verify-hours", type=float, default=24.0, metavar="H",
+                      help="hours a verification takes when the scenario does not say (default 24)")  # fmt: skip
+    play.add_argument("--out", metavar="DIR", help="the run folder (default: results/<scenario>/<UTC time>/)")
+    play.add_argument("--no-plots", action="store_true", help="do not draw figures")
+
+    msel = commands.add_parser("msel", help="export the injects as a Master Scenario Events List")
+    msel.add_argument("scenario", metavar="SCENARIO.yaml")
+    msel.add_argument("--format", choices=("csv", "json"), default="csv", help="csv, or T3SF's MSEL JSON")
+    msel.add_argument("--out", metavar="FILE", help="write to FILE (default: print)")
+    msel.add_argument("--start", default="09:00", metavar="HH:MM", help="real time of the first day (default 09:00)")
+    msel.add_argument("--minutes-per-day", type=float, default=10.0, metavar="M",
+                      help="real minutes per scenario day, for the Real Time column (default 10)")  # fmt: skip
+
+    new = commands.add_parser("new", help="write a commented starter scenario (asks, or takes options)")
+    new.add_argument("file", metavar="FILE.yaml")
+    new.add_argument("--countries", type=int, metavar="N", help="how many countries (3 to 8)")
+    new.add_argument("--agencies-per-country", type=int, metavar="N", help="agencies per home/transit country (1-3)")
+    new.add_argument("--sharing", choices=("hub", "bilateral"), help="a regional hub, or bilateral links")
+    new.add_argument("--travellers", type=int, metavar="N", help="how many travellers")
+    new.add_argument("--days", type=int, metavar="N", help="the exercise length in days")
+    new.add_argument("--seed", type=_seed, help="the seed (also picks the fictional names)")
+    new.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
     report = commands.add_parser("report", help="(re)draw the figures and report.html of a finished folder")
     report.add_argument("folder", metavar="DIR")
+
+    dashboard = commands.add_parser("dashboard", help="serve the interactive workshop page (works offline)")
+    dashboard.add_argument("scenario", metavar="SCENARIO.yaml")
+    dashboard.add_argument("--port", type=int, default=5006, metavar="P", help="the port (default 5006; 0: a free one)")
+    dashboard.add_argument("--host", default="127.0.0.1", metavar="H",
+                           help="the address to listen on (default 127.0.0.1: this machine only)")  # fmt: skip
 
     bench = commands.add_parser("bench", help="time the standard workloads (medians of several repeats)")
     bench.add_argument("--repeats", type=int, default=5, help="repeats per workload (default 5)")
@@ -120,7 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "bench": _bench,
             "report": _report,
             "compare": _compare,
+            "play": _play,
+            "msel": _msel,
+            "new": _new,
             "sweep": _sweep,
+            "dashboard": _dashboard,
         }[args.command](args)
     except ScenarioError as exc:
         for problem in exc.problems:
@@ -274,6 +312,75 @@ def _progress_line(done: int, total: int) -> None:
     print(f"\r  {done}/{total} paired runs", end=end, file=sys.stderr, flush=True)
 
 
+def _play(args: argparse.Namespace) -> int:
+    from sim.play import InteractivePlayer, load_decisions, play_game, what_changed, write_game
+    from sim.report import debrief
+    from sim.runs import default_run_folder, resolve_seed, write_run_metadata
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    if args.agency not in {a.id for a in scenario.agencies}:
+        raise ScenarioError([Problem("--as", None, "", "no such agency (agencies: "
+                                     + ", ".join(a.id for a in scenario.agencies) + ")", args.agency)])  # fmt: skip
+    quit_at = None
+    if args.decisions:
+        player, _ = load_decisions(args.decisions, args.agency)
+    elif not sys.stdin.isatty():
+        raise ScenarioError([Problem("play", None, "", "asks its questions in a terminal; to play without one, "
+                                     "replay recorded decisions with --decisions FILE")])  # fmt: skip
+    else:
+        player = InteractivePlayer(args.agency, verify_hours=args.verify_hours)
+        print(f"{scenario.name}: you play {args.agency}. Enter takes the scenario's policy; ? explains; q quits.")
+    seed = resolve_seed(scenario, args.seed)
+    game = play_game(scenario, player, seed)
+    if isinstance(player, InteractivePlayer):
+        quit_at = player.quit_at
+    folder = Path(args.out) if args.out else default_run_folder(scenario)
+    write_game(game, folder, args.scenario, player.verify_hours, quit_at)
+    write_run_metadata(folder, args.scenario, [], seed)
+    debrief(folder, scenario, seed, plots=not args.no_plots)
+    change = what_changed(game)
+    print(f"\nWith your choices {change['detected_played']} travellers were stopped; with the scenario's policy, "
+          f"on the same seed, {change['detected_default']}.")  # fmt: skip
+    for sentence in change["sentences"][:12]:
+        print(f"  - {sentence}")
+    if len(change["sentences"]) > 12:
+        print(f"  ... and {len(change['sentences']) - 12} more in the report.")
+    print(f"  run folder: {folder}\n  decisions: {folder / 'decisions.yaml'}\n  report: {folder / 'report.html'}")
+    return 0
+
+
+def _msel(args: argparse.Namespace) -> int:
+    from sim.msel import msel_rows, write_msel
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    try:
+        rows = msel_rows(scenario, start=args.start, minutes_per_day=args.minutes_per_day)
+    except ValueError as exc:
+        raise ScenarioError([Problem("--start", None, "", str(exc), args.start)]) from None
+    text = write_msel(rows, args.format)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"{len(rows)} injects written to {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from sim.starter import ask_missing, starter_scenario
+
+    path = Path(args.file)
+    if path.exists() and not args.force:
+        raise ScenarioError([Problem(str(path), None, "", "exists already (use --force to overwrite)")])
+    answers = ask_missing(vars(args), interactive=sys.stdin.isatty())
+    text = starter_scenario(**answers)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}: try `tabletop run {path}`")
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
     from sim.report import is_run_folder, write_report
 
@@ -346,6 +453,33 @@ def _sweep(args: argparse.Namespace) -> int:
             f"{outcome.made} runs made in {outcome.seconds:.1f} s on {outcome.executor}; "
             f"{outcome.done} of {outcome.runs} done, {outcome.failed} failed\n  sweep folder: {folder}"
         )
+    return 0
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    import signal
+
+    from sim.scenario import load_scenario
+
+    if not 0 <= args.port <= 65535:
+        raise ScenarioError([Problem("--port", None, "", "must be 0 to 65535 (0: any free port)", args.port)])
+    load_scenario(args.scenario)  # a wrong scenario: exit 2 before the web framework is even imported
+    from sim.dashboard_app import serve
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # `kill`: stop like Ctrl-C
+
+    signal.signal(signal.SIGTERM, stop)
+
+    def announce(url: str) -> None:
+        print(f"tabletop dashboard: {url}  (Ctrl-C to stop)", flush=True)
+
+    try:
+        serve(args.scenario, host=args.host, port=args.port, announce=announce)
+    except OSError as exc:
+        print(f"tabletop dashboard: cannot listen on {args.host}:{args.port} ({exc.strerror or exc})", file=sys.stderr)
+        return 2
+    print("tabletop dashboard: stopped", flush=True)
     return 0
 
 

@@ -30,6 +30,7 @@ import mesa
 import numpy as np
 
 from sim.agents import AgencyAgent, TravellerAgent
+from sim.decisions import Choice, DecisionPoint, Player, Record
 from sim.distributions import Distribution
 from sim.scenario import (
     IDENTIFIERS,
@@ -138,6 +139,7 @@ class SharingModel(mesa.Model):
         scenario: a validated scenario (see `sim.scenario.load_scenario`), or a scenario file.
         seed: the run's seed; default the scenario's.
         log_events: keep the timeline (`event_log`); sweeps turn it off to save memory.
+        player: decides for one agency (exercise mode, see `sim.decisions`); None: the scenario decides.
         **parameters: field path (``sharing.delay_scale``) or simple name (``delay_scale``)
             -> value, applied to the scenario before it is validated.
 
@@ -161,6 +163,7 @@ class SharingModel(mesa.Model):
         scenario: Scenario | str | os.PathLike[str],
         seed: int | None = None,
         log_events: bool = True,
+        player: Player | None = None,
         **parameters: Any,
     ):
         if not isinstance(scenario, Scenario) or parameters:
@@ -190,6 +193,8 @@ class SharingModel(mesa.Model):
         self._seq = 0
         self.now = 0.0
         self.events_processed = 0
+        self.player = player
+        self.decisions: list[Record] = []
 
         self.agencies: dict[str, AgencyAgent] = {}
         for spec in scenario.agencies:
@@ -425,15 +430,51 @@ class SharingModel(mesa.Model):
         agency.accept(traveller, identifier, self.now)
         if self.log_events:
             self._log("learn", agency.code, traveller, None, f"{identifier} ({source})")
+        if self.player is not None and agency.code == self.player.agency:
+            self._player_learns(agency, traveller, identifier)
+            return
         # Its own intelligence is always shared, even if a partner's alert came first;
         # each link still carries a traveller and identifier only once.
         self._share(agency, traveller, identifier, (agency.code,), agency.code, self.now)
 
+    def _player_learns(self, agency: AgencyAgent, traveller: int, identifier: str) -> None:
+        """The played agency decides what to do with its new intelligence."""
+        assert self.player is not None
+        links = tuple(link.key for link in agency.outgoing)
+        point = DecisionPoint(
+            kind="intelligence",
+            time=self.now,
+            traveller=self.travellers[traveller].label,
+            identifier=identifier,
+            links=links,
+            default=Choice("share"),
+        )
+        choice = self.player.decide(point, self)
+        self.decisions.append(Record(point, choice))
+        if choice.action == "share":
+            only = None if choice.links is None or set(choice.links) == set(links) else set(choice.links)
+            self._share(agency, traveller, identifier, (agency.code,), agency.code, self.now, only=only)
+        elif choice.action == "verify":
+            payload = (agency, traveller, identifier, self.now)
+            self._schedule(self.now + self.player.verify_hours, PRIORITY_VERIFIED, self._on_intel_verified, payload)
+        # "hold": the agency keeps it to itself.
+
+    def _on_intel_verified(self, payload: tuple[AgencyAgent, int, str, float]) -> None:
+        agency, traveller, identifier, learned = payload
+        self._share(agency, traveller, identifier, (agency.code,), agency.code, learned)
+
     def _share(
-        self, agency: AgencyAgent, traveller: int, identifier: str, path: tuple[str, ...], origin: str, started: float
+        self,
+        agency: AgencyAgent,
+        traveller: int,
+        identifier: str,
+        path: tuple[str, ...],
+        origin: str,
+        started: float,
+        only: set[str] | None = None,
     ) -> None:
         for link in agency.outgoing:
-            if link.receiver.code in path:
+            if link.receiver.code in path or (only is not None and link.key not in only):
                 continue
             key = (traveller, identifier)
             if key in link.shared:
@@ -482,11 +523,30 @@ class SharingModel(mesa.Model):
         link = message.link
         receiver = link.receiver
         trusted = link.draw(self.streams, "trust", message.identifier, message.traveller) < link.trust
-        if trusted:
+        action = "act" if trusted else "verify" if link.verify is not None else "discard"
+        if self.player is not None and receiver.code == self.player.agency:
+            point = DecisionPoint(
+                kind="alert",
+                time=self.now,
+                traveller=self.travellers[message.traveller].label,
+                identifier=message.identifier,
+                alert=alert_label(message.id),
+                sender=link.sender.code,
+                trust=link.trust,
+                trusted=trusted,
+                default=Choice(action),
+            )
+            choice = self.player.decide(point, self)
+            self.decisions.append(Record(point, choice))
+            action = choice.action
+        if action == "act":
             self._accept(message, "accepted")
-        elif link.verify is not None:
+        elif action == "verify":
             message.fate = "verifying"
-            hours = link.draw(self.streams, "verify", message.identifier, message.traveller)
+            if link.verify is not None:
+                hours = link.draw(self.streams, "verify", message.identifier, message.traveller)
+            else:
+                hours = self.player.verify_hours if self.player is not None else 0.0
             self._log(
                 "verifying", receiver.code, message.traveller, message.id, f"{hours:.1f} h from {link.sender.code}"
             )

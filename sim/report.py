@@ -250,6 +250,22 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
                                 inject_rows))  # fmt: skip
     else:
         parts.append("<p>No injects: the scenario runs as written.</p>")
+    if scenario.injects:
+        parts.append("<h3>Exercise Evaluation Guide</h3>")
+        parts.append(table_html(["inject", "expected action", "what the agency did", "effect on detections"],
+                                evaluation_guide(tables, effects)))  # fmt: skip
+    play = json.loads((folder / "play.json").read_text()) if (folder / "play.json").is_file() else None
+    if play:
+        parts.append(f"<h2>Your decisions as {escape(play['agency'])}</h2>")
+        parts.append(
+            "<p>" + escape(
+                f"{play['decisions']} decisions, {play['changed_decisions']} of them different from the scenario's "
+                f"policy. With your choices {play['detected_played']} travellers were stopped; with the scenario's "
+                f"policy, on the same seed (the same travellers and draws), {play['detected_default']}.") + "</p>"
+        )  # fmt: skip
+        parts += [f'<div class="finding">{escape(sentence)}</div>' for sentence in play["sentences"][:40]]
+        if not play["sentences"]:
+            parts.append("<p>Your choices changed no traveller's outcome.</p>")
     parts.append("<h2>Figures</h2>")
     if figures:
         for name in FIGURES:
@@ -261,6 +277,63 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
     parts.append("<h2>Improvement plan</h2>")
     parts.append(table_html(["finding", "corrective action", "agency"], [[f.text, f.action, f.agency] for f in found]))
     return page(f"After-action report: {scenario.name}", "\n".join(parts))
+
+
+def _inject_agency(inject: Any) -> str:
+    from sim.scenario import parse_link_ref
+
+    if inject.kind == "intel":
+        return inject.agency
+    if inject.kind in ("link_down", "link_up", "trust"):
+        ref = parse_link_ref(inject.link)
+        if ref:
+            return ref[1] if inject.kind == "trust" else ref[0]
+    return ""
+
+
+def evaluation_guide(tables: RunTables, effects: list[dict[str, str]]) -> list[list[str]]:
+    """Rows of the Exercise Evaluation Guide: inject, expected action, what the agency did, effect."""
+    from sim.scenario import parse_link_ref
+
+    alerts, events, travellers = tables.alerts, tables.events, tables.travellers
+    by_number = {int(r["inject"]): r for r in effects}
+    rows = []
+    for number, inject in sorted(enumerate(tables.scenario.injects, start=1), key=lambda kv: kv[1].day):
+        t = inject.at_hours
+        agency = _inject_agency(inject)
+        did = ""
+        if inject.kind == "intel":
+            learned = events[(events["kind"] == "learn") & (events["agency"] == agency) & (events["time_hours"] == t)
+                             & events["detail"].str.endswith("(inject)")]  # fmt: skip
+            ids = set(learned["traveller"])
+            theirs = alerts[(alerts["origin"] == agency) & alerts["subject"].isin(ids)]
+            first = theirs[theirs["created_hours"] >= t].groupby("subject")["created_hours"].min()
+            now, later = int((first == t).sum()), int((first > t).sum())
+            before = len(set(theirs.loc[theirs["created_hours"] < t, "subject"]) - set(first.index))
+            held = len(ids) - now - later - before
+            did = f"{agency} learned about {len(ids)} travellers; shared {now} at once"
+            did += f", {later} later" if later else ""
+            did += f", {before} already shared before" if before else ""
+            did += f", held {held}" if held else ""
+        elif inject.kind in ("link_down", "link_up", "trust"):
+            ref = parse_link_ref(inject.link)
+            pairs = [(ref[0], ref[1]), (ref[1], ref[0])] if ref and ref[2] else [(ref[0], ref[1])] if ref else []
+            on = alerts[[(f, to) in pairs for f, to in zip(alerts["from"], alerts["to"], strict=True)]]
+            if inject.kind == "trust":
+                after = on[on["delivered_hours"].notna() & (on["delivered_hours"] >= t)]
+                did = (f"{agency} discarded {int((after['fate'] == 'discarded').sum())} of the {len(after)} alerts "
+                       f"it received on {inject.link} afterwards")  # fmt: skip
+            else:
+                waited = on[on["sent_hours"].notna() & (on["sent_hours"] > on["created_hours"])]
+                did = f"{len(waited)} alerts waited for {inject.link} to come back up"
+        elif inject.kind == "surge":
+            surge = travellers[travellers["depart_hours"] == t]
+            did = f"{int((surge['outcome'] == 'detected').sum())} of the {len(surge)} who left were stopped"
+        effect = by_number.get(number)
+        effect_text = _effect_words(effect) if effect else "not measured"
+        title = f"day {inject.day:g}: {inject.note or inject.subject or inject.kind}"
+        rows.append([title, inject.expected_action or "-", did, effect_text])
+    return rows
 
 
 def _inject_detail(inject: Any) -> str:

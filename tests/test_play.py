@@ -1,0 +1,148 @@
+"""Exercise mode: play through a terminal and from recorded decisions; MSEL export; starter scenarios."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+import yaml
+from builders import ROOT, SCENARIOS
+
+from sim.decisions import DefaultPlayer
+from sim.msel import msel_rows, read_msel, write_msel
+from sim.play import play_game, what_changed
+from sim.scenario import load_scenario, scenario_from_dict
+from sim.starter import fictional_names, starter_scenario
+
+CORRIDOR = SCENARIOS / "northern-corridor.yaml"
+TABLES = ("travellers.csv", "alerts.csv", "events.csv", "timeseries.csv", "crossings.csv", "summary.json")
+
+
+def tabletop(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=180,
+                          stdin=subprocess.DEVNULL)  # fmt: skip
+
+
+def test_play_in_a_terminal_then_replay_the_recorded_game(tmp_path: Path) -> None:
+    game = tmp_path / "game"
+    child = pexpect.spawn(sys.executable, ["-m", "sim", "play", str(CORRIDOR), "--as", "HUB", "--out", str(game),
+                                           "--no-plots"], cwd=str(ROOT), encoding="utf-8", timeout=120)  # fmt: skip
+    child.expect("> ")
+    assert "ALERT" in child.before and "trust 0.8" in child.before, "the situation shows the alert and its trust"
+    child.sendline("?")
+    child.expect("> ")
+    assert "verify first" in child.before, "? explains the keys"
+    child.sendline("d")  # discard the first alert
+    child.expect("> ")
+    child.sendline("x")  # not a key here
+    child.expect("> ")
+    assert "Not a choice here" in child.before
+    child.sendline("v")  # verify the second
+    child.expect("> ")
+    child.sendline("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    recorded = yaml.safe_load((game / "decisions.yaml").read_text())
+    assert [d["choice"] for d in recorded["decisions"][:2]] == ["discard", "verify"] and "quit_day" in recorded
+    assert (game / "report.html").read_text().count("Your decisions as HUB") == 1
+    replay = tmp_path / "replay"
+    done = tabletop("play", str(CORRIDOR), "--as", "HUB", "--decisions", str(game / "decisions.yaml"), "--out",
+                    str(replay), "--no-plots")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for name in TABLES:
+        assert (game / name).read_bytes() == (replay / name).read_bytes(), f"replay differs in {name}"
+
+
+def test_defaults_at_every_decision_reproduce_the_plain_run_byte_for_byte(tmp_path: Path) -> None:
+    decisions = tmp_path / "defaults.yaml"
+    decisions.write_text("agency: HUB\ndecisions: []\n")
+    assert tabletop("play", str(CORRIDOR), "--as", "HUB", "--decisions", str(decisions), "--out",
+                    str(tmp_path / "played"), "--no-plots").returncode == 0  # fmt: skip
+    assert tabletop("run", str(CORRIDOR), "--out", str(tmp_path / "plain"), "--no-plots").returncode == 0
+    for name in (*TABLES, "scenario.yaml"):
+        assert (tmp_path / "played" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes(), name
+    change = json.loads((tmp_path / "played" / "play.json").read_text())
+    assert change["changed_decisions"] == 0 and change["sentences"] == []
+
+
+def test_holding_everything_lets_travellers_through_and_says_why() -> None:
+    scenario = load_scenario(SCENARIOS / "exercise-injects.yaml")
+
+    class Holder(DefaultPlayer):
+        def decide(self, point, model):  # type: ignore[no-untyped-def]
+            from sim.decisions import Choice
+
+            return Choice("hold") if point.kind == "intelligence" else Choice("discard")
+
+    game = play_game(scenario, Holder("VSK-INT"), 7404)
+    change = what_changed(game)
+    assert change["detected_played"] < change["detected_default"], "keeping intelligence to itself costs detections"
+    assert change["let_through_by_your_choices"] and not change["stopped_by_your_choices"]
+    assert any(s.startswith("Holding the intelligence on day") and " let " in s for s in change["sentences"])
+
+
+def test_bad_play_input_exits_2(tmp_path: Path) -> None:
+    done = tabletop("play", str(CORRIDOR), "--as", "NOPE")
+    assert done.returncode == 2 and "no such agency" in done.stderr
+    done = tabletop("play", str(CORRIDOR), "--as", "HUB")
+    assert done.returncode == 2 and "--decisions" in done.stderr, "without a terminal, play says how to replay"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("agency: HUB\ndecisions:\n  - {kind: alert, traveller: R-0001, alert: A-000001, choice: shout}\n")
+    done = tabletop("play", str(CORRIDOR), "--as", "HUB", "--decisions", str(bad))
+    assert done.returncode == 2 and f"{bad}:3: decisions[0].choice: must be one of act, verify, discard" in done.stderr
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("form", ["csv", "json"])
+def test_msel_round_trips_every_inject(path: Path, form: str) -> None:
+    scenario = load_scenario(path)
+    text = write_msel(msel_rows(scenario), form)
+    raw = scenario.raw
+    raw["injects"] = read_msel(text, form)
+    again = scenario_from_dict(raw)
+    order = sorted(range(len(scenario.injects)), key=lambda k: (scenario.injects[k].day, k))
+    assert again.injects == [scenario.injects[k] for k in order], "every inject survives the MSEL, in time order"
+
+
+def test_msel_json_has_the_t3sf_shape() -> None:
+    items = json.loads(write_msel(msel_rows(load_scenario(SCENARIOS / "exercise-injects.yaml")), "json"))
+    keys = {"#", "Real Time", "Date", "Subject", "From", "Player", "Script", "Photo", "Picture Name", "Profile", "Poll"}
+    assert all(keys <= set(item) for item in items)
+    assert [item["#"] for item in items] == list(range(1, len(items) + 1))
+    assert all(item["Expected Action"] and item["Objective"] for item in items)
+
+
+def test_msel_command(tmp_path: Path) -> None:
+    done = tabletop("msel", str(SCENARIOS / "exercise-injects.yaml"), "--format", "csv")
+    assert done.returncode == 0 and done.stdout.splitlines()[0].startswith("number,day,scenario_time,real_time")
+    assert len(done.stdout.splitlines()) == 5
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_starter_scenarios_are_valid_and_fictional(seed: int) -> None:
+    from sim.scenario import real_country
+
+    for sharing in ("hub", "bilateral"):
+        text = starter_scenario(countries=3 + seed, agencies_per_country=1 + seed % 3, sharing=sharing,
+                                travellers=50, days=30, seed=seed)  # fmt: skip
+        scenario = scenario_from_dict(yaml.safe_load(text))
+        assert len(scenario.countries) == 3 + seed
+        assert all(real_country(c.name) is None for c in scenario.countries)
+        assert "#" in text, "the starter is commented"
+    assert fictional_names(6, seed) == fictional_names(6, seed)
+
+
+def test_new_command_writes_a_runnable_file(tmp_path: Path) -> None:
+    target = tmp_path / "mine.yaml"
+    done = tabletop("new", str(target), "--countries", "4", "--sharing", "bilateral", "--travellers", "80")
+    assert done.returncode == 0, done.stderr
+    assert tabletop("run", str(target), "--out", str(tmp_path / "run"), "--no-plots").returncode == 0
+    again = tabletop("new", str(target))
+    assert again.returncode == 2 and "exists already" in again.stderr
+    bad = tabletop("new", str(tmp_path / "x.yaml"), "--countries", "40")
+    assert bad.returncode == 2 and "must be from 3 to 8" in bad.stderr
