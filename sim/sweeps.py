@@ -438,7 +438,16 @@ def _progress_bar(total: int, initial: int, enabled: bool | None) -> Any:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, unit="run", file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+        sized = size.columns > 0 and size.lines > 0
+    except (OSError, ValueError):
+        sized = False
+    # A terminal that reports no size (a bare pty) would hide the bar: give it 100 x 24.
+    return tqdm(
+        total=total, initial=initial, unit="run", file=sys.stderr, smoothing=0.05,
+        dynamic_ncols=sized, ncols=None if sized else 100, nrows=None if sized else 24,
+    )  # fmt: skip
 
 
 class _WorkerStats:

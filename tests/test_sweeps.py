@@ -256,6 +256,7 @@ def test_the_sweep_command_writes_the_folder_figures_and_report(tmp_path: Path, 
 
     assert done.returncode == 0, done.stderr
     assert "18 runs made" in done.stdout and f"sweep folder: {out}" in done.stdout, done.stdout
+    assert "run/s" not in done.stderr, "no progress bar in a pipe"
     for name in ("sweep.yaml", "scenario.yaml", "runs.csv", "points.csv", "manifest.json", "report.html"):
         assert (out / name).is_file(), f"{name} is in the sweep folder"
     figures = sorted(p.name for p in (out / "figures").glob("*.png"))
@@ -271,3 +272,29 @@ def test_the_sweep_command_writes_the_folder_figures_and_report(tmp_path: Path, 
     assert sorted(read_rows(out / "runs.csv")[1]) == sorted(read_rows(tmp_path / "again" / "runs.csv")[1]), (
         "the folder's sweep.yaml (as run) reproduces the sweep"
     )
+
+
+def test_a_terminal_shows_progress_with_rate_and_time_left(tmp_path: Path) -> None:
+    import pty
+
+    path = write_sweep(tmp_path, "replications: 2\nparameters:\n  sharing.delay_scale: [0, 1]\n")
+    primary, secondary = pty.openpty()
+    process = subprocess.Popen(
+        sweep_command(str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--no-plots"),
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=secondary,
+    )  # fmt: skip
+    os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 4096)
+        except OSError:  # the terminal closed: the sweep ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(primary)
+    assert process.wait(timeout=60) == 0
+    text = seen.decode(errors="replace")
+    assert "4/4" in text and "run/s" in text, f"a terminal shows runs done and the rate:\n{text}"
+    assert "<00:00" in text or "?" in text, "and the time left"
