@@ -1,0 +1,721 @@
+"""The workshop page of ``tabletop dashboard``: a Bokeh server application.
+
+Bokeh ships its JavaScript and CSS inside the Python package and its server
+serves them itself, so the page works in a room without internet: nothing is
+loaded from a CDN (the browser test checks every request stays on the server).
+Why Bokeh and not Mesa's SolaraViz: see docs/dashboard.md.
+
+The page is a view of `sim.dashboard.Session`: widgets change its settings or
+move its clock; `WorkshopPage.refresh` reads a `sim.dashboard.Snapshot` and
+updates the figures' data sources. Only this module imports Bokeh, and only the
+``dashboard`` command imports this module, so ``tabletop run`` starts as fast as before.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bokeh.document import Document
+from bokeh.layouts import column, row
+from bokeh.models import (
+    Button,
+    ColumnDataSource,
+    Div,
+    FactorRange,
+    InlineStyleSheet,
+    Label,
+    LabelSet,
+    Legend,
+    LegendItem,
+    Range1d,
+    Select,
+    Slider,
+    Span,
+    Spinner,
+    Toggle,
+)
+from bokeh.plotting import figure
+from jinja2 import Template
+
+from sim.dashboard import CAUSES, Session, Snapshot, shipped_scenarios
+from sim.figures import CAUSE_LABELS, COLOURS, KIND_COLOURS, _network_layout, chain_stages
+
+INK = "#1d2330"
+MUTED = "#5b6472"
+FONT = "'DejaVu Sans', 'Segoe UI', Helvetica, Arial, sans-serif"
+PLAY_TICK_MS = 150
+CHAIN_COLUMNS = ("stage", "full", "kept", "drop_end", "colour", "drop_colour", "text", "text_x", "drop_text",
+                 "drop_x", "drop_text_colour")  # fmt: skip
+SPEEDS = {"1 day a second": 1.0, "4 days a second": 4.0, "10 days a second": 10.0}
+
+PAGE_TEMPLATE = Template(
+    """{% extends base %}
+{% block title %}tabletop · workshop{% endblock %}
+{% block preamble %}<style>
+html, body { margin: 0; background: #eef1f5; color: """
+    + INK
+    + """; font-family: """
+    + FONT
+    + """; }
+body { padding: 0; overflow-x: hidden; }
+</style>{% endblock %}"""
+)
+
+WIDGET_CSS = InlineStyleSheet(
+    css=f"""
+:host {{ font-size: 17px; --font-size: 17px; font-family: {FONT}; color: {INK}; }}
+.bk-slider-title, label, .bk-input-group > label {{ font-size: 17px; font-weight: 600; color: {INK}; }}
+.bk-slider-value {{ font-weight: 700; color: #0072B2; }}
+.bk-input, select, input {{ font-size: 17px; min-height: 38px; }}
+.bk-btn {{ font-size: 17px; font-weight: 600; min-height: 42px; border-radius: 8px; }}
+.noUi-handle {{ width: 26px !important; height: 26px !important; right: -13px !important; top: -9px !important;
+                border-radius: 50%; }}
+.noUi-connect {{ background: #0072B2; }}
+"""
+)
+
+CARD_CSS = InlineStyleSheet(
+    css=f"""
+:host {{ font-family: {FONT}; color: {INK}; width: 100%; }}
+.cards {{ display: flex; gap: 14px; flex-wrap: wrap; }}
+.card {{ background: white; border-radius: 12px; padding: 12px 20px; box-shadow: 0 1px 3px rgba(0,0,0,0.12);
+         min-width: 170px; flex: 1 1 0; }}
+.hero {{ min-width: 300px; flex: 1.3 1 0; border-left: 10px solid {COLOURS["detected"]}; }}
+.label {{ font-size: 17px; color: {MUTED}; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; }}
+.big {{ font-size: 76px; font-weight: 800; line-height: 1.0; margin: 4px 0; }}
+.mid {{ font-size: 48px; font-weight: 800; line-height: 1.05; margin: 6px 0; }}
+.sub {{ font-size: 18px; color: {MUTED}; }}
+.delta {{ font-size: 20px; font-weight: 700; margin-top: 4px; }}
+.up {{ color: {COLOURS["detected"]}; }} .down {{ color: {COLOURS["late"]}; }} .same {{ color: {MUTED}; }}
+.chips {{ display: flex; flex-direction: column; gap: 3px; margin-top: 4px; }}
+.chip {{ font-size: 17px; display: flex; align-items: center; gap: 8px; white-space: nowrap; }}
+.sw {{ width: 16px; height: 16px; border-radius: 3px; display: inline-block; }}
+.chip b {{ min-width: 34px; text-align: right; display: inline-block; }}
+.ref {{ color: {MUTED}; font-size: 15px; }}
+.side {{ font-size: 21px; font-weight: 800; margin-top: 6px; }}
+"""
+)
+
+HEADER_CSS = InlineStyleSheet(
+    css=f"""
+:host {{ font-family: {FONT}; color: {INK}; width: 100%; }}
+.bk-clearfix {{ width: 100%; }}
+.head {{ display: flex; justify-content: space-between; align-items: flex-end; gap: 24px; }}
+.title {{ font-size: 34px; font-weight: 800; }}
+.brand {{ color: #0072B2; }}
+.teach {{ font-size: 18px; color: {MUTED}; max-width: 1100px; margin-top: 4px; }}
+.clock {{ text-align: right; white-space: nowrap; }}
+.day {{ font-size: 44px; font-weight: 800; line-height: 1.0; }}
+.of {{ font-size: 18px; color: {MUTED}; }}
+.bar {{ margin-top: 6px; height: 10px; width: 320px; background: #d5dbe3; border-radius: 5px; overflow: hidden;
+        margin-left: auto; }}
+.fill {{ height: 100%; background: #0072B2; }}
+"""
+)
+
+SMALL_CSS = InlineStyleSheet(
+    css=f"""
+:host {{ font-family: {FONT}; color: {MUTED}; font-size: 14px; width: 100%; }}
+code {{ font-size: 14px; color: {INK}; word-break: break-all; }}
+.err {{ color: #b00020; font-size: 16px; font-weight: 700; }}
+"""
+)
+
+PANEL_CSS = InlineStyleSheet(
+    css=""":host { background: white; border-radius: 12px; box-shadow: 0 1px 3px rgba(0,0,0,0.12); }"""
+)
+
+
+def _style_figure(plot: Any, title_size: str = "21px") -> None:
+    plot.title.text_font_size = title_size
+    plot.title.text_font_style = "bold"
+    plot.title.text_color = INK
+    plot.title.text_font = "DejaVu Sans"
+    plot.toolbar_location = None
+    plot.outline_line_color = None
+    plot.background_fill_color = "white"
+    plot.border_fill_color = "white"
+    for axis in (*plot.xaxis, *plot.yaxis):
+        axis.axis_label_text_font_size = "17px"
+        axis.axis_label_text_font_style = "normal"
+        axis.major_label_text_font_size = "16px"
+        axis.axis_line_color = "#888888"
+    plot.grid.grid_line_color = "#ececec"
+    plot.min_border = 18
+
+
+def _clock_text(hours: float) -> str:
+    day = int(hours // 24)
+    minutes = int(round((hours - 24 * day) * 60))
+    if minutes >= 24 * 60:
+        day, minutes = day + 1, 0
+    return f"Day {day} · {minutes // 60:02d}:{minutes % 60:02d}"
+
+
+Point = tuple[float, float]
+
+
+def _bezier(start: Point, end: Point, bend: float) -> Callable[[float], Point]:
+    (xa, ya), (xb, yb) = start, end
+    mx, my = (xa + xb) / 2, (ya + yb) / 2
+    cx, cy = mx - bend * (yb - ya), my + bend * (xb - xa)
+
+    def point(f: float) -> Point:
+        g = 1.0 - f
+        return g * g * xa + 2 * g * f * cx + f * f * xb, g * g * ya + 2 * g * f * cy + f * f * yb
+
+    return point
+
+
+def _box_exit(centre: Point, towards: Point, half_w: float, half_h: float) -> Point:
+    dx, dy = towards[0] - centre[0], towards[1] - centre[1]
+    if dx == 0 and dy == 0:
+        return centre
+    t = min(half_w / abs(dx) if dx else math.inf, half_h / abs(dy) if dy else math.inf)
+    return centre[0] + t * dx, centre[1] + t * dy
+
+
+class WorkshopPage:
+    """One browser tab's page: controls on the left, the live views on the right.
+
+    Args:
+        doc: the Bokeh document of the session.
+        path: the scenario file given on the command line.
+        choices: (label, path) of the scenarios the chooser offers.
+    """
+
+    def __init__(self, doc: Document, path: str, choices: list[tuple[str, str]] | None = None):
+        self.doc = doc
+        self.session = Session(path)
+        self.choices = choices or shipped_scenarios(path)
+        self._play_callback: Any = None
+        self._last_ms = 0.0
+        self._build()
+        self._layout_network()
+        self.refresh()
+        doc.title = "tabletop · workshop"
+        doc.template = PAGE_TEMPLATE
+        doc.add_root(self.root)
+
+    # ------------------------------------------------------------ building
+
+    def _build(self) -> None:
+        s = self.session.settings
+        self.header = Div(stylesheets=[HEADER_CSS], sizing_mode="stretch_width", css_classes=["tt-header"])
+        self.cards = Div(stylesheets=[CARD_CSS], sizing_mode="stretch_width", css_classes=["tt-cards"])
+        self.footer = Div(stylesheets=[SMALL_CSS], sizing_mode="stretch_width", css_classes=["tt-footer"])
+        self.status = Div(stylesheets=[SMALL_CSS], sizing_mode="stretch_width", css_classes=["tt-status"])
+        def widget(kind: type, css: str, **options: Any) -> Any:
+            return kind(stylesheets=[WIDGET_CSS], css_classes=[css], sizing_mode="stretch_width", **options)
+
+        options = [(p, label) for label, p in self.choices]
+        self.chooser = widget(Select, "tt-scenario", title="Scenario", value=self.session.path, options=options)
+        self.delay = widget(Slider, "tt-delay", title="Sharing delay ×", start=0.0, end=3.0, step=0.05,
+                            value=s.delay_scale, format="0.00")  # fmt: skip
+        self.trust = widget(Slider, "tt-trust", title="Default trust", start=0.0, end=1.0, step=0.05, value=s.trust,
+                            format="0.00")  # fmt: skip
+        self.coverage = widget(Slider, "tt-coverage", title="Intelligence coverage", start=0.0, end=1.0, step=0.01,
+                               value=s.coverage or 0.0, format="0%", disabled=s.coverage is None)  # fmt: skip
+        self.biometric = widget(Slider, "tt-biometric", title="Biometric identifiers", start=0.0, end=1.0, step=0.01,
+                                value=s.biometric or 0.0, format="0%", disabled=s.biometric is None)  # fmt: skip
+        self.seed = widget(Spinner, "tt-seed", title="Seed", low=0, high=2**31 - 1, step=1, value=s.seed, mode="int")
+        self.compare = widget(Toggle, "tt-compare", label="Compare with as written", active=False)
+        self.restore = widget(Button, "tt-restore", label="↺ Settings as written")
+        self.play = widget(Toggle, "tt-play", label="▶ Play", button_type="success")
+        self.speed = widget(Select, "tt-speed", title="Play speed", value="4 days a second", options=list(SPEEDS))
+        self.hour = widget(Button, "tt-hour", label="+1 hour")
+        self.day = widget(Button, "tt-day", label="+1 day")
+        self.end = widget(Button, "tt-end", label="▶▶ Run to the end", button_type="primary")
+        self.reset = widget(Button, "tt-reset", label="◀◀ Back to day 0")
+
+
+        for slider, name in ((self.delay, "delay_scale"), (self.trust, "trust"), (self.coverage, "coverage"),
+                             (self.biometric, "biometric")):  # fmt: skip
+            slider.on_change("value_throttled", self._on_setting(name))
+        self.seed.on_change("value", lambda attr, old, new: self._act(lambda: self.session.change(seed=int(new))))
+        self.chooser.on_change("value", lambda attr, old, new: self._on_scenario(new))
+        self.compare.on_change("active", lambda attr, old, new: self._act(lambda: self.session.set_compare(new)))
+        self.restore.on_click(lambda: self._act(self._restore))
+        self.play.on_change("active", lambda attr, old, new: self._on_play(new))
+        self.hour.on_click(lambda: self._act(lambda: self.session.advance(1.0)))
+        self.day.on_click(lambda: self._act(lambda: self.session.advance(24.0)))
+        self.end.on_click(lambda: self._act(self._run_to_end))
+        self.reset.on_click(lambda: self._act(self._reset))
+
+        self._build_over_time()
+        self._build_chain()
+        self._build_network()
+
+        heading = Div(text="<div class='side'>What if…</div>", stylesheets=[CARD_CSS])
+        clock_heading = Div(text="<div class='side'>Clock</div>", stylesheets=[CARD_CSS])
+        controls = column(
+            heading, self.chooser, self.delay, self.trust, self.coverage, self.biometric, self.seed,
+            self.compare, self.restore, clock_heading, self.play, row(self.hour, self.day, sizing_mode="stretch_width"),
+            self.end, self.reset, self.speed, self.status,
+            width=360, stylesheets=[PANEL_CSS], css_classes=["tt-controls"],
+        )  # fmt: skip
+        views = column(
+            self.cards,
+            self.chain,
+            row(self.over_time, self.network, sizing_mode="stretch_width"),
+            self.footer,
+            sizing_mode="stretch_width",
+        )
+        self.root = column(self.header, row(controls, views, sizing_mode="stretch_width"), sizing_mode="stretch_width",
+                           margin=(10, 18, 10, 18))  # fmt: skip
+
+    def _build_over_time(self) -> None:
+        plot = figure(height=440, sizing_mode="stretch_width", title="Stopped and got through, day by day",
+                      x_axis_label="day of the exercise", y_axis_label="travellers", tools="",
+                      css_classes=["tt-over-time"], stylesheets=[PANEL_CSS])  # fmt: skip
+        horizon_days = self.session.run.horizon / 24.0
+        plot.x_range = Range1d(0, horizon_days)
+        plot.y_range.start = 0
+        empty = {"day": [], "detected": [], "through": [], "en_route": []}
+        self.curve = ColumnDataSource(dict(empty))
+        self.curve_ref = ColumnDataSource(dict(empty))
+        area = plot.varea(x="day", y1=0, y2="en_route", source=self.curve, fill_color=COLOURS["flow"], fill_alpha=0.13)
+        detected = plot.line("day", "detected", source=self.curve, color=COLOURS["detected"], line_width=4)
+        through = plot.line("day", "through", source=self.curve, color=COLOURS["late"], line_width=4)
+        ref_d = plot.line("day", "detected", source=self.curve_ref, color=COLOURS["detected"], line_width=2.5,
+                          line_dash="dashed", line_alpha=0.8)  # fmt: skip
+        ref_t = plot.line("day", "through", source=self.curve_ref, color=COLOURS["late"], line_width=2.5,
+                          line_dash="dashed", line_alpha=0.8)  # fmt: skip
+        self.now_line = Span(location=0, dimension="height", line_color=INK, line_width=2)
+        plot.add_layout(self.now_line)
+        self.inject_marks: list[tuple[float, Span, Label]] = []
+        self.over_time = plot
+        self._rebuild_inject_marks()
+        self.ref_items = [LegendItem(label="as written (dashed)", renderers=[ref_d, ref_t])]
+        legend = Legend(
+            items=[
+                LegendItem(label="stopped", renderers=[detected]),
+                LegendItem(label="got through", renderers=[through]),
+                LegendItem(label="on the way", renderers=[area]),
+                *self.ref_items,
+            ],
+            location="top_left", label_text_font_size="16px", border_line_color=None, background_fill_alpha=0.85,
+        )  # fmt: skip
+        plot.add_layout(legend)
+        self.ref_curves = [ref_d, ref_t]
+        _style_figure(plot)
+        self.over_time = plot
+
+    def _build_chain(self) -> None:
+        stages = [name for name, _, _, _ in chain_stages({"crossed": 0, "detected": 0,
+                                                           "misses": dict.fromkeys(CAUSES, 0)})]  # fmt: skip
+        self.stage_names = stages
+        plot = figure(height=320, sizing_mode="stretch_width", y_range=FactorRange(*reversed(stages)), tools="",
+                      title="Where the chain broke", x_axis_label="travellers", css_classes=["tt-chain"],
+                      stylesheets=[PANEL_CSS])  # fmt: skip
+        plot.x_range = Range1d(0, 1)
+        self.chain_src = ColumnDataSource(dict.fromkeys(CHAIN_COLUMNS, []))
+        self.chain_ref = ColumnDataSource({"stage": [], "kept": []})
+        plot.hbar(y="stage", left=0, right="full", height=0.66, source=self.chain_src, color="#eeeeee")
+        plot.hbar(y="stage", left=0, right="kept", height=0.66, source=self.chain_src, color="colour")
+        plot.hbar(y="stage", left="kept", right="drop_end", height=0.66, source=self.chain_src, color="drop_colour")
+        plot.text(x="text_x", y="stage", text="text", source=self.chain_src, text_font_size="17px",
+                  text_baseline="middle", text_align="right", text_color=INK, text_font_style="bold")  # fmt: skip
+        plot.text(x="drop_x", y="stage", text="drop_text", source=self.chain_src, text_font_size="16px",
+                  text_baseline="middle", text_color="drop_text_colour", text_font_style="bold")  # fmt: skip
+        self.chain_ref_marks = plot.scatter(x="kept", y="stage", source=self.chain_ref, marker="dash",
+                                            angle=math.pi / 2, size=34, line_width=4, color=INK)  # fmt: skip
+        _style_figure(plot, title_size="20px")
+        plot.ygrid.grid_line_color = None
+        plot.xgrid.grid_line_color = None
+        plot.xaxis.visible = False
+        plot.yaxis.major_label_text_font_size = "17px"
+        plot.yaxis.major_tick_line_color = None
+        plot.yaxis.axis_line_color = None
+        self.chain = plot
+
+    def _build_network(self) -> None:
+        plot = figure(height=440, sizing_mode="stretch_width", tools="", title="Sharing network",
+                      css_classes=["tt-network"], stylesheets=[PANEL_CSS])  # fmt: skip
+        plot.axis.visible = False
+        plot.grid.visible = False
+        self.edges = ColumnDataSource({"xs": [], "ys": [], "colour": [], "width": [], "alpha": []})
+        self.heads = ColumnDataSource({"x": [], "y": [], "angle": [], "colour": []})
+        self.edge_labels = ColumnDataSource({"x": [], "y": [], "text": [], "colour": []})
+        self.dots = ColumnDataSource({"x": [], "y": []})
+        self.nodes = ColumnDataSource(dict.fromkeys(("x", "y", "colour", "code", "sub", "y_code", "y_sub"), []))
+        plot.multi_line(xs="xs", ys="ys", source=self.edges, line_color="colour", line_width="width",
+                        line_alpha="alpha")  # fmt: skip
+        plot.scatter(x="x", y="y", angle="angle", source=self.heads, marker="triangle", size=20, color="colour")
+        plot.rect(x="x", y="y", width=2.5, height=0.95, source=self.nodes, fill_color="colour", line_color=INK,
+                  line_width=1)  # fmt: skip
+        plot.text(x="x", y="y_code", text="code", source=self.nodes, text_align="center", text_baseline="middle",
+                  text_color="white", text_font_size="18px", text_font_style="bold")  # fmt: skip
+        plot.text(x="x", y="y_sub", text="sub", source=self.nodes, text_align="center", text_baseline="middle",
+                  text_color="white", text_font_size="14px")  # fmt: skip
+        plot.scatter(x="x", y="y", source=self.dots, size=15, fill_color="#0072B2", line_color="white", line_width=2)
+        plot.add_layout(LabelSet(x="x", y="y", text="text", source=self.edge_labels, text_align="center",
+                                 text_baseline="middle", text_font_size="15px", text_color="colour",
+                                 background_fill_color="white", background_fill_alpha=0.9,
+                                 level="overlay"))  # fmt: skip
+        _style_figure(plot)
+        self.network = plot
+
+    def _layout_network(self) -> None:
+        """Place agencies as the debrief's network figure does; fix each link's curve."""
+        scenario = self.session.scenario
+        self.positions = _network_layout(scenario)
+        xs = [x for x, _ in self.positions.values()]
+        ys = [y for _, y in self.positions.values()]
+        self.network.x_range = Range1d(min(xs) - 1.5, max(xs) + 1.5)
+        self.network.y_range = Range1d(min(ys) - 1.0, max(ys) + 1.0)
+        pairs = {(link.sender.code, link.receiver.code) for link in self.session.run.model.links}
+        self.curves: dict[tuple[str, str], tuple[Callable[[float], tuple[float, float]], float]] = {}
+        for sender, receiver in pairs:
+            a, b = self.positions[sender], self.positions[receiver]
+            backwards = b[0] <= a[0]
+            bend = 0.35 if backwards else (0.12 if (receiver, sender) in pairs else 0.0)
+            start = _box_exit(a, b, 1.3, 0.52)
+            end = _box_exit(b, a, 1.3, 0.52)
+            self.curves[(sender, receiver)] = (_bezier(start, end, bend), bend)
+        countries = {c.id: c.name for c in scenario.countries}
+        kinds = {a.id: a.kind for a in scenario.agencies}
+        self.agency_country = {a.id: countries.get(a.country, a.country) for a in scenario.agencies}
+        self.agency_colour = {code: KIND_COLOURS.get(kinds[code], "#777777") for code in self.positions}
+
+    # ------------------------------------------------------------ actions
+
+    def _act(self, action: Callable[[], None]) -> None:
+        started = time.perf_counter()
+        try:
+            action()
+            self.status.text = ""
+        except Exception as exc:  # noqa: BLE001 - show it on the page; the session stays usable
+            self.status.text = f"<span class='err'>{html.escape(str(exc))[:400]}</span>"
+        self.refresh(started)
+
+    def _on_setting(self, name: str) -> Callable[[str, Any, Any], None]:
+        def handler(attr: str, old: Any, new: Any) -> None:
+            self._act(lambda: self.session.change(**{name: float(new)}))
+
+        return handler
+
+    def _on_scenario(self, path: str) -> None:
+        def load() -> None:
+            self._stop_play()
+            self.session.load(path)
+            self.session.set_compare(self.compare.active)
+            self._sync_widgets()
+            self._layout_network()
+            self._rebuild_inject_marks()
+
+        self._act(load)
+
+    def _rebuild_inject_marks(self) -> None:
+        plot = self.over_time
+        for _, span, label in self.inject_marks:
+            span.visible = False
+            label.visible = False
+        self.inject_marks = []
+        for k, inject in enumerate(sorted(self.session.scenario.injects, key=lambda i: i.day)):
+            text = inject.note or inject.subject or inject.kind.replace("_", " ")
+            if len(text) > 38:
+                text = text[:36] + "…"
+            span = Span(location=inject.day, dimension="height", line_color="#444444", line_dash="dashed",
+                        line_width=2, line_alpha=0.35)  # fmt: skip
+            label = Label(x=inject.day, y=8 + 24 * (k % 3), y_units="screen", text=f" ▲ day {inject.day:g}: {text}",
+                          text_font_size="14px", text_color="#444444", text_alpha=0.5,
+                          background_fill_color="white", background_fill_alpha=0.8)  # fmt: skip
+            plot.add_layout(span)
+            plot.add_layout(label)
+            self.inject_marks.append((inject.day * 24.0, span, label))
+        plot.x_range.end = self.session.run.horizon / 24.0
+
+    def _sync_widgets(self) -> None:
+        s = self.session.settings
+        self.delay.value = s.delay_scale
+        self.trust.value = s.trust
+        self.coverage.value = s.coverage if s.coverage is not None else 0.0
+        self.coverage.disabled = s.coverage is None
+        self.biometric.value = s.biometric if s.biometric is not None else 0.0
+        self.biometric.disabled = s.biometric is None
+        if self.seed.value != s.seed:
+            self.seed.value = s.seed
+
+    def _restore(self) -> None:
+        self.session.restore()
+        self._sync_widgets()
+
+    def _reset(self) -> None:
+        self._stop_play()
+        self.session.reset()
+
+    def _run_to_end(self) -> None:
+        self._stop_play()
+        self.session.run_to_end()
+
+    def _on_play(self, active: bool) -> None:
+        if active:
+            if self.session.run.hours >= self.session.run.horizon:
+                self.session.reset()
+            self.play.label = "❚❚ Pause"
+            if self._play_callback is None:
+                self._play_callback = self.doc.add_periodic_callback(self._tick, PLAY_TICK_MS)
+        else:
+            self.play.label = "▶ Play"
+            if self._play_callback is not None:
+                self.doc.remove_periodic_callback(self._play_callback)
+                self._play_callback = None
+
+    def _stop_play(self) -> None:
+        if self.play.active:
+            self.play.active = False  # calls _on_play(False)
+
+    def _tick(self) -> None:
+        hours = SPEEDS.get(self.speed.value, 4.0) * 24.0 * PLAY_TICK_MS / 1000.0
+        self._act(lambda: self.session.advance(hours))
+        if self.session.run.hours >= self.session.run.horizon:
+            self._stop_play()
+
+    # ------------------------------------------------------------ views
+
+    def refresh(self, started: float | None = None) -> None:
+        """Read the runs and update every view."""
+        started = time.perf_counter() if started is None else started
+        live = self.session.run.snapshot()
+        self._last = live
+        ref = self.session.reference.snapshot() if self.session.compare and self.session.reference else None
+        self._update_header(live)
+        self._update_cards(live, ref)
+        self._update_over_time(live, ref)
+        self._update_chain(live, ref)
+        self._update_network(live)
+        self._last_ms = 1000.0 * (time.perf_counter() - started)
+        self.footer.text = (
+            f"Reproduce this run: <code data-testid='command'>{html.escape(self.session.command())}</code>"
+            f" &nbsp;·&nbsp; fictional countries, synthetic travellers"
+            f" &nbsp;·&nbsp; updated in <span data-testid='update-ms'>{self._last_ms:.0f}</span> ms"
+        )
+
+    def _update_header(self, live: Snapshot) -> None:
+        scenario = self.session.scenario
+        teach = " ".join(scenario.description.split())
+        first = ". ".join(teach.split(". ")[:2]).rstrip(".") + "." if teach else ""
+        if len(first) > 260:
+            first = first[:258] + "…"
+        share = min(live.hours / live.horizon_hours, 1.0) if live.horizon_hours else 1.0
+        self.header.text = (
+            "<div class='head'><div>"
+            f"<div class='title'><span class='brand'>tabletop</span> · {html.escape(scenario.name)}</div>"
+            f"<div class='teach' title='{html.escape(teach)}'>{html.escape(first)}</div></div>"
+            f"<div class='clock'><div class='day' data-testid='clock' data-hours='{live.hours:.4f}'>"
+            f"{_clock_text(live.hours)}</div>"
+            f"<div class='of'>of {live.horizon_hours / 24:g} days"
+            f"{' · run finished' if live.finished else ''}</div>"
+            f"<div class='bar'><div class='fill' style='width:{100 * share:.1f}%'></div></div></div></div>"
+        )
+
+    def _update_cards(self, live: Snapshot, ref: Snapshot | None) -> None:
+        rate = f" · {live.detection_rate:.0%}" if live.detection_rate is not None else ""
+        delta = ""
+        if ref is not None:
+            diff = live.detected - ref.detected
+            klass = "up" if diff > 0 else "down" if diff < 0 else "same"
+            delta = (
+                f"<div class='delta {klass}' data-testid='delta'>{diff:+d} vs. as written "
+                f"(<span data-testid='detected-as-written'>{ref.detected}</span>)</div>"
+            )
+        chips = "".join(
+            f"<div class='chip'><span class='sw' style='background:{COLOURS[c]}'></span>"
+            f"<b data-testid='miss-{c}'>{live.misses[c]}</b> {CAUSE_LABELS[c]}"
+            + (f" <span class='ref'>({ref.misses[c]})</span>" if ref is not None else "")
+            + "</div>"
+            for c in CAUSES
+        )
+        through_ref = f" <span class='ref'>as written {ref.got_through}</span>" if ref is not None else ""
+        self.cards.text = (
+            "<div class='cards'>"
+            "<div class='card hero'><div class='label'>Stopped at a border</div>"
+            f"<div class='big' style='color:{COLOURS['detected']}' data-testid='detected'>{live.detected}</div>"
+            f"<div class='sub'>of {live.crossed} journeys decided{rate}</div>{delta}</div>"
+            "<div class='card'><div class='label'>Got through</div>"
+            f"<div class='mid' style='color:{COLOURS['late']}' data-testid='got-through'>{live.got_through}"
+            f"{through_ref}</div><div class='chips'>{chips}</div></div>"
+            "<div class='card'><div class='label'>On the way</div>"
+            f"<div class='mid' data-testid='en-route'>{live.en_route}</div>"
+            f"<div class='sub'>{live.not_departed} not yet left</div>"
+            f"<div class='label' style='margin-top:10px'>Alerts in flight</div>"
+            f"<div class='mid' style='color:#0072B2' data-testid='in-flight'>{live.alerts_in_flight}</div>"
+            f"<div class='sub'>{live.alerts_sent} sent so far</div></div>"
+            "</div>"
+        )
+
+    def _update_over_time(self, live: Snapshot, ref: Snapshot | None) -> None:
+        self.curve.data = {"day": live.days, "detected": live.detected_curve, "through": live.through_curve,
+                           "en_route": live.en_route_curve}  # fmt: skip
+        if ref is not None:
+            self.curve_ref.data = {"day": ref.days, "detected": ref.detected_curve, "through": ref.through_curve,
+                                   "en_route": ref.en_route_curve}  # fmt: skip
+        else:
+            self.curve_ref.data = {"day": [], "detected": [], "through": [], "en_route": []}
+        for renderer in self.ref_curves:
+            renderer.visible = ref is not None
+        self.now_line.location = live.hours / 24.0
+        for at, span, label in self.inject_marks:
+            done = at <= live.hours
+            span.line_alpha = 0.9 if done else 0.3
+            label.text_alpha = 1.0 if done else 0.45
+        if live.hours == 0:
+            title = "Day by day: press ▶ Play"
+        else:
+            title = f"Day {live.hours / 24.0:.0f}: {live.detected} stopped, {live.got_through} got through"
+        self.over_time.title.text = title
+
+    def _update_chain(self, live: Snapshot, ref: Snapshot | None) -> None:
+        stages = chain_stages(live.chain_summary())
+        crossed = max(float(live.crossed), 1.0)
+        data: dict[str, list[Any]] = {k: [] for k in CHAIN_COLUMNS}
+        for name, count, cause, drop in stages:
+            data["stage"].append(name)
+            data["full"].append(crossed if live.crossed else 0)
+            data["kept"].append(count)
+            data["drop_end"].append(count + drop)
+            data["colour"].append(COLOURS["detected"] if cause == "screening_miss" else COLOURS["flow"])
+            data["drop_colour"].append(COLOURS[cause] if cause else COLOURS["flow"])
+            data["text"].append(f"{count:g}")
+            data["text_x"].append(-0.012 * crossed)
+            data["drop_text"].append(f"−{drop:g} {CAUSE_LABELS[cause]}" if cause and drop > 0 else "")
+            data["drop_x"].append(crossed * 1.02)
+            data["drop_text_colour"].append(COLOURS[cause] if cause and cause != "no_intel" else MUTED)
+        self.chain_src.data = data
+        if ref is not None:
+            ref_stages = chain_stages(ref.chain_summary())
+            self.chain_ref.data = {"stage": [s[0] for s in ref_stages], "kept": [s[1] for s in ref_stages]}
+            crossed = max(crossed, float(ref.crossed))
+        else:
+            self.chain_ref.data = {"stage": [], "kept": []}
+        self.chain_ref_marks.visible = ref is not None
+        self.chain.x_range.start = -0.1 * crossed
+        self.chain.x_range.end = crossed * 1.55
+        if live.crossed == 0:
+            self.chain.title.text = "Where the chain broke: nobody has crossed a border yet"
+        else:
+            worst = max(CAUSES, key=lambda c: live.misses[c])
+            finding = f"{live.misses[worst]} of {live.got_through} misses: {CAUSE_LABELS[worst]}"
+            if live.got_through == 0:
+                finding = f"nowhere yet, all {live.detected} stopped"
+            self.chain.title.text = f"Where the chain broke: {finding}" + ("   ( ┃ as written)" if ref else "")
+
+
+    def _update_network(self, live: Snapshot) -> None:
+        edges: dict[str, list[Any]] = {"xs": [], "ys": [], "colour": [], "width": [], "alpha": []}
+        heads: dict[str, list[Any]] = {"x": [], "y": [], "angle": [], "colour": []}
+        labels: dict[str, list[Any]] = {"x": [], "y": [], "text": [], "colour": []}
+        dots: dict[str, list[float]] = {"x": [], "y": []}
+        for link in live.links:
+            curve, bend = self.curves[(link.sender, link.receiver)]
+            colour = "#7a8494" if link.up else COLOURS["late"]
+            points = [curve(k / 24) for k in range(25)]
+            edges["xs"].append([p[0] for p in points])
+            edges["ys"].append([p[1] for p in points])
+            edges["colour"].append(colour)
+            edges["width"].append(1.5 + 7.0 * link.trust)
+            edges["alpha"].append(0.55 if link.up else 0.9)
+            (x1, y1), (x2, y2) = curve(0.96), curve(1.0)
+            heads["x"].append(x2)
+            heads["y"].append(y2)
+            heads["angle"].append(math.atan2(y2 - y1, x2 - x1) - math.pi / 2)
+            heads["colour"].append(colour)
+            for fraction in link.in_flight:
+                x, y = curve(min(max(fraction, 0.0), 1.0))
+                dots["x"].append(x)
+                dots["y"].append(y)
+            if bend >= 0.35:
+                continue  # the way back of a pair: drawn, labelled on the way out
+            x, y = curve(0.5)
+            state = f"trust {link.trust:g}"
+            if not link.up:
+                state = f"DOWN · {link.held} held · " + state
+            elif link.in_flight:
+                state += f" · {len(link.in_flight)} in flight"
+            labels["x"].append(x)
+            labels["y"].append(y)
+            labels["text"].append(state)
+            labels["colour"].append(INK if link.up else COLOURS["late"])
+        nodes: dict[str, list[Any]] = {k: [] for k in ("x", "y", "colour", "code", "sub", "y_code", "y_sub")}
+        for code, (x, y) in self.positions.items():
+            nodes["x"].append(x)
+            nodes["y"].append(y)
+            nodes["colour"].append(self.agency_colour[code])
+            nodes["code"].append(code)
+            watch = live.watchlists.get(code, 0)
+            nodes["sub"].append(f"knows {watch}")
+            nodes["y_code"].append(y + 0.17)
+            nodes["y_sub"].append(y - 0.22)
+        self.edges.data = edges
+        self.heads.data = heads
+        self.edge_labels.data = labels
+        self.dots.data = dots
+        self.nodes.data = nodes
+        down = sum(1 for link in live.links if not link.up)
+        self.network.title.text = f"Sharing network: ● {live.alerts_in_flight} alerts in flight" + (
+            f" · {down} link{'s' if down != 1 else ''} down" if down else ""
+        )
+
+
+def _free_port(host: str) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def page_url(host: str, port: int) -> str:
+    """The address to open: ``http://HOST:PORT/`` (IPv6 hosts in brackets; 0.0.0.0 shown as this machine)."""
+    shown = "127.0.0.1" if host in ("", "0.0.0.0") else "[::1]" if host == "::" else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/"
+
+
+def serve(path: str, host: str = "127.0.0.1", port: int = 5006, announce: Callable[[str], None] = print) -> None:
+    """Serve the workshop page until Ctrl-C (KeyboardInterrupt), then stop cleanly.
+
+    Args:
+        path: the scenario file (checked before the server starts).
+        host: the address to listen on; loopback unless asked otherwise.
+        port: the port; 0 picks a free one.
+        announce: called with the page's address once the server listens.
+
+    Raises:
+        sim.errors.ScenarioError: if the scenario is not valid (nothing is served).
+        OSError: if the port is taken.
+    """
+    from bokeh.application import Application
+    from bokeh.application.handlers.function import FunctionHandler
+    from bokeh.server.server import Server
+
+    choices = shipped_scenarios(path)  # validates the given scenario first
+    if port == 0:
+        port = _free_port(host)
+    loopback = host in ("127.0.0.1", "localhost", "::1")
+    origins = [f"{host}:{port}", f"127.0.0.1:{port}", f"localhost:{port}"] if loopback else ["*"]
+
+    def make_page(doc: Document) -> None:
+        WorkshopPage(doc, path, choices)
+
+    server = Server(
+        {"/": Application(FunctionHandler(make_page))},
+        address=host,
+        port=port,
+        allow_websocket_origin=origins,
+        num_procs=1,
+    )
+    server.start()
+    announce(page_url(host, port))
+    try:
+        server.io_loop.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
