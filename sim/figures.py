@@ -446,11 +446,21 @@ def over_time_figure(tables: RunTables) -> Figure:
         ax.fill_between(ts["day"], ts["en_route"], step="post", color=COLOURS["flow"], alpha=0.15,
                         label="travellers en route")  # fmt: skip
         top = max(float(ts[["detected", "missed", "en_route"]].to_numpy().max()), 1.0)
-        for k, (day, label) in enumerate(inject_marks(tables.scenario)):
+        # Labels in rows above the curves; a label goes to the first row where it overlaps nothing
+        # (its width estimated from its length: about 150 characters span the axis).
+        span = max(float(ts["day"].max()), 1.0)
+        rows_end: list[float] = []
+        for day, label in inject_marks(tables.scenario):
+            text = f" day {day:g}: {label}"
+            width = len(text) * span / 150
+            row = next((r for r, end in enumerate(rows_end) if end < day), len(rows_end))
+            if row == len(rows_end):
+                rows_end.append(0.0)
+            rows_end[row] = day + width
             ax.axvline(day, color="#444444", ls="--", lw=1.2)
-            ax.text(day, top * (1.02 + 0.07 * (k % 3)), f" day {day:g}: {label}", fontsize=11, va="bottom", ha="left",
-                    color="#222222")  # fmt: skip
-        ax.set_ylim(0, top * (1.32 if tables.scenario.injects else 1.08))
+            ax.text(day, top * (1.03 + 0.075 * row), text, fontsize=11, va="bottom", ha="left", color="#222222",
+                    bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})  # fmt: skip
+        ax.set_ylim(0, top * (1.1 + 0.075 * len(rows_end)))
         ax.set_xlim(0, ts["day"].max())
         ax.set_xlabel("day of the exercise")
         ax.set_ylabel("travellers")
