@@ -340,6 +340,9 @@ def _play(args: argparse.Namespace) -> int:
     write_run_metadata(folder, args.scenario, [], seed)
     debrief(folder, scenario, seed, plots=not args.no_plots)
     change = what_changed(game)
+    unused = len(getattr(player, "choices", {})) - len(getattr(player, "used", ()))
+    if args.decisions and unused:
+        print(f"note: {unused} recorded decisions did not come up in this run (the policy decided there).")
     print(f"\nWith your choices {change['detected_played']} travellers were stopped; with the scenario's policy, "
           f"on the same seed, {change['detected_default']}.")  # fmt: skip
     for sentence in change["sentences"][:12]:

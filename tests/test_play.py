@@ -146,3 +146,23 @@ def test_new_command_writes_a_runnable_file(tmp_path: Path) -> None:
     assert again.returncode == 2 and "exists already" in again.stderr
     bad = tabletop("new", str(tmp_path / "x.yaml"), "--countries", "40")
     assert bad.returncode == 2 and "must be from 3 to 8" in bad.stderr
+
+
+def test_the_decisions_file_of_the_docs_replays(tmp_path: Path) -> None:
+    import re
+
+    from sim.play import load_decisions
+
+    text = (ROOT / "docs" / "exercise.md").read_text()
+    (block,) = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)
+    path = ROOT / "docs" / "exercise.md"
+    document = yaml.safe_load(block)
+    tmp = tmp_path / "decisions.yaml"
+    tmp.write_text(block)
+    player, _ = load_decisions(tmp, "HUB")
+    game = play_game(load_scenario(CORRIDOR), player, document["seed"])
+    used = set(player.used)
+    assert ("alert", "R-0219", "A-000038") in used and ("alert", "R-0077", "A-000016") in used, (
+        f"the decisions of {path.name} must match decision points of the northern corridor"
+    )
+    assert what_changed(game)["changed_decisions"] >= 2
