@@ -82,10 +82,12 @@ WIDGET_CSS = InlineStyleSheet(
 CARD_CSS = InlineStyleSheet(
     css=f"""
 :host {{ font-family: {FONT}; color: {INK}; width: 100%; }}
+.bk-clearfix {{ width: 100%; }}
 .cards {{ display: flex; gap: 14px; flex-wrap: wrap; }}
 .card {{ background: white; border-radius: 12px; padding: 12px 20px; box-shadow: 0 1px 3px rgba(0,0,0,0.12);
          min-width: 170px; flex: 1 1 0; }}
-.hero {{ min-width: 300px; flex: 1.3 1 0; border-left: 10px solid {COLOURS["detected"]}; }}
+.through {{ flex: 1.7 1 0; min-width: 340px; }}
+.hero {{ min-width: 330px; flex: 1.2 1 0; border-left: 10px solid {COLOURS["detected"]}; }}
 .label {{ font-size: 17px; color: {MUTED}; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; }}
 .big {{ font-size: 76px; font-weight: 800; line-height: 1.0; margin: 4px 0; }}
 .mid {{ font-size: 48px; font-weight: 800; line-height: 1.05; margin: 6px 0; }}
@@ -94,7 +96,7 @@ CARD_CSS = InlineStyleSheet(
 .up {{ color: {COLOURS["detected"]}; }} .down {{ color: {COLOURS["late"]}; }} .same {{ color: {MUTED}; }}
 .chips {{ display: flex; flex-direction: column; gap: 3px; margin-top: 4px; }}
 .chip {{ font-size: 17px; display: flex; align-items: center; gap: 8px; white-space: nowrap; }}
-.sw {{ width: 16px; height: 16px; border-radius: 3px; display: inline-block; }}
+.sw {{ width: 16px; height: 16px; border-radius: 3px; display: inline-block; flex: none; }}
 .chip b {{ min-width: 34px; text-align: right; display: inline-block; }}
 .ref {{ color: {MUTED}; font-size: 15px; }}
 .side {{ font-size: 21px; font-weight: 800; margin-top: 6px; }}
@@ -325,7 +327,7 @@ class WorkshopPage:
                   text_baseline="middle", text_color="drop_text_colour", text_font_style="bold")  # fmt: skip
         self.chain_ref_marks = plot.scatter(x="kept", y="stage", source=self.chain_ref, marker="dash",
                                             angle=math.pi / 2, size=34, line_width=4, color=INK)  # fmt: skip
-        _style_figure(plot, title_size="20px")
+        _style_figure(plot, title_size="19px")
         plot.ygrid.grid_line_color = None
         plot.xgrid.grid_line_color = None
         plot.xaxis.visible = False
@@ -538,7 +540,7 @@ class WorkshopPage:
             "<div class='card hero'><div class='label'>Stopped at a border</div>"
             f"<div class='big' style='color:{COLOURS['detected']}' data-testid='detected'>{live.detected}</div>"
             f"<div class='sub'>of {live.crossed} journeys decided{rate}</div>{delta}</div>"
-            "<div class='card'><div class='label'>Got through</div>"
+            "<div class='card through'><div class='label'>Got through</div>"
             f"<div class='mid' style='color:{COLOURS['late']}' data-testid='got-through'>{live.got_through}"
             f"{through_ref}</div><div class='chips'>{chips}</div></div>"
             "<div class='card'><div class='label'>On the way</div>"
@@ -560,6 +562,8 @@ class WorkshopPage:
             self.curve_ref.data = {"day": [], "detected": [], "through": [], "en_route": []}
         for renderer in self.ref_curves:
             renderer.visible = ref is not None
+        for item in self.ref_items:
+            item.visible = ref is not None
         self.now_line.location = live.hours / 24.0
         for at, span, label in self.inject_marks:
             done = at <= live.hours
@@ -604,7 +608,7 @@ class WorkshopPage:
             finding = f"{live.misses[worst]} of {live.got_through} misses: {CAUSE_LABELS[worst]}"
             if live.got_through == 0:
                 finding = f"nowhere yet, all {live.detected} stopped"
-            self.chain.title.text = f"Where the chain broke: {finding}" + ("   ( ┃ as written)" if ref else "")
+            self.chain.title.text = f"Where the chain broke: {finding}" + ("   (┃ as written)" if ref else "")
 
 
     def _update_network(self, live: Snapshot) -> None:
