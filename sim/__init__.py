@@ -2,16 +2,32 @@
 
 National agencies of fictional countries share alerts about synthetic persons
 of interest; border agencies screen travellers returning from a conflict zone.
-The public API:
+The public API (see `sim.api`):
 
-- `load_scenario(path, overrides)` -> a validated `Scenario`;
-- `run_one(scenario, seed)` -> a `RunResult` (summary and tables);
-- `SharingModel(scenario, seed)`: the Mesa model itself.
+- `load_scenario(path, overrides)` -> a validated `Scenario`; `vary(scenario, {path: value})`;
+- `run(scenario, seed, out=None)` -> a `RunResult` (summary and tables); `tables(result)` -> DataFrames;
+- `compare(a, b, replications)` -> paired differences on common random numbers;
+- `sweep(sweep_file, out, workers, scheduler)` -> a sweep folder;
+- `SharingModel(scenario, seed)`: the Mesa model itself (``sim.model``).
 """
+
+from typing import Any
 
 __version__ = "0.1.0"
 
 from sim.errors import ScenarioError, SimError  # noqa: E402
 from sim.scenario import Scenario, load_scenario, scenario_from_dict  # noqa: E402
 
-__all__ = ["Scenario", "ScenarioError", "SimError", "__version__", "load_scenario", "scenario_from_dict"]
+_LAZY = {"run": "sim.api", "vary": "sim.api", "compare": "sim.api", "sweep": "sim.api", "tables": "sim.api",
+         "run_one": "sim.runs", "SharingModel": "sim.model"}  # fmt: skip
+
+__all__ = ["Scenario", "ScenarioError", "SimError", "__version__", "load_scenario", "scenario_from_dict", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    """Load the heavier parts of the API on first use (``import sim`` does not import Mesa)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -1,0 +1,153 @@
+"""The Python API, for notebooks and scripts: load, vary, run, compare, sweep.
+
+Everything here is also reachable as ``sim.<name>`` (loaded on first use, so
+``import sim`` stays quick)::
+
+    import sim
+
+    scenario = sim.load_scenario("scenarios/baseline-corridor.yaml")
+    faster = sim.vary(scenario, {"sharing.delay_scale": 0.5})
+    result = sim.run(scenario, seed=1)            # summary and tables
+    result.summary["detection_rate"]
+    comparison = sim.compare(scenario, faster, replications=20)
+    comparison.statistics()["detection_rate"]     # a, b, diff, ci_low, ci_high
+    outcome = sim.sweep("scenarios/sweeps/delay-trust.yaml", out="results/my-sweep")
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.paths import set_path
+from sim.scenario import Scenario, load_scenario, scenario_from_dict
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.compare import Comparison
+    from sim.outcomes import RunResult
+    from sim.sweeps import SweepOutcome
+
+
+def _scenario(scenario: Scenario | str | Path) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def vary(scenario: Scenario | str | Path, changes: dict[str, Any]) -> Scenario:
+    """A copy of `scenario` with fields changed by path (the paths of ``--set``).
+
+    Args:
+        scenario: a scenario or a scenario file.
+        changes: path -> value, e.g. ``{"sharing.links[HAL-INT->DRV-BRD].delay_hours": 12}``.
+
+    Raises:
+        ScenarioError: when a path selects nothing or the result is not a valid scenario.
+    """
+    from sim.errors import Problem, ScenarioError
+
+    scenario = _scenario(scenario)
+    raw = copy.deepcopy(scenario.raw)
+    problems = []
+    for path, value in changes.items():
+        try:
+            set_path(raw, path, value)
+        except ValueError as exc:
+            problems.append(Problem("vary", None, path, str(exc), value))
+    if problems:
+        raise ScenarioError(problems)
+    return scenario_from_dict(raw, source=scenario.source)
+
+
+def run(
+    scenario: Scenario | str | Path,
+    seed: int | None = None,
+    out: str | Path | None = None,
+    plots: bool = True,
+) -> RunResult:
+    """Run a scenario once; with `out`, also write the run folder (figures and report unless `plots` is false).
+
+    Returns:
+        The summary and the tables (lists of rows; `tables` turns them into DataFrames).
+    """
+    from sim.runs import resolve_seed, run_one, write_run_folder, write_run_metadata
+
+    scenario = _scenario(scenario)
+    seed = resolve_seed(scenario, seed)
+    result = run_one(scenario, seed)
+    if out is not None:
+        from sim.report import debrief
+
+        write_run_folder(result, scenario, out)
+        write_run_metadata(out, scenario.source, [], seed)
+        debrief(out, scenario, seed, plots=plots)
+    return result
+
+
+def tables(result: RunResult) -> dict[str, pd.DataFrame]:
+    """A run's tables as pandas DataFrames: travellers, alerts, events, timeseries, crossings."""
+    import pandas as pd
+
+    from sim.outcomes import EVENT_COLUMNS
+
+    return {
+        "travellers": pd.DataFrame(result.travellers),
+        "alerts": pd.DataFrame(result.alerts),
+        "events": pd.DataFrame(result.events, columns=EVENT_COLUMNS),
+        "timeseries": pd.DataFrame(result.timeseries),
+        "crossings": pd.DataFrame(result.crossings),
+    }
+
+
+def compare(
+    a: Scenario | str | Path,
+    b: Scenario | str | Path,
+    replications: int = 30,
+    seed: int | None = None,
+    workers: int | None = None,
+    out: str | Path | None = None,
+) -> Comparison:
+    """Run A and B on the same seeds (common random numbers); with `out`, write the comparison folder.
+
+    Returns:
+        The comparison: ``.statistics()`` per output (means, paired difference, 95% interval),
+        ``.pairs()`` one row per replication.
+    """
+    from sim.compare import compare as paired
+    from sim.compare import write_comparison_folder
+
+    comparison = paired(_scenario(a), _scenario(b), replications=replications, seed=seed, workers=workers)
+    if out is not None:
+        from sim.compare_report import write_comparison_report
+
+        write_comparison_folder(comparison, out)
+        write_comparison_report(out)
+    return comparison
+
+
+def sweep(
+    sweep_file: str | Path,
+    out: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    progress: bool | None = None,
+    plots: bool = True,
+) -> SweepOutcome:
+    """Run a sweep file locally (worker processes) or on a Dask cluster (`scheduler` address).
+
+    Returns:
+        The outcome; its ``folder`` holds runs.csv, points.csv (and sensitivity.csv for Sobol designs).
+    """
+    from sim.sweepfile import load_sweep
+    from sim.sweeps import default_sweep_folder, run_sweep
+
+    spec = load_sweep(sweep_file)
+    folder = Path(out) if out is not None else default_sweep_folder(spec)
+    outcome = run_sweep(spec, folder, workers=workers, scheduler=scheduler, resume=resume, progress=progress)
+    if plots and not outcome.interrupted:
+        from sim.sweep_report import report
+
+        report(folder)
+    return outcome

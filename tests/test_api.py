@@ -1,0 +1,47 @@
+"""The Python API that notebooks use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from builders import SCENARIOS
+
+import sim
+
+BASELINE = SCENARIOS / "baseline-corridor.yaml"
+
+
+def test_import_sim_does_not_import_mesa() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, sim; sim.load_scenario; print('mesa' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", "import sim stays light; the model loads on first use"
+
+
+def test_vary_changes_only_the_named_fields() -> None:
+    scenario = sim.load_scenario(BASELINE)
+    varied = sim.vary(scenario, {"sharing.delay_scale": 0.25, "sharing.links[*].trust": 1.0})
+    assert varied.sharing.delay_scale == 0.25 and all(link.trust == 1.0 for link in varied.sharing.links)
+    assert scenario.sharing.delay_scale == 1.0, "the original is unchanged"
+    with pytest.raises(sim.ScenarioError, match="no item of agencies matches"):
+        sim.vary(scenario, {"agencies[NOPE].kind": "border"})
+    with pytest.raises(sim.ScenarioError, match="delay_scale"):
+        sim.vary(scenario, {"sharing.delay_scale": -1})
+
+
+def test_run_returns_tables_and_writes_a_folder_when_asked(tmp_path: Path) -> None:
+    result = sim.run(BASELINE, seed=3, out=tmp_path / "run", plots=False)
+    frames = sim.tables(result)
+    assert len(frames["travellers"]) == result.summary["travellers"]
+    assert (frames["travellers"]["outcome"] == "detected").sum() == result.summary["detected"]
+    assert (tmp_path / "run" / "summary.json").is_file() and (tmp_path / "run" / "report.html").is_file()
+    assert sim.run(BASELINE, seed=3).summary == result.summary
+
+
+def test_compare_through_the_api_is_paired() -> None:
+    scenario = sim.load_scenario(BASELINE)
+    same = sim.compare(scenario, scenario, replications=3, workers=1)
+    assert same.statistics()["detection_rate"]["diff"] == 0
