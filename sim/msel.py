@@ -14,7 +14,7 @@ import io
 import json
 from typing import Any
 
-from sim.scenario import Scenario, parse_link_ref
+from sim.scenario import Scenario, inject_agency
 
 CSV_COLUMNS = ["number", "day", "scenario_time", "real_time", "subject", "from", "to", "script", "expected_action",
                "objective", "kind", "note", "parameters"]  # fmt: skip
@@ -41,12 +41,9 @@ def _real_time(start: str, minutes: float) -> str:
 
 
 def _player(scenario: Scenario, inject: Any) -> str:
-    if inject.kind == "intel":
-        return inject.agency
-    if inject.kind in ("link_down", "link_up", "trust"):
-        ref = parse_link_ref(inject.link)
-        if ref:
-            return ref[1] if inject.kind == "trust" else ref[0]
+    agency = inject_agency(inject)
+    if agency:
+        return agency
     group = next(g for g in scenario.travellers.groups if g.name == inject.group)
     borders = [a.id for a in scenario.agencies if a.screens and a.country in group.route]
     return ", ".join(borders) or "border agencies"

@@ -279,28 +279,16 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
     return page(f"After-action report: {scenario.name}", "\n".join(parts))
 
 
-def _inject_agency(inject: Any) -> str:
-    from sim.scenario import parse_link_ref
-
-    if inject.kind == "intel":
-        return inject.agency
-    if inject.kind in ("link_down", "link_up", "trust"):
-        ref = parse_link_ref(inject.link)
-        if ref:
-            return ref[1] if inject.kind == "trust" else ref[0]
-    return ""
-
-
 def evaluation_guide(tables: RunTables, effects: list[dict[str, str]]) -> list[list[str]]:
     """Rows of the Exercise Evaluation Guide: inject, expected action, what the agency did, effect."""
-    from sim.scenario import parse_link_ref
+    from sim.scenario import inject_agency, parse_link_ref
 
     alerts, events, travellers = tables.alerts, tables.events, tables.travellers
     by_number = {int(r["inject"]): r for r in effects}
     rows = []
     for number, inject in sorted(enumerate(tables.scenario.injects, start=1), key=lambda kv: kv[1].day):
         t = inject.at_hours
-        agency = _inject_agency(inject)
+        agency = inject_agency(inject)
         did = ""
         if inject.kind == "intel":
             learned = events[(events["kind"] == "learn") & (events["agency"] == agency) & (events["time_hours"] == t)

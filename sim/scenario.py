@@ -567,6 +567,21 @@ def parse_link_ref(text: str) -> tuple[str, str, bool] | None:
     return a, b, both
 
 
+def inject_agency(inject: Any) -> str:
+    """The agency an inject falls to.
+
+    The one that learns (intel), the sender of a link that goes down or up, the
+    receiver whose trust changes; "" for a surge (it falls to every border).
+    """
+    if isinstance(inject, IntelInject):
+        return inject.agency
+    if isinstance(inject, LinkDownInject | LinkUpInject | TrustInject):
+        ref = parse_link_ref(inject.link)
+        if ref:
+            return ref[1] if isinstance(inject, TrustInject) else ref[0]
+    return ""
+
+
 def traveller_total(scenario: Scenario) -> int:
     """Travellers in the run: the count plus every surge."""
     return scenario.travellers.count + sum(i.travellers for i in scenario.injects if isinstance(i, SurgeInject))
