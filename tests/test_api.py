@@ -45,3 +45,17 @@ def test_compare_through_the_api_is_paired() -> None:
     scenario = sim.load_scenario(BASELINE)
     same = sim.compare(scenario, scenario, replications=3, workers=1)
     assert same.statistics()["detection_rate"]["diff"] == 0
+
+
+def test_the_readme_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    from builders import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"## From Python\n\n```python\n(.*?)```", readme, re.S)
+    assert block, "the README has a Python example"
+    monkeypatch.chdir(ROOT)
+    namespace: dict = {}
+    exec(compile(block.group(1).replace("replications=20", "replications=3, workers=1"), "README.md", "exec"), namespace)
+    assert namespace["comparison"].statistics()["detection_rate"]["diff"] > 0, "faster sharing detects more"
