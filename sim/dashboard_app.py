@@ -349,15 +349,15 @@ class WorkshopPage:
         plot.multi_line(xs="xs", ys="ys", source=self.edges, line_color="colour", line_width="width",
                         line_alpha="alpha")  # fmt: skip
         plot.scatter(x="x", y="y", angle="angle", source=self.heads, marker="triangle", size=20, color="colour")
-        plot.rect(x="x", y="y", width=2.5, height=0.95, source=self.nodes, fill_color="colour", line_color=INK,
+        plot.rect(x="x", y="y", width=2.8, height=0.95, source=self.nodes, fill_color="colour", line_color=INK,
                   line_width=1)  # fmt: skip
         plot.text(x="x", y="y_code", text="code", source=self.nodes, text_align="center", text_baseline="middle",
-                  text_color="white", text_font_size="18px", text_font_style="bold")  # fmt: skip
+                  text_color="white", text_font_size="16px", text_font_style="bold")  # fmt: skip
         plot.text(x="x", y="y_sub", text="sub", source=self.nodes, text_align="center", text_baseline="middle",
                   text_color="white", text_font_size="14px")  # fmt: skip
         plot.scatter(x="x", y="y", source=self.dots, size=15, fill_color="#0072B2", line_color="white", line_width=2)
         plot.add_layout(LabelSet(x="x", y="y", text="text", source=self.edge_labels, text_align="center",
-                                 text_baseline="middle", text_font_size="15px", text_color="colour",
+                                 text_baseline="middle", text_font_size="14px", text_color="colour",
                                  background_fill_color="white", background_fill_alpha=0.9,
                                  level="overlay"))  # fmt: skip
         _style_figure(plot)
@@ -369,7 +369,7 @@ class WorkshopPage:
         self.positions = _network_layout(scenario)
         xs = [x for x, _ in self.positions.values()]
         ys = [y for _, y in self.positions.values()]
-        self.network.x_range = Range1d(min(xs) - 1.5, max(xs) + 1.5)
+        self.network.x_range = Range1d(min(xs) - 1.6, max(xs) + 1.6)
         self.network.y_range = Range1d(min(ys) - 1.0, max(ys) + 1.0)
         pairs = {(link.sender.code, link.receiver.code) for link in self.session.run.model.links}
         self.curves: dict[tuple[str, str], tuple[Callable[[float], tuple[float, float]], float]] = {}
@@ -377,8 +377,8 @@ class WorkshopPage:
             a, b = self.positions[sender], self.positions[receiver]
             backwards = b[0] <= a[0]
             bend = 0.35 if backwards else (0.12 if (receiver, sender) in pairs else 0.0)
-            start = _box_exit(a, b, 1.3, 0.52)
-            end = _box_exit(b, a, 1.3, 0.52)
+            start = _box_exit(a, b, 1.45, 0.52)
+            end = _box_exit(b, a, 1.45, 0.52)
             self.curves[(sender, receiver)] = (_bezier(start, end, bend), bend)
         countries = {c.id: c.name for c in scenario.countries}
         kinds = {a.id: a.kind for a in scenario.agencies}
@@ -572,7 +572,7 @@ class WorkshopPage:
         if live.hours == 0:
             title = "Day by day: press ▶ Play"
         else:
-            title = f"Day {live.hours / 24.0:.0f}: {live.detected} stopped, {live.got_through} got through"
+            title = f"Day {live.hours / 24.0:.0f}: {live.detected} stopped · {live.got_through} through"
         self.over_time.title.text = title
 
     def _update_chain(self, live: Snapshot, ref: Snapshot | None) -> None:
@@ -608,7 +608,7 @@ class WorkshopPage:
             finding = f"{live.misses[worst]} of {live.got_through} misses: {CAUSE_LABELS[worst]}"
             if live.got_through == 0:
                 finding = f"nowhere yet, all {live.detected} stopped"
-            self.chain.title.text = f"Where the chain broke: {finding}" + ("   (┃ as written)" if ref else "")
+            self.chain.title.text = f"Where the chain broke: {finding}" + ("  · ┃ as written" if ref else "")
 
 
     def _update_network(self, live: Snapshot) -> None:
@@ -639,9 +639,7 @@ class WorkshopPage:
             x, y = curve(0.5)
             state = f"trust {link.trust:g}"
             if not link.up:
-                state = f"DOWN · {link.held} held · " + state
-            elif link.in_flight:
-                state += f" · {len(link.in_flight)} in flight"
+                state = f"DOWN · {link.held} held"
             labels["x"].append(x)
             labels["y"].append(y)
             labels["text"].append(state)
