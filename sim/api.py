@@ -26,7 +26,7 @@ from sim.scenario import Scenario, load_scenario, scenario_from_dict
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.compare import Comparison
+    from sim.comparison import Comparison
     from sim.outcomes import RunResult
     from sim.sweeps import SweepOutcome
 
@@ -114,8 +114,8 @@ def compare(
         The comparison: ``.statistics()`` per output (means, paired difference, 95% interval),
         ``.pairs()`` one row per replication.
     """
-    from sim.compare import compare as paired
-    from sim.compare import write_comparison_folder
+    from sim.comparison import compare as paired
+    from sim.comparison import write_comparison_folder
 
     comparison = paired(_scenario(a), _scenario(b), replications=replications, seed=seed, workers=workers)
     if out is not None:

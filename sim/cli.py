@@ -271,7 +271,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sim.compare import compare, default_comparison_folder, write_comparison_folder
+    from sim.comparison import compare, default_comparison_folder, write_comparison_folder
     from sim.scenario import load_scenario
 
     problems = []

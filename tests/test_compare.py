@@ -9,7 +9,7 @@ from pathlib import Path
 
 from builders import ROOT, SCENARIOS
 
-from sim.compare import OUTPUTS, compare, differences, paired_interval, replication_seeds, write_comparison_folder
+from sim.comparison import OUTPUTS, compare, differences, paired_interval, replication_seeds, write_comparison_folder
 from sim.scenario import load_scenario
 
 BASELINE = SCENARIOS / "baseline-corridor.yaml"
