@@ -12,11 +12,18 @@ Everything here is also reachable as ``sim.<name>`` (loaded on first use, so
     comparison = sim.compare(scenario, faster, replications=20)
     comparison.statistics()["detection_rate"]     # a, b, diff, ci_low, ci_high
     outcome = sim.sweep("scenarios/sweeps/delay-trust.yaml", out="results/my-sweep")
+    outcome.folder / "points.csv"                 # the response surface, with 95% intervals
+
+A sweep can also be given as a mapping, as the sweep file would hold it (see
+docs/sweeps.md), to build one in a notebook. The notebooks in ``notebooks/``
+walk through all of this.
 """
 
 from __future__ import annotations
 
 import copy
+import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +35,19 @@ if TYPE_CHECKING:
 
     from sim.comparison import Comparison
     from sim.outcomes import RunResult
+    from sim.sweepfile import Sweep
     from sim.sweeps import SweepOutcome
+
+
+def _load_engine() -> None:
+    """Import the model (and Mesa) without the warning Mesa's progress bar gives in Jupyter.
+
+    Mesa imports ``tqdm.auto``, which warns "IProgress not found" in a notebook
+    without ipywidgets; nothing here uses that bar.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import sim.model  # noqa: F401
 
 
 def _scenario(scenario: Scenario | str | Path) -> Scenario:
@@ -71,6 +90,7 @@ def run(
     Returns:
         The summary and the tables (lists of rows; `tables` turns them into DataFrames).
     """
+    _load_engine()
     from sim.runs import resolve_seed, run_one, write_run_folder, write_run_metadata
 
     scenario = _scenario(scenario)
@@ -114,6 +134,7 @@ def compare(
         The comparison: ``.statistics()`` per output (means, paired difference, 95% interval),
         ``.pairs()`` one row per replication.
     """
+    _load_engine()
     from sim.comparison import compare as paired
     from sim.comparison import write_comparison_folder
 
@@ -127,7 +148,7 @@ def compare(
 
 
 def sweep(
-    sweep_file: str | Path,
+    sweep_file: str | Path | Mapping[str, Any] | Sweep,
     out: str | Path | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
@@ -135,15 +156,39 @@ def sweep(
     progress: bool | None = None,
     plots: bool = True,
 ) -> SweepOutcome:
-    """Run a sweep file locally (worker processes) or on a Dask cluster (`scheduler` address).
+    """Run a sweep locally (worker processes) or on a Dask cluster (`scheduler` address).
+
+    Args:
+        sweep_file: a sweep file; or a mapping with the fields of one (its ``scenario``, a file,
+            is relative to the current folder); or a `sim.sweepfile.Sweep`.
+        out: the sweep folder (default: ``results/<sweep name>/<UTC time>/``). It must not hold
+            a sweep already, unless `resume`.
+        workers: local worker processes (default: every core).
+        scheduler: a Dask scheduler address, e.g. ``tcp://127.0.0.1:8786``: the runs go to that
+            cluster (each worker needs this package installed) instead of local processes.
+        resume: finish the sweep already in `out`: only the missing runs are made.
+        progress: show a progress bar (default: when stderr is a terminal).
+        plots: draw the figures and report.html when every run is done.
 
     Returns:
         The outcome; its ``folder`` holds runs.csv, points.csv (and sensitivity.csv for Sobol designs).
+
+    Raises:
+        ScenarioError: listing every problem of the sweep (or of its scenario) before any run.
     """
-    from sim.sweepfile import load_sweep
+    _load_engine()
+    from sim.sweepfile import Sweep, load_sweep, sweep_from_dict
     from sim.sweeps import default_sweep_folder, run_sweep
 
-    spec = load_sweep(sweep_file)
+    if isinstance(sweep_file, Sweep):
+        spec = sweep_file
+    elif isinstance(sweep_file, Mapping):
+        data = dict(sweep_file)
+        if isinstance(data.get("scenario"), Path):
+            data["scenario"] = str(data["scenario"])
+        spec = sweep_from_dict(data, source="<sweep>", folder=Path.cwd())
+    else:
+        spec = load_sweep(sweep_file)
     folder = Path(out) if out is not None else default_sweep_folder(spec)
     outcome = run_sweep(spec, folder, workers=workers, scheduler=scheduler, resume=resume, progress=progress)
     if plots and not outcome.interrupted:

@@ -59,3 +59,35 @@ def test_the_readme_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None
     namespace: dict = {}
     exec(compile(block.group(1).replace("replications=20", "replications=3, workers=1"), "README.md", "exec"), namespace)
     assert namespace["comparison"].statistics()["detection_rate"]["diff"] > 0, "faster sharing detects more"
+
+
+def test_sweep_from_a_mapping_built_in_code(tmp_path: Path) -> None:
+    from sim.yamlio import dump_yaml
+
+    small = sim.vary(BASELINE, {"travellers.count": 40})
+    scenario_file = tmp_path / "small.yaml"
+    scenario_file.write_text(dump_yaml(small.raw), encoding="utf-8")
+    design = {
+        "scenario": scenario_file,  # a Path is taken as well as text
+        "replications": 2,
+        "seed": 5,
+        "parameters": {"sharing.delay_scale": [0, 2]},
+        "outputs": ["detection_rate"],
+    }
+    outcome = sim.sweep(design, out=tmp_path / "sweep", workers=1, plots=False)
+    assert (outcome.runs, outcome.done, outcome.failed) == (4, 4, 0)
+    assert (outcome.folder / "points.csv").is_file()
+    from sim.sweepfile import load_sweep
+
+    again = sim.sweep(load_sweep(outcome.folder / "sweep.yaml"), out=tmp_path / "again", workers=1, plots=False)
+    assert (again.folder / "runs.csv").read_text().splitlines()[1:] == (outcome.folder / "runs.csv").read_text().splitlines()[1:]
+    with pytest.raises(sim.ScenarioError, match="selects nothing"):
+        sim.sweep({**design, "parameters": {"sharing.links[NOPE->HUB].trust": [1]}}, out=tmp_path / "bad")
+    assert not (tmp_path / "bad").exists(), "nothing is written for a sweep with problems"
+
+
+def test_sim_compare_stays_the_function_after_its_module_is_imported() -> None:
+    scenario = sim.load_scenario(BASELINE)
+    for _ in range(2):  # a notebook cell run twice
+        assert callable(sim.compare), "sim.compare is the API function, not a module"
+        assert sim.compare(scenario, scenario, replications=1, workers=1).statistics()["late_share"]["diff"] == 0
