@@ -43,7 +43,7 @@ from bokeh.plotting import figure
 from jinja2 import Template
 
 from sim.dashboard import CAUSES, Session, Snapshot, shipped_scenarios
-from sim.figures import CAUSE_LABELS, COLOURS, KIND_COLOURS, _network_layout, chain_stages
+from sim.figures import CAUSE_LABELS, COLOURS, KIND_COLOURS, chain_stages, network_layout
 
 INK = "#1d2330"
 MUTED = "#5b6472"
@@ -212,6 +212,7 @@ class WorkshopPage:
         self.cards = Div(stylesheets=[CARD_CSS], sizing_mode="stretch_width", css_classes=["tt-cards"])
         self.footer = Div(stylesheets=[SMALL_CSS], sizing_mode="stretch_width", css_classes=["tt-footer"])
         self.status = Div(stylesheets=[SMALL_CSS], sizing_mode="stretch_width", css_classes=["tt-status"])
+
         def widget(kind: type, css: str, **options: Any) -> Any:
             return kind(stylesheets=[WIDGET_CSS], css_classes=[css], sizing_mode="stretch_width", **options)
 
@@ -234,7 +235,6 @@ class WorkshopPage:
         self.day = widget(Button, "tt-day", label="+1 day")
         self.end = widget(Button, "tt-end", label="▶▶ Run to the end", button_type="primary")
         self.reset = widget(Button, "tt-reset", label="◀◀ Back to day 0")
-
 
         for slider, name in ((self.delay, "delay_scale"), (self.trust, "trust"), (self.coverage, "coverage"),
                              (self.biometric, "biometric")):  # fmt: skip
@@ -366,7 +366,7 @@ class WorkshopPage:
     def _layout_network(self) -> None:
         """Place agencies as the debrief's network figure does; fix each link's curve."""
         scenario = self.session.scenario
-        self.positions = _network_layout(scenario)
+        self.positions = network_layout(scenario)
         xs = [x for x, _ in self.positions.values()]
         ys = [y for _, y in self.positions.values()]
         self.network.x_range = Range1d(min(xs) - 1.6, max(xs) + 1.6)
@@ -609,7 +609,6 @@ class WorkshopPage:
             if live.got_through == 0:
                 finding = f"nowhere yet, all {live.detected} stopped"
             self.chain.title.text = f"Where the chain broke: {finding}" + ("  · ┃ as written" if ref else "")
-
 
     def _update_network(self, live: Snapshot) -> None:
         edges: dict[str, list[Any]] = {"xs": [], "ys": [], "colour": [], "width": [], "alpha": []}

@@ -8,8 +8,6 @@ come from the Okabe-Ito palette, which stays distinct for colour-blind readers.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,28 +22,18 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch  # noqa: E402
 
-from sim.scenario import Scenario, expand_links, load_scenario  # noqa: E402
-
-CAUSES = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
-CAUSE_LABELS = {
-    "no_intel": "no agency knew",
-    "not_shared": "known, but not shared",
-    "late": "alert came too late",
-    "not_trusted": "alert not trusted",
-    "screening_miss": "check at the border failed",
-}
-# Okabe-Ito: distinct for the common forms of colour blindness.
-COLOURS = {
-    "no_intel": "#999999",
-    "not_shared": "#E69F00",
-    "late": "#D55E00",
-    "not_trusted": "#CC79A7",
-    "screening_miss": "#56B4E9",
-    "detected": "#009E73",
-    "en_route": "#F0E442",
-    "flow": "#0072B2",
-}
-KIND_COLOURS = {"intelligence": "#0072B2", "police": "#E69F00", "border": "#009E73", "hub": "#CC79A7"}
+from sim.scenario import Scenario, expand_links  # noqa: E402
+from sim.tables import (  # noqa: E402, F401 - the words and colours are re-exported for the figures' users
+    CAUSE_LABELS,
+    CAUSES,
+    COLOURS,
+    FIGURES,
+    KIND_COLOURS,
+    RunTables,
+    chain_stages,
+    chain_title,
+    mean_summary,
+)
 
 STYLE = {
     "font.size": 13,
@@ -60,78 +48,6 @@ STYLE = {
     "figure.dpi": 100,
     "savefig.dpi": 110,
 }
-
-FIGURES = ("chain", "journeys", "network", "over_time", "link_delays")
-"""The run figures, by file name (``figures/<name>.png``)."""
-
-
-@dataclass
-class RunTables:
-    """A run's tables, as read from its folder (the only input of figures and report)."""
-
-    summary: dict[str, Any]
-    travellers: pd.DataFrame
-    alerts: pd.DataFrame
-    events: pd.DataFrame
-    timeseries: pd.DataFrame
-    crossings: pd.DataFrame
-    scenario: Scenario
-
-    @classmethod
-    def from_folder(cls, folder: str | Path) -> RunTables:
-        """Read a run folder written by `sim.runs.write_run_folder`."""
-        import json
-
-        folder = Path(folder)
-
-        def table(name: str) -> pd.DataFrame:
-            return pd.read_csv(folder / name, keep_default_na=False, na_values=[""])
-
-        return cls(
-            summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
-            travellers=table("travellers.csv"),
-            alerts=table("alerts.csv"),
-            events=table("events.csv"),
-            timeseries=table("timeseries.csv"),
-            crossings=table("crossings.csv"),
-            scenario=load_scenario(folder / "scenario.yaml"),
-        )
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def chain_stages(summary: dict[str, Any]) -> list[tuple[str, float, str | None, float]]:
-    """The chain from crossing to detection: (stage, how many reached it, cause of the drop, drop size)."""
-    misses = summary["misses"]
-    remaining = float(summary["crossed"])
-    stages = [("Crossed a border", remaining, None, 0.0)]
-    names = {
-        "no_intel": "Known to some agency",
-        "not_shared": "Alert on its way to the border",
-        "late": "Alert arrived in time",
-        "not_trusted": "Alert trusted (on the watchlist)",
-        "screening_miss": "Detected at the border",
-    }
-    for cause in CAUSES:
-        remaining -= misses[cause]
-        stages.append((names[cause], remaining, cause, float(misses[cause])))
-    return stages
-
-
-def chain_title(summary: dict[str, Any]) -> str:
-    """The chain figure's finding, in words."""
-    crossed, detected = summary["crossed"], summary["detected"]
-    missed = crossed - detected
-    if crossed == 0:
-        return "Nobody crossed a border"
-    worst = max(CAUSES, key=lambda c: summary["misses"][c])
-    count = summary["misses"][worst]
-    head = f"{detected:g} of {crossed:g} travellers who crossed were stopped"
-    if missed <= 0 or count == 0:
-        return head
-    return f"{head}.\nOf the {missed:g} who got through, {count:g}: {CAUSE_LABELS[worst]}"
 
 
 def chain_figure(summary: dict[str, Any], title: str | None = None, ax: Any = None) -> Figure:
@@ -289,7 +205,7 @@ def _country_order(scenario: Scenario) -> list[str]:
     return order + [c.id for c in scenario.countries if c.id not in order]
 
 
-def _network_layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
+def network_layout(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """Agencies in three columns, the way alerts flow: sources, relays (hubs), border agencies.
 
     Within a column, agencies are grouped by country, countries in travel order.
@@ -328,7 +244,7 @@ def network_figure(tables: RunTables) -> Figure:
     trust_now = _trust_after_injects(scenario)
     names = {c.id: c.name for c in scenario.countries}
     agencies = {a.id: a for a in scenario.agencies}
-    positions = _network_layout(scenario)
+    positions = network_layout(scenario)
     links = expand_links(scenario)
     max_carried = max([carried.get((a, b), 0) for a, b, _ in links] + [1])
     finite_delays = [v for v in delay_of.values() if np.isfinite(v)]
@@ -547,14 +463,3 @@ def draw_run_figures(tables: RunTables, folder: str | Path) -> dict[str, Path]:
         plt.close(fig)
         paths[name] = path
     return paths
-
-
-def mean_summary(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The mean of several summaries' counts (crossed, detected, misses), for the chain figure."""
-    n = max(len(summaries), 1)
-    return {
-        "crossed": sum(s["crossed"] for s in summaries) / n,
-        "detected": sum(s["detected"] for s in summaries) / n,
-        "missed": sum(s["missed"] for s in summaries) / n,
-        "misses": {c: sum(s["misses"][c] for s in summaries) / n for c in CAUSES},
-    }

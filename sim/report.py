@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.figures import CAUSE_LABELS, CAUSES, FIGURES, RunTables, chain_title, draw_run_figures
 from sim.html import escape, figure_html, page, png_data_uri, table_html
+from sim.tables import CAUSE_LABELS, CAUSES, FIGURES, RunTables, chain_title
 
 INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
                          *[f"{c}_difference" for c in CAUSES]]  # fmt: skip
@@ -343,7 +343,11 @@ def write_report(folder: str | Path, plots: bool = True) -> Path:
     """(Re)draw the figures (unless `plots` is false) and write ``report.html`` from a run folder's tables."""
     folder = Path(folder)
     tables = RunTables.from_folder(folder)
-    figures = draw_run_figures(tables, folder / "figures") if plots else None
+    figures = None
+    if plots:
+        from sim.figures import draw_run_figures  # matplotlib only when figures are drawn
+
+        figures = draw_run_figures(tables, folder / "figures")
     path = folder / "report.html"
     path.write_text(render_report(tables, folder, figures), encoding="utf-8")
     return path

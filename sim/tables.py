@@ -1,0 +1,121 @@
+"""A run's tables as read from its folder, and the words and colours every debrief uses.
+
+Light on purpose (no matplotlib): the report without figures, the dashboard and
+the figures all start from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.outcomes import CAUSES
+from sim.scenario import Scenario, load_scenario
+
+CAUSE_LABELS = {
+    "no_intel": "no agency knew",
+    "not_shared": "known, but not shared",
+    "late": "alert came too late",
+    "not_trusted": "alert not trusted",
+    "screening_miss": "check at the border failed",
+}
+# Okabe-Ito: distinct for the common forms of colour blindness.
+COLOURS = {
+    "no_intel": "#999999",
+    "not_shared": "#E69F00",
+    "late": "#D55E00",
+    "not_trusted": "#CC79A7",
+    "screening_miss": "#56B4E9",
+    "detected": "#009E73",
+    "en_route": "#F0E442",
+    "flow": "#0072B2",
+}
+KIND_COLOURS = {"intelligence": "#0072B2", "police": "#E69F00", "border": "#009E73", "hub": "#CC79A7"}
+
+
+FIGURES = ("chain", "journeys", "network", "over_time", "link_delays")
+"""The run figures, by file name (``figures/<name>.png``)."""
+
+
+@dataclass
+class RunTables:
+    """A run's tables, as read from its folder (the only input of figures and report)."""
+
+    summary: dict[str, Any]
+    travellers: pd.DataFrame
+    alerts: pd.DataFrame
+    events: pd.DataFrame
+    timeseries: pd.DataFrame
+    crossings: pd.DataFrame
+    scenario: Scenario
+
+    @classmethod
+    def from_folder(cls, folder: str | Path) -> RunTables:
+        """Read a run folder written by `sim.runs.write_run_folder`."""
+        import json
+
+        folder = Path(folder)
+
+        def table(name: str) -> pd.DataFrame:
+            return pd.read_csv(folder / name, keep_default_na=False, na_values=[""])
+
+        return cls(
+            summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
+            travellers=table("travellers.csv"),
+            alerts=table("alerts.csv"),
+            events=table("events.csv"),
+            timeseries=table("timeseries.csv"),
+            crossings=table("crossings.csv"),
+            scenario=load_scenario(folder / "scenario.yaml"),
+        )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def chain_stages(summary: dict[str, Any]) -> list[tuple[str, float, str | None, float]]:
+    """The chain from crossing to detection: (stage, how many reached it, cause of the drop, drop size)."""
+    misses = summary["misses"]
+    remaining = float(summary["crossed"])
+    stages = [("Crossed a border", remaining, None, 0.0)]
+    names = {
+        "no_intel": "Known to some agency",
+        "not_shared": "Alert on its way to the border",
+        "late": "Alert arrived in time",
+        "not_trusted": "Alert trusted (on the watchlist)",
+        "screening_miss": "Detected at the border",
+    }
+    for cause in CAUSES:
+        remaining -= misses[cause]
+        stages.append((names[cause], remaining, cause, float(misses[cause])))
+    return stages
+
+
+def chain_title(summary: dict[str, Any]) -> str:
+    """The chain figure's finding, in words."""
+    crossed, detected = summary["crossed"], summary["detected"]
+    missed = crossed - detected
+    if crossed == 0:
+        return "Nobody crossed a border"
+    worst = max(CAUSES, key=lambda c: summary["misses"][c])
+    count = summary["misses"][worst]
+    head = f"{detected:g} of {crossed:g} travellers who crossed were stopped"
+    if missed <= 0 or count == 0:
+        return head
+    return f"{head}.\nOf the {missed:g} who got through, {count:g}: {CAUSE_LABELS[worst]}"
+
+
+def mean_summary(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The mean of several summaries' counts (crossed, detected, misses), for the chain figure."""
+    n = max(len(summaries), 1)
+    return {
+        "crossed": sum(s["crossed"] for s in summaries) / n,
+        "detected": sum(s["detected"] for s in summaries) / n,
+        "missed": sum(s["missed"] for s in summaries) / n,
+        "misses": {c: sum(s["misses"][c] for s in summaries) / n for c in CAUSES},
+    }
