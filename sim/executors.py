@@ -24,6 +24,8 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -115,10 +117,39 @@ class SerialExecutor(Executor):
                 yield Completed(task, error=describe_exception(exc))
 
 
-def _worker_start() -> None:
+PARENT_CHECK_SECONDS = 1.0
+"""How often a local worker checks that the process that started it is still there."""
+
+
+def _worker_start(parent: int) -> None:
     # Ctrl-C is the main process's to handle: it stops the workers itself, without a
     # traceback from every one of them.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A main process killed outright (kill -9) cannot stop its workers, and a pool's
+    # workers wait for tasks forever: each one ends itself when the main process is gone.
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="tabletop-parent-watch").start()
+
+
+def _exit_with(parent: int) -> None:
+    while True:
+        time.sleep(PARENT_CHECK_SECONDS)
+        if not _alive(parent):
+            os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 def default_workers() -> int:
@@ -160,7 +191,10 @@ class LocalExecutor(Executor):
     def start(self) -> None:
         """Start the pool."""
         self._pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=process_context(), initializer=_worker_start
+            max_workers=self.workers,
+            mp_context=process_context(),
+            initializer=_worker_start,
+            initargs=(os.getpid(),),
         )
 
     def close(self, abort: bool = False) -> None:

@@ -460,14 +460,15 @@ class _Checker:
         name = self.text(data, "name", default=Path(self.source).stem or "sweep")
         description = self.text(data, "description", default="")
         design = data.get("design", "grid")
-        if design not in DESIGNS:
+        known_design = design in DESIGNS
+        if not known_design:
             self.add(
                 ("design",),
                 f"unknown design{_did_you_mean(str(design), DESIGNS)}; use one of {', '.join(DESIGNS)}",
                 design,
             )
             design = "grid"
-        samples = self.samples(data, design)
+        samples = self.samples(data, design) if known_design else None
         replications = self.whole(data, "replications", DEFAULT_REPLICATIONS, minimum=1)
         second_order = data.get("second_order", False)
         if not isinstance(second_order, bool):

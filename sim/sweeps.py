@@ -40,7 +40,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim import __version__
 from sim.errors import Problem, ScenarioError
@@ -49,6 +49,9 @@ from sim.runs import run_one, slug
 from sim.scenario import Scenario, scenario_from_dict
 from sim.sweepfile import Sweep, data_hash, load_sweep, point_data, value_text
 from sim.yamlio import dump_yaml, read_yaml
+
+if TYPE_CHECKING:
+    from sim.executors import Executor
 
 CONFIDENCE = 0.95
 """Level of the intervals in points.csv and sensitivity.csv."""
@@ -178,6 +181,19 @@ def _prepare(sweep: Sweep, folder: Path, resume: bool) -> None:
         if not (folder / "sweep.yaml").is_file():
             raise ScenarioError([Problem(str(folder), None, "", "holds no sweep to resume (no sweep.yaml)")])
         before = load_sweep(folder / "sweep.yaml")
+        if before.replications > sweep.replications:
+            raise ScenarioError(
+                [
+                    Problem(
+                        sweep.source,
+                        None,
+                        "replications",
+                        f"the sweep in {folder} has {before.replications}; a resumed sweep may add replications, "
+                        "not drop them",
+                        sweep.replications,
+                    )
+                ]
+            )
         if before.identity() != sweep.identity():
             raise ScenarioError(
                 [
@@ -309,7 +325,7 @@ class SweepOutcome:
 def run_sweep(
     sweep: Sweep,
     folder: str | Path,
-    executor: Any = None,
+    executor: Executor | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
@@ -401,7 +417,7 @@ def run_sweep(
         )
         _write_manifest(folder, sweep, state, session)
     if not interrupted:
-        write_aggregates(folder, sweep)
+        write_aggregates(folder)
     return SweepOutcome(
         folder=folder,
         runs=sweep.runs,
@@ -679,12 +695,11 @@ def read_csv(path: str | Path) -> list[dict[str, Any]]:
         return [{k: parse_cell(v) for k, v in row.items()} for row in csv.DictReader(handle)]
 
 
-def write_aggregates(folder: str | Path, sweep: Sweep | None = None) -> dict[str, Path]:
-    """Write points.csv (and sensitivity.csv for a complete sobol design) from runs.csv.
+def write_aggregates(folder: str | Path) -> dict[str, Path]:
+    """Write points.csv (and sensitivity.csv for a sobol design) from runs.csv and sweep.yaml.
 
     Args:
         folder: the sweep folder.
-        sweep: the sweep (default: read from the folder's sweep.yaml).
 
     Returns:
         The files written, by name.

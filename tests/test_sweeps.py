@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from builders import ROOT
 from sweep_helpers import (
@@ -135,7 +137,7 @@ def test_resume_after_a_killed_sweep_has_no_duplicates_and_no_gaps(tmp_path: Pat
     killed = tmp_path / "killed"
     process = subprocess.Popen(
         sweep_command(str(path), "--out", str(killed), "--workers", "2", "--quiet", "--no-plots"),
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     runs = killed / "runs.csv"
     deadline = time.monotonic() + 60
@@ -143,8 +145,14 @@ def test_resume_after_a_killed_sweep_has_no_duplicates_and_no_gaps(tmp_path: Pat
         if runs.exists() and runs.read_text().count("\n") > 40:
             break
         time.sleep(0.05)
-    os.killpg(process.pid, signal.SIGKILL)  # the whole sweep, workers included, without warning
+    descendants = psutil.Process(process.pid).children(recursive=True)
+    assert descendants, "the sweep runs in worker processes"
+    os.kill(process.pid, signal.SIGKILL)  # the main process, without warning: it cannot stop its workers
     process.wait(timeout=30)
+    _, alive = psutil.wait_procs(descendants, timeout=15)
+    for orphan in alive:  # clean up before failing
+        orphan.kill()
+    assert not alive, "the workers of a killed sweep end themselves"
     _, before = read_rows(runs)
     assert 40 <= len(before) < 360, f"the sweep was killed part way ({len(before)} rows)"
 
@@ -164,6 +172,28 @@ def test_resume_after_a_killed_sweep_has_no_duplicates_and_no_gaps(tmp_path: Pat
     assert len(after) == 360, f"no gaps: every run of the design is there ({len(after)} rows)"
     assert sorted(after) == sorted(reference), "the resumed sweep's rows equal an uninterrupted sweep's"
     assert (killed / "points.csv").exists(), "the aggregates are written once the sweep is complete"
+
+
+def test_a_terminated_sweep_stops_cleanly_and_says_how_to_finish(tmp_path: Path) -> None:
+    path = write_sweep(tmp_path, GRID.format(replications=40))
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        sweep_command(str(path), "--out", str(out), "--workers", "2", "--no-plots"),
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not ((out / "runs.csv").exists() and (out / "runs.csv").read_text().count("\n") > 20):
+        assert time.monotonic() < deadline and process.poll() is None, "the sweep should be running"
+        time.sleep(0.05)
+    process.terminate()  # `kill PID`: handled like Ctrl-C
+    _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 130, stderr
+    assert f"Finish with: tabletop sweep {path} --out {out} --resume" in stderr, stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and 20 <= manifest["rows"] < 240, manifest
+    _, rows = read_rows(out / "runs.csv")
+    assert len(rows) == manifest["rows"], "the manifest counts the rows on disk"
 
 
 def test_resume_refuses_a_different_sweep(tmp_path: Path) -> None:
