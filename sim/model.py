@@ -505,7 +505,11 @@ class SharingModel(mesa.Model):
         link = message.link
         message.sent = self.now
         streams = self.streams
-        if link.draw(streams, "loss", message.identifier, message.traveller) >= link.reliability:
+        # A uniform is < 1, so a fully reliable link never needs its draw (the same result, faster).
+        if (
+            link.reliability < 1.0
+            and link.draw(streams, "loss", message.identifier, message.traveller) >= link.reliability
+        ):
             message.fate = "lost"
             if self.log_events:
                 self._log("lost", link.sender.code, message.traveller, message.id, link.key)
@@ -522,7 +526,9 @@ class SharingModel(mesa.Model):
     def _on_deliver(self, message: Message) -> None:
         link = message.link
         receiver = link.receiver
-        trusted = link.draw(self.streams, "trust", message.identifier, message.traveller) < link.trust
+        trusted = (
+            link.trust >= 1.0 or link.draw(self.streams, "trust", message.identifier, message.traveller) < link.trust
+        )
         action = "act" if trusted else "verify" if link.verify is not None else "discard"
         if self.player is not None and receiver.code == self.player.agency:
             point = DecisionPoint(
