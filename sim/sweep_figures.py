@@ -481,8 +481,8 @@ def main_effects(points: pd.DataFrame, parameters: Sequence[str], output: str) -
             low = [float(grouped.get_group(v).min()) for v in levels]
             high = [float(grouped.get_group(v).max()) for v in levels]
             x = [float(v) for v in levels] if numeric(data[parameter]) else list(range(len(levels)))
-            ax.fill_between(x, low, high, color=OKABE_ITO[0], alpha=0.15, lw=0)
-            ax.plot(x, mean, "-o", color=OKABE_ITO[0], lw=2, markersize=4)
+            ax.fill_between(x, low, high, color=OKABE_ITO[0], alpha=0.15, lw=0, label="range over the other parameters")
+            ax.plot(x, mean, "-o", color=OKABE_ITO[0], lw=2, markersize=4, label="mean over the other parameters")
             if not numeric(data[parameter]):
                 ax.set_xticks(x, [fmt_level(v) for v in levels], rotation=20)
             ax.set_xlabel(parameter_label(parameter), fontsize=10)
@@ -492,6 +492,7 @@ def main_effects(points: pd.DataFrame, parameters: Sequence[str], output: str) -
         for k in range(n, rows * columns):
             axes[k // columns][k % columns].set_visible(False)
         axes[0][0].set_ylabel(output_label(output) + " (mean)")
+        axes[0][0].legend(loc="best", frameon=False, fontsize=9)
         top = max(spans)
         _title(
             fig,
@@ -519,12 +520,12 @@ def scatter_effects(points: pd.DataFrame, parameters: Sequence[str], output: str
             ax = axes[k // columns][k % columns]
             x = pd.to_numeric(data[parameter], errors="coerce")
             y = data["mean"].astype(float)
-            ax.scatter(x, y, s=6, color=OKABE_ITO[5], alpha=0.35, lw=0)
+            ax.scatter(x, y, s=6, color=OKABE_ITO[5], alpha=0.35, lw=0, label="a point of the design")
             order = np.argsort(x.to_numpy(), kind="stable")
             chunks = [c for c in np.array_split(order, min(bins, len(order))) if len(c)]
             bx = [float(x.to_numpy()[c].mean()) for c in chunks]
             by = [float(y.to_numpy()[c].mean()) for c in chunks]
-            ax.plot(bx, by, "-o", color=OKABE_ITO[1], lw=2, markersize=4)
+            ax.plot(bx, by, "-o", color=OKABE_ITO[1], lw=2, markersize=4, label="mean of equal-count bins")
             ax.set_xlabel(parameter_label(parameter), fontsize=10)
             ax.grid(axis="y", color="#e5e5e5")
             _axis_format(ax, output)
@@ -532,6 +533,7 @@ def scatter_effects(points: pd.DataFrame, parameters: Sequence[str], output: str
         for k in range(n, rows * columns):
             axes[k // columns][k % columns].set_visible(False)
         axes[0][0].set_ylabel(output_label(output) + " (point mean)")
+        axes[0][0].legend(loc="best", frameon=False, fontsize=9, markerscale=3)
         top = max(spans)
         _title(
             fig,

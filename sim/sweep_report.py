@@ -128,7 +128,8 @@ def figures(folder: str | Path, threshold: float | None = None) -> list[tuple[st
                     (
                         f"curve-{_file(output)}.png",
                         f"Mean {draw.output_label(output)} against {draw.parameter_label(x)}, "
-                        "the other parameters averaged. " + band + marks,
+                        "the other parameters averaged; the band is the average of the points' 95% intervals "
+                        "(wider than the interval of the average: a cautious band)." + marks,
                         fig,
                     )
                 )
