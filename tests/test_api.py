@@ -91,3 +91,11 @@ def test_sim_compare_stays_the_function_after_its_module_is_imported() -> None:
     for _ in range(2):  # a notebook cell run twice
         assert callable(sim.compare), "sim.compare is the API function, not a module"
         assert sim.compare(scenario, scenario, replications=1, workers=1).statistics()["late_share"]["diff"] == 0
+
+
+def test_no_module_of_the_package_hides_an_api_name() -> None:
+    # Importing sim/NAME.py makes the module the attribute sim.NAME, in place of the function
+    # that sim.NAME resolves to on first use: sim.NAME(...) then fails with "'module' object is not callable".
+    folder = Path(sim.__file__).parent
+    hidden = sorted(name for name in sim.__all__ if (folder / f"{name}.py").exists() or (folder / name).is_dir())
+    assert not hidden, f"rename these modules, they hide sim.{hidden[0]}: {hidden}"
