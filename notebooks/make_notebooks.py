@@ -53,7 +53,7 @@ FIRST_RUN = [
 
         This notebook runs one tabletop exercise from Python, reads what happened with
         pandas, draws the debrief, and asks a first "what if": *what if one channel
-        were faster?* It runs in about half a minute.
+        were faster?* It runs in well under a minute.
 
         The model: national agencies of **fictional** countries share alerts about
         **synthetic** travellers over links that have a delay and a trust level; border
@@ -386,12 +386,12 @@ DELAY_AND_TRUST = [
         for trust, critical in critical_by_level(points, DELAY, "detection_rate", 0.30, by=TRUST):
             print(f"trust {trust:g}: critical delay scale {critical.describe('{:.2f}')}")"""),
     md("""
-        ## Paired differences: why common seeds matter
+        ## One effect, replication by replication
 
-        Replication *r* saw the same travellers at every point, so the effect of making
-        sharing instant (delay scale 0 against 1, at trust 0.7) can be measured run by
-        run. The interval of the paired difference is narrower than the two intervals of
-        the means would suggest."""),
+        `runs.csv` keeps every run, so any contrast between points can be computed from
+        it. Replication *r* ran with the same seed at every point (the same travellers),
+        so the effect of making sharing instant (delay scale 0 against 1, at trust 0.7)
+        can be taken run by run, as paired differences, with a t-interval of their mean."""),
     code("""
         from scipy import stats
 
@@ -447,7 +447,7 @@ BUILD = [
         services share alerts through a **regional hub**. It validates the scenario
         (and shows how mistakes are reported), saves it as YAML, runs it, and compares it
         with a variant where the hub is replaced by **slow bilateral links**, on the same
-        travellers. It runs in about half a minute.
+        travellers. It runs in well under a minute.
 
         Synthetic actors only: every name is invented, and a scenario that names a real
         country is refused.
