@@ -294,6 +294,15 @@ def test_the_sweep_command_writes_the_folder_figures_and_report(tmp_path: Path, 
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == len(figures), "every figure is inlined in the report"
     assert "Critical delay scale" in html, "the critical delay scale has its own section"
+    for figure in (out / "figures").glob("*.png"):
+        figure.unlink()
+    (out / "report.html").unlink()
+    redrawn = subprocess.run(
+        [sys.executable, "-m", "sim", "report", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert redrawn.returncode == 0, redrawn.stderr
+    assert sorted(p.name for p in (out / "figures").glob("*.png")) == figures, "`tabletop report DIR` redraws them"
+    assert (out / "report.html").is_file()
     rerun = subprocess.run(
         sweep_command(str(out / "sweep.yaml"), "--out", str(tmp_path / "again"), "--workers", "1", "--no-plots", "--quiet"),
         cwd=ROOT, capture_output=True, text=True, timeout=120,
