@@ -96,20 +96,17 @@ def engine_events(scenario: Scenario, seed: int, repeats: int) -> dict[str, Any]
     }
 
 
-def sweep_seconds(workers: int, repeats: int) -> float:
-    """Median wall time of the 600-run sweep on `workers` local processes (start-up included, no figures)."""
+def sweep_seconds(workers: int) -> float:
+    """Wall time of the 600-run sweep on `workers` local processes (start-up included, no figures)."""
     from sim.executors import LocalExecutor
     from sim.sweepfile import load_sweep
     from sim.sweeps import run_sweep
 
     sweep = load_sweep(SWEEP)
-    times = []
-    for _ in range(repeats):
-        with tempfile.TemporaryDirectory() as tmp:
-            start = time.perf_counter()
-            run_sweep(sweep, Path(tmp) / "sweep", executor=LocalExecutor(workers), progress=False)
-            times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        run_sweep(sweep, Path(tmp) / "sweep", executor=LocalExecutor(workers), progress=False)
+        return time.perf_counter() - start
 
 
 def batch_run_seconds(processes: int, repeats: int) -> float:
@@ -166,16 +163,19 @@ def sweep_memory(replications: int, workers: int = 2) -> dict[str, Any]:
 
 def run_sweep_benchmarks(repeats: int = 3, quick: bool = False) -> dict[str, Any]:
     """The sweep workloads: 600 runs on 1 and 2 workers, through mesa.batch_run, and memory at 100 vs 10,000 runs."""
-    one = sweep_seconds(1, repeats)
-    two = sweep_seconds(2, repeats)
-    mesa_two = batch_run_seconds(2, repeats)
+    # Back to back, so that whatever else the machine does weighs on both sides of each ratio alike.
+    ones, twos, mesas = [], [], []
+    for _ in range(repeats):
+        ones.append(sweep_seconds(1))
+        twos.append(sweep_seconds(2))
+        mesas.append(batch_run_seconds(2, 1))
     out: dict[str, Any] = {
         "runs": 600,
-        "seconds_1_worker": one,
-        "seconds_2_workers": two,
-        "speedup_1_to_2": one / two,
-        "seconds_mesa_batch_run_2_processes": mesa_two,
-        "throughput_vs_mesa_batch_run": mesa_two / two,
+        "seconds_1_worker": statistics.median(ones),
+        "seconds_2_workers": statistics.median(twos),
+        "speedup_1_to_2": statistics.median(a / b for a, b in zip(ones, twos, strict=True)),
+        "seconds_mesa_batch_run_2_processes": statistics.median(mesas),
+        "throughput_vs_mesa_batch_run": statistics.median(m / b for m, b in zip(mesas, twos, strict=True)),
     }
     if not quick:
         small, large = sweep_memory(1), sweep_memory(100)
@@ -270,7 +270,8 @@ def format_report(report: dict[str, Any]) -> str:
         runs = sweep["runs"]
         lines += [
             "",
-            f"sweep of 6 x 5 points x 20 replications ({runs} runs, {SWEEP.name}), start-up included:",
+            f"sweep of 6 x 5 points x 20 replications ({runs} runs, {SWEEP.name}), start-up included; "
+            "ratios are medians of back-to-back pairs:",
             _sweep_line("1 worker", runs, sweep["seconds_1_worker"]),
             _sweep_line("2 workers", runs, sweep["seconds_2_workers"]) + f"   speed-up {sweep['speedup_1_to_2']:.2f}x",
             _sweep_line("mesa.batch_run, 2 processes", runs, sweep["seconds_mesa_batch_run_2_processes"])

@@ -130,8 +130,24 @@ def execute_run(task: RunTask) -> RunOutcome:
         version=__version__,
         seconds=time.perf_counter() - start,
         worker=f"{socket.gethostname()}:{os.getpid()}",
-        peak_rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        peak_rss_kb=peak_rss_kb(),
     )
+
+
+def peak_rss_kb() -> int:
+    """This process's peak resident memory in KiB.
+
+    Linux: ``VmHWM`` of /proc/self/status, which starts afresh in a new program;
+    ``ru_maxrss`` would carry over the peak of a big parent process across exec.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # pragma: no cover - not Linux
 
 
 @functools.lru_cache(maxsize=64)
@@ -413,7 +429,7 @@ def run_sweep(
             seconds=round(seconds, 3),
             status="interrupted" if interrupted else "complete",
             **stats.summary(),
-            main_peak_rss_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            main_peak_rss_mb=round(peak_rss_kb() / 1024, 1),
         )
         _write_manifest(folder, sweep, state, session)
     if not interrupted:
