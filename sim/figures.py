@@ -22,8 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch  # noqa: E402
 
-from sim.scenario import Scenario, expand_links  # noqa: E402
-from sim.tables import (  # noqa: E402, F401 - the words and colours are re-exported for the figures' users
+from sim.run_tables import (  # noqa: E402, F401 - the words and colours are re-exported for the figures' users
     CAUSE_LABELS,
     CAUSES,
     COLOURS,
@@ -34,6 +33,7 @@ from sim.tables import (  # noqa: E402, F401 - the words and colours are re-expo
     chain_title,
     mean_summary,
 )
+from sim.scenario import Scenario, expand_links  # noqa: E402
 
 STYLE = {
     "font.size": 13,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.html import escape, figure_html, page, png_data_uri, table_html
-from sim.tables import CAUSE_LABELS, CAUSES, FIGURES, RunTables, chain_title
+from sim.run_tables import CAUSE_LABELS, CAUSES, FIGURES, RunTables, chain_title
 
 INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
                          *[f"{c}_difference" for c in CAUSES]]  # fmt: skip
