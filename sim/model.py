@@ -22,11 +22,15 @@ import functools
 import heapq
 import math
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import mesa
+with warnings.catch_warnings():
+    # Mesa imports tqdm.auto, which warns "IProgress not found" in a notebook without ipywidgets.
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    import mesa
 import numpy as np
 
 from sim.agents import AgencyAgent, TravellerAgent

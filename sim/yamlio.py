@@ -129,6 +129,13 @@ def _walk(
             _walk(item, (*path, index), lines, problems, label)
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """A safe dumper that writes shared values out in full (no ``&id001`` anchors)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
 def dump_yaml(data: Any) -> str:
-    """Dump data as block-style YAML, keeping key order (deterministic)."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    """Dump data as block-style YAML, keeping key order (deterministic), without anchors."""
+    return yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
