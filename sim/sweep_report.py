@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from sim.html import escape, figure_html, page, png_data_uri, table_html
-from sim.sweeps import FolderInfo, folder_info, write_aggregates
+from sim.sweeps import FolderInfo, folder_info, read_csv, write_aggregates
 
 MAX_POINT_ROWS = 60
 """Points listed in the report's table; a bigger design is in points.csv."""
@@ -181,9 +181,11 @@ def report(folder: str | Path, threshold: float | None = None) -> Path:
     """
     folder = Path(folder)
     info = folder_info(folder)
-    drawn = figures(folder, threshold)
+    succeeded = any(not row.get("error") for row in read_csv(folder / "runs.csv"))
+    drawn = figures(folder, threshold) if succeeded else []
     (folder / "figures").mkdir(exist_ok=True)
-    blocks = []
+    blocks = [] if succeeded else ["<p>No run has finished without an error yet, so there is nothing to draw: "
+                                   "see the failed runs below.</p>"]  # fmt: skip
     for name, caption, fig in drawn:
         fig.savefig(folder / "figures" / name, dpi=110, bbox_inches="tight")
         title = " ".join(fig.texts[0].get_text().split()) + ". " if fig.texts else ""

@@ -337,3 +337,18 @@ def test_a_terminal_shows_progress_with_rate_and_time_left(tmp_path: Path) -> No
     text = seen.decode(errors="replace")
     assert "4/4" in text and "run/s" in text, f"a terminal shows runs done and the rate:\n{text}"
     assert "<00:00" in text or "?" in text, "and the time left"
+
+
+def fail_every_run(task):  # type: ignore[no-untyped-def]
+    """Every run raises (a top-level function, so it pickles)."""
+    raise RuntimeError("deliberate failure of every run")
+
+
+def test_the_report_of_a_sweep_whose_runs_all_failed_says_so(tmp_path: Path) -> None:
+    from sim.sweep_report import report
+
+    sweep = load_sweep(write_sweep(tmp_path, GRID.format(replications=1)))
+    outcome = run_sweep(sweep, tmp_path / "out", executor=Substitute(SerialExecutor(), fail_every_run), progress=False)
+    assert outcome.failed == outcome.done == outcome.runs
+    text = report(tmp_path / "out").read_text()
+    assert "nothing to draw" in text and "deliberate failure of every run" in text
