@@ -209,7 +209,7 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
     parts.append("<h2>Overview</h2>")
     rate = s["detection_rate"]
     parts.append(
-        f'<div class="finding"><strong>{escape(chain_title(s).replace(chr(10), " "))}</strong> '
+        f'<div class="finding"><strong>{escape(chain_title(s).replace(chr(10), " ").rstrip(".") + ".")}</strong> '
         + escape(f"Detection rate {rate:.0%}." if rate is not None else "")
         + "</div>"
     )
