@@ -169,6 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except (PermissionError, FileNotFoundError, NotADirectoryError, IsADirectoryError, FileExistsError) as exc:
+        # An output path the user gave that cannot be written (the inputs were read and checked before).
+        where = exc.filename or "the output"
+        print(f"tabletop: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away (e.g. `tabletop run X | head`): the work is done; stop printing.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -286,6 +291,8 @@ def _compare(args: argparse.Namespace) -> int:
     if problems:
         raise ScenarioError(problems)
     a, b = scenarios
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError([Problem("--workers", None, "", "must be at least 1", args.workers)])
     progress = None if args.quiet or not sys.stderr.isatty() else _progress_line
     comparison = compare(a, b, replications=args.replications, seed=args.seed, workers=args.workers,
                          progress=progress)  # fmt: skip

@@ -116,3 +116,12 @@ def test_console_script_is_installed() -> None:
     script = Path(sys.executable).with_name("tabletop")
     done = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and sim.__version__ in done.stdout
+
+
+def test_an_output_path_that_cannot_be_written_exits_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    done = tabletop("run", str(EXAMPLE), "--out", str(blocker / "run"), "--no-plots")
+    assert done.returncode == 2 and "cannot write" in done.stderr and "internal error" not in done.stderr
+    done = tabletop("new", str(blocker / "x.yaml"))
+    assert done.returncode == 2 and "cannot write" in done.stderr
