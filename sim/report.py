@@ -306,7 +306,7 @@ def evaluation_guide(tables: RunTables, effects: list[dict[str, str]]) -> list[l
         elif inject.kind in ("link_down", "link_up", "trust"):
             ref = parse_link_ref(inject.link)
             pairs = [(ref[0], ref[1]), (ref[1], ref[0])] if ref and ref[2] else [(ref[0], ref[1])] if ref else []
-            on = alerts[[(f, to) in pairs for f, to in zip(alerts["from"], alerts["to"], strict=True)]]
+            on = alerts.loc[[(f, to) in pairs for f, to in zip(alerts["from"], alerts["to"], strict=True)]]
             if inject.kind == "trust":
                 after = on[on["delivered_hours"].notna() & (on["delivered_hours"] >= t)]
                 did = (f"{agency} discarded {int((after['fate'] == 'discarded').sum())} of the {len(after)} alerts "

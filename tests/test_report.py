@@ -112,3 +112,18 @@ def test_tables_round_trip_through_the_folder(run_folder: Path) -> None:
     tables = RunTables.from_folder(run_folder)
     assert len(tables.travellers) == tables.summary["travellers"]
     assert (tables.travellers["outcome"] == "detected").sum() == tables.summary["detected"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [["intelligence=[]"], ["travellers.count=0", "injects=[]"], ["sharing.links=[]", "injects=[]"],
+     ["sharing.defaults.reliability=0"]],
+    ids=["no-alerts", "no-travellers", "no-links", "all-lost"],
+)  # fmt: skip
+def test_the_debrief_survives_empty_tables(tmp_path: Path, overrides: list[str]) -> None:
+    scenario = load_scenario(SCENARIOS / "northern-corridor.yaml", overrides)
+    result = run_one(scenario)
+    write_run_folder(result, scenario, tmp_path)
+    debrief(tmp_path, scenario, result.summary["seed"])
+    assert all((tmp_path / "figures" / f"{name}.png").is_file() for name in FIGURES)
+    assert "<h2>Improvement plan</h2>" in (tmp_path / "report.html").read_text()
