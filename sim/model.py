@@ -289,9 +289,15 @@ class SharingModel(mesa.Model):
                     party_size=int(party[j]),
                 )
                 self.travellers.append(traveller)
-                first = traveller.depart_hours + traveller.leg_hours[0]
-                if first <= self.horizon:
-                    self._schedule(first, PRIORITY_CROSS, self._on_cross, traveller)
+                # Every crossing is known from the start (the legs are drawn): all go into the
+                # sorted calendar, which keeps the heap for what the run makes (deliveries).
+                # A crossing after the traveller was stopped is skipped when it comes up.
+                at = traveller.depart_hours
+                for leg in traveller.leg_hours:
+                    at = at + leg
+                    if at > self.horizon:
+                        break
+                    self._schedule(at, PRIORITY_CROSS, self._on_cross, traveller)
 
     def _schedule_intelligence(self) -> None:
         total = len(self.travellers)
@@ -590,6 +596,8 @@ class SharingModel(mesa.Model):
             self._share(receiver, message.traveller, message.identifier, message.path, message.origin, message.started)
 
     def _on_cross(self, traveller: TravellerAgent) -> None:
+        if traveller.detected is not None:
+            return  # stopped at an earlier crossing: the journey ended there
         k = len(traveller.crossings)
         country = traveller.route[k + 1]
         traveller.crossings.append((self.now, country))
@@ -609,11 +617,6 @@ class SharingModel(mesa.Model):
                 )
         if self.log_events:
             self._log("crossed", "", traveller.index, None, f"into {country}")
-        if k + 1 < len(traveller.leg_hours):
-            at = self.now + traveller.leg_hours[k + 1]
-            if at <= self.horizon:
-                self._seq += 1
-                heapq.heappush(self._heap, (at, PRIORITY_CROSS, self._seq, self._on_cross, traveller))
 
     # ------------------------------------------------------------ injects
 
