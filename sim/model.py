@@ -344,7 +344,7 @@ class SharingModel(mesa.Model):
         """Process every event up to `until` (capped at the horizon), then set the clock there.
 
         This is the hook Mesa's ``step``, ``run_for`` and ``run_until`` call. Events
-        known before the run (first crossings, intelligence, injects) wait in a list
+        known before the run (every crossing, intelligence, injects) wait in a list
         sorted once; events made during the run go on the heap; the loop merges both,
         which keeps the heap small however many travellers there are.
         """
