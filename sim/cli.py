@@ -393,6 +393,7 @@ def _new(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from sim.report import is_run_folder, write_report
+    from sim.sweeps import is_sweep_folder
 
     folder = Path(args.folder)
     if is_run_folder(folder):
@@ -401,7 +402,7 @@ def _report(args: argparse.Namespace) -> int:
         from sim.compare_report import write_comparison_report
 
         path = write_comparison_report(folder)
-    elif (folder / "sweep.yaml").is_file() and (folder / "runs.csv").is_file():
+    elif is_sweep_folder(folder):
         from sim.sweep_report import report
 
         report(folder)

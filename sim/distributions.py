@@ -32,6 +32,7 @@ def ndtr(x: float) -> float:
     """The standard normal CDF."""
     return _STANDARD_NORMAL.cdf(x)
 
+
 DIST_PARAMETERS: dict[str, tuple[str, ...]] = {
     "fixed": ("value",),
     "exponential": ("mean",),
@@ -114,13 +115,6 @@ class Distribution:
                 index = np.searchsorted(cumulative, u * cumulative[-1], side="right")
                 return values[np.minimum(index, len(values) - 1)]
         raise ValueError(self.kind)  # pragma: no cover
-
-    def describe(self) -> str:
-        """A short human label, e.g. ``lognormal(median=24, sigma=0.8)``."""
-        if self.kind == "fixed":
-            return f"{self.get('value'):g}"
-        args = ", ".join(f"{k}={v}" for k, v in self.params)
-        return f"{self.kind}({args})"
 
 
 def _open(u: np.ndarray) -> np.ndarray:

@@ -31,7 +31,6 @@ from sim.run_tables import (  # noqa: E402, F401 - the words and colours are re-
     RunTables,
     chain_stages,
     chain_title,
-    mean_summary,
 )
 from sim.scenario import Scenario, expand_links  # noqa: E402
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -35,13 +34,6 @@ figcaption { color: #555; font-size: 0.9em; margin-top: 0.3em; }
 def escape(value: Any) -> str:
     """HTML-escape any value's text."""
     return html.escape("" if value is None else str(value))
-
-
-def figure_data_uri(figure: Any, dpi: int = 110) -> str:
-    """A matplotlib Figure as a ``data:image/png;base64,...`` URI."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def png_data_uri(png: bytes) -> str:

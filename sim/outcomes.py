@@ -43,8 +43,6 @@ from sim.model import Message, SharingModel, alert_label
 CAUSES: tuple[str, ...] = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
 """Miss causes, from the earliest stage of the chain to the last."""
 
-OUTCOMES = ("detected", "missed", "en_route")
-
 TRAVELLER_COLUMNS = [
     "id", "group", "intent", "route", "documents", "party_size", "depart_hours", "crossings",
     "arrived", "outcome", "cause", "detected_at_hours", "detected_by", "detected_in", "identifier",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -71,13 +71,11 @@ class InteractivePlayer:
     quit_at: float | None = None
     skip_until: float = -math.inf
     _injects_seen: int = 0
-    _decisions: int = field(default=0)
 
     def decide(self, point: DecisionPoint, model: Any) -> Choice:
         """Show the situation, then read the choice."""
         if self.quit_at is not None or point.time < self.skip_until:
             return point.default
-        self._decisions += 1
         self.say(self._situation(point, model))
         while True:
             try:

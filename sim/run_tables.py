@@ -6,7 +6,6 @@ the figures all start from here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,10 +73,6 @@ class RunTables:
         )
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def chain_stages(summary: dict[str, Any]) -> list[tuple[str, float, str | None, float]]:
     """The chain from crossing to detection: (stage, how many reached it, cause of the drop, drop size)."""
     misses = summary["misses"]
@@ -108,14 +103,3 @@ def chain_title(summary: dict[str, Any]) -> str:
     if missed <= 0 or count == 0:
         return head
     return f"{head}.\nOf the {missed:g} who got through, {count:g}: {CAUSE_LABELS[worst]}"
-
-
-def mean_summary(summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The mean of several summaries' counts (crossed, detected, misses), for the chain figure."""
-    n = max(len(summaries), 1)
-    return {
-        "crossed": sum(s["crossed"] for s in summaries) / n,
-        "detected": sum(s["detected"] for s in summaries) / n,
-        "missed": sum(s["missed"] for s in summaries) / n,
-        "misses": {c: sum(s["misses"][c] for s in summaries) / n for c in CAUSES},
-    }

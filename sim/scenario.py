@@ -41,8 +41,6 @@ from sim.yamlio import LineMap, PathKey, format_path, read_yaml
 IDENTIFIERS: tuple[str, ...] = ("biometric", "document", "name")
 """Identifier types, from the one that matches best to the one that matches least."""
 
-ROLES = ("conflict", "transit", "home")
-AGENCY_KINDS = ("intelligence", "police", "border", "hub")
 INJECT_KINDS = ("intel", "link_down", "link_up", "trust", "surge")
 
 DEFAULT_SCREENING = {"biometric": 0.95, "document": 0.85, "name": 0.5}
@@ -740,8 +738,6 @@ def _problem_from_pydantic(err: Any, data: Any, source: str, lines: LineMap, mod
         message = f"has more than {err.get('ctx', {}).get('max_length')} items"
     elif kind in ("model_type", "model_attributes_type", "dict_type"):
         message = "should be a mapping of fields"
-    if isinstance(value, dict | list) and kind in ("model_type", "dict_type", "list_type"):
-        pass
     return Problem(source, lines.line(path), format_path(path), message, value)
 
 
@@ -917,10 +913,7 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
 
     agencies = items("agencies")
     agency_ids = unique("id", agencies, "id", ("agencies",))
-    kinds: dict[str, str] = {}
     for i, a in agencies:
-        if isinstance(a.get("id"), str):
-            kinds[a["id"]] = a.get("kind")
         country = a.get("country")
         if isinstance(country, str) and country not in country_ids:
             add(
@@ -934,8 +927,6 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
                 "only border agencies screen (kind: border)",
                 show=False,
             )
-        if a.get("kind") == "border" and isinstance(country, str):
-            pass
 
     sharing = data.get("sharing") if isinstance(data.get("sharing"), dict) else {}
     links = items("links", sharing)

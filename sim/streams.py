@@ -41,10 +41,6 @@ class Streams:
         self._keys: dict[tuple[object, ...], tuple[int, ...]] = {}
         self._lists: dict[tuple[tuple[object, ...], int], list[float]] = {}
 
-    def generator(self, *name: object) -> np.random.Generator:
-        """A fresh Generator for the stream `name` (for draws not tied to an entity index)."""
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=_name_key(name))))
-
     def _block(self, name: tuple[object, ...], block: int) -> np.ndarray:
         key = (name, block)
         values = self._blocks.get(key)

@@ -56,9 +56,6 @@ if TYPE_CHECKING:
 CONFIDENCE = 0.95
 """Level of the intervals in points.csv and sensitivity.csv."""
 
-SOBOL_RESAMPLES = 1000
-"""Bootstrap resamples behind the intervals of the Sobol' indices (SALib's default is 100: too few for stable ends)."""
-
 POINT_COLUMNS_AFTER: tuple[str, ...] = ("output", "runs", "mean", "sd", "ci_low", "ci_high")
 SENSITIVITY_COLUMNS: tuple[str, ...] = ("output", "parameter", "index", "value", "ci_low", "ci_high")
 
