@@ -113,7 +113,7 @@ class Link:
         cache_key = (what, identifier, block)
         values = self._cache.get(cache_key)
         if values is None:
-            uniforms = streams._block(("link", self.key, what, identifier), block)
+            uniforms = streams.block(("link", self.key, what, identifier), block)
             if what == "delay":
                 values = self.delay.ppf(uniforms)
             elif what == "verify" and self.verify is not None:
@@ -605,7 +605,7 @@ class SharingModel(mesa.Model):
             if traveller.index not in agency.watchlist:
                 continue
             probability, identifier = agency.match_probability(traveller)
-            draw = self.streams.uniform_fast(("screen", agency.code, k), traveller.index)
+            draw = self.streams.uniform(("screen", agency.code, k), traveller.index)
             if draw < probability:
                 traveller.detected = (self.now, country, agency.code, identifier or "")
                 if self.log_events:

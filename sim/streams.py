@@ -41,28 +41,25 @@ class Streams:
         self._keys: dict[tuple[object, ...], tuple[int, ...]] = {}
         self._lists: dict[tuple[tuple[object, ...], int], list[float]] = {}
 
-    def _block(self, name: tuple[object, ...], block: int) -> np.ndarray:
-        key = (name, block)
+    def block(self, name: tuple[object, ...], number: int) -> np.ndarray:
+        """The uniforms of stream `name` for entities ``number * BLOCK`` to ``(number + 1) * BLOCK - 1``."""
+        key = (name, number)
         values = self._blocks.get(key)
         if values is None:
             base = self._keys.get(name)
             if base is None:
                 base = self._keys[name] = _name_key(name)
-            seq = np.random.SeedSequence(self.seed, spawn_key=(*base, block))
+            seq = np.random.SeedSequence(self.seed, spawn_key=(*base, number))
             values = np.random.Generator(np.random.PCG64(seq)).random(BLOCK)
             self._blocks[key] = values
         return values
 
     def uniform(self, name: tuple[object, ...], index: int) -> float:
-        """The uniform in [0, 1) that stream `name` holds for entity `index`."""
-        return float(self._block(name, index // BLOCK)[index % BLOCK])
-
-    def uniform_fast(self, name: tuple[object, ...], index: int) -> float:
-        """The same value as `uniform`, from a cache of Python floats (for hot loops)."""
+        """The uniform in [0, 1) that stream `name` holds for entity `index` (a Python float, cached)."""
         key = (name, index // BLOCK)
         values = self._lists.get(key)
         if values is None:
-            values = self._lists[key] = self._block(name, index // BLOCK).tolist()
+            values = self._lists[key] = self.block(name, index // BLOCK).tolist()
         return values[index % BLOCK]
 
     def uniforms(self, name: tuple[object, ...], count: int, start: int = 0) -> np.ndarray:
@@ -70,7 +67,7 @@ class Streams:
         if count <= 0:
             return np.empty(0)
         first, last = start // BLOCK, (start + count - 1) // BLOCK
-        values = np.concatenate([self._block(name, b) for b in range(first, last + 1)])
+        values = np.concatenate([self.block(name, b) for b in range(first, last + 1)])
         offset = start - first * BLOCK
         out = values[offset : offset + count].copy()
         if last - first > 8:  # a bulk read of a long stream: do not keep it all cached
