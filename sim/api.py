@@ -101,7 +101,7 @@ def run(
 
         write_run_folder(result, scenario, out)
         write_run_metadata(out, scenario.source, [], seed)
-        debrief(out, scenario, seed, plots=plots)
+        debrief(out, scenario, seed, plots=plots, base=result.summary)
     return result
 
 

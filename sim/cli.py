@@ -202,7 +202,7 @@ def _run(args: argparse.Namespace) -> int:
     write_run_metadata(folder, args.scenario, args.overrides, seed)
     from sim.report import debrief
 
-    debrief(folder, scenario, seed, plots=not args.no_plots)
+    debrief(folder, scenario, seed, plots=not args.no_plots, base=result.summary)
     if args.quiet:
         print(folder)
     else:
@@ -345,7 +345,7 @@ def _play(args: argparse.Namespace) -> int:
     folder = Path(args.out) if args.out else default_run_folder(scenario)
     write_game(game, folder, args.scenario, player.verify_hours, quit_at)
     write_run_metadata(folder, args.scenario, [], seed)
-    debrief(folder, scenario, seed, plots=not args.no_plots)
+    debrief(folder, scenario, seed, plots=not args.no_plots, base=game.default.summary)
     change = what_changed(game)
     unused = len(getattr(player, "choices", {})) - len(getattr(player, "used", ()))
     if args.decisions and unused:

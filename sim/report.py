@@ -143,8 +143,13 @@ def _first_knowers(tables: RunTables, ids: set[str]) -> set[str]:
     return set(learned.sort_values("time_hours").drop_duplicates("traveller")["agency"])
 
 
-def inject_effects(scenario: Any, seed: int) -> list[dict[str, Any]]:
+def inject_effects(scenario: Any, seed: int, base: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Each inject's effect: the same run (same seed, common random numbers) without that inject.
+
+    Args:
+        scenario: the scenario as run.
+        seed: its seed.
+        base: the summary of the run itself, when it is at hand (else it is run again).
 
     Returns:
         rows of `INJECT_EFFECT_COLUMNS`.
@@ -154,7 +159,8 @@ def inject_effects(scenario: Any, seed: int) -> list[dict[str, Any]]:
 
     if not scenario.injects:
         return []
-    base = run_one(scenario, seed, tables=False).summary
+    if base is None:
+        base = run_one(scenario, seed, tables=False).summary
     rows = []
     for number, inject in enumerate(scenario.injects):
         raw = scenario.raw
@@ -362,15 +368,21 @@ INJECT_EFFECTS_MAX_TRAVELLERS = 20_000
 """Above this many travellers, the effect of each inject (one more run per inject) is not measured."""
 
 
-def debrief(folder: str | Path, scenario: Any, seed: int, plots: bool = True) -> Path:
-    """After a run folder is written: measure each inject's effect, draw the figures, write the report."""
-    folder = Path(folder)
-    if scenario.injects and _total_travellers(scenario) <= INJECT_EFFECTS_MAX_TRAVELLERS:
-        write_inject_effects(inject_effects(scenario, seed), folder)
-    return write_report(folder, plots=plots)
+def debrief(
+    folder: str | Path, scenario: Any, seed: int, plots: bool = True, base: dict[str, Any] | None = None
+) -> Path:
+    """After a run folder is written: measure each inject's effect, draw the figures, write the report.
 
-
-def _total_travellers(scenario: Any) -> int:
+    Args:
+        folder: the run folder.
+        scenario: the scenario as run.
+        seed: its seed.
+        plots: draw the figures.
+        base: the run's summary under the scenario's own policy, if at hand (saves running it again).
+    """
     from sim.scenario import traveller_total
 
-    return traveller_total(scenario)
+    folder = Path(folder)
+    if scenario.injects and traveller_total(scenario) <= INJECT_EFFECTS_MAX_TRAVELLERS:
+        write_inject_effects(inject_effects(scenario, seed, base), folder)
+    return write_report(folder, plots=plots)

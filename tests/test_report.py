@@ -101,6 +101,12 @@ def test_inject_effects_are_measured_on_the_same_seed(tmp_path: Path) -> None:
     assert int(evidence[6]) >= 0, "fresh battlefield intelligence never costs detections (same seed)"
     text = (tmp_path / "report.html").read_text()
     assert "not drawn for this run" in text, "--no-plots reports without figures"
+    from sim.report import inject_effects
+
+    seed = result.summary["seed"]
+    assert inject_effects(scenario, seed, result.summary) == inject_effects(scenario, seed), (
+        "the run's own summary is the base of the inject effects: giving it only saves a run"
+    )
 
 
 def test_report_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
