@@ -20,14 +20,6 @@ from typing import Any
 from sim import __version__
 from sim.errors import Problem, ScenarioError
 
-CAUSE_WORDS = {
-    "no_intel": "no agency knew",
-    "not_shared": "known, but not shared",
-    "late": "alert came too late",
-    "not_trusted": "alert not trusted",
-    "screening_miss": "check at the border failed",
-}
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -214,6 +206,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def format_summary(summary: dict[str, Any], folder: Path | str) -> str:
     """The short terminal summary of one run."""
+    from sim.outcomes import CAUSE_LABELS
+
     crossed, detected = summary["crossed"], summary["detected"]
     rate = summary["detection_rate"]
     lines = [
@@ -228,7 +222,7 @@ def format_summary(summary: dict[str, Any], folder: Path | str) -> str:
         extra = ""
         if cause == "late" and summary.get("median_hours_late") is not None:
             extra = f"   median {summary['median_hours_late']:.1f} h late"
-        lines.append(f"  {CAUSE_WORDS[cause]:<32}{count:>10}{share:>12}{extra}")
+        lines.append(f"  {CAUSE_LABELS[cause]:<32}{count:>10}{share:>12}{extra}")
     alerts = summary["alerts"]
     lines += [
         "",

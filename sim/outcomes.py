@@ -43,6 +43,15 @@ from sim.model import Message, SharingModel, alert_label
 CAUSES: tuple[str, ...] = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
 """Miss causes, from the earliest stage of the chain to the last."""
 
+CAUSE_LABELS = {
+    "no_intel": "no agency knew",
+    "not_shared": "known, but not shared",
+    "late": "alert came too late",
+    "not_trusted": "alert not trusted",
+    "screening_miss": "check at the border failed",
+}
+"""Each cause in the words of the debrief (terminal, figures, reports, dashboard)."""
+
 TRAVELLER_COLUMNS = [
     "id", "group", "intent", "route", "documents", "party_size", "depart_hours", "crossings",
     "arrived", "outcome", "cause", "detected_at_hours", "detected_by", "detected_in", "identifier",

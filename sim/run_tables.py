@@ -12,16 +12,9 @@ from typing import Any
 
 import pandas as pd
 
-from sim.outcomes import CAUSES
+from sim.outcomes import CAUSE_LABELS, CAUSES
 from sim.scenario import Scenario, load_scenario
 
-CAUSE_LABELS = {
-    "no_intel": "no agency knew",
-    "not_shared": "known, but not shared",
-    "late": "alert came too late",
-    "not_trusted": "alert not trusted",
-    "screening_miss": "check at the border failed",
-}
 # Okabe-Ito: distinct for the common forms of colour blindness.
 COLOURS = {
     "no_intel": "#999999",
