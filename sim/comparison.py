@@ -13,7 +13,6 @@ import json
 import math
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from sim.outcomes import CAUSES
-from sim.runs import resolve_seed, run_one, slug
+from sim.runs import replication_seeds, resolve_seed, run_one, slug
 from sim.scenario import Scenario
 from sim.yamlio import dump_yaml
 
@@ -68,19 +67,14 @@ def _nan(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
 
-def replication_seeds(master: int, replications: int) -> list[int]:
-    """Seeds of the replications, derived from one master seed (``SeedSequence.spawn``)."""
-    children = np.random.SeedSequence(master).spawn(replications)
-    return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
-
-
 def run_pair(a: Scenario, b: Scenario, seed: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """Both scenarios on one seed; their summaries (a pure, picklable top-level function)."""
     return run_one(a, seed, tables=False).summary, run_one(b, seed, tables=False).summary
 
 
-def _run_pair_star(args: tuple[Scenario, Scenario, int]) -> tuple[dict[str, Any], dict[str, Any]]:
-    return run_pair(*args)
+def _run_numbered_pair(job: tuple[int, Scenario, Scenario, int]) -> tuple[dict[str, Any], dict[str, Any]]:
+    _, a, b, seed = job
+    return run_pair(a, b, seed)
 
 
 @dataclass
@@ -172,26 +166,25 @@ def compare(
     Returns:
         The comparison (summaries per replication, paired statistics on demand).
     """
+    from sim.errors import SimError
+    from sim.executors import LocalExecutor, SerialExecutor
+
     master = resolve_seed(a, seed)
     seeds = replication_seeds(master, replications)
-    jobs = [(a, b, s) for s in seeds]
+    jobs = [(number, a, b, s) for number, s in enumerate(seeds)]
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    summaries: list[tuple[dict[str, Any], dict[str, Any]]] = []
-    if workers <= 1 or replications < 8:
-        for k, job in enumerate(jobs, start=1):
-            summaries.append(_run_pair_star(job))
+    # Small jobs stay in this process: starting workers would cost more than it saves.
+    executor = SerialExecutor() if workers <= 1 or replications < 8 else LocalExecutor(min(workers, replications))
+    summaries: list[Any] = [None] * replications
+    with executor:
+        for done, completed in enumerate(executor.run(_run_numbered_pair, jobs), start=1):
+            if completed.error is not None:
+                raise SimError(
+                    f"replication {completed.task[0] + 1} (seed {completed.task[3]}) failed: {completed.error}"
+                )
+            summaries[completed.task[0]] = completed.value
             if progress:
-                progress(k, len(jobs))
-    else:
-        import multiprocessing
-
-        context = multiprocessing.get_context("spawn")  # safe in notebooks and threads
-        with ProcessPoolExecutor(max_workers=min(workers, replications), mp_context=context) as pool:
-            for k, pair in enumerate(pool.map(_run_pair_star, jobs, chunksize=max(1, replications // (4 * workers))),
-                                     start=1):  # fmt: skip
-                summaries.append(pair)
-                if progress:
-                    progress(k, len(jobs))
+                progress(done, replications)
     return Comparison(a=a, b=b, master_seed=master, seeds=seeds, summaries=summaries)
 
 

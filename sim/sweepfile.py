@@ -42,6 +42,7 @@ import yaml
 
 from sim.errors import Problem, ScenarioError
 from sim.model import flatten_summary
+from sim.runs import replication_seeds
 from sim.scenario import IDENTIFIERS, Scenario, scenario_from_dict
 from sim.yamlio import LineMap, PathKey, format_path, read_yaml
 
@@ -268,16 +269,6 @@ class Sweep:
 
 
 # ---------------------------------------------------------------- seeds and designs
-
-
-def replication_seeds(master: int, replications: int) -> list[int]:
-    """Seeds of replications 0..n-1: children of the master seed's `SeedSequence`.
-
-    Child ``r`` depends only on the master seed and ``r``, so adding replications
-    keeps the seeds of the earlier ones. Seeds are 63-bit non-negative integers.
-    """
-    children = np.random.SeedSequence(master, spawn_key=(1,)).spawn(replications)
-    return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
 
 
 def design_seed(master: int) -> int:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from builders import ROOT, SCENARIOS
 
-from sim.comparison import OUTPUTS, compare, differences, paired_interval, replication_seeds, write_comparison_folder
+from sim.comparison import OUTPUTS, compare, differences, paired_interval, write_comparison_folder
+from sim.runs import replication_seeds
 from sim.scenario import load_scenario
 
 BASELINE = SCENARIOS / "baseline-corridor.yaml"
