@@ -108,20 +108,14 @@ def draw_comparison_figures(folder: Path) -> dict[str, Path]:
     return paths
 
 
-def _fmt(name: str, value: float | None) -> str:
+def _fmt(name: str, value: float | None, difference: bool = False) -> str:
+    """A mean (``42.0%``) or, with `difference`, a signed difference (``+3.1 pts``)."""
     if value is None:
         return "-"
+    sign = "+" if difference else ""
     if name in SHARES:
-        return f"{100 * value:.1f}%"
-    return f"{value:.1f}"
-
-
-def _fmt_diff(name: str, value: float | None) -> str:
-    if value is None:
-        return "-"
-    if name in SHARES:
-        return f"{100 * value:+.1f} pts"
-    return f"{value:+.1f}"
+        return f"{100 * value:{sign}.1f}" + (" pts" if difference else "%")
+    return f"{value:{sign}.1f}"
 
 
 def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
@@ -147,8 +141,8 @@ def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
     rows = []
     for name, st in stats.items():
         rows.append([OUTPUT_WORDS.get(name, name), _fmt(name, st["a"]), _fmt(name, st["b"]),
-                     _fmt_diff(name, st["diff"]),
-                     f"{_fmt_diff(name, st['ci_low'])} to {_fmt_diff(name, st['ci_high'])}" if st["diff"] is not None
+                     _fmt(name, st["diff"], True),
+                     f"{_fmt(name, st['ci_low'], True)} to {_fmt(name, st['ci_high'], True)}" if st["diff"] is not None
                      else "-"])  # fmt: skip
     parts.append(table_html(["output", "A (mean)", "B (mean)", "B − A", "95% interval"], rows,
                             [False, True, True, True, True]))  # fmt: skip
