@@ -119,7 +119,7 @@ FIRST_RUN = [
         furthest stage the sharing chain reached for them. "Alert came too late" is the
         share of misses that faster sharing alone would have turned into detections."""),
     code("""
-        from sim.figures import CAUSE_LABELS
+        from sim.debrief.run_figures import CAUSE_LABELS
 
         crossed = travellers[travellers["crossings"] > 0]
         missed = crossed[crossed["outcome"] == "missed"]
@@ -162,7 +162,7 @@ FIRST_RUN = [
 
         **Where the chain broke**: from crossing to detection, each drop a cause."""),
     code("""
-        from sim.figures import (
+        from sim.debrief.run_figures import (
             RunTables,
             chain_figure,
             journeys_figure,
@@ -274,7 +274,7 @@ DELAY_AND_TRUST = [
         send the same sweep to a Dask cluster. It runs in well under a minute on two cores.
 
         The Python API used here: `sim.vary`, `sim.sweep`; the sweep folder's
-        `points.csv` and `runs.csv` with pandas; the figures of `sim.sweep_figures`."""),
+        `points.csv` and `runs.csv` with pandas; the figures of `sim.debrief.sweep_figures`."""),
     code(SETUP.format(name="02-delay-and-trust", stdlib="import shutil\n")),
     md(SETUP_NOTE.format(name="02-delay-and-trust")),
     md("""
@@ -284,7 +284,7 @@ DELAY_AND_TRUST = [
         surface quickly. A sweep names its scenario by file, so the lighter version is
         saved as YAML next to the results."""),
     code("""
-        from sim.yamlio import dump_yaml
+        from sim.spec.yaml_files import dump_yaml
 
         base = sim.vary(ROOT / "scenarios" / "baseline-corridor.yaml", {"travellers.count": 200})
         base_file = OUT / "baseline-200.yaml"
@@ -368,7 +368,7 @@ DELAY_AND_TRUST = [
         its 95% band, one curve per trust level, and marks where each curve crosses the
         threshold; `heatmap` shows every point of the grid."""),
     code("""
-        from sim import sweep_figures
+        from sim.debrief import sweep_figures
 
         sweep_figures.response_curve(points, DELAY, "detection_rate", by=TRUST,
                                      threshold=0.30, threshold_parameter=DELAY)"""),
@@ -381,7 +381,7 @@ DELAY_AND_TRUST = [
         level, read off the curve (linearly between the swept values), with the range
         read off the 95% band. More trust buys time: the critical delay grows with it."""),
     code("""
-        from sim.sweep_figures import critical_by_level
+        from sim.debrief.sweep_figures import critical_by_level
 
         for trust, critical in critical_by_level(points, DELAY, "detection_rate", 0.30, by=TRUST):
             print(f"trust {trust:g}: critical delay scale {critical.describe('{:.2f}')}")"""),
@@ -568,7 +568,7 @@ BUILD = [
         (`tabletop run`, `tabletop validate`), shared with a trainer, and loaded back:
         `sim.load_scenario` gives the same scenario."""),
     code("""
-        from sim.yamlio import dump_yaml
+        from sim.spec.yaml_files import dump_yaml
 
         path = OUT / "four-countries-hub.yaml"
         path.write_text(dump_yaml(data), encoding="utf-8")
@@ -587,7 +587,7 @@ BUILD = [
         print(f"detected {summary['detected']} of {summary['crossed']} ({summary['detection_rate']:.0%})")
         summary["misses"]"""),
     code("""
-        from sim.figures import RunTables, chain_figure, network_figure
+        from sim.debrief.run_figures import RunTables, chain_figure, network_figure
 
         tables = RunTables.from_folder(OUT / "hub-run")
         network_figure(tables)"""),

@@ -8,18 +8,17 @@ The public API (see `sim.api`):
 - `run(scenario, seed, out=None)` -> a `RunResult` (summary and tables); `tables(result)` -> DataFrames;
 - `compare(a, b, replications)` -> paired differences on common random numbers;
 - `sweep(sweep_file, out, workers, scheduler)` -> a sweep folder;
-- `SharingModel(scenario, seed)`: the Mesa model itself (``sim.model``).
+- `SharingModel(scenario, seed)`: the Mesa model itself (``sim.engine.model``).
 """
 
 from typing import Any
 
-__version__ = "0.1.0"
-
 from sim.errors import ScenarioError, SimError  # noqa: E402
-from sim.scenario import Scenario, load_scenario, scenario_from_dict  # noqa: E402
+from sim.spec.scenario import Scenario, load_scenario, scenario_from_dict  # noqa: E402
+from sim.version import __version__  # noqa: E402
 
 _LAZY = {"run": "sim.api", "vary": "sim.api", "compare": "sim.api", "sweep": "sim.api", "tables": "sim.api",
-         "run_one": "sim.runs", "SharingModel": "sim.model"}  # fmt: skip
+         "run_one": "sim.engine.one_run", "SharingModel": "sim.engine.model"}  # fmt: skip
 
 __all__ = ["Scenario", "ScenarioError", "SimError", "__version__", "load_scenario", "scenario_from_dict", *_LAZY]
 

@@ -27,16 +27,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.paths import set_path
-from sim.scenario import Scenario, load_scenario, scenario_from_dict
+from sim.spec.field_paths import set_path
+from sim.spec.scenario import Scenario, load_scenario, scenario_from_dict
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.comparison import Comparison
-    from sim.outcomes import RunResult
-    from sim.sweepfile import Sweep
-    from sim.sweeps import SweepOutcome
+    from sim.engine.outcomes import RunResult
+    from sim.experiments.comparison import Comparison
+    from sim.experiments.sweep_runner import SweepOutcome
+    from sim.spec.sweep_file import Sweep
 
 
 def _load_engine() -> None:
@@ -47,7 +47,7 @@ def _load_engine() -> None:
     """
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="IProgress not found")
-        import sim.model  # noqa: F401
+        import sim.engine.model  # noqa: F401
 
 
 def _scenario(scenario: Scenario | str | Path) -> Scenario:
@@ -91,13 +91,13 @@ def run(
         The summary and the tables (lists of rows; `tables` turns them into DataFrames).
     """
     _load_engine()
-    from sim.runs import resolve_seed, run_one, write_run_folder, write_run_metadata
+    from sim.engine.one_run import resolve_seed, run_one, write_run_folder, write_run_metadata
 
     scenario = _scenario(scenario)
     seed = resolve_seed(scenario, seed)
     result = run_one(scenario, seed)
     if out is not None:
-        from sim.report import debrief
+        from sim.debrief.run_report import debrief
 
         write_run_folder(result, scenario, out)
         write_run_metadata(out, scenario.source, [], seed)
@@ -109,7 +109,7 @@ def tables(result: RunResult) -> dict[str, pd.DataFrame]:
     """A run's tables as pandas DataFrames: travellers, alerts, events, timeseries, crossings."""
     import pandas as pd
 
-    from sim.outcomes import EVENT_COLUMNS
+    from sim.engine.outcomes import EVENT_COLUMNS
 
     return {
         "travellers": pd.DataFrame(result.travellers),
@@ -135,12 +135,12 @@ def compare(
         ``.pairs()`` one row per replication.
     """
     _load_engine()
-    from sim.comparison import compare as paired
-    from sim.comparison import write_comparison_folder
+    from sim.experiments.comparison import compare as paired
+    from sim.experiments.comparison import write_comparison_folder
 
     comparison = paired(_scenario(a), _scenario(b), replications=replications, seed=seed, workers=workers)
     if out is not None:
-        from sim.compare_report import write_comparison_report
+        from sim.debrief.comparison_report import write_comparison_report
 
         write_comparison_folder(comparison, out)
         write_comparison_report(out)
@@ -160,7 +160,7 @@ def sweep(
 
     Args:
         sweep_file: a sweep file; or a mapping with the fields of one (its ``scenario``, a file,
-            is relative to the current folder); or a `sim.sweepfile.Sweep`.
+            is relative to the current folder); or a `sim.spec.sweep_file.Sweep`.
         out: the sweep folder (default: ``results/<sweep name>/<UTC time>/``). It must not hold
             a sweep already, unless `resume`.
         workers: local worker processes (default: every core).
@@ -177,8 +177,8 @@ def sweep(
         ScenarioError: listing every problem of the sweep (or of its scenario) before any run.
     """
     _load_engine()
-    from sim.sweepfile import Sweep, load_sweep, sweep_from_dict
-    from sim.sweeps import default_sweep_folder, run_sweep
+    from sim.experiments.sweep_runner import default_sweep_folder, run_sweep
+    from sim.spec.sweep_file import Sweep, load_sweep, sweep_from_dict
 
     if isinstance(sweep_file, Sweep):
         spec = sweep_file
@@ -192,7 +192,7 @@ def sweep(
     folder = Path(out) if out is not None else default_sweep_folder(spec)
     outcome = run_sweep(spec, folder, workers=workers, scheduler=scheduler, resume=resume, progress=progress)
     if plots and not outcome.interrupted:
-        from sim.sweep_report import report
+        from sim.debrief.sweep_report import report
 
         report(folder)
     return outcome

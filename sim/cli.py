@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sim import __version__
 from sim.errors import Problem, ScenarioError
+from sim.version import __version__
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -183,8 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.runs import default_run_folder, resolve_seed, run_one, write_run_folder, write_run_metadata
-    from sim.scenario import load_scenario
+    from sim.engine.one_run import default_run_folder, resolve_seed, run_one, write_run_folder, write_run_metadata
+    from sim.spec.scenario import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     seed = resolve_seed(scenario, args.seed)
@@ -192,7 +192,7 @@ def _run(args: argparse.Namespace) -> int:
     folder = Path(args.out) if args.out else default_run_folder(scenario)
     write_run_folder(result, scenario, folder)
     write_run_metadata(folder, args.scenario, args.overrides, seed)
-    from sim.report import debrief
+    from sim.debrief.run_report import debrief
 
     debrief(folder, scenario, seed, plots=not args.no_plots, base=result.summary)
     if args.quiet:
@@ -206,7 +206,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def format_summary(summary: dict[str, Any], folder: Path | str) -> str:
     """The short terminal summary of one run."""
-    from sim.outcomes import CAUSE_LABELS
+    from sim.engine.outcomes import CAUSE_LABELS
 
     crossed, detected = summary["crossed"], summary["detected"]
     rate = summary["detection_rate"]
@@ -234,8 +234,8 @@ def format_summary(summary: dict[str, Any], folder: Path | str) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from sim.scenario import load_scenario
-    from sim.sweepfile import is_sweep_file, load_sweep
+    from sim.spec.scenario import load_scenario
+    from sim.spec.sweep_file import is_sweep_file, load_sweep
 
     failed = 0
     for name in args.files:
@@ -261,7 +261,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from sim.scenario import Scenario
+    from sim.spec.scenario import Scenario
 
     schema = Scenario.model_json_schema(by_alias=True, mode="validation")
     schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "tabletop scenario"}
@@ -270,8 +270,8 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sim.comparison import compare, default_comparison_folder, write_comparison_folder
-    from sim.scenario import load_scenario
+    from sim.experiments.comparison import compare, default_comparison_folder, write_comparison_folder
+    from sim.spec.scenario import load_scenario
 
     problems = []
     scenarios = []
@@ -292,7 +292,7 @@ def _compare(args: argparse.Namespace) -> int:
                          progress=progress)  # fmt: skip
     folder = Path(args.out) if args.out else default_comparison_folder(a, b)
     write_comparison_folder(comparison, folder)
-    from sim.compare_report import write_comparison_report
+    from sim.debrief.comparison_report import write_comparison_report
 
     write_comparison_report(folder, plots=not args.no_plots)
     if args.quiet:
@@ -314,10 +314,10 @@ def _progress_line(done: int, total: int) -> None:
 
 
 def _play(args: argparse.Namespace) -> int:
-    from sim.play import InteractivePlayer, load_decisions, play_game, what_changed, write_game
-    from sim.report import debrief
-    from sim.runs import default_run_folder, resolve_seed, write_run_metadata
-    from sim.scenario import load_scenario
+    from sim.debrief.run_report import debrief
+    from sim.engine.one_run import default_run_folder, resolve_seed, write_run_metadata
+    from sim.exercise.play import InteractivePlayer, load_decisions, play_game, what_changed, write_game
+    from sim.spec.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     if args.agency not in {a.id for a in scenario.agencies}:
@@ -355,8 +355,8 @@ def _play(args: argparse.Namespace) -> int:
 
 
 def _msel(args: argparse.Namespace) -> int:
-    from sim.msel import msel_rows, write_msel
-    from sim.scenario import load_scenario
+    from sim.exercise.msel import msel_rows, write_msel
+    from sim.spec.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
     try:
@@ -373,7 +373,7 @@ def _msel(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from sim.starter import ask_missing, starter_scenario
+    from sim.exercise.starter import ask_missing, starter_scenario
 
     path = Path(args.file)
     if path.exists() and not args.force:
@@ -386,18 +386,18 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from sim.report import is_run_folder, write_report
-    from sim.sweeps import is_sweep_folder
+    from sim.debrief.run_report import is_run_folder, write_report
+    from sim.experiments.sweep_runner import is_sweep_folder
 
     folder = Path(args.folder)
     if is_run_folder(folder):
         path = write_report(folder)
     elif (folder / "comparison.json").is_file() and (folder / "pairs.csv").is_file():
-        from sim.compare_report import write_comparison_report
+        from sim.debrief.comparison_report import write_comparison_report
 
         path = write_comparison_report(folder)
     elif is_sweep_folder(folder):
-        from sim.sweep_report import report
+        from sim.debrief.sweep_report import report
 
         report(folder)
         path = folder / "report.html"
@@ -410,9 +410,9 @@ def _report(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     import signal
 
-    from sim.executors import ExecutorError
-    from sim.sweepfile import load_sweep
-    from sim.sweeps import default_sweep_folder, latest_sweep_folder, run_sweep
+    from sim.experiments.executors import ExecutorError
+    from sim.experiments.sweep_runner import default_sweep_folder, latest_sweep_folder, run_sweep
+    from sim.spec.sweep_file import load_sweep
 
     if args.workers is not None and args.workers < 1:
         raise ScenarioError([Problem("--workers", None, "", "must be at least 1", args.workers)])
@@ -448,7 +448,7 @@ def _sweep(args: argparse.Namespace) -> int:
         )
         return 130 if isinstance(exc, KeyboardInterrupt) else 1
     if not args.no_plots:
-        from sim.sweep_report import report
+        from sim.debrief.sweep_report import report
 
         report(folder, threshold=args.threshold)
     if args.quiet:
@@ -464,12 +464,12 @@ def _sweep(args: argparse.Namespace) -> int:
 def _dashboard(args: argparse.Namespace) -> int:
     import signal
 
-    from sim.scenario import load_scenario
+    from sim.spec.scenario import load_scenario
 
     if not 0 <= args.port <= 65535:
         raise ScenarioError([Problem("--port", None, "", "must be 0 to 65535 (0: any free port)", args.port)])
     load_scenario(args.scenario)  # a wrong scenario: exit 2 before the web framework is even imported
-    from sim.dashboard_app import serve
+    from sim.dashboard.app import serve
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt  # `kill`: stop like Ctrl-C
@@ -489,7 +489,7 @@ def _dashboard(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from sim.bench import format_report, run_benchmarks
+    from sim.experiments.benchmarks import format_report, run_benchmarks
 
     if args.repeats < 1:
         raise ScenarioError([Problem("--repeats", None, "", "must be at least 1", args.repeats)])

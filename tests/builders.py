@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import Scenario, scenario_from_dict
+from sim.spec.scenario import Scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from builders import EXAMPLE
 
-from sim.scenario import Scenario, load_scenario
+from sim.spec.scenario import Scenario, load_scenario
 
 
 @pytest.fixture

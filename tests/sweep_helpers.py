@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from builders import SCENARIOS
 
-from sim.sweeps import RunTask, execute_run
+from sim.experiments.sweep_runner import RunTask, execute_run
 
 BASELINE = SCENARIOS / "baseline-corridor.yaml"
 SMALL_TRAVELLERS = 60

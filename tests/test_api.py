@@ -62,7 +62,7 @@ def test_the_readme_python_example_runs(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_sweep_from_a_mapping_built_in_code(tmp_path: Path) -> None:
-    from sim.yamlio import dump_yaml
+    from sim.spec.yaml_files import dump_yaml
 
     small = sim.vary(BASELINE, {"travellers.count": 40})
     scenario_file = tmp_path / "small.yaml"
@@ -77,7 +77,7 @@ def test_sweep_from_a_mapping_built_in_code(tmp_path: Path) -> None:
     outcome = sim.sweep(design, out=tmp_path / "sweep", workers=1, plots=False)
     assert (outcome.runs, outcome.done, outcome.failed) == (4, 4, 0)
     assert (outcome.folder / "points.csv").is_file()
-    from sim.sweepfile import load_sweep
+    from sim.spec.sweep_file import load_sweep
 
     again = sim.sweep(load_sweep(outcome.folder / "sweep.yaml"), out=tmp_path / "again", workers=1, plots=False)
     assert (again.folder / "runs.csv").read_text().splitlines()[1:] == (outcome.folder / "runs.csv").read_text().splitlines()[1:]

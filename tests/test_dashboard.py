@@ -1,4 +1,4 @@
-"""The workshop page: its settings and snapshots (sim.dashboard), its command, and the page in a real browser."""
+"""The workshop page: its settings and snapshots (sim.dashboard.session), its command, and the page in a real browser."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.dashboard import (
+from sim.dashboard.session import (
     LiveRun,
     Session,
     Settings,
@@ -25,8 +25,8 @@ from sim.dashboard import (
     shipped_scenarios,
     weighted_mean,
 )
-from sim.runs import run_one
-from sim.scenario import load_scenario
+from sim.engine.one_run import run_one
+from sim.spec.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline-corridor.yaml"

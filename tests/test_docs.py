@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.runs import run_one
-from sim.scenario import scenario_from_dict, traveller_total
+from sim.engine.one_run import run_one
+from sim.spec.scenario import scenario_from_dict, traveller_total
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "scenario-format.md"

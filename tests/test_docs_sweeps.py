@@ -15,7 +15,7 @@ import pytest
 from builders import ROOT
 from test_docs import Block, read_blocks
 
-from sim.sweepfile import load_sweep
+from sim.spec.sweep_file import load_sweep
 
 DOC = ROOT / "docs" / "sweeps.md"
 BLOCKS = read_blocks(DOC)

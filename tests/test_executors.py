@@ -13,7 +13,7 @@ import pytest
 from builders import ROOT
 from sweep_helpers import read_rows, write_sweep
 
-from sim.executors import LocalExecutor, SerialExecutor
+from sim.experiments.executors import LocalExecutor, SerialExecutor
 
 STARTUP_SECONDS = 90
 """A scheduler and two workers start in a few seconds; allow for a busy 2-core machine."""

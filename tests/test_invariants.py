@@ -9,8 +9,8 @@ from builders import build
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.outcomes import CAUSES
-from sim.runs import run_one
+from sim.engine.one_run import run_one
+from sim.engine.outcomes import CAUSES
 
 COUNTRIES = ["AX", "BX", "CX", "DX"]
 NAMES = ["Axaria", "Bexland", "Corvania", "Dunmoor"]

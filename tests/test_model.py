@@ -7,8 +7,8 @@ import math
 import pytest
 from builders import build, one_link_data
 
-from sim.model import SharingModel
-from sim.runs import run_one
+from sim.engine.model import SharingModel
+from sim.engine.one_run import run_one
 
 N = 20_000
 

@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from sweep_helpers import BASELINE
 
+from sim.engine.model import REPORTED_OUTPUTS, SharingModel
+from sim.engine.one_run import run_one
 from sim.errors import ScenarioError
-from sim.model import REPORTED_OUTPUTS, SharingModel
-from sim.runs import run_one
-from sim.scenario import load_scenario
+from sim.spec.scenario import load_scenario
 
 
 @pytest.fixture

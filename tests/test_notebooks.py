@@ -176,7 +176,7 @@ def test_build_a_scenario_notebook_runs(workspace: Path, monkeypatch: pytest.Mon
     assert "sharing.defaults.trust: should be less than or equal to 1 (got 1.2)" in text
     assert "with bilateral links; difference -" in text, "the hub detects more"
     out = workspace / "results" / "notebooks" / "03-build-a-scenario"
-    from sim.scenario import load_scenario
+    from sim.spec.scenario import load_scenario
 
     assert load_scenario(out / "four-countries-hub.yaml").name == "Four countries with a hub"
     assert (out / "hub-vs-bilateral" / "comparison.json").is_file()

@@ -6,8 +6,8 @@ import pytest
 from builders import EXAMPLE
 
 from sim.errors import ScenarioError
-from sim.paths import parse_path, set_path
-from sim.scenario import expand_links, load_scenario
+from sim.spec.field_paths import parse_path, set_path
+from sim.spec.scenario import expand_links, load_scenario
 
 
 def test_paths_of_the_format_document() -> None:

@@ -12,11 +12,11 @@ import pytest
 import yaml
 from builders import ROOT, SCENARIOS
 
-from sim.decisions import DefaultPlayer
-from sim.msel import msel_rows, read_msel, write_msel
-from sim.play import play_game, what_changed
-from sim.scenario import load_scenario, scenario_from_dict
-from sim.starter import fictional_names, starter_scenario
+from sim.engine.decisions import DefaultPlayer
+from sim.exercise.msel import msel_rows, read_msel, write_msel
+from sim.exercise.play import play_game, what_changed
+from sim.exercise.starter import fictional_names, starter_scenario
+from sim.spec.scenario import load_scenario, scenario_from_dict
 
 CORRIDOR = SCENARIOS / "northern-corridor.yaml"
 TABLES = ("travellers.csv", "alerts.csv", "events.csv", "timeseries.csv", "crossings.csv", "summary.json")
@@ -75,7 +75,7 @@ def test_holding_everything_lets_travellers_through_and_says_why() -> None:
 
     class Holder(DefaultPlayer):
         def decide(self, point, model):  # type: ignore[no-untyped-def]
-            from sim.decisions import Choice
+            from sim.engine.decisions import Choice
 
             return Choice("hold") if point.kind == "intelligence" else Choice("discard")
 
@@ -125,7 +125,7 @@ def test_msel_command(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_starter_scenarios_are_valid_and_fictional(seed: int) -> None:
-    from sim.scenario import real_country
+    from sim.spec.scenario import real_country
 
     for sharing in ("hub", "bilateral"):
         text = starter_scenario(countries=3 + seed, agencies_per_country=1 + seed % 3, sharing=sharing,
@@ -151,7 +151,7 @@ def test_new_command_writes_a_runnable_file(tmp_path: Path) -> None:
 def test_the_decisions_file_of_the_docs_replays(tmp_path: Path) -> None:
     import re
 
-    from sim.play import load_decisions
+    from sim.exercise.play import load_decisions
 
     text = (ROOT / "docs" / "exercise.md").read_text()
     (block,) = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)

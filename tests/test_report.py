@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from builders import ROOT, SCENARIOS
 
-from sim.figures import FIGURES, RunTables, chain_stages
-from sim.report import debrief
-from sim.runs import run_one, write_run_folder, write_run_metadata
-from sim.scenario import load_scenario
+from sim.debrief.run_figures import FIGURES, RunTables, chain_stages
+from sim.debrief.run_report import debrief
+from sim.engine.one_run import run_one, write_run_folder, write_run_metadata
+from sim.spec.scenario import load_scenario
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 
@@ -101,7 +101,7 @@ def test_inject_effects_are_measured_on_the_same_seed(tmp_path: Path) -> None:
     assert int(evidence[6]) >= 0, "fresh battlefield intelligence never costs detections (same seed)"
     text = (tmp_path / "report.html").read_text()
     assert "not drawn for this run" in text, "--no-plots reports without figures"
-    from sim.report import inject_effects
+    from sim.debrief.run_report import inject_effects
 
     seed = result.summary["seed"]
     assert inject_effects(scenario, seed, result.summary) == inject_effects(scenario, seed), (

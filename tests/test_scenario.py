@@ -10,7 +10,7 @@ import pytest
 from builders import EXAMPLE, build, one_link_data
 
 from sim.errors import ScenarioError
-from sim.scenario import Scenario, load_scenario, parse_number, real_country_names
+from sim.spec.scenario import Scenario, load_scenario, parse_number, real_country_names
 
 GOOD = textwrap.dedent(
     """\
@@ -243,7 +243,7 @@ def test_link_defaults_and_explicit_null(tmp_path: Path) -> None:
     data = one_link_data(travellers=5, verify_hours=12)
     data["sharing"]["links"][0]["verify_hours"] = None
     scenario = build(data)
-    from sim.scenario import expand_links
+    from sim.spec.scenario import expand_links
 
     ((_, _, settings),) = expand_links(scenario)
     assert settings["verify_hours"] is None, "an explicit null on a link beats the default"
@@ -263,14 +263,14 @@ def test_example_of_the_format_document_loads() -> None:
      ("norway", "norway"), ("Bolivia, Plurinational State of", "Bolivia, Plurinational State of")],
 )  # fmt: skip
 def test_real_countries_are_recognised_by_common_names(name: str, real: str) -> None:
-    from sim.scenario import real_country
+    from sim.spec.scenario import real_country
 
     assert real_country(name) is not None, f"{name!r} is a real country ({real})"
 
 
 @pytest.mark.parametrize("name", ["Norland", "Zonara", "Chadwick", "Omania", "Nigerland", "Halvoria", "Qalderra"])
 def test_fictional_names_pass(name: str) -> None:
-    from sim.scenario import real_country
+    from sim.spec.scenario import real_country
 
     assert real_country(name) is None, f"{name!r} is fictional"
 
@@ -299,7 +299,7 @@ def test_unknown_field_of_an_inject_lists_that_kinds_fields(tmp_path: Path) -> N
 
 
 def test_a_null_on_a_link_takes_the_scenario_default() -> None:
-    from sim.scenario import expand_links
+    from sim.spec.scenario import expand_links
 
     data = one_link_data(travellers=5)
     data["sharing"]["defaults"]["trust"] = 0.3

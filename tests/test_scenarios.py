@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 
-from sim.outcomes import CAUSES, RunResult
-from sim.runs import run_one
-from sim.scenario import Scenario, load_scenario, scenario_from_dict, traveller_total
+from sim.engine.one_run import run_one
+from sim.engine.outcomes import CAUSES, RunResult
+from sim.spec.scenario import Scenario, load_scenario, scenario_from_dict, traveller_total
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

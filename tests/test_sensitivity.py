@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.sensitivity import critical_value, crossing, sobol_indices
-from sim.sweepfile import unit_sample
+from sim.experiments.sensitivity import critical_value, crossing, sobol_indices
+from sim.spec.sweep_file import unit_sample
 
 
 def test_crossing_interpolates_between_the_straddling_points() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.streams import BLOCK, Streams
+from sim.engine.streams import BLOCK, Streams
 
 
 def test_one_by_one_equals_in_bulk_across_blocks() -> None:

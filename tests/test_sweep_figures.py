@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sim import sweep_figures as draw
+from sim.debrief import sweep_figures as draw
 
 
 def points_table() -> pd.DataFrame:

@@ -23,9 +23,9 @@ from sweep_helpers import (
     write_sweep,
 )
 
-from sim.executors import Executor, LocalExecutor, SerialExecutor
-from sim.sweepfile import load_sweep
-from sim.sweeps import read_csv, run_sweep
+from sim.experiments.executors import Executor, LocalExecutor, SerialExecutor
+from sim.experiments.sweep_runner import read_csv, run_sweep
+from sim.spec.sweep_file import load_sweep
 
 
 class Substitute(Executor):
@@ -345,7 +345,7 @@ def fail_every_run(task):  # type: ignore[no-untyped-def]
 
 
 def test_the_report_of_a_sweep_whose_runs_all_failed_says_so(tmp_path: Path) -> None:
-    from sim.sweep_report import report
+    from sim.debrief.sweep_report import report
 
     sweep = load_sweep(write_sweep(tmp_path, GRID.format(replications=1)))
     outcome = run_sweep(sweep, tmp_path / "out", executor=Substitute(SerialExecutor(), fail_every_run), progress=False)

@@ -18,13 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sim import __version__
-from sim.model import SharingModel
-from sim.runs import gc_paused, run_one, write_run_folder
-from sim.scenario import Scenario, load_scenario
+from sim.engine.model import SharingModel
+from sim.engine.one_run import gc_paused, run_one, write_run_folder
+from sim.spec.scenario import Scenario, load_scenario
+from sim.version import __version__
 
-BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "northern-corridor.yaml"
-SWEEP = Path(__file__).resolve().parents[1] / "scenarios" / "sweeps" / "delay-trust.yaml"
+BASELINE = Path(__file__).resolve().parents[2] / "scenarios" / "northern-corridor.yaml"
+SWEEP = Path(__file__).resolve().parents[2] / "scenarios" / "sweeps" / "delay-trust.yaml"
 """The sweep workload: 6 delay scales x 5 trust levels x 20 replications of the baseline corridor (600 runs)."""
 
 MEMORY_SWEEP = """\
@@ -98,9 +98,9 @@ def engine_events(scenario: Scenario, seed: int, repeats: int) -> dict[str, Any]
 
 def sweep_seconds(workers: int) -> float:
     """Wall time of the 600-run sweep on `workers` local processes (start-up included, no figures)."""
-    from sim.executors import LocalExecutor
-    from sim.sweepfile import load_sweep
-    from sim.sweeps import run_sweep
+    from sim.experiments.executors import LocalExecutor
+    from sim.experiments.sweep_runner import run_sweep
+    from sim.spec.sweep_file import load_sweep
 
     sweep = load_sweep(SWEEP)
     with tempfile.TemporaryDirectory() as tmp:
@@ -115,7 +115,7 @@ def batch_run_seconds(processes: int, repeats: int) -> float:
 
     import mesa
 
-    from sim.sweepfile import load_sweep
+    from sim.spec.sweep_file import load_sweep
 
     sweep = load_sweep(SWEEP)
     parameters: dict[str, Any] = {"scenario": str(sweep.scenario_file)}
@@ -143,7 +143,7 @@ def sweep_memory(replications: int, workers: int = 2) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "memory.yaml"
-        scenario = Path(__file__).resolve().parents[1] / "scenarios" / "baseline-corridor.yaml"
+        scenario = Path(__file__).resolve().parents[2] / "scenarios" / "baseline-corridor.yaml"
         path.write_text(MEMORY_SWEEP.format(runs=100 * replications, scenario=scenario, replications=replications))
         start = time.perf_counter()
         subprocess.run(

@@ -1,7 +1,7 @@
 """The scenario: load, validate, and hold one exercise as a typed object.
 
-A scenario file is read with a safe YAML loader (`sim.yamlio`), overrides are
-applied by field path (`sim.paths`), then two passes check it: the structure
+A scenario file is read with a safe YAML loader (`sim.spec.yaml_files`), overrides are
+applied by field path (`sim.spec.field_paths`), then two passes check it: the structure
 (types, ranges, unknown fields) with pydantic, and the meaning (references,
 sums, unique ids, fictional names) with plain code. Every problem is reported,
 each with file, line, field path and value. The model only ever receives a
@@ -34,9 +34,9 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from sim.distributions import DIST_PARAMETERS, Distribution
 from sim.errors import Problem, ScenarioError
-from sim.yamlio import LineMap, PathKey, format_path, read_yaml
+from sim.spec.distributions import DIST_PARAMETERS, Distribution
+from sim.spec.yaml_files import LineMap, PathKey, format_path, read_yaml
 
 IDENTIFIERS: tuple[str, ...] = ("biometric", "document", "name")
 """Identifier types, from the one that matches best to the one that matches least."""
@@ -601,7 +601,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     Raises:
         ScenarioError: listing every problem found.
     """
-    from sim.paths import apply_overrides
+    from sim.spec.field_paths import apply_overrides
 
     data, lines = read_yaml(path)
     data = apply_overrides(data, list(overrides), str(path), lines)

@@ -14,7 +14,7 @@ import io
 import json
 from typing import Any
 
-from sim.scenario import Scenario, inject_agency
+from sim.spec.scenario import Scenario, inject_agency
 
 CSV_COLUMNS = ["number", "day", "scenario_time", "real_time", "subject", "from", "to", "script", "expected_action",
                "objective", "kind", "note", "parameters"]  # fmt: skip

@@ -15,10 +15,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from sim.comparison import OUTPUT_WORDS, differences  # noqa: E402
-from sim.figures import CAUSE_LABELS, CAUSES, COLOURS, STYLE, chain_figure  # noqa: E402
-from sim.html import escape, figure_html, page, png_data_uri, table_html  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html  # noqa: E402
+from sim.debrief.run_figures import CAUSE_LABELS, CAUSES, COLOURS, STYLE, chain_figure  # noqa: E402
+from sim.experiments.comparison import OUTPUT_WORDS, differences  # noqa: E402
+from sim.spec.scenario import load_scenario  # noqa: E402
 
 SHARES = ("detection_rate", "late_share", *[f"{c}_share" for c in CAUSES if c != "late"])
 

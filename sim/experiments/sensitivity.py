@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.sweepfile import design_seed, sobol_points, sobol_problem
+from sim.spec.sweep_file import design_seed, sobol_points, sobol_problem
 
 
 def sobol_indices(
@@ -97,7 +97,7 @@ def sobol_indices(
 
 
 def sobol_table(points: list[dict[str, Any]], info: Any) -> list[dict[str, Any]]:
-    """The rows of sensitivity.csv from the rows of points.csv of a sobol sweep (`sim.sweeps.FolderInfo`).
+    """The rows of sensitivity.csv from the rows of points.csv of a sobol sweep (a `FolderInfo`).
 
     An output whose indices cannot be estimated (points missing, or no variance) gets
     one row with a note saying why.

@@ -37,8 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from sim import __version__
-from sim.model import Message, SharingModel, alert_label
+from sim.engine.model import Message, SharingModel, alert_label
+from sim.version import __version__
 
 CAUSES: tuple[str, ...] = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
 """Miss causes, from the earliest stage of the chain to the last."""

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch  # noqa: E402
 
-from sim.run_tables import (  # noqa: E402, F401 - the words and colours are re-exported for the figures' users
+from sim.debrief.run_tables import (  # noqa: E402, F401 - the words and colours are re-exported for the figures' users
     CAUSE_LABELS,
     CAUSES,
     COLOURS,
@@ -32,7 +32,7 @@ from sim.run_tables import (  # noqa: E402, F401 - the words and colours are re-
     chain_stages,
     chain_title,
 )
-from sim.scenario import Scenario, expand_links  # noqa: E402
+from sim.spec.scenario import Scenario, expand_links  # noqa: E402
 
 STYLE = {
     "font.size": 13,
@@ -327,7 +327,7 @@ def _box_edge(centre: tuple[float, float], towards: tuple[float, float], half_wi
 
 
 def _trust_after_injects(scenario: Scenario) -> dict[tuple[str, str], float]:
-    from sim.scenario import TrustInject, parse_link_ref
+    from sim.spec.scenario import TrustInject, parse_link_ref
 
     out: dict[tuple[str, str], float] = {}
     for inject in sorted(scenario.injects, key=lambda i: i.day):

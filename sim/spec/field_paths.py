@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from sim.errors import Problem, ScenarioError
-from sim.yamlio import LineMap
+from sim.spec.yaml_files import LineMap
 
 _TOKEN = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]|(\.)")
 

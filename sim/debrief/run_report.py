@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.html import escape, figure_html, page, png_data_uri, table_html
-from sim.run_tables import CAUSE_LABELS, CAUSES, FIGURES, RunTables, chain_title
+from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
+from sim.debrief.run_tables import CAUSE_LABELS, CAUSES, FIGURES, RunTables, chain_title
 
 INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
                          *[f"{c}_difference" for c in CAUSES]]  # fmt: skip
@@ -154,8 +154,8 @@ def inject_effects(scenario: Any, seed: int, base: dict[str, Any] | None = None)
     Returns:
         rows of `INJECT_EFFECT_COLUMNS`.
     """
-    from sim.runs import run_one
-    from sim.scenario import scenario_from_dict
+    from sim.engine.one_run import run_one
+    from sim.spec.scenario import scenario_from_dict
 
     if not scenario.injects:
         return []
@@ -287,7 +287,7 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
 
 def evaluation_guide(tables: RunTables, effects: list[dict[str, str]]) -> list[list[str]]:
     """Rows of the Exercise Evaluation Guide: inject, expected action, what the agency did, effect."""
-    from sim.scenario import inject_agency, parse_link_ref
+    from sim.spec.scenario import inject_agency, parse_link_ref
 
     alerts, events, travellers = tables.alerts, tables.events, tables.travellers
     by_number = {int(r["inject"]): r for r in effects}
@@ -351,7 +351,7 @@ def write_report(folder: str | Path, plots: bool = True) -> Path:
     tables = RunTables.from_folder(folder)
     figures = None
     if plots:
-        from sim.figures import draw_run_figures  # matplotlib only when figures are drawn
+        from sim.debrief.run_figures import draw_run_figures  # matplotlib only when figures are drawn
 
         figures = draw_run_figures(tables, folder / "figures")
     path = folder / "report.html"
@@ -380,7 +380,7 @@ def debrief(
         plots: draw the figures.
         base: the run's summary under the scenario's own policy, if at hand (saves running it again).
     """
-    from sim.scenario import traveller_total
+    from sim.spec.scenario import traveller_total
 
     folder = Path(folder)
     if scenario.injects and traveller_total(scenario) <= INJECT_EFFECTS_MAX_TRAVELLERS:

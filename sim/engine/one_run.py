@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.model import SharingModel
-from sim.outcomes import (
+from sim.engine.model import SharingModel
+from sim.engine.outcomes import (
     ALERT_COLUMNS,
     CROSSING_COLUMNS,
     EVENT_COLUMNS,
@@ -29,8 +29,8 @@ from sim.outcomes import (
     RunResult,
     collect,
 )
-from sim.scenario import Scenario
-from sim.yamlio import dump_yaml
+from sim.spec.scenario import Scenario
+from sim.spec.yaml_files import dump_yaml
 
 
 def resolve_seed(scenario: Scenario, seed: int | None = None) -> int:
@@ -128,7 +128,7 @@ def write_run_metadata(folder: str | Path, source: str, overrides: list[str], se
     Not part of the reproducible outputs: re-running ``scenario.yaml`` gives the same
     tables and summary, with no overrides left to record.
     """
-    from sim import __version__
+    from sim.version import __version__
 
     path = Path(folder) / "run.json"
     meta = {"scenario_file": str(source), "overrides": list(overrides), "seed": seed, "version": __version__}

@@ -12,7 +12,7 @@ At equal times events run in this order: injects, intelligence, deliveries,
 verification ends, crossings. So an alert delivered at the very moment of a
 crossing is in time.
 
-Every random decision draws from `sim.streams.Streams`, keyed by the entity it
+Every random decision draws from `sim.engine.streams.Streams`, keyed by the entity it
 decides (see that module): this is what makes comparisons paired.
 """
 
@@ -33,10 +33,11 @@ with warnings.catch_warnings():
     import mesa
 import numpy as np
 
-from sim.agents import AgencyAgent, TravellerAgent
-from sim.decisions import Choice, DecisionPoint, Player, Record
-from sim.distributions import Distribution
-from sim.scenario import (
+from sim.engine.agents import AgencyAgent, TravellerAgent
+from sim.engine.decisions import Choice, DecisionPoint, Player, Record
+from sim.engine.streams import BLOCK, Streams
+from sim.spec.distributions import Distribution
+from sim.spec.scenario import (
     IDENTIFIERS,
     IntelInject,
     LinkDownInject,
@@ -49,7 +50,6 @@ from sim.scenario import (
     parse_link_ref,
     traveller_label,
 )
-from sim.streams import BLOCK, Streams
 
 # Order of events that fall at the same time.
 PRIORITY_INJECT = 0
@@ -140,10 +140,10 @@ class SharingModel(mesa.Model):
     ``steps`` stays 0 (time is the clock), so batch_run's ``max_steps`` never cuts a run short.
 
     Args:
-        scenario: a validated scenario (see `sim.scenario.load_scenario`), or a scenario file.
+        scenario: a validated scenario (see `sim.spec.scenario.load_scenario`), or a scenario file.
         seed: the run's seed; default the scenario's.
         log_events: keep the timeline (`event_log`); sweeps turn it off to save memory.
-        player: decides for one agency (exercise mode, see `sim.decisions`); None: the scenario decides.
+        player: decides for one agency (exercise mode, see `sim.engine.decisions`); None: the scenario decides.
         **parameters: field path (``sharing.delay_scale``) or simple name (``delay_scale``)
             -> value, applied to the scenario before it is validated.
 
@@ -393,7 +393,7 @@ class SharingModel(mesa.Model):
     def datacollector(self) -> mesa.DataCollector:
         """Mesa's DataCollector of the run's outputs (`REPORTED_OUTPUTS`), one row when the run ends.
 
-        Made on first use, so plain runs (`sim.runs.run_one`) never pay for it;
+        Made on first use, so plain runs (`sim.engine.one_run.run_one`) never pay for it;
         `mesa.batch_run` reads it after the run.
         """
         if self._datacollector is None:
@@ -406,7 +406,7 @@ class SharingModel(mesa.Model):
     def outputs(self) -> dict[str, Any]:
         """The run's summary with nested groups flattened (``misses.late``); computed once the run has ended."""
         if self._outputs is None or self.running:
-            from sim.outcomes import collect  # outcomes builds on the model: imported when first needed
+            from sim.engine.outcomes import collect  # outcomes builds on the model: imported when first needed
 
             outputs = flatten_summary(collect(self, tables=False).summary)
             if self.running:
@@ -733,9 +733,9 @@ def scenario_with(scenario: Scenario | str | os.PathLike[str], parameters: dict[
         sim.errors.ScenarioError: naming every problem (a path that selects nothing, a refused value).
     """
     from sim.errors import Problem, ScenarioError
-    from sim.paths import set_path
-    from sim.scenario import scenario_from_dict
-    from sim.yamlio import read_yaml
+    from sim.spec.field_paths import set_path
+    from sim.spec.scenario import scenario_from_dict
+    from sim.spec.yaml_files import read_yaml
 
     if isinstance(scenario, Scenario):
         data, lines, source = scenario.raw, None, scenario.source

@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.scenario import IDENTIFIERS
+from sim.spec.scenario import IDENTIFIERS
 
 if TYPE_CHECKING:
-    from sim.model import Link, SharingModel
+    from sim.engine.model import Link, SharingModel
 
 
 class AgencyAgent(mesa.Agent):

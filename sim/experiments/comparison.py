@@ -19,10 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.outcomes import CAUSES
-from sim.runs import replication_seeds, resolve_seed, run_one, slug
-from sim.scenario import Scenario
-from sim.yamlio import dump_yaml
+from sim.engine.one_run import replication_seeds, resolve_seed, run_one, slug
+from sim.engine.outcomes import CAUSES
+from sim.spec.scenario import Scenario
+from sim.spec.yaml_files import dump_yaml
 
 OUTPUTS: tuple[str, ...] = (
     "detection_rate",
@@ -167,7 +167,7 @@ def compare(
         The comparison (summaries per replication, paired statistics on demand).
     """
     from sim.errors import SimError
-    from sim.executors import LocalExecutor, SerialExecutor
+    from sim.experiments.executors import LocalExecutor, SerialExecutor
 
     master = resolve_seed(a, seed)
     seeds = replication_seeds(master, replications)
@@ -232,6 +232,6 @@ def _fmt(value: Any) -> Any:
 
 def default_comparison_folder(a: Scenario, b: Scenario, root: str | Path = "results") -> Path:
     """``results/compare-<a>-vs-<b>/<UTC timestamp>/``."""
-    from sim.runs import default_run_folder
+    from sim.engine.one_run import default_run_folder
 
     return default_run_folder(a, root, name=f"compare-{slug(a.name)}-vs-{slug(b.name)}")

@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from sim.sensitivity import Critical, critical_value
+from sim.experiments.sensitivity import Critical, critical_value
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
 """Categorical colours, distinct for the common forms of colour blindness."""

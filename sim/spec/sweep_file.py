@@ -40,11 +40,11 @@ from typing import Any
 import numpy as np
 import yaml
 
+from sim.engine.model import flatten_summary
+from sim.engine.one_run import replication_seeds
 from sim.errors import Problem, ScenarioError
-from sim.model import flatten_summary
-from sim.runs import replication_seeds
-from sim.scenario import IDENTIFIERS, Scenario, scenario_from_dict
-from sim.yamlio import LineMap, PathKey, format_path, read_yaml
+from sim.spec.scenario import IDENTIFIERS, Scenario, scenario_from_dict
+from sim.spec.yaml_files import LineMap, PathKey, format_path, read_yaml
 
 RANGE_FIELDS: tuple[str, ...] = ("low", "high", "steps", "integer")
 THRESHOLD_FIELDS: tuple[str, ...] = ("output", "above", "parameter")
@@ -339,7 +339,7 @@ def point_data(base: dict[str, Any], assignments: dict[str, Any] | Sequence[tupl
     Raises:
         ValueError: when a path selects nothing.
     """
-    from sim.paths import set_path
+    from sim.spec.field_paths import set_path
 
     data = copy.deepcopy(base)
     items = assignments.items() if isinstance(assignments, dict) else assignments
@@ -559,7 +559,7 @@ class _Checker:
         if not path.is_file():
             self.add(("scenario",), f"no such file ({path})", value)
             return None
-        from sim.scenario import load_scenario
+        from sim.spec.scenario import load_scenario
 
         try:
             return load_scenario(path)
@@ -569,7 +569,7 @@ class _Checker:
             return None
 
     def parameters(self, data: dict[str, Any], design: str) -> list[Parameter]:
-        from sim.paths import parse_path
+        from sim.spec.field_paths import parse_path
 
         raw = data.get("parameters")
         if not isinstance(raw, dict) or not raw:
@@ -800,7 +800,7 @@ def output_names(scenario: Scenario) -> dict[str, Any]:
     Found by running the scenario with no travellers (instant), plus the per-country,
     per-agency and per-identifier detection counts that a run with travellers adds.
     """
-    from sim.runs import run_one
+    from sim.engine.one_run import run_one
 
     empty = scenario.raw
     empty["travellers"]["count"] = 0

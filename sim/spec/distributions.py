@@ -1,7 +1,7 @@
 """Numbers that may vary: a fixed value or a named distribution.
 
 Every distribution is sampled by its inverse CDF from uniforms that the caller
-draws from its own keyed stream (see `sim.streams`). One uniform per decision
+draws from its own keyed stream (see `sim.engine.streams`). One uniform per decision
 keeps common random numbers strong: halving a delay's median halves every
 delay, draw by draw, instead of reshuffling them.
 """

@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.outcomes import CAUSE_LABELS, CAUSES
-from sim.scenario import Scenario, load_scenario
+from sim.engine.outcomes import CAUSE_LABELS, CAUSES
+from sim.spec.scenario import Scenario, load_scenario
 
 # Okabe-Ito: distinct for the common forms of colour blindness.
 COLOURS = {
@@ -47,7 +47,7 @@ class RunTables:
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> RunTables:
-        """Read a run folder written by `sim.runs.write_run_folder`."""
+        """Read a run folder written by `sim.engine.one_run.write_run_folder`."""
         import json
 
         folder = Path(folder)

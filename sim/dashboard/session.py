@@ -1,6 +1,6 @@
 """What the workshop page shows, computed from a live run (no web framework here).
 
-The page (`sim.dashboard_app`) is a thin view over this module:
+The page (`sim.dashboard.app`) is a thin view over this module:
 
 - `Settings` are the page's sliders: the global delay scale, the default trust,
   the intelligence coverage, the share of biometric identifiers, and the seed.
@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.model import SharingModel
-from sim.outcomes import CAUSES, attribute
-from sim.scenario import IDENTIFIERS, Scenario, load_scenario, scenario_from_dict
+from sim.engine.model import SharingModel
+from sim.engine.outcomes import CAUSES, attribute
+from sim.spec.scenario import IDENTIFIERS, Scenario, load_scenario, scenario_from_dict
 
 IN_FLIGHT = "in_transit"
 
@@ -169,7 +169,7 @@ def scenario_with_settings(scenario: Scenario, settings: Settings) -> Scenario:
     Raises:
         sim.errors.ScenarioError: if a value is refused (the sliders keep values in range).
     """
-    from sim.paths import apply_overrides
+    from sim.spec.field_paths import apply_overrides
 
     overrides = overrides_for(scenario, settings)
     data = apply_overrides(scenario.raw, overrides, scenario.source)
@@ -218,7 +218,7 @@ class Snapshot:
         got_through: journeys finished undetected (at the end: everyone who crossed a border
             undetected, as in ``summary.json``'s ``missed``).
         en_route: departed, neither stopped nor through.
-        misses: `got_through` by cause (`sim.outcomes.CAUSES`).
+        misses: `got_through` by cause (`sim.engine.outcomes.CAUSES`).
         days: the curve's times (days), with detected_curve, through_curve, en_route_curve the
             cumulative counts at those times.
         alerts_in_flight: messages on a link right now; alerts_sent: messages sent so far.
@@ -261,7 +261,7 @@ class Snapshot:
         return self.detected / self.crossed if self.crossed else None
 
     def chain_summary(self) -> dict[str, Any]:
-        """The keys `sim.figures.chain_stages` reads, for the journeys decided so far."""
+        """The keys `sim.debrief.run_figures.chain_stages` reads, for the journeys decided so far."""
         return {"crossed": self.crossed, "detected": self.detected, "misses": dict(self.misses)}
 
 
@@ -487,7 +487,7 @@ def shipped_scenarios(given: str | Path | None = None) -> list[tuple[str, str]]:
     candidates: list[Path] = []
     if given is not None:
         candidates.append(Path(given))
-    folder = Path(__file__).resolve().parent.parent / "scenarios"
+    folder = Path(__file__).resolve().parents[2] / "scenarios"
     if folder.is_dir():
         candidates += sorted(folder.glob("*.yaml"))
     seen: set[Path] = set()

@@ -5,8 +5,8 @@ serves them itself, so the page works in a room without internet: nothing is
 loaded from a CDN (the browser test checks every request stays on the server).
 Why Bokeh and not Mesa's SolaraViz: see docs/dashboard.md.
 
-The page is a view of `sim.dashboard.Session`: widgets change its settings or
-move its clock; `WorkshopPage.refresh` reads a `sim.dashboard.Snapshot` and
+The page is a view of `sim.dashboard.session.Session`: widgets change its settings or
+move its clock; `WorkshopPage.refresh` reads a `sim.dashboard.session.Snapshot` and
 updates the figures' data sources. Only this module imports Bokeh, and only the
 ``dashboard`` command imports this module, so ``tabletop run`` starts as fast as before.
 """
@@ -42,8 +42,8 @@ from bokeh.models import (
 from bokeh.plotting import figure
 from jinja2 import Template
 
-from sim.dashboard import CAUSES, Session, Snapshot, shipped_scenarios
-from sim.figures import CAUSE_LABELS, COLOURS, KIND_COLOURS, chain_stages, network_layout
+from sim.dashboard.session import CAUSES, Session, Snapshot, shipped_scenarios
+from sim.debrief.run_figures import CAUSE_LABELS, COLOURS, KIND_COLOURS, chain_stages, network_layout
 
 INK = "#1d2330"
 MUTED = "#5b6472"

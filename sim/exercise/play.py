@@ -1,7 +1,7 @@
 """Exercise mode: a person plays one agency; the simulation plays the others.
 
 `InteractivePlayer` asks at each decision point in the terminal; `ReplayPlayer`
-(sim.decisions) plays back a recorded game. Every game writes its decisions in
+(sim.engine.decisions) plays back a recorded game. Every game writes its decisions in
 the format `--decisions` reads, and is compared, on the same seed, with the
 scenario's own policy: which travellers the player's choices stopped or let
 through, and why, in words.
@@ -16,13 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.decisions import ALERT_CHOICES, DEFAULT_VERIFY_HOURS, INTELLIGENCE_CHOICES, Choice, DecisionPoint, ReplayPlayer
+from sim.engine.decisions import (
+    ALERT_CHOICES,
+    DEFAULT_VERIFY_HOURS,
+    INTELLIGENCE_CHOICES,
+    Choice,
+    DecisionPoint,
+    ReplayPlayer,
+)
+from sim.engine.model import SharingModel
+from sim.engine.one_run import gc_paused, run_one, write_run_folder
+from sim.engine.outcomes import RunResult, collect
 from sim.errors import Problem, ScenarioError
-from sim.model import SharingModel
-from sim.outcomes import RunResult, collect
-from sim.runs import gc_paused, run_one, write_run_folder
-from sim.scenario import Scenario
-from sim.yamlio import LineMap, dump_yaml, format_path, read_yaml
+from sim.spec.scenario import Scenario
+from sim.spec.yaml_files import LineMap, dump_yaml, format_path, read_yaml
 
 HELP = """\
 You play {agency}. The simulation stops whenever {agency} has to decide.

@@ -1,7 +1,7 @@
 """Running a sweep: the runs, the sweep folder, resume, and the per-point aggregates.
 
-`run_sweep` sends every (point, replication) of a validated `sim.sweepfile.Sweep`
-to an executor (`sim.executors`: local processes or a Dask cluster) and appends
+`run_sweep` sends every (point, replication) of a validated `sim.spec.sweep_file.Sweep`
+to an executor (`sim.experiments.executors`: local processes or a Dask cluster) and appends
 one row per finished run to ``runs.csv`` at once, so an interrupted sweep keeps
 what it finished and ``resume=True`` runs only the rest. Memory stays flat: runs
 are generated lazily, a bounded window is in flight, rows go straight to disk,
@@ -17,7 +17,7 @@ The sweep folder:
 ``points.csv``     per point and output: runs, mean, sd, 95% interval of the mean
 ``sensitivity.csv``  sobol designs: first-order and total indices with 95% intervals
 ``manifest.json``  status, timing, executor, and machine facts of every session
-``figures/``, ``report.html``  drawn by `sim.sweep_report.report`
+``figures/``, ``report.html``  drawn by `sim.debrief.sweep_report.report`
 =================  =============================================================
 
 `execute_run` is the task: a pure top-level function of a picklable `RunTask`,
@@ -42,16 +42,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim import __version__
+from sim.engine.model import flatten_summary
+from sim.engine.one_run import run_one, slug
 from sim.errors import Problem, ScenarioError
-from sim.model import flatten_summary
-from sim.runs import run_one, slug
-from sim.scenario import Scenario, scenario_from_dict
-from sim.sweepfile import Sweep, data_hash, load_sweep, point_data, value_text
-from sim.yamlio import dump_yaml, read_yaml
+from sim.spec.scenario import Scenario, scenario_from_dict
+from sim.spec.sweep_file import Sweep, data_hash, load_sweep, point_data, value_text
+from sim.spec.yaml_files import dump_yaml, read_yaml
+from sim.version import __version__
 
 if TYPE_CHECKING:
-    from sim.executors import Executor
+    from sim.experiments.executors import Executor
 
 CONFIDENCE = 0.95
 """Level of the intervals in points.csv and sensitivity.csv."""
@@ -118,7 +118,7 @@ def execute_run(task: RunTask) -> RunOutcome:
             summary = flatten_summary(run_one(scenario, task.seed, tables=False).summary)
             values = {name: summary.get(name) for name in task.outputs}
         except Exception as exc:  # noqa: BLE001 - a failing run is recorded with its seed, not raised
-            from sim.executors import describe_exception
+            from sim.experiments.executors import describe_exception
 
             error = describe_exception(exc)
     return RunOutcome(
@@ -347,9 +347,9 @@ def run_sweep(
     """Run every missing (point, replication) of a sweep and aggregate the results.
 
     Args:
-        sweep: a validated sweep (`sim.sweepfile.load_sweep`).
+        sweep: a validated sweep (`sim.spec.sweep_file.load_sweep`).
         folder: the sweep folder.
-        executor: an `sim.executors.Executor` to use (default: one made from `workers` and `scheduler`).
+        executor: an `sim.experiments.executors.Executor` to use (default: one made from `workers` and `scheduler`).
         workers: local worker processes (default: every core).
         scheduler: a Dask scheduler address; the runs go to that cluster instead.
         resume: finish the sweep already in `folder` (its file must be the same sweep).
@@ -362,7 +362,7 @@ def run_sweep(
         ScenarioError: the folder holds another sweep, or already a sweep without `resume`.
         KeyboardInterrupt: on Ctrl-C, after recording the finished runs and the manifest.
     """
-    from sim.executors import make_executor
+    from sim.experiments.executors import make_executor
 
     folder = Path(folder)
     started = time.perf_counter()
@@ -724,7 +724,7 @@ def write_aggregates(folder: str | Path) -> dict[str, Path]:
     write_csv(written["points"], ["point", *info.paths, *POINT_COLUMNS_AFTER], points)
     sensitivity = folder / "sensitivity.csv"
     if info.design == "sobol":
-        from sim.sensitivity import sobol_table
+        from sim.experiments.sensitivity import sobol_table
 
         rows = sobol_table(points, info)
         write_csv(sensitivity, list(SENSITIVITY_COLUMNS) + ["note"], rows)

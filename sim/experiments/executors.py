@@ -41,7 +41,7 @@ T = TypeVar("T")
 WINDOW_PER_WORKER = 4
 """Tasks in flight per worker: enough to keep every worker busy, few enough to keep memory flat."""
 
-PRELOAD = ["sim.sweeps"]
+PRELOAD = ["sim.experiments.sweep_runner"]
 """Modules the fork server imports once, so each local worker starts without importing them again."""
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.html import escape, figure_html, page, png_data_uri, table_html
-from sim.sweeps import FolderInfo, folder_info, read_csv, write_aggregates
+from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
+from sim.experiments.sweep_runner import FolderInfo, folder_info, read_csv, write_aggregates
 
 MAX_POINT_ROWS = 60
 """Points listed in the report's table; a bigger design is in points.csv."""
@@ -50,7 +50,7 @@ def figures(folder: str | Path, threshold: float | None = None) -> list[tuple[st
     Returns:
         (file name, caption, Figure) for each figure, in report order.
     """
-    from sim import sweep_figures as draw
+    from sim.debrief import sweep_figures as draw
 
     folder = Path(folder)
     info = folder_info(folder)
@@ -258,7 +258,7 @@ def _machine(machine: dict[str, Any]) -> str:
 
 
 def _critical_section(points: pd.DataFrame, info: FolderInfo, limit: dict[str, Any]) -> str:
-    from sim import sweep_figures as draw
+    from sim.debrief import sweep_figures as draw
 
     output, parameter, level = limit["output"], limit["parameter"], float(limit["above"])
     if not draw.numeric(points[parameter]):
@@ -309,7 +309,7 @@ def _sensitivity_section(folder: Path) -> str:
 
 
 def _points_section(points: pd.DataFrame, info: FolderInfo) -> str:
-    from sim import sweep_figures as draw
+    from sim.debrief import sweep_figures as draw
 
     count = points["point"].nunique()
     if count > MAX_POINT_ROWS:

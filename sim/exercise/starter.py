@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario import real_country, scenario_from_dict
-from sim.yamlio import parse_yaml
+from sim.spec.scenario import real_country, scenario_from_dict
+from sim.spec.yaml_files import parse_yaml
 
 DEFAULTS: dict[str, Any] = {
     "countries": 5,  # a conflict zone, transit states and home countries
