@@ -21,14 +21,12 @@ walk through all of this.
 
 from __future__ import annotations
 
-import copy
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.spec.field_paths import set_path
-from sim.spec.scenario import Scenario, load_scenario, scenario_from_dict
+from sim.spec.scenario import Scenario, changed_scenario, load_scenario
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -64,19 +62,7 @@ def vary(scenario: Scenario | str | Path, changes: dict[str, Any]) -> Scenario:
     Raises:
         ScenarioError: when a path selects nothing or the result is not a valid scenario.
     """
-    from sim.errors import Problem, ScenarioError
-
-    scenario = _scenario(scenario)
-    raw = copy.deepcopy(scenario.raw)
-    problems = []
-    for path, value in changes.items():
-        try:
-            set_path(raw, path, value)
-        except ValueError as exc:
-            problems.append(Problem("vary", None, path, str(exc), value))
-    if problems:
-        raise ScenarioError(problems)
-    return scenario_from_dict(raw, source=scenario.source)
+    return changed_scenario(_scenario(scenario), changes.items(), label="vary")
 
 
 def run(

@@ -29,7 +29,8 @@ import numpy as np
 
 from sim.engine.model import SharingModel
 from sim.engine.outcomes import CAUSES, attribute
-from sim.spec.scenario import IDENTIFIERS, Scenario, load_scenario, scenario_from_dict
+from sim.spec.field_paths import parse_assignment
+from sim.spec.scenario import IDENTIFIERS, Scenario, changed_scenario, load_scenario
 
 IN_FLIGHT = "in_transit"
 
@@ -169,12 +170,8 @@ def scenario_with_settings(scenario: Scenario, settings: Settings) -> Scenario:
     Raises:
         sim.errors.ScenarioError: if a value is refused (the sliders keep values in range).
     """
-    from sim.spec.field_paths import apply_overrides
-
-    overrides = overrides_for(scenario, settings)
-    data = apply_overrides(scenario.raw, overrides, scenario.source)
-    data["seed"] = int(settings.seed)
-    return scenario_from_dict(data, source=scenario.source)
+    changes = [parse_assignment(text) for text in overrides_for(scenario, settings)]
+    return changed_scenario(scenario, [*changes, ("seed", int(settings.seed))], label="--set")
 
 
 def command_line(path: str, scenario: Scenario, settings: Settings) -> str:

@@ -46,7 +46,9 @@ from sim.spec.scenario import (
     SurgeInject,
     TrustInject,
     apportion,
+    changed_scenario,
     expand_links,
+    load_scenario,
     parse_link_ref,
     traveller_label,
 )
@@ -732,28 +734,10 @@ def scenario_with(scenario: Scenario | str | os.PathLike[str], parameters: dict[
     Raises:
         sim.errors.ScenarioError: naming every problem (a path that selects nothing, a refused value).
     """
-    from sim.errors import Problem, ScenarioError
-    from sim.spec.field_paths import set_path
-    from sim.spec.scenario import scenario_from_dict
-    from sim.spec.yaml_files import read_yaml
-
-    if isinstance(scenario, Scenario):
-        data, lines, source = scenario.raw, None, scenario.source
-    else:
-        data, lines = read_yaml(scenario)
-        source = os.fspath(scenario)
-    problems = []
-    for name, value in parameters.items():
-        for path in PARAMETER_NAMES.get(name, (name,)):
-            try:
-                set_path(data, path, value)
-            except ValueError as exc:
-                if "[*]" in path and "matches" in str(exc):
-                    continue  # no links: "every link" is none
-                problems.append(Problem(source, None, name, f"cannot set it: {exc}", value))
-    if problems:
-        raise ScenarioError(problems)
-    return scenario_from_dict(data, source=source, lines=lines)
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    changes = [(path, value) for name, value in parameters.items() for path in PARAMETER_NAMES.get(name, (name,))]
+    return changed_scenario(scenario, changes, label=scenario.source, skip_empty_wildcards=True)
 
 
 def _reported(model: SharingModel, name: str) -> Any:

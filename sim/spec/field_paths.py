@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import yaml
@@ -159,24 +160,58 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     return path, value
 
 
-def apply_overrides(data: Any, overrides: list[str], source: str = "<scenario>", lines: LineMap | None = None) -> Any:
-    """Apply ``PATH=VALUE`` overrides to a copy of `data`.
+def apply_changes(data: Any, changes: Iterable[tuple[str, Any]], label: str, skip_empty_wildcards: bool = False) -> Any:
+    """Set each field path of `changes` on a copy of `data`: the one way any input changes a scenario.
+
+    Args:
+        data: the scenario as plain data (not modified).
+        changes: ``(path, value)`` pairs, applied in order.
+        label: how problems name their input (``--set``, ``vary``, a file).
+        skip_empty_wildcards: a ``[*]`` that matches nothing is no change (``every link`` of a
+            scenario without links), instead of a problem.
+
+    Returns:
+        The changed copy.
 
     Raises:
-        ScenarioError: naming every override that could not be applied.
+        ScenarioError: naming every change that could not be applied.
     """
-    if not overrides:
-        return data
     data = copy.deepcopy(data)
     problems: list[Problem] = []
-    for text in overrides:
+    for path, value in changes:
         try:
-            path, value = parse_assignment(text)
             if not isinstance(data, dict):
                 raise ValueError("the scenario is not a mapping")
             set_path(data, path, value)
         except ValueError as exc:
-            problems.append(Problem("--set", None, text.partition("=")[0], str(exc), text))
+            if skip_empty_wildcards and "[*]" in path and "matches" in str(exc):
+                continue
+            problems.append(Problem(label, None, path, str(exc), value))
     if problems:
         raise ScenarioError(problems)
     return data
+
+
+def apply_overrides(data: Any, overrides: list[str], source: str = "<scenario>", lines: LineMap | None = None) -> Any:
+    """Apply ``PATH=VALUE`` overrides (the text of ``--set``) to a copy of `data`.
+
+    Raises:
+        ScenarioError: naming every override that could not be read or applied.
+    """
+    if not overrides:
+        return data
+    changes: list[tuple[str, Any]] = []
+    problems: list[Problem] = []
+    for text in overrides:
+        try:
+            changes.append(parse_assignment(text))
+        except ValueError as exc:
+            problems.append(Problem("--set", None, text.partition("=")[0], str(exc), text))
+    if problems:
+        raise ScenarioError(problems)
+    try:
+        return apply_changes(data, changes, "--set")
+    except ScenarioError as exc:
+        texts = dict(zip((path for path, _ in changes), overrides, strict=True))
+        raise ScenarioError([Problem(p.file, p.line, p.path, p.message, texts.get(p.path, p.value))
+                             for p in exc.problems]) from None  # fmt: skip

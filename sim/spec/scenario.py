@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import difflib
 import functools
 import importlib.util
 import math
@@ -35,7 +34,9 @@ from pydantic import (
 )
 
 from sim.errors import Problem, ScenarioError
+from sim.spec.checks import dedupe, did_you_mean
 from sim.spec.distributions import DIST_PARAMETERS, Distribution
+from sim.spec.field_paths import apply_changes, apply_overrides
 from sim.spec.yaml_files import LineMap, PathKey, format_path, read_yaml
 
 IDENTIFIERS: tuple[str, ...] = ("biometric", "document", "name")
@@ -88,7 +89,7 @@ def parse_number(value: Any, nonnegative: bool = True) -> Distribution:
     if kind is None:
         raise ValueError("a distribution needs `dist:` (one of " + ", ".join(DIST_PARAMETERS) + ")")
     if kind not in DIST_PARAMETERS:
-        hint = _did_you_mean(str(kind), DIST_PARAMETERS)
+        hint = did_you_mean(str(kind), DIST_PARAMETERS)
         raise ValueError(f"unknown distribution {kind!r}{hint}")
     expected = DIST_PARAMETERS[kind]
     extra = [k for k in value if k != "dist" and k not in expected]
@@ -218,14 +219,14 @@ def parse_identifier(value: Any) -> dict[str, float]:
     if isinstance(value, str):
         if value not in IDENTIFIERS:
             raise ValueError(
-                f"unknown identifier type{_did_you_mean(value, IDENTIFIERS)}; use one of {', '.join(IDENTIFIERS)}"
+                f"unknown identifier type{did_you_mean(value, IDENTIFIERS)}; use one of {', '.join(IDENTIFIERS)}"
             )
         return {value: 1.0}
     if isinstance(value, dict):
         out: dict[str, float] = {}
         for key, prob in value.items():
             if key not in IDENTIFIERS:
-                raise ValueError(f"unknown identifier type {key!r}{_did_you_mean(str(key), IDENTIFIERS)}")
+                raise ValueError(f"unknown identifier type {key!r}{did_you_mean(str(key), IDENTIFIERS)}")
             p = _finite(prob, f"the probability of {key}")
             if not 0 <= p <= 1:
                 raise ValueError(f"the probability of {key} must lie in [0, 1]")
@@ -601,11 +602,35 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
     Raises:
         ScenarioError: listing every problem found.
     """
-    from sim.spec.field_paths import apply_overrides
-
     data, lines = read_yaml(path)
     data = apply_overrides(data, list(overrides), str(path), lines)
     return scenario_from_dict(data, source=str(path), lines=lines)
+
+
+def changed_scenario(
+    base: Scenario | dict[str, Any],
+    changes: Iterable[tuple[str, Any]],
+    label: str = "vary",
+    source: str | None = None,
+    skip_empty_wildcards: bool = False,
+) -> Scenario:
+    """A copy of `base` with field paths changed, validated again: the one "apply, then revalidate".
+
+    Args:
+        base: a scenario, or a scenario's plain data.
+        changes: ``(path, value)`` pairs (the paths of ``--set``).
+        label: how a change that cannot be applied is named (``vary``, ``--set``).
+        source: how validation problems name the input (default: the scenario's own).
+        skip_empty_wildcards: see `sim.spec.field_paths.apply_changes`.
+
+    Raises:
+        ScenarioError: a path that selects nothing, or a result that is not a valid scenario.
+    """
+    data = base.raw if isinstance(base, Scenario) else base
+    if source is None:
+        source = base.source if isinstance(base, Scenario) else "<scenario>"
+    data = apply_changes(data, changes, label, skip_empty_wildcards)
+    return scenario_from_dict(data, source=source)
 
 
 def scenario_from_dict(data: Any, source: str = "<scenario>", lines: LineMap | None = None) -> Scenario:
@@ -626,7 +651,7 @@ def scenario_from_dict(data: Any, source: str = "<scenario>", lines: LineMap | N
     problems += structural_problems(Scenario, data, source, lines)
     problems += semantic_problems(data, source, lines)
     if problems:
-        problems = _dedupe(problems)
+        problems = dedupe(problems)
         problems.sort(key=lambda p: (p.line or 0, p.path))
         raise ScenarioError(problems)
     scenario = Scenario.model_validate(data)
@@ -654,15 +679,6 @@ def _unknown_traveller_ids(scenario: Scenario, source: str, lines: LineMap) -> l
                 problems.append(Problem(source, lines.line(path), format_path(path), "no traveller has this id", label))
     return problems
 
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen, out = set(), []
-    for p in problems:
-        key = (p.line, p.path, p.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out
 
 
 def structural_problems(model: type[BaseModel], data: Any, source: str, lines: LineMap) -> list[Problem]:
@@ -708,13 +724,13 @@ def _problem_from_pydantic(err: Any, data: Any, source: str, lines: LineMap, mod
     if kind == "extra_forbidden":
         parent = _get(data, path[:-1])
         allowed = _allowed_fields(model, path[:-1], parent)
-        hint = _did_you_mean(str(path[-1]), allowed)
+        hint = did_you_mean(str(path[-1]), allowed)
         message = f"unknown field{hint}" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
         return Problem(source, lines.line(path), format_path(path), message)
     if kind == "missing":
         return Problem(source, lines.line(path), format_path(path), "required field is missing")
     if kind == "union_tag_invalid":
-        message = f"unknown inject kind{_did_you_mean(str(value), INJECT_KINDS)}; use one of {', '.join(INJECT_KINDS)}"
+        message = f"unknown inject kind{did_you_mean(str(value), INJECT_KINDS)}; use one of {', '.join(INJECT_KINDS)}"
         value = _get(data, (*path, "kind"))
         return Problem(source, lines.line((*path, "kind")), format_path((*path, "kind")), message, value)
     if kind == "union_tag_not_found":
@@ -796,10 +812,6 @@ def _get(data: Any, path: PathKey) -> Any:
             return None
     return data
 
-
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 # ---------------------------------------------------------------- meaning
@@ -918,7 +930,7 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
         if isinstance(country, str) and country not in country_ids:
             add(
                 ("agencies", i, "country"),
-                f"no such country{_did_you_mean(country, country_ids)}",
+                f"no such country{did_you_mean(country, country_ids)}",
                 country,
             )
         if a.get("screening") is not None and a.get("kind") != "border":
@@ -939,7 +951,7 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
                 if value not in agency_ids:
                     add(
                         ("sharing", "links", i, end),
-                        f"no such agency{_did_you_mean(value, agency_ids)}",
+                        f"no such agency{did_you_mean(value, agency_ids)}",
                         value,
                     )
                 ends.append(value)
@@ -982,7 +994,7 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
                 if isinstance(cid, str) and cid not in country_ids:
                     add(
                         ("travellers", "groups", i, "route", j),
-                        f"no such country{_did_you_mean(cid, country_ids)}",
+                        f"no such country{did_you_mean(cid, country_ids)}",
                         cid,
                     )
                 if j > 0 and cid == route[j - 1]:
@@ -1007,7 +1019,7 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
         if isinstance(agency, str) and agency not in agency_ids:
             add(
                 ("intelligence", i, "agency"),
-                f"no such agency{_did_you_mean(agency, agency_ids)}",
+                f"no such agency{did_you_mean(agency, agency_ids)}",
                 agency,
             )
         gs = intel.get("groups")
@@ -1016,7 +1028,7 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
                 if isinstance(name, str) and name not in group_names:
                     add(
                         ("intelligence", i, "groups", j),
-                        f"no such group{_did_you_mean(name, group_names)}",
+                        f"no such group{did_you_mean(name, group_names)}",
                         name,
                     )
 
@@ -1047,7 +1059,7 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
                     if end not in agency_ids:
                         add(
                             ("injects", i, "link"),
-                            f"no such agency {end!r}{_did_you_mean(end, agency_ids)}",
+                            f"no such agency {end!r}{did_you_mean(end, agency_ids)}",
                             inj["link"],
                         )
         if kind == "intel":
@@ -1055,7 +1067,7 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
             if isinstance(agency, str) and agency not in agency_ids:
                 add(
                     ("injects", i, "agency"),
-                    f"no such agency{_did_you_mean(agency, agency_ids)}",
+                    f"no such agency{did_you_mean(agency, agency_ids)}",
                     agency,
                 )
             has_n, has_ids = inj.get("travellers") is not None, inj.get("ids") is not None
@@ -1070,7 +1082,7 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
             if isinstance(group, str) and group not in group_names:
                 add(
                     ("injects", i, "group"),
-                    f"no such group{_did_you_mean(group, group_names)}",
+                    f"no such group{did_you_mean(group, group_names)}",
                     group,
                 )
     return problems

@@ -26,13 +26,12 @@ points: two points differ only by their parameters, not by their luck).
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import hashlib
 import itertools
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ import yaml
 from sim.engine.model import flatten_summary
 from sim.engine.one_run import replication_seeds
 from sim.errors import Problem, ScenarioError
+from sim.spec.checks import dedupe, did_you_mean
 from sim.spec.scenario import IDENTIFIERS, Scenario, scenario_from_dict
 from sim.spec.yaml_files import LineMap, PathKey, format_path, read_yaml
 
@@ -430,7 +430,7 @@ class _Checker:
 
     def fail(self) -> None:
         if self.problems:
-            problems = sorted(_dedupe(self.problems), key=lambda p: (p.file != self.source, p.line or 0, p.path))
+            problems = sorted(dedupe(self.problems), key=lambda p: (p.file != self.source, p.line or 0, p.path))
             raise ScenarioError(problems)
 
     # -------------------------------------------------------- fields
@@ -443,7 +443,7 @@ class _Checker:
             if key not in FIELDS:
                 self.add(
                     (key,),
-                    f"unknown field{_did_you_mean(str(key), FIELDS)}; a sweep has {', '.join(FIELDS)}",
+                    f"unknown field{did_you_mean(str(key), FIELDS)}; a sweep has {', '.join(FIELDS)}",
                     key,
                     show=False,
                 )
@@ -455,7 +455,7 @@ class _Checker:
         if not known_design:
             self.add(
                 ("design",),
-                f"unknown design{_did_you_mean(str(design), DESIGNS)}; use one of {', '.join(DESIGNS)}",
+                f"unknown design{did_you_mean(str(design), DESIGNS)}; use one of {', '.join(DESIGNS)}",
                 design,
             )
             design = "grid"
@@ -614,7 +614,7 @@ class _Checker:
             if key not in RANGE_FIELDS:
                 self.add(
                     (*where, key),
-                    f"unknown field{_did_you_mean(str(key), RANGE_FIELDS)}; a range has {', '.join(RANGE_FIELDS)}",
+                    f"unknown field{did_you_mean(str(key), RANGE_FIELDS)}; a range has {', '.join(RANGE_FIELDS)}",
                     key,
                     show=False,
                 )
@@ -702,7 +702,7 @@ class _Checker:
             if key not in THRESHOLD_FIELDS:
                 self.add(
                     ("threshold", key),
-                    f"unknown field{_did_you_mean(str(key), THRESHOLD_FIELDS)}; "
+                    f"unknown field{did_you_mean(str(key), THRESHOLD_FIELDS)}; "
                     f"a threshold has {', '.join(THRESHOLD_FIELDS)}",
                     key,
                     show=False,
@@ -823,7 +823,7 @@ def _output_problem(name: str, known: dict[str, Any]) -> str | None:
     group = [k for k in known if k.startswith(name + ".")]
     if group:
         return f"is a group of outputs; name one, e.g. {', '.join(group[:5])}"
-    return f"no run reports this output{_did_you_mean(name, [k for k in known if k not in TEXT_OUTPUTS])}"
+    return f"no run reports this output{did_you_mean(name, [k for k in known if k not in TEXT_OUTPUTS])}"
 
 
 def _sweep_path(path: PathKey) -> str:
@@ -833,19 +833,6 @@ def _sweep_path(path: PathKey) -> str:
     return format_path(path)
 
 
-def _did_you_mean(word: str, choices: Sequence[str] | Iterator[str]) -> str:
-    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen, out = set(), []
-    for p in problems:
-        key = (p.file, p.line, p.path, p.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out
 
 
 def _tidy(x: float) -> float | int:
