@@ -1,4 +1,4 @@
-"""The Python API, for notebooks and scripts: load, vary, run, compare, sweep.
+"""The Python API, for notebooks and scripts: load, vary, run, compare, sweep, report.
 
 Everything here is also reachable as ``sim.<name>`` (loaded on first use, so
 ``import sim`` stays quick)::
@@ -17,24 +17,37 @@ Everything here is also reachable as ``sim.<name>`` (loaded on first use, so
 A sweep can also be given as a mapping, as the sweep file would hold it (see
 docs/sweeps.md), to build one in a notebook. The notebooks in ``notebooks/``
 walk through all of this.
+
+The command line (`sim.cli`) is a thin layer over these functions: each command
+parses its options, calls one of them and prints. The engine (Mesa), the figures
+(matplotlib) and the page (Bokeh) are imported inside the functions that need
+them, so that ``import sim`` and a refused input stay fast; nothing imported at
+the top of this module is imported again below.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
+from sim.errors import Problem, ScenarioError
+from sim.spec.folders import folder_kind
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario
+from sim.spec.sweep_file import Sweep, is_sweep_file, load_sweep, sweep_from_dict
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from sim.engine.outcomes import RunResult
+    from sim.exercise.play import Game
     from sim.experiments.comparison import Comparison
     from sim.experiments.sweep_runner import SweepOutcome
-    from sim.spec.sweep_file import Sweep
+
+Out = str | Path | Literal[True] | None
+"""Where a command writes: a folder, True for the default ``results/<name>/<UTC time>/``, None for nowhere."""
 
 
 def _load_engine() -> None:
@@ -48,8 +61,8 @@ def _load_engine() -> None:
         import sim.engine.model  # noqa: F401
 
 
-def _scenario(scenario: Scenario | str | Path) -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+def _scenario(scenario: Scenario | str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
 
 
 def vary(scenario: Scenario | str | Path, changes: dict[str, Any]) -> Scenario:
@@ -68,26 +81,38 @@ def vary(scenario: Scenario | str | Path, changes: dict[str, Any]) -> Scenario:
 def run(
     scenario: Scenario | str | Path,
     seed: int | None = None,
-    out: str | Path | None = None,
+    out: Out = None,
     plots: bool = True,
+    overrides: Sequence[str] = (),
 ) -> RunResult:
     """Run a scenario once; with `out`, also write the run folder (figures and report unless `plots` is false).
 
+    Args:
+        scenario: a scenario, or a scenario file.
+        seed: the run's seed (default: the scenario's).
+        out: the run folder; True for ``results/<scenario>/<UTC time>/``; None writes nothing.
+        plots: draw the figures and write report.html in the folder.
+        overrides: ``PATH=VALUE`` texts (as ``--set`` takes them), applied when `scenario` is a
+            file, and recorded in the folder's ``run.json``.
+
     Returns:
-        The summary and the tables (lists of rows; `tables` turns them into DataFrames).
+        The summary and the tables (lists of rows; `tables` turns them into DataFrames); its
+        ``folder`` is where it was written, if anywhere.
     """
     _load_engine()
-    from sim.engine.one_run import resolve_seed, run_one, write_run_folder, write_run_metadata
+    from sim.engine.one_run import default_run_folder, resolve_seed, run_one, write_run_folder, write_run_metadata
 
-    scenario = _scenario(scenario)
+    scenario = _scenario(scenario, overrides)
     seed = resolve_seed(scenario, seed)
     result = run_one(scenario, seed)
     if out is not None:
         from sim.debrief.run_report import debrief
 
-        write_run_folder(result, scenario, out)
-        write_run_metadata(out, scenario.source, [], seed)
-        debrief(out, scenario, seed, plots=plots, base=result.summary)
+        folder = default_run_folder(scenario) if out is True else Path(out)
+        write_run_folder(result, scenario, folder)
+        write_run_metadata(folder, scenario.source, list(overrides), seed)
+        debrief(folder, scenario, seed, plots=plots, base=result.summary)
+        result.folder = folder
     return result
 
 
@@ -112,49 +137,85 @@ def compare(
     replications: int = 30,
     seed: int | None = None,
     workers: int | None = None,
-    out: str | Path | None = None,
+    out: Out = None,
+    plots: bool = True,
+    overrides_a: Sequence[str] = (),
+    overrides_b: Sequence[str] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """Run A and B on the same seeds (common random numbers); with `out`, write the comparison folder.
 
+    Args:
+        a: the first scenario (A), or its file.
+        b: the second scenario (B), or its file.
+        replications: paired runs (seeds).
+        seed: the master seed (default: A's seed).
+        workers: worker processes (default: every core).
+        out: the comparison folder; True for ``results/compare-A-vs-B/<UTC time>/``; None writes nothing.
+        plots: draw the figures of the report.
+        overrides_a: ``PATH=VALUE`` texts applied to A only (when given as a file).
+        overrides_b: the same, for B only.
+        progress: called with (done, total) as paired runs finish.
+
     Returns:
         The comparison: ``.statistics()`` per output (means, paired difference, 95% interval),
-        ``.pairs()`` one row per replication.
+        ``.pairs()`` one row per replication, ``.folder`` where it was written, if anywhere.
+
+    Raises:
+        ScenarioError: every problem of both scenarios (and of `replications`) at once.
     """
+    problems: list[Problem] = []
+    scenarios: list[Scenario] = []
+    for scenario, overrides in ((a, overrides_a), (b, overrides_b)):
+        try:
+            scenarios.append(_scenario(scenario, overrides))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if replications < 1:
+        problems.append(Problem("--replications", None, "", "must be at least 1", replications))
+    if problems:
+        raise ScenarioError(problems)
     _load_engine()
     from sim.experiments.comparison import compare as paired
-    from sim.experiments.comparison import write_comparison_folder
+    from sim.experiments.comparison import default_comparison_folder, write_comparison_folder
 
-    comparison = paired(_scenario(a), _scenario(b), replications=replications, seed=seed, workers=workers)
+    first, second = scenarios
+    comparison = paired(first, second, replications=replications, seed=seed, workers=workers, progress=progress)
     if out is not None:
         from sim.debrief.comparison_report import write_comparison_report
 
-        write_comparison_folder(comparison, out)
-        write_comparison_report(out)
+        folder = default_comparison_folder(first, second) if out is True else Path(out)
+        write_comparison_folder(comparison, folder)
+        write_comparison_report(folder, plots=plots)
+        comparison.folder = folder
     return comparison
 
 
 def sweep(
     sweep_file: str | Path | Mapping[str, Any] | Sweep,
-    out: str | Path | None = None,
+    out: Out = True,
     workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
     progress: bool | None = None,
     plots: bool = True,
+    threshold: float | None = None,
 ) -> SweepOutcome:
     """Run a sweep locally (worker processes) or on a Dask cluster (`scheduler` address).
 
     Args:
         sweep_file: a sweep file; or a mapping with the fields of one (its ``scenario``, a file,
             is relative to the current folder); or a `sim.spec.sweep_file.Sweep`.
-        out: the sweep folder (default: ``results/<sweep name>/<UTC time>/``). It must not hold
-            a sweep already, unless `resume`.
+        out: the sweep folder; True (the default) for ``results/<sweep name>/<UTC time>/``, or
+            with `resume` the newest folder of this sweep there. It must not hold a sweep
+            already, unless `resume`.
         workers: local worker processes (default: every core).
         scheduler: a Dask scheduler address, e.g. ``tcp://127.0.0.1:8786``: the runs go to that
             cluster (each worker needs this package installed) instead of local processes.
         resume: finish the sweep already in `out`: only the missing runs are made.
         progress: show a progress bar (default: when stderr is a terminal).
         plots: draw the figures and report.html when every run is done.
+        threshold: the level of the critical value the report marks (default: the sweep file's).
 
     Returns:
         The outcome; its ``folder`` holds runs.csv, points.csv (and sensitivity.csv for Sobol designs).
@@ -163,8 +224,7 @@ def sweep(
         ScenarioError: listing every problem of the sweep (or of its scenario) before any run.
     """
     _load_engine()
-    from sim.experiments.sweep_runner import default_sweep_folder, run_sweep
-    from sim.spec.sweep_file import Sweep, load_sweep, sweep_from_dict
+    from sim.experiments.sweep_runner import default_sweep_folder, latest_sweep_folder, run_sweep
 
     if isinstance(sweep_file, Sweep):
         spec = sweep_file
@@ -174,11 +234,131 @@ def sweep(
             data["scenario"] = str(data["scenario"])
         spec = sweep_from_dict(data, source="<sweep>", folder=Path.cwd())
     else:
-        spec = load_sweep(sweep_file)
-    folder = Path(out) if out is not None else default_sweep_folder(spec)
+        spec = load_sweep(sweep_file, threshold=threshold)
+    if out is True and resume:
+        folder = latest_sweep_folder(spec)
+        if folder is None:
+            raise ScenarioError([Problem(str(sweep_file), None, "", "no folder of this sweep in results/ to resume; "
+                                         "use --out")])  # fmt: skip
+    else:
+        folder = default_sweep_folder(spec) if out is True or out is None else Path(out)
     outcome = run_sweep(spec, folder, workers=workers, scheduler=scheduler, resume=resume, progress=progress)
     if plots and not outcome.interrupted:
-        from sim.debrief.sweep_report import report
-
-        report(folder)
+        report(folder, threshold=threshold)
     return outcome
+
+
+def sweep_folder_of(sweep: Sweep) -> Path:
+    """The newest folder of `sweep` under ``results/``, or where a new one would go (for messages)."""
+    from sim.experiments.sweep_runner import default_sweep_folder, latest_sweep_folder
+
+    return latest_sweep_folder(sweep) or default_sweep_folder(sweep)
+
+
+@dataclass
+class Played:
+    """A game of `play`: the game itself, what the player's choices changed, and its run folder."""
+
+    game: Game
+    change: dict[str, Any]
+    folder: Path
+
+
+def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, out: str | Path | Literal[True] = True,
+         plots: bool = True) -> Played:  # fmt: skip
+    """Play the scenario with `player` deciding for its agency; the simulation plays the others.
+
+    Args:
+        scenario: a scenario, or a scenario file.
+        player: who decides: `sim.exercise.play.InteractivePlayer` (asks in the terminal), or the
+            `sim.engine.decisions.ReplayPlayer` that `sim.exercise.play.load_decisions` reads.
+        seed: the run's seed (default: the scenario's).
+        out: the run folder, or True for ``results/<scenario>/<UTC time>/``.
+        plots: draw the figures of the report.
+
+    Returns:
+        The game, what the choices changed against the scenario's policy on the same seed
+        (`sim.exercise.play.what_changed`), and the folder holding decisions.yaml, play.json
+        and the report.
+    """
+    _load_engine()
+    from sim.debrief.run_report import debrief
+    from sim.engine.one_run import default_run_folder, resolve_seed, write_run_metadata
+    from sim.exercise.play import InteractivePlayer, play_game, what_changed, write_game
+
+    scenario = _scenario(scenario)
+    seed = resolve_seed(scenario, seed)
+    game = play_game(scenario, player, seed)
+    quit_at = player.quit_at if isinstance(player, InteractivePlayer) else None
+    folder = default_run_folder(scenario) if out is True else Path(out)
+    write_game(game, folder, scenario.source, player.verify_hours, quit_at)
+    write_run_metadata(folder, scenario.source, [], seed)
+    debrief(folder, scenario, seed, plots=plots, base=game.default.summary)
+    return Played(game, what_changed(game), folder)
+
+
+def report(folder: str | Path, threshold: float | None = None) -> Path:
+    """Redraw the figures and report.html of a finished run, comparison or sweep folder from its tables.
+
+    Args:
+        folder: the folder; its kind is recognised by the files it holds.
+        threshold: for a sweep, the level of the critical value to mark.
+
+    Returns:
+        The path of the report.
+
+    Raises:
+        ScenarioError: when the folder is none of the three kinds.
+    """
+    folder = Path(folder)
+    kind = folder_kind(folder)
+    if kind == "run":
+        from sim.debrief.run_report import write_report
+
+        return write_report(folder)
+    if kind == "comparison":
+        from sim.debrief.comparison_report import write_comparison_report
+
+        return write_comparison_report(folder)
+    if kind == "sweep":
+        from sim.debrief.sweep_report import report as sweep_report
+
+        sweep_report(folder, threshold=threshold)
+        return folder / "report.html"
+    raise ScenarioError([Problem(str(folder), None, "", "not a run, comparison or sweep folder")])
+
+
+def check(path: str | Path) -> Scenario | Sweep:
+    """Read and validate a scenario or sweep file (recognised by its fields), changing nothing.
+
+    Raises:
+        ScenarioError: listing every problem of the file.
+    """
+    return load_sweep(path) if is_sweep_file(path) else load_scenario(path)
+
+
+def schema(kind: Literal["scenario", "sweep"] = "scenario") -> dict[str, Any]:
+    """The JSON Schema of the scenario format, or of the sweep file, for editors and checks."""
+    if kind == "sweep":
+        from sim.spec.sweep_file import sweep_json_schema
+
+        return sweep_json_schema()
+    schema = Scenario.model_json_schema(by_alias=True, mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "tabletop scenario"}
+
+
+def msel(scenario: Scenario | str | Path, start: str = "09:00", minutes_per_day: float = 10.0,
+         form: Literal["csv", "json"] = "csv") -> tuple[list[dict[str, Any]], str]:  # fmt: skip
+    """The injects as a Master Scenario Events List: its rows, and their text as CSV or JSON (T3SF's shape).
+
+    Raises:
+        ScenarioError: a start time that is not a clock time.
+    """
+    from sim.exercise.msel import msel_rows, write_msel
+
+    try:
+        rows = msel_rows(_scenario(scenario), start=start, minutes_per_day=minutes_per_day)
+    except ValueError as exc:
+        raise ScenarioError([Problem("--start", None, "", str(exc), start)]) from None
+    return rows, write_msel(rows, form)
+

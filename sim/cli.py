@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -17,7 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sim import api
 from sim.errors import Problem, ScenarioError
+from sim.spec.scenario import Scenario
 from sim.version import __version__
 
 
@@ -48,7 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check scenario files; print every problem")
     validate.add_argument("files", nargs="+", metavar="FILE")
 
-    commands.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
+    schema = commands.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
+    schema.add_argument("--sweep", action="store_true", help="the JSON Schema of the sweep file instead")
 
     sweep = commands.add_parser("sweep", help="run a parameter sweep (local processes, or a Dask cluster)")
     sweep.add_argument("sweep", metavar="SWEEP.yaml")
@@ -183,18 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.engine.one_run import default_run_folder, resolve_seed, run_one, write_run_folder, write_run_metadata
-    from sim.spec.scenario import load_scenario
-
-    scenario = load_scenario(args.scenario, args.overrides)
-    seed = resolve_seed(scenario, args.seed)
-    result = run_one(scenario, seed)
-    folder = Path(args.out) if args.out else default_run_folder(scenario)
-    write_run_folder(result, scenario, folder)
-    write_run_metadata(folder, args.scenario, args.overrides, seed)
-    from sim.debrief.run_report import debrief
-
-    debrief(folder, scenario, seed, plots=not args.no_plots, base=result.summary)
+    result = api.run(args.scenario, args.seed, out=args.out or True, plots=not args.no_plots, overrides=args.overrides)
+    folder = result.folder
     if args.quiet:
         print(folder)
     else:
@@ -234,26 +228,23 @@ def format_summary(summary: dict[str, Any], folder: Path | str) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from sim.spec.scenario import load_scenario
-    from sim.spec.sweep_file import is_sweep_file, load_sweep
-
     failed = 0
     for name in args.files:
         try:
-            if is_sweep_file(name):
-                print(f"{name}: ok (sweep: {load_sweep(name).describe()})")
-                continue
-            scenario = load_scenario(name)
+            checked = api.check(name)
         except ScenarioError as exc:
             failed += 1
             for problem in exc.problems:
                 print(problem, file=sys.stderr)
             continue
-        print(
-            f"{name}: ok ({scenario.name!r}: {len(scenario.countries)} countries, "
-            f"{len(scenario.agencies)} agencies, {len(scenario.sharing.links)} links, "
-            f"{scenario.travellers.count} travellers, {len(scenario.injects)} injects)"
-        )
+        if isinstance(checked, Scenario):
+            print(
+                f"{name}: ok ({checked.name!r}: {len(checked.countries)} countries, "
+                f"{len(checked.agencies)} agencies, {len(checked.sharing.links)} links, "
+                f"{checked.travellers.count} travellers, {len(checked.injects)} injects)"
+            )
+        else:
+            print(f"{name}: ok (sweep: {checked.describe()})")
     if failed:
         print(f"{failed} of {len(args.files)} files have problems.", file=sys.stderr)
         return 2
@@ -261,43 +252,24 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from sim.spec.scenario import Scenario
-
-    schema = Scenario.model_json_schema(by_alias=True, mode="validation")
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "tabletop scenario"}
-    print(json.dumps(schema, indent=2))
+    print(json.dumps(api.schema("sweep" if args.sweep else "scenario"), indent=2))
     return 0
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from sim.experiments.comparison import compare, default_comparison_folder, write_comparison_folder
-    from sim.spec.scenario import load_scenario
-
-    problems = []
-    scenarios = []
-    for path, overrides in ((args.a, args.set_a), (args.b, args.set_b)):
-        try:
-            scenarios.append(load_scenario(path, overrides))
-        except ScenarioError as exc:
-            problems += exc.problems
-    if args.replications < 1:
-        problems.append(Problem("--replications", None, "", "must be at least 1", args.replications))
-    if problems:
-        raise ScenarioError(problems)
-    a, b = scenarios
     if args.workers is not None and args.workers < 1:
         raise ScenarioError([Problem("--workers", None, "", "must be at least 1", args.workers)])
     progress = None if args.quiet or not sys.stderr.isatty() else _progress_line
-    comparison = compare(a, b, replications=args.replications, seed=args.seed, workers=args.workers,
-                         progress=progress)  # fmt: skip
-    folder = Path(args.out) if args.out else default_comparison_folder(a, b)
-    write_comparison_folder(comparison, folder)
-    from sim.debrief.comparison_report import write_comparison_report
-
-    write_comparison_report(folder, plots=not args.no_plots)
+    comparison = api.compare(
+        args.a, args.b, replications=args.replications, seed=args.seed, workers=args.workers,
+        out=args.out or True, plots=not args.no_plots, overrides_a=args.set_a, overrides_b=args.set_b,
+        progress=progress,
+    )  # fmt: skip
+    folder = comparison.folder
     if args.quiet:
         print(folder)
         return 0
+    a, b = comparison.a, comparison.b
     stats = comparison.statistics()["detection_rate"]
     print(f"{b.name} vs {a.name}, {args.replications} paired runs (master seed {comparison.master_seed})")
     if stats["diff"] is not None:
@@ -314,16 +286,12 @@ def _progress_line(done: int, total: int) -> None:
 
 
 def _play(args: argparse.Namespace) -> int:
-    from sim.debrief.run_report import debrief
-    from sim.engine.one_run import default_run_folder, resolve_seed, write_run_metadata
-    from sim.exercise.play import InteractivePlayer, load_decisions, play_game, what_changed, write_game
-    from sim.spec.scenario import load_scenario
+    from sim.exercise.play import InteractivePlayer, load_decisions
 
-    scenario = load_scenario(args.scenario)
+    scenario = api.load_scenario(args.scenario)
     if args.agency not in {a.id for a in scenario.agencies}:
         raise ScenarioError([Problem("--as", None, "", "no such agency (agencies: "
                                      + ", ".join(a.id for a in scenario.agencies) + ")", args.agency)])  # fmt: skip
-    quit_at = None
     if args.decisions:
         player, _ = load_decisions(args.decisions, args.agency)
     elif not sys.stdin.isatty():
@@ -332,15 +300,8 @@ def _play(args: argparse.Namespace) -> int:
     else:
         player = InteractivePlayer(args.agency, verify_hours=args.verify_hours)
         print(f"{scenario.name}: you play {args.agency}. Enter takes the scenario's policy; ? explains; q quits.")
-    seed = resolve_seed(scenario, args.seed)
-    game = play_game(scenario, player, seed)
-    if isinstance(player, InteractivePlayer):
-        quit_at = player.quit_at
-    folder = Path(args.out) if args.out else default_run_folder(scenario)
-    write_game(game, folder, args.scenario, player.verify_hours, quit_at)
-    write_run_metadata(folder, args.scenario, [], seed)
-    debrief(folder, scenario, seed, plots=not args.no_plots, base=game.default.summary)
-    change = what_changed(game)
+    played = api.play(scenario, player, seed=args.seed, out=args.out or True, plots=not args.no_plots)
+    change, folder = played.change, played.folder
     unused = len(getattr(player, "choices", {})) - len(getattr(player, "used", ()))
     if args.decisions and unused:
         print(f"note: {unused} recorded decisions did not come up in this run (the policy decided there).")
@@ -355,15 +316,7 @@ def _play(args: argparse.Namespace) -> int:
 
 
 def _msel(args: argparse.Namespace) -> int:
-    from sim.exercise.msel import msel_rows, write_msel
-    from sim.spec.scenario import load_scenario
-
-    scenario = load_scenario(args.scenario)
-    try:
-        rows = msel_rows(scenario, start=args.start, minutes_per_day=args.minutes_per_day)
-    except ValueError as exc:
-        raise ScenarioError([Problem("--start", None, "", str(exc), args.start)]) from None
-    text = write_msel(rows, args.format)
+    rows, text = api.msel(args.scenario, start=args.start, minutes_per_day=args.minutes_per_day, form=args.format)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"{len(rows)} injects written to {args.out}")
@@ -379,102 +332,66 @@ def _new(args: argparse.Namespace) -> int:
     if path.exists() and not args.force:
         raise ScenarioError([Problem(str(path), None, "", "exists already (use --force to overwrite)")])
     answers = ask_missing(vars(args), interactive=sys.stdin.isatty())
-    text = starter_scenario(**answers)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(starter_scenario(**answers), encoding="utf-8")
     print(f"wrote {path}: try `tabletop run {path}`")
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
-    from sim.debrief.run_report import is_run_folder, write_report
-    from sim.experiments.sweep_runner import is_sweep_folder
-
-    folder = Path(args.folder)
-    if is_run_folder(folder):
-        path = write_report(folder)
-    elif (folder / "comparison.json").is_file() and (folder / "pairs.csv").is_file():
-        from sim.debrief.comparison_report import write_comparison_report
-
-        path = write_comparison_report(folder)
-    elif is_sweep_folder(folder):
-        from sim.debrief.sweep_report import report
-
-        report(folder)
-        path = folder / "report.html"
-    else:
-        raise ScenarioError([Problem(str(folder), None, "", "not a run, comparison or sweep folder")])
-    print(f"report: {path}")
+    print(f"report: {api.report(args.folder)}")
     return 0
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    import signal
-
     from sim.experiments.executors import ExecutorError
-    from sim.experiments.sweep_runner import default_sweep_folder, latest_sweep_folder, run_sweep
-    from sim.spec.sweep_file import load_sweep
 
     if args.workers is not None and args.workers < 1:
         raise ScenarioError([Problem("--workers", None, "", "must be at least 1", args.workers)])
-    sweep = load_sweep(args.sweep, threshold=args.threshold)
-    if args.out:
-        folder = Path(args.out)
-    elif args.resume:
-        folder = latest_sweep_folder(sweep)
-        if folder is None:
-            raise ScenarioError(
-                [Problem(args.sweep, None, "", "no folder of this sweep in results/ to resume; use --out")]
-            )
-    else:
-        folder = default_sweep_folder(sweep)
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt  # `kill`: stop like Ctrl-C, keeping every finished run
-
-    signal.signal(signal.SIGTERM, stop)
+    sweep = api.load_sweep(args.sweep, threshold=args.threshold)
+    _stop_on_sigterm()
     if not args.quiet:
         print(f"{sweep.name}: {sweep.describe()}", file=sys.stderr)
+    folder: Path | None = Path(args.out) if args.out else None
     try:
-        outcome = run_sweep(
-            sweep, folder, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
-            progress=False if args.quiet else None,
+        outcome = api.sweep(
+            sweep, out=folder or True, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
+            progress=False if args.quiet else None, plots=not args.no_plots, threshold=args.threshold,
         )  # fmt: skip
     except (KeyboardInterrupt, ExecutorError) as exc:
         why = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"tabletop: {exc}"
+        where = folder or api.sweep_folder_of(sweep)
         print(
-            f"{why}; the finished runs are in {folder / 'runs.csv'}.\n"
-            f"Finish with: tabletop sweep {args.sweep} --out {folder} --resume",
+            f"{why}; the finished runs are in {where / 'runs.csv'}.\n"
+            f"Finish with: tabletop sweep {args.sweep} --out {where} --resume",
             file=sys.stderr,
         )
         return 130 if isinstance(exc, KeyboardInterrupt) else 1
-    if not args.no_plots:
-        from sim.debrief.sweep_report import report
-
-        report(folder, threshold=args.threshold)
     if args.quiet:
-        print(folder)
+        print(outcome.folder)
     else:
         print(
             f"{outcome.made} runs made in {outcome.seconds:.1f} s on {outcome.executor}; "
-            f"{outcome.done} of {outcome.runs} done, {outcome.failed} failed\n  sweep folder: {folder}"
+            f"{outcome.done} of {outcome.runs} done, {outcome.failed} failed\n  sweep folder: {outcome.folder}"
         )
     return 0
 
 
-def _dashboard(args: argparse.Namespace) -> int:
-    import signal
-
-    from sim.spec.scenario import load_scenario
-
-    if not 0 <= args.port <= 65535:
-        raise ScenarioError([Problem("--port", None, "", "must be 0 to 65535 (0: any free port)", args.port)])
-    load_scenario(args.scenario)  # a wrong scenario: exit 2 before the web framework is even imported
-    from sim.dashboard.app import serve
+def _stop_on_sigterm() -> None:
+    """Make `kill` stop the work like Ctrl-C (sweeps keep every finished run; the page closes cleanly)."""
 
     def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt  # `kill`: stop like Ctrl-C
+        raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise ScenarioError([Problem("--port", None, "", "must be 0 to 65535 (0: any free port)", args.port)])
+    api.load_scenario(args.scenario)  # a wrong scenario: exit 2 before the web framework is even imported
+    from sim.dashboard.app import serve
+
+    _stop_on_sigterm()
 
     def announce(url: str) -> None:
         print(f"tabletop dashboard: {url}  (Ctrl-C to stop)", flush=True)

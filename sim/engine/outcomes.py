@@ -33,6 +33,7 @@ import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -77,6 +78,7 @@ class RunResult:
         events: the timeline, one tuple per event (`EVENT_COLUMNS`).
         timeseries: one dict per day (`TIMESERIES_COLUMNS`).
         crossings: one dict per border crossing (`CROSSING_COLUMNS`).
+        folder: the run folder it was written to (by `sim.api.run`), if any.
     """
 
     summary: dict[str, Any]
@@ -85,6 +87,7 @@ class RunResult:
     events: list[tuple[Any, ...]] = field(default_factory=list)
     timeseries: list[dict[str, Any]] = field(default_factory=list)
     crossings: list[dict[str, Any]] = field(default_factory=list)
+    folder: Path | None = None
 
 
 def _num(value: float | None, digits: int = 4) -> float | None:

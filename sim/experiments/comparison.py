@@ -86,6 +86,7 @@ class Comparison:
         master_seed: the seed the replication seeds come from.
         seeds: one seed per replication.
         summaries: (summary of A, summary of B) per replication.
+        folder: the comparison folder it was written to (by `sim.api.compare`), if any.
     """
 
     a: Scenario
@@ -93,6 +94,7 @@ class Comparison:
     master_seed: int
     seeds: list[int]
     summaries: list[tuple[dict[str, Any], dict[str, Any]]]
+    folder: Path | None = None
 
     def pairs(self) -> list[dict[str, Any]]:
         """One row per replication: seed, then each output for A and for B."""
