@@ -20,10 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-INTELLIGENCE_CHOICES = ("share", "verify", "hold")
-ALERT_CHOICES = ("act", "verify", "discard")
-DEFAULT_VERIFY_HOURS = 24.0
-"""Hours a played agency takes to verify when the scenario does not say (its intelligence; links without verify)."""
+from sim.spec.decisions_file import DEFAULT_VERIFY_HOURS
 
 
 @dataclass(frozen=True)

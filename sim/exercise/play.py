@@ -16,20 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.engine.decisions import (
-    ALERT_CHOICES,
-    DEFAULT_VERIFY_HOURS,
-    INTELLIGENCE_CHOICES,
-    Choice,
-    DecisionPoint,
-    ReplayPlayer,
-)
+from sim.engine.decisions import Choice, DecisionPoint, ReplayPlayer
 from sim.engine.model import SharingModel
 from sim.engine.one_run import gc_paused, run_one, write_run_folder
 from sim.engine.outcomes import RunResult, collect
 from sim.errors import Problem, ScenarioError
+from sim.spec.decisions_file import DEFAULT_VERIFY_HOURS, read_decisions
 from sim.spec.scenario import Scenario
-from sim.spec.yaml_files import LineMap, dump_yaml, format_path, read_yaml
+from sim.spec.yaml_files import dump_yaml
 
 HELP = """\
 You play {agency}. The simulation stops whenever {agency} has to decide.
@@ -199,86 +193,15 @@ def decisions_document(scenario_file: str, agency: str, seed: int, verify_hours:
 
 
 def load_decisions(path: str | Path, agency: str | None = None) -> tuple[ReplayPlayer, dict[str, Any]]:
-    """Read a decisions file into a player that replays it.
+    """Read a decisions file (`sim.spec.decisions_file`) into a player that replays it.
 
     Raises:
         ScenarioError: naming file, line and field of every problem.
     """
-    data, lines = read_yaml(path)
-    label = str(path)
-    problems: list[Problem] = []
-
-    def problem(where: tuple[Any, ...], message: str, value: Any = None) -> None:
-        args = (value,) if value is not None else ()
-        problems.append(Problem(label, lines.line(where), format_path(where), message, *args))
-
-    if not isinstance(data, dict):
-        raise ScenarioError([Problem(label, lines.line(()), "", "a decisions file is a mapping", data)])
-    allowed = {"scenario", "agency", "seed", "verify_hours", "quit_day", "decisions"}
-    for key in data:
-        if key not in allowed:
-            problem((key,), "unknown field; allowed: " + ", ".join(sorted(allowed)))
-    played = data.get("agency")
-    if not isinstance(played, str):
-        problem(("agency",), "required: the agency played", played)
-    elif agency is not None and played != agency:
-        problem(("agency",), f"this game was played as {played}, not {agency}", played)
-    verify = data.get("verify_hours", DEFAULT_VERIFY_HOURS)
-    if isinstance(verify, bool) or not isinstance(verify, int | float) or verify < 0:
-        problem(("verify_hours",), "must be a number of hours >= 0", verify)
-        verify = DEFAULT_VERIFY_HOURS
-    choices: dict[tuple[str, str, str], Choice] = {}
-    rows = data.get("decisions", [])
-    if not isinstance(rows, list):
-        problem(("decisions",), "must be a list", rows)
-        rows = []
-    for i, row in enumerate(rows):
-        choice = _read_decision(row, ("decisions", i), lines, label, problems)
-        if choice is not None:
-            key, value = choice
-            choices[key] = value
-    if problems:
-        raise ScenarioError(problems)
-    player = ReplayPlayer(agency=str(played), choices=choices, verify_hours=float(verify))
-    return player, data
-
-
-def _read_decision(row: Any, where: tuple[Any, ...], lines: LineMap, label: str,
-                   problems: list[Problem]) -> tuple[tuple[str, str, str], Choice] | None:  # fmt: skip
-    def problem(field: str | None, message: str, value: Any = None) -> None:
-        path = (*where, field) if field else where
-        args = (value,) if value is not None else ()
-        problems.append(Problem(label, lines.line(path), format_path(path), message, *args))
-
-    if not isinstance(row, dict):
-        problem(None, "a decision is a mapping", row)
-        return None
-    known = {"day", "kind", "traveller", "alert", "from", "identifier", "choice", "links", "default"}
-    for key in row:
-        if key not in known:
-            problem(str(key), "unknown field; allowed: " + ", ".join(sorted(known)))
-    kind = row.get("kind")
-    if kind not in ("intelligence", "alert"):
-        problem("kind", "must be intelligence or alert", kind)
-        return None
-    traveller = row.get("traveller")
-    if not isinstance(traveller, str):
-        problem("traveller", "required: the traveller's id", traveller)
-        return None
-    choices = INTELLIGENCE_CHOICES if kind == "intelligence" else ALERT_CHOICES
-    action = row.get("choice")
-    if action not in choices:
-        problem("choice", f"must be one of {', '.join(choices)}", action)
-        return None
-    second = row.get("alert") if kind == "alert" else row.get("identifier")
-    if not isinstance(second, str):
-        problem("alert" if kind == "alert" else "identifier", "required", second)
-        return None
-    links = row.get("links")
-    if links is not None and (not isinstance(links, list) or not all(isinstance(x, str) for x in links)):
-        problem("links", "must be a list of links such as HUB->TRA-BRD", links)
-        return None
-    return (kind, traveller, second), Choice(action, tuple(links) if links is not None else None)
+    decisions = read_decisions(path, agency)
+    choices = {key: Choice(action, links) for key, (action, links) in decisions.choices.items()}
+    player = ReplayPlayer(agency=decisions.agency, choices=choices, verify_hours=decisions.verify_hours)
+    return player, decisions.data
 
 
 # ---------------------------------------------------------------- the game and its debrief
