@@ -20,6 +20,7 @@ functions are counted: a lazy import still is a dependency.
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -151,3 +152,13 @@ def test_no_function_re_imports_a_module_its_file_imports_at_the_top() -> None:
                     elif isinstance(inner, ast.Import):
                         doubled += [f"{name}:{inner.lineno} {a.name}" for a in inner.names if a.name in top]
     assert not doubled, f"imports inside functions of modules the file already imports at the top: {doubled}"
+
+
+def test_every_module_is_on_the_map() -> None:
+    """docs/architecture.md names every module, and no module that does not exist."""
+    text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    files = {str(path.relative_to(PACKAGE.parent)) for path in PACKAGE.rglob("*.py") if path.name != "__init__.py"}
+    missing = sorted(f for f in files if f"`{f}`" not in text)
+    assert not missing, f"modules missing from docs/architecture.md: {missing}"
+    named = set(re.findall(r"`(sim/[a-z_/]+\.py)`", text)) - {"sim/__init__.py"}
+    assert not named - files, f"docs/architecture.md names modules that do not exist: {sorted(named - files)}"
