@@ -325,3 +325,18 @@ def test_the_page_in_a_real_browser(dashboard_server, tmp_path):
     output, _ = process.communicate(timeout=15)
     assert process.returncode == 0, output
     assert "stopped" in output
+
+
+def test_two_pages_in_one_server_each_get_their_own_style_sheets() -> None:
+    """A reload or a second tab builds a second document: no Bokeh model may be shared with the first."""
+    from bokeh.document import Document
+
+    from sim.dashboard.app import WorkshopPage
+
+    scenario = str(Path(__file__).resolve().parents[1] / "scenarios" / "baseline-corridor.yaml")
+    first, second = Document(), Document()
+    page_one = WorkshopPage(first, scenario)
+    page_two = WorkshopPage(second, scenario)  # raised "Models must be owned by only a single document" before
+    shared = {id(m) for m in first.models} & {id(m) for m in second.models}
+    assert not shared, "the two pages share Bokeh models"
+    assert page_one.styles.card is not page_two.styles.card

@@ -27,7 +27,6 @@ from bokeh.models import (
     ColumnDataSource,
     Div,
     FactorRange,
-    InlineStyleSheet,
     Label,
     LabelSet,
     Legend,
@@ -40,116 +39,15 @@ from bokeh.models import (
     Toggle,
 )
 from bokeh.plotting import figure
-from jinja2 import Template
 
+from sim.dashboard.page_style import INK, MUTED, PAGE_TEMPLATE, page_styles, style_figure
 from sim.dashboard.session import CAUSES, Session, Snapshot, shipped_scenarios
 from sim.debrief.run_figures import CAUSE_LABELS, COLOURS, KIND_COLOURS, chain_stages, network_layout
 
-INK = "#1d2330"
-MUTED = "#5b6472"
-FONT = "'DejaVu Sans', 'Segoe UI', Helvetica, Arial, sans-serif"
 PLAY_TICK_MS = 150
 CHAIN_COLUMNS = ("stage", "full", "kept", "drop_end", "colour", "drop_colour", "text", "text_x", "drop_text",
                  "drop_x", "drop_text_colour")  # fmt: skip
 SPEEDS = {"1 day a second": 1.0, "4 days a second": 4.0, "10 days a second": 10.0}
-
-PAGE_TEMPLATE = Template(
-    """{% extends base %}
-{% block title %}tabletop · workshop{% endblock %}
-{% block preamble %}<style>
-html, body { margin: 0; background: #eef1f5; color: """
-    + INK
-    + """; font-family: """
-    + FONT
-    + """; }
-body { padding: 0; overflow-x: hidden; }
-</style>{% endblock %}"""
-)
-
-WIDGET_CSS = InlineStyleSheet(
-    css=f"""
-:host {{ font-size: 17px; --font-size: 17px; font-family: {FONT}; color: {INK}; }}
-.bk-slider-title, label, .bk-input-group > label {{ font-size: 17px; font-weight: 600; color: {INK}; }}
-.bk-slider-value {{ font-weight: 700; color: #0072B2; }}
-.bk-input, select, input {{ font-size: 17px; min-height: 38px; }}
-.bk-btn {{ font-size: 17px; font-weight: 600; min-height: 42px; border-radius: 8px; }}
-.noUi-handle {{ width: 26px !important; height: 26px !important; right: -13px !important; top: -9px !important;
-                border-radius: 50%; }}
-.noUi-connect {{ background: #0072B2; }}
-"""
-)
-
-CARD_CSS = InlineStyleSheet(
-    css=f"""
-:host {{ font-family: {FONT}; color: {INK}; width: 100%; }}
-.bk-clearfix {{ width: 100%; }}
-.cards {{ display: flex; gap: 14px; flex-wrap: wrap; }}
-.card {{ background: white; border-radius: 12px; padding: 12px 20px; box-shadow: 0 1px 3px rgba(0,0,0,0.12);
-         min-width: 170px; flex: 1 1 0; }}
-.through {{ flex: 1.7 1 0; min-width: 340px; }}
-.hero {{ min-width: 330px; flex: 1.2 1 0; border-left: 10px solid {COLOURS["detected"]}; }}
-.label {{ font-size: 17px; color: {MUTED}; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; }}
-.big {{ font-size: 76px; font-weight: 800; line-height: 1.0; margin: 4px 0; }}
-.mid {{ font-size: 48px; font-weight: 800; line-height: 1.05; margin: 6px 0; }}
-.sub {{ font-size: 18px; color: {MUTED}; }}
-.delta {{ font-size: 20px; font-weight: 700; margin-top: 4px; }}
-.up {{ color: {COLOURS["detected"]}; }} .down {{ color: {COLOURS["late"]}; }} .same {{ color: {MUTED}; }}
-.chips {{ display: flex; flex-direction: column; gap: 3px; margin-top: 4px; }}
-.chip {{ font-size: 17px; display: flex; align-items: center; gap: 8px; white-space: nowrap; }}
-.sw {{ width: 16px; height: 16px; border-radius: 3px; display: inline-block; flex: none; }}
-.chip b {{ min-width: 34px; text-align: right; display: inline-block; }}
-.ref {{ color: {MUTED}; font-size: 15px; }}
-.side {{ font-size: 21px; font-weight: 800; margin-top: 6px; }}
-"""
-)
-
-HEADER_CSS = InlineStyleSheet(
-    css=f"""
-:host {{ font-family: {FONT}; color: {INK}; width: 100%; }}
-.bk-clearfix {{ width: 100%; }}
-.head {{ display: flex; justify-content: space-between; align-items: flex-end; gap: 24px; }}
-.title {{ font-size: 34px; font-weight: 800; }}
-.brand {{ color: #0072B2; }}
-.teach {{ font-size: 18px; color: {MUTED}; max-width: 1100px; margin-top: 4px; }}
-.clock {{ text-align: right; white-space: nowrap; }}
-.day {{ font-size: 44px; font-weight: 800; line-height: 1.0; }}
-.of {{ font-size: 18px; color: {MUTED}; }}
-.bar {{ margin-top: 6px; height: 10px; width: 320px; background: #d5dbe3; border-radius: 5px; overflow: hidden;
-        margin-left: auto; }}
-.fill {{ height: 100%; background: #0072B2; }}
-"""
-)
-
-SMALL_CSS = InlineStyleSheet(
-    css=f"""
-:host {{ font-family: {FONT}; color: {MUTED}; font-size: 14px; width: 100%; }}
-code {{ font-size: 14px; color: {INK}; word-break: break-all; }}
-.err {{ color: #b00020; font-size: 16px; font-weight: 700; }}
-"""
-)
-
-PANEL_CSS = InlineStyleSheet(
-    css=""":host { background: white; border-radius: 12px; box-shadow: 0 1px 3px rgba(0,0,0,0.12); }"""
-)
-
-
-def _style_figure(plot: Any, title_size: str = "21px") -> None:
-    plot.title.text_font_size = title_size
-    plot.title.text_font_style = "bold"
-    plot.title.text_color = INK
-    plot.title.text_font = "DejaVu Sans"
-    plot.toolbar_location = None
-    plot.outline_line_color = None
-    plot.background_fill_color = "white"
-    plot.border_fill_color = "white"
-    for axis in (*plot.xaxis, *plot.yaxis):
-        axis.axis_label_text_font_size = "17px"
-        axis.axis_label_text_font_style = "normal"
-        axis.major_label_text_font_size = "16px"
-        axis.axis_line_color = "#888888"
-    plot.grid.grid_line_color = "#ececec"
-    plot.min_border = 18
-
 
 def _clock_text(hours: float) -> str:
     day = int(hours // 24)
@@ -197,6 +95,7 @@ class WorkshopPage:
         self.choices = choices or shipped_scenarios(path)
         self._play_callback: Any = None
         self._last_ms = 0.0
+        self.styles = page_styles()
         self._build()
         self._layout_network()
         self.refresh()
@@ -208,13 +107,13 @@ class WorkshopPage:
 
     def _build(self) -> None:
         s = self.session.settings
-        self.header = Div(stylesheets=[HEADER_CSS], sizing_mode="stretch_width", css_classes=["tt-header"])
-        self.cards = Div(stylesheets=[CARD_CSS], sizing_mode="stretch_width", css_classes=["tt-cards"])
-        self.footer = Div(stylesheets=[SMALL_CSS], sizing_mode="stretch_width", css_classes=["tt-footer"])
-        self.status = Div(stylesheets=[SMALL_CSS], sizing_mode="stretch_width", css_classes=["tt-status"])
+        self.header = Div(stylesheets=[self.styles.header], sizing_mode="stretch_width", css_classes=["tt-header"])
+        self.cards = Div(stylesheets=[self.styles.card], sizing_mode="stretch_width", css_classes=["tt-cards"])
+        self.footer = Div(stylesheets=[self.styles.small], sizing_mode="stretch_width", css_classes=["tt-footer"])
+        self.status = Div(stylesheets=[self.styles.small], sizing_mode="stretch_width", css_classes=["tt-status"])
 
         def widget(kind: type, css: str, **options: Any) -> Any:
-            return kind(stylesheets=[WIDGET_CSS], css_classes=[css], sizing_mode="stretch_width", **options)
+            return kind(stylesheets=[self.styles.widget], css_classes=[css], sizing_mode="stretch_width", **options)
 
         options = [(p, label) for label, p in self.choices]
         self.chooser = widget(Select, "tt-scenario", title="Scenario", value=self.session.path, options=options)
@@ -253,13 +152,13 @@ class WorkshopPage:
         self._build_chain()
         self._build_network()
 
-        heading = Div(text="<div class='side'>What if…</div>", stylesheets=[CARD_CSS])
-        clock_heading = Div(text="<div class='side'>Clock</div>", stylesheets=[CARD_CSS])
+        heading = Div(text="<div class='side'>What if…</div>", stylesheets=[self.styles.card])
+        clock_heading = Div(text="<div class='side'>Clock</div>", stylesheets=[self.styles.card])
         controls = column(
             heading, self.chooser, self.delay, self.trust, self.coverage, self.biometric, self.seed,
             self.compare, self.restore, clock_heading, self.play, row(self.hour, self.day, sizing_mode="stretch_width"),
             self.end, self.reset, self.speed, self.status,
-            width=360, stylesheets=[PANEL_CSS], css_classes=["tt-controls"],
+            width=360, stylesheets=[self.styles.panel], css_classes=["tt-controls"],
         )  # fmt: skip
         views = column(
             self.cards,
@@ -274,7 +173,7 @@ class WorkshopPage:
     def _build_over_time(self) -> None:
         plot = figure(height=440, sizing_mode="stretch_width", title="Stopped and got through, day by day",
                       x_axis_label="day of the exercise", y_axis_label="travellers", tools="",
-                      css_classes=["tt-over-time"], stylesheets=[PANEL_CSS])  # fmt: skip
+                      css_classes=["tt-over-time"], stylesheets=[self.styles.panel])  # fmt: skip
         horizon_days = self.session.run.horizon / 24.0
         plot.x_range = Range1d(0, horizon_days)
         plot.y_range.start = 0
@@ -305,7 +204,7 @@ class WorkshopPage:
         )  # fmt: skip
         plot.add_layout(legend)
         self.ref_curves = [ref_d, ref_t]
-        _style_figure(plot)
+        style_figure(plot)
         self.over_time = plot
 
     def _build_chain(self) -> None:
@@ -314,7 +213,7 @@ class WorkshopPage:
         self.stage_names = stages
         plot = figure(height=320, sizing_mode="stretch_width", y_range=FactorRange(*reversed(stages)), tools="",
                       title="Where the chain broke", x_axis_label="travellers", css_classes=["tt-chain"],
-                      stylesheets=[PANEL_CSS])  # fmt: skip
+                      stylesheets=[self.styles.panel])  # fmt: skip
         plot.x_range = Range1d(0, 1)
         self.chain_src = ColumnDataSource(dict.fromkeys(CHAIN_COLUMNS, []))
         self.chain_ref = ColumnDataSource({"stage": [], "kept": []})
@@ -327,7 +226,7 @@ class WorkshopPage:
                   text_baseline="middle", text_color="drop_text_colour", text_font_style="bold")  # fmt: skip
         self.chain_ref_marks = plot.scatter(x="kept", y="stage", source=self.chain_ref, marker="dash",
                                             angle=math.pi / 2, size=34, line_width=4, color=INK)  # fmt: skip
-        _style_figure(plot, title_size="19px")
+        style_figure(plot, title_size="19px")
         plot.ygrid.grid_line_color = None
         plot.xgrid.grid_line_color = None
         plot.xaxis.visible = False
@@ -338,7 +237,7 @@ class WorkshopPage:
 
     def _build_network(self) -> None:
         plot = figure(height=440, sizing_mode="stretch_width", tools="", title="Sharing network",
-                      css_classes=["tt-network"], stylesheets=[PANEL_CSS])  # fmt: skip
+                      css_classes=["tt-network"], stylesheets=[self.styles.panel])  # fmt: skip
         plot.axis.visible = False
         plot.grid.visible = False
         self.edges = ColumnDataSource({"xs": [], "ys": [], "colour": [], "width": [], "alpha": []})
@@ -360,7 +259,7 @@ class WorkshopPage:
                                  text_baseline="middle", text_font_size="14px", text_color="colour",
                                  background_fill_color="white", background_fill_alpha=0.9,
                                  level="overlay"))  # fmt: skip
-        _style_figure(plot)
+        style_figure(plot)
         self.network = plot
 
     def _layout_network(self) -> None:

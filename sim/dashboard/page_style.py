@@ -1,0 +1,130 @@
+"""The look of the workshop page: colours, fonts, the page template and the style sheets.
+
+Bokeh models belong to one document each: a style sheet shared by two pages makes the
+second fail ("Models must be owned by only a single document"). So the CSS lives here as
+text, and `page_styles` makes fresh style sheets for every page (every browser tab).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bokeh.models import InlineStyleSheet
+from jinja2 import Template
+
+from sim.debrief.run_figures import COLOURS
+
+INK = "#1d2330"
+MUTED = "#5b6472"
+FONT = "'DejaVu Sans', 'Segoe UI', Helvetica, Arial, sans-serif"
+
+PAGE_TEMPLATE = Template(
+    """{% extends base %}
+{% block title %}tabletop · workshop{% endblock %}
+{% block preamble %}<style>
+html, body { margin: 0; background: #eef1f5; color: """
+    + INK
+    + """; font-family: """
+    + FONT
+    + """; }
+body { padding: 0; overflow-x: hidden; }
+</style>{% endblock %}"""
+)
+
+WIDGET_CSS = f"""
+:host {{ font-size: 17px; --font-size: 17px; font-family: {FONT}; color: {INK}; }}
+.bk-slider-title, label, .bk-input-group > label {{ font-size: 17px; font-weight: 600; color: {INK}; }}
+.bk-slider-value {{ font-weight: 700; color: #0072B2; }}
+.bk-input, select, input {{ font-size: 17px; min-height: 38px; }}
+.bk-btn {{ font-size: 17px; font-weight: 600; min-height: 42px; border-radius: 8px; }}
+.noUi-handle {{ width: 26px !important; height: 26px !important; right: -13px !important; top: -9px !important;
+                border-radius: 50%; }}
+.noUi-connect {{ background: #0072B2; }}
+"""
+
+CARD_CSS = f"""
+:host {{ font-family: {FONT}; color: {INK}; width: 100%; }}
+.bk-clearfix {{ width: 100%; }}
+.cards {{ display: flex; gap: 14px; flex-wrap: wrap; }}
+.card {{ background: white; border-radius: 12px; padding: 12px 20px; box-shadow: 0 1px 3px rgba(0,0,0,0.12);
+         min-width: 170px; flex: 1 1 0; }}
+.through {{ flex: 1.7 1 0; min-width: 340px; }}
+.hero {{ min-width: 330px; flex: 1.2 1 0; border-left: 10px solid {COLOURS["detected"]}; }}
+.label {{ font-size: 17px; color: {MUTED}; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; }}
+.big {{ font-size: 76px; font-weight: 800; line-height: 1.0; margin: 4px 0; }}
+.mid {{ font-size: 48px; font-weight: 800; line-height: 1.05; margin: 6px 0; }}
+.sub {{ font-size: 18px; color: {MUTED}; }}
+.delta {{ font-size: 20px; font-weight: 700; margin-top: 4px; }}
+.up {{ color: {COLOURS["detected"]}; }} .down {{ color: {COLOURS["late"]}; }} .same {{ color: {MUTED}; }}
+.chips {{ display: flex; flex-direction: column; gap: 3px; margin-top: 4px; }}
+.chip {{ font-size: 17px; display: flex; align-items: center; gap: 8px; white-space: nowrap; }}
+.sw {{ width: 16px; height: 16px; border-radius: 3px; display: inline-block; flex: none; }}
+.chip b {{ min-width: 34px; text-align: right; display: inline-block; }}
+.ref {{ color: {MUTED}; font-size: 15px; }}
+.side {{ font-size: 21px; font-weight: 800; margin-top: 6px; }}
+"""
+
+HEADER_CSS = f"""
+:host {{ font-family: {FONT}; color: {INK}; width: 100%; }}
+.bk-clearfix {{ width: 100%; }}
+.head {{ display: flex; justify-content: space-between; align-items: flex-end; gap: 24px; }}
+.title {{ font-size: 34px; font-weight: 800; }}
+.brand {{ color: #0072B2; }}
+.teach {{ font-size: 18px; color: {MUTED}; max-width: 1100px; margin-top: 4px; }}
+.clock {{ text-align: right; white-space: nowrap; }}
+.day {{ font-size: 44px; font-weight: 800; line-height: 1.0; }}
+.of {{ font-size: 18px; color: {MUTED}; }}
+.bar {{ margin-top: 6px; height: 10px; width: 320px; background: #d5dbe3; border-radius: 5px; overflow: hidden;
+        margin-left: auto; }}
+.fill {{ height: 100%; background: #0072B2; }}
+"""
+
+SMALL_CSS = f"""
+:host {{ font-family: {FONT}; color: {MUTED}; font-size: 14px; width: 100%; }}
+code {{ font-size: 14px; color: {INK}; word-break: break-all; }}
+.err {{ color: #b00020; font-size: 16px; font-weight: 700; }}
+"""
+
+PANEL_CSS = """:host { background: white; border-radius: 12px; box-shadow: 0 1px 3px rgba(0,0,0,0.12); }"""
+
+
+@dataclass(frozen=True)
+class PageStyles:
+    """The style sheets of one page (one Bokeh document)."""
+
+    widget: InlineStyleSheet
+    card: InlineStyleSheet
+    header: InlineStyleSheet
+    small: InlineStyleSheet
+    panel: InlineStyleSheet
+
+
+def page_styles() -> PageStyles:
+    """Fresh style sheets for one page: never share them between documents."""
+    return PageStyles(
+        widget=InlineStyleSheet(css=WIDGET_CSS),
+        card=InlineStyleSheet(css=CARD_CSS),
+        header=InlineStyleSheet(css=HEADER_CSS),
+        small=InlineStyleSheet(css=SMALL_CSS),
+        panel=InlineStyleSheet(css=PANEL_CSS),
+    )
+
+
+def style_figure(plot: Any, title_size: str = "21px") -> None:
+    """Give a Bokeh figure the page's look: large type for a projector, no toolbar."""
+    plot.title.text_font_size = title_size
+    plot.title.text_font_style = "bold"
+    plot.title.text_color = INK
+    plot.title.text_font = "DejaVu Sans"
+    plot.toolbar_location = None
+    plot.outline_line_color = None
+    plot.background_fill_color = "white"
+    plot.border_fill_color = "white"
+    for axis in (*plot.xaxis, *plot.yaxis):
+        axis.axis_label_text_font_size = "17px"
+        axis.axis_label_text_font_style = "normal"
+        axis.major_label_text_font_size = "16px"
+        axis.axis_line_color = "#888888"
+    plot.grid.grid_line_color = "#ececec"
+    plot.min_border = 18
