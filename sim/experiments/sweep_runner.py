@@ -42,11 +42,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.engine.model import flatten_summary
 from sim.engine.one_run import run_one, slug
 from sim.errors import Problem, ScenarioError
+from sim.spec.designs import DESIGNS
+from sim.spec.field_paths import apply_changes
+from sim.spec.outputs import flatten_summary
 from sim.spec.scenario import Scenario, scenario_from_dict
-from sim.spec.sweep_file import Sweep, data_hash, load_sweep, point_data, value_text
+from sim.spec.sweep_file import Sweep, data_hash, load_sweep, value_text
 from sim.spec.yaml_files import dump_yaml, read_yaml
 from sim.version import __version__
 
@@ -57,7 +59,6 @@ CONFIDENCE = 0.95
 """Level of the intervals in points.csv and sensitivity.csv."""
 
 POINT_COLUMNS_AFTER: tuple[str, ...] = ("output", "runs", "mean", "sd", "ci_low", "ci_high")
-SENSITIVITY_COLUMNS: tuple[str, ...] = ("output", "parameter", "index", "value", "ci_low", "ci_high")
 
 
 # ---------------------------------------------------------------- one run
@@ -151,10 +152,11 @@ def peak_rss_kb() -> int:
 def _point_scenario(scenario: str, assignments: str) -> tuple[Scenario | None, str | None]:
     """The validated scenario of a point (cached per worker: every replication reuses it)."""
     try:
-        data = point_data(json.loads(scenario), [tuple(pair) for pair in json.loads(assignments)])
+        data = apply_changes(json.loads(scenario), [tuple(pair) for pair in json.loads(assignments)], "parameters")
+    except ScenarioError as exc:
+        return None, f"the point's parameters select nothing: {exc.problems[0].message}"
+    try:
         return scenario_from_dict(data, source="<point>"), None
-    except ValueError as exc:
-        return None, f"the point's parameters select nothing: {exc}"
     except ScenarioError as exc:
         return None, "the scenario refuses the point's values: " + "; ".join(
             f"{p.path}: {p.message}" for p in exc.problems
@@ -455,8 +457,8 @@ def _tasks(sweep: Sweep, state: Progress) -> Iterator[RunTask]:
 
 def _point_data_or_none(sweep: Sweep, number: int) -> Any:
     try:
-        return point_data(sweep.scenario.raw, sweep.points()[number])
-    except ValueError:
+        return apply_changes(sweep.scenario.raw, sweep.points()[number].items(), "parameters")
+    except ScenarioError:
         return None
 
 
@@ -709,7 +711,7 @@ def read_csv(path: str | Path) -> list[dict[str, Any]]:
 
 
 def write_aggregates(folder: str | Path) -> dict[str, Path]:
-    """Write points.csv (and sensitivity.csv for a sobol design) from runs.csv and sweep.yaml.
+    """Write points.csv, and the design's analysis tables (sensitivity.csv for sobol), from runs.csv and sweep.yaml.
 
     Args:
         folder: the sweep folder.
@@ -722,11 +724,7 @@ def write_aggregates(folder: str | Path) -> dict[str, Path]:
     points = aggregate(folder / "runs.csv", info.paths, info.outputs)
     written = {"points": folder / "points.csv"}
     write_csv(written["points"], ["point", *info.paths, *POINT_COLUMNS_AFTER], points)
-    sensitivity = folder / "sensitivity.csv"
-    if info.design == "sobol":
-        from sim.experiments.sensitivity import sobol_table
-
-        rows = sobol_table(points, info)
-        write_csv(sensitivity, list(SENSITIVITY_COLUMNS) + ["note"], rows)
-        written["sensitivity"] = sensitivity
+    for name, (columns, rows) in DESIGNS[info.design].analysis(points, info).items():
+        write_csv(folder / name, columns, rows)
+        written[Path(name).stem] = folder / name
     return written
