@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.engine.one_run import run_one, slug
 from sim.errors import Problem, ScenarioError
-from sim.spec.designs import DESIGNS
+from sim.spec.designs import DEFAULT_DESIGN, DESIGNS
 from sim.spec.field_paths import apply_changes
 from sim.spec.outputs import flatten_summary
 from sim.spec.scenario import Scenario, scenario_from_dict
@@ -594,7 +594,7 @@ def folder_info(folder: str | Path) -> FolderInfo:
     data, _ = read_yaml(Path(folder) / "sweep.yaml")
     return FolderInfo(
         name=data.get("name", Path(folder).name),
-        design=data.get("design", "grid"),
+        design=data.get("design", DEFAULT_DESIGN),
         paths=tuple(data["parameters"]),
         outputs=tuple(data["outputs"]),
         samples=data.get("samples"),

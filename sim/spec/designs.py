@@ -177,6 +177,9 @@ class SobolDesign(SampledDesign):
 DESIGNS: dict[str, Design] = {design.name: design for design in (GridDesign(), LatinHypercubeDesign(), SobolDesign())}
 """Every design, by name, in the order messages list them: every combination; a Latin hypercube; Saltelli/Sobol'."""
 
+DEFAULT_DESIGN = "grid"
+"""The design of a sweep file that names none."""
+
 
 # ---------------------------------------------------------------- Sobol' indices
 

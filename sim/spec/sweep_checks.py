@@ -19,7 +19,7 @@ from typing import Any
 
 from sim.errors import _MISSING, Problem, ScenarioError
 from sim.spec.checks import dedupe
-from sim.spec.designs import DESIGNS, Design
+from sim.spec.designs import DEFAULT_DESIGN, DESIGNS, Design
 from sim.spec.field_paths import apply_changes, parse_path
 from sim.spec.outputs import output_names, output_problem
 from sim.spec.scenario import Scenario, load_scenario, scenario_from_dict
@@ -336,5 +336,5 @@ def value_text(value: Any) -> str:
 
 def known_design(data: dict[str, Any]) -> Design | None:
     """The file's design, or None when it names none that exists (the structure check says so)."""
-    name = data.get("design", "grid")
+    name = data.get("design", DEFAULT_DESIGN)
     return DESIGNS[name] if isinstance(name, str) and name in DESIGNS else None

@@ -39,7 +39,7 @@ from typing import Any
 import yaml
 
 from sim.errors import ScenarioError
-from sim.spec.designs import DESIGNS, Design
+from sim.spec.designs import DEFAULT_DESIGN, DESIGNS, Design
 from sim.spec.scenario import Scenario
 from sim.spec.seeds import replication_seeds
 from sim.spec.sweep_checks import (
@@ -283,7 +283,7 @@ def _checked_sweep(problems: SweepProblems, data: dict[str, Any], folder: Path, 
 
     problems.found += structure_problems(data, problems.source, problems.lines, skip)
     samples = check_samples(problems, data, design)
-    design = design or DESIGNS["grid"]
+    design = design or DESIGNS[DEFAULT_DESIGN]
     second_order = check_second_order(problems, data, design)
     scenario_file, scenario = check_scenario(problems, data, folder)
     seed = whole(data.get("seed"), minimum=0, below=2**63)

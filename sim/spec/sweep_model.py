@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from sim.errors import _MISSING, Problem
 from sim.spec.checks import did_you_mean
-from sim.spec.designs import DESIGNS
+from sim.spec.designs import DEFAULT_DESIGN, DESIGNS
 from sim.spec.yaml_files import LineMap, PathKey, format_path
 
 RANGE_FIELDS: tuple[str, ...] = ("low", "high", "steps", "integer")
@@ -80,7 +80,7 @@ class SweepModel(_Strict):
     name: str | None = Field(None, description="a display name (default: the file's stem)")
     description: str | None = Field(None, description="what the sweep asks")
     scenario: str = Field(pattern=r"\S", description="the scenario file, relative to the sweep file")
-    design: Literal[tuple(DESIGNS)] = Field("grid", description="how the points are chosen")  # type: ignore[valid-type]
+    design: Literal[tuple(DESIGNS)] = Field(DEFAULT_DESIGN, description="how the points are chosen")  # type: ignore[valid-type]
     samples: Annotated[int, Field(ge=2)] | None = Field(None, description="points of an lhs design; base N of sobol")
     replications: Annotated[int, Field(ge=1)] | None = Field(None, description="runs per point (default 10)")
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = Field(None, description="the master seed")
@@ -191,7 +191,8 @@ def _problem(path: PathKey, err: Any, data: dict[str, Any], source: str, lines: 
 
 
 def _shape_message(design: Any) -> str:
-    hint = DESIGNS.get(design, DESIGNS["grid"]).range_hint if isinstance(design, str) else DESIGNS["grid"].range_hint
+    known = DESIGNS[design] if isinstance(design, str) and design in DESIGNS else DESIGNS[DEFAULT_DESIGN]
+    hint = known.range_hint
     return "give a list of values, e.g. [0.5, 1, 2], or a range {low: 0.2, high: 1, steps: 5}" + hint
 
 
