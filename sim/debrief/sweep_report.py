@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
-from sim.experiments.sweep_runner import FolderInfo, folder_info, read_csv, write_aggregates
+from sim.experiments.sweep_tables import FolderInfo, folder_info, read_csv, write_aggregates
 from sim.spec.designs import DESIGNS
 
 MAX_POINT_ROWS = 60

@@ -29,7 +29,7 @@ import numpy as np
 from sim.spec.seeds import design_seed
 
 if TYPE_CHECKING:
-    from sim.spec.sweep_file import Parameter
+    from sim.spec.sweep_model import Parameter
 
 Table = tuple[list[str], list[dict[str, Any]]]
 """An analysis table: its columns and its rows."""
