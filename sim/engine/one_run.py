@@ -28,7 +28,6 @@ from sim.engine.outcomes import (
     collect,
 )
 from sim.spec.scenario import Scenario
-from sim.spec.seeds import replication_seeds as replication_seeds  # moved to the spec layer; re-exported
 from sim.spec.yaml_files import dump_yaml
 
 
