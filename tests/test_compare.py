@@ -9,9 +9,9 @@ from pathlib import Path
 
 from builders import ROOT, SCENARIOS
 
-from sim.engine.one_run import replication_seeds
 from sim.experiments.comparison import OUTPUTS, compare, differences, paired_interval, write_comparison_folder
 from sim.spec.scenario import load_scenario
+from sim.spec.seeds import replication_seeds
 
 BASELINE = SCENARIOS / "baseline-corridor.yaml"
 

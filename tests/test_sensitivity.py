@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.experiments.sensitivity import critical_value, crossing, sobol_indices
-from sim.spec.sweep_file import unit_sample
+from sim.experiments.sensitivity import critical_value, crossing
+from sim.spec.designs import DESIGNS, sobol_indices
 
 
 def test_crossing_interpolates_between_the_straddling_points() -> None:
@@ -31,7 +31,7 @@ def test_the_band_gives_a_cautious_and_an_optimistic_end() -> None:
 def test_sobol_indices_of_a_function_of_one_parameter() -> None:
     # y = x0: x0 explains all the variance, alone; x1 and x2 nothing.
     samples = 256
-    unit = unit_sample("sobol", 3, samples, seed=1)
+    unit = DESIGNS["sobol"].unit_sample(3, samples, seed=1)
     values = unit[:, 0]
 
     rows = sobol_indices(values, ["x0", "x1", "x2"], samples, seed=1)
@@ -45,7 +45,7 @@ def test_sobol_indices_of_a_function_of_one_parameter() -> None:
 def test_sobol_indices_see_an_interaction() -> None:
     # y = (x0 - 0.5) * (x1 - 0.5): no main effect at all, everything through the interaction.
     samples = 512
-    unit = unit_sample("sobol", 2, samples, seed=2)
+    unit = DESIGNS["sobol"].unit_sample(2, samples, seed=2)
     values = (unit[:, 0] - 0.5) * (unit[:, 1] - 0.5)
 
     rows = sobol_indices(values, ["x0", "x1"], samples, seed=2)

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
-from sim.experiments.sweep_runner import FolderInfo, folder_info, read_csv, write_aggregates
+from sim.experiments.sweep_tables import FolderInfo, folder_info, read_csv, write_aggregates
+from sim.spec.designs import DESIGNS
 
 MAX_POINT_ROWS = 60
 """Points listed in the report's table; a bigger design is in points.csv."""
@@ -40,8 +43,49 @@ def load_points(folder: str | Path, info: FolderInfo | None = None) -> pd.DataFr
     return table
 
 
-def figures(folder: str | Path, threshold: float | None = None) -> list[tuple[str, str, Any]]:
-    """Draw every figure of a sweep folder.
+@dataclass(frozen=True)
+class FigureContext:
+    """What every figure kind of a sweep folder draws from.
+
+    Attributes:
+        folder: the sweep folder.
+        info: its `sweep.yaml`.
+        points: points.csv.
+        limit: the threshold (``output``, ``above``, ``parameter``), as far as given.
+        x: the parameter on the x axis of a response curve (the threshold's if numeric), or None.
+    """
+
+    folder: Path
+    info: FolderInfo
+    points: pd.DataFrame
+    limit: dict[str, Any]
+    x: str | None
+
+    def level(self, output: str) -> float | None:
+        """The threshold of `output`, if it has one."""
+        return self.limit.get("above") if self.limit.get("output") == output else None
+
+    def marks(self, output: str) -> str:
+        """The caption's words on the threshold line and its crossings, if `output` has a threshold."""
+        from sim.debrief import sweep_figures as draw
+
+        level = self.level(output)
+        if level is None:
+            return ""
+        return (
+            f" The dashed line is the threshold {draw.fmt_value(output, level)}; dots mark where each curve "
+            "crosses it: the critical value, with the range read off the band in the legend."
+        )
+
+
+Drawn = list[tuple[str, str, Any]]
+"""(file name, caption, Figure) for each figure."""
+
+BAND = "The band is the 95% interval of the mean over the replications (common seeds across points)."
+
+
+def figures(folder: str | Path, threshold: float | None = None) -> Drawn:
+    """Draw every figure of a sweep folder: the figure kinds its design names (`sim.spec.designs`).
 
     Args:
         folder: the sweep folder.
@@ -60,109 +104,146 @@ def figures(folder: str | Path, threshold: float | None = None) -> list[tuple[st
         limit.setdefault("output", "detection_rate" if "detection_rate" in info.outputs else info.outputs[0])
         limit.setdefault("parameter", "sharing.delay_scale" if "sharing.delay_scale" in info.paths else info.paths[0])
         limit["above"] = threshold
-    out: list[tuple[str, str, Any]] = []
     paths = list(info.paths)
     numeric = {p: draw.numeric(points[p]) for p in paths}
     x = limit.get("parameter") if limit.get("parameter") in paths and numeric.get(limit.get("parameter")) else None
     x = x or next((p for p in paths if numeric[p]), None)
-    band = "The band is the 95% interval of the mean over the replications (common seeds across points)."
-    for output in info.outputs:
-        level = limit.get("above") if limit.get("output") == output else None
-        marks = (
-            f" The dashed line is the threshold {draw.fmt_value(output, level)}; dots mark where each curve "
-            "crosses it: the critical value, with the range read off the band in the legend."
-            if level is not None
-            else ""
-        )
-        if info.design == "grid" and len(paths) <= 2:
-            by = next((p for p in paths if p != x), None) if len(paths) == 2 else None
-            if x is not None:
-                fig = draw.response_curve(
-                    points, x, output, by=by, threshold=level, threshold_parameter=limit.get("parameter")
-                )
-                out.append(
-                    (
-                        f"curve-{_file(output)}.png",
-                        f"Mean {draw.output_label(output)} against {draw.parameter_label(x)}"
-                        + (f", one curve per {draw.parameter_label(by)}" if by else "")
-                        + ". "
-                        + band
-                        + marks,
-                        fig,
-                    )
-                )
-            if len(paths) == 2:
-                hx = x or paths[0]
-                hy = next(p for p in paths if p != hx)
-                fig = draw.heatmap(points, hx, hy, output, threshold=level, threshold_parameter=limit.get("parameter"))
-                out.append(
-                    (
-                        f"heatmap-{_file(output)}.png",
-                        f"Mean {draw.output_label(output)} at every point of the grid."
-                        + (" The dashed line joins the critical values of each row." if level is not None else ""),
-                        fig,
-                    )
-                )
-            if x is None:
-                out.append(
-                    (
-                        f"effects-{_file(output)}.png",
-                        f"Mean {draw.output_label(output)} at each level.",
-                        draw.main_effects(points, paths, output),
-                    )
-                )
-        elif info.design == "grid":
-            out.append(
-                (
-                    f"effects-{_file(output)}.png",
-                    f"Mean {draw.output_label(output)} at each level of each parameter, "
-                    "the others averaged; the band spans the point means at that level (how much the others matter).",
-                    draw.main_effects(points, paths, output),
-                )
-            )
-            if x is not None and level is not None:
-                fig = draw.response_curve(
-                    points, x, output, threshold=level, threshold_parameter=limit.get("parameter")
-                )
-                out.append(
-                    (
-                        f"curve-{_file(output)}.png",
-                        f"Mean {draw.output_label(output)} against {draw.parameter_label(x)}, "
-                        "the other parameters averaged; the band is the average of the points' 95% intervals "
-                        "(wider than the interval of the average: a cautious band)." + marks,
-                        fig,
-                    )
-                )
-        else:
-            out.append(
-                (
-                    f"effects-{_file(output)}.png",
-                    f"The mean {draw.output_label(output)} of each sampled point against "
-                    "each parameter; the line joins the means of equal-count bins (the parameter's effect, the others "
-                    "averaged).",
-                    draw.scatter_effects(points, paths, output),
-                )
-            )
-    sensitivity = folder / "sensitivity.csv"
-    if info.design == "sobol" and sensitivity.exists():
-        table = pd.read_csv(sensitivity)
-        for output in info.outputs:
-            rows = (
-                table[(table["output"] == output) & table["index"].isin(["S1", "ST"])]
-                if "index" in table
-                else table[:0]
-            )
-            if len(rows):
-                out.append(
-                    (
-                        f"sobol-{_file(output)}.png",
-                        f"Sobol' indices of {draw.output_label(output)}: the share of its "
-                        "variance each parameter explains alone (first order) and with its interactions (total), "
-                        "with 95% bootstrap intervals.",
-                        draw.sobol_bars(table, output),
-                    )
-                )
+    context = FigureContext(folder=folder, info=info, points=points, limit=limit, x=x)
+    out: Drawn = []
+    for kind in DESIGNS[info.design].figures:
+        out += FIGURE_KINDS[kind](context)
     return out
+
+
+def _level_figures(context: FigureContext) -> Drawn:
+    """A design of levels (grid): response curves and heatmaps over one or two parameters, else main effects."""
+    out: Drawn = []
+    for output in context.info.outputs:
+        if len(context.info.paths) <= 2:
+            out += _few_level_figures(context, output)
+        else:
+            out += _many_level_figures(context, output)
+    return out
+
+
+def _few_level_figures(context: FigureContext, output: str) -> Drawn:
+    """A grid over one or two parameters: the response curve, the heatmap (two), main effects (none numeric)."""
+    from sim.debrief import sweep_figures as draw
+
+    points, paths, x, limit = context.points, list(context.info.paths), context.x, context.limit
+    level, marks = context.level(output), context.marks(output)
+    out: Drawn = []
+    by = next((p for p in paths if p != x), None) if len(paths) == 2 else None
+    if x is not None:
+        fig = draw.response_curve(points, x, output, by=by, threshold=level, threshold_parameter=limit.get("parameter"))
+        out.append(
+            (
+                f"curve-{_file(output)}.png",
+                f"Mean {draw.output_label(output)} against {draw.parameter_label(x)}"
+                + (f", one curve per {draw.parameter_label(by)}" if by else "")
+                + ". "
+                + BAND
+                + marks,
+                fig,
+            )
+        )
+    if len(paths) == 2:
+        hx = x or paths[0]
+        hy = next(p for p in paths if p != hx)
+        fig = draw.heatmap(points, hx, hy, output, threshold=level, threshold_parameter=limit.get("parameter"))
+        out.append(
+            (
+                f"heatmap-{_file(output)}.png",
+                f"Mean {draw.output_label(output)} at every point of the grid."
+                + (" The dashed line joins the critical values of each row." if level is not None else ""),
+                fig,
+            )
+        )
+    if x is None:
+        out.append(
+            (
+                f"effects-{_file(output)}.png",
+                f"Mean {draw.output_label(output)} at each level.",
+                draw.main_effects(points, paths, output),
+            )
+        )
+    return out
+
+
+def _many_level_figures(context: FigureContext, output: str) -> Drawn:
+    """A grid over three or more parameters: main effects, and the response curve when there is a threshold."""
+    from sim.debrief import sweep_figures as draw
+
+    points, paths, x, limit = context.points, list(context.info.paths), context.x, context.limit
+    level = context.level(output)
+    out: Drawn = [
+        (
+            f"effects-{_file(output)}.png",
+            f"Mean {draw.output_label(output)} at each level of each parameter, "
+            "the others averaged; the band spans the point means at that level (how much the others matter).",
+            draw.main_effects(points, paths, output),
+        )
+    ]
+    if x is not None and level is not None:
+        fig = draw.response_curve(points, x, output, threshold=level, threshold_parameter=limit.get("parameter"))
+        out.append(
+            (
+                f"curve-{_file(output)}.png",
+                f"Mean {draw.output_label(output)} against {draw.parameter_label(x)}, "
+                "the other parameters averaged; the band is the average of the points' 95% intervals "
+                "(wider than the interval of the average: a cautious band)." + context.marks(output),
+                fig,
+            )
+        )
+    return out
+
+
+def _scatter_figures(context: FigureContext) -> Drawn:
+    """A sampled design (lhs, sobol): each point's mean against each parameter."""
+    from sim.debrief import sweep_figures as draw
+
+    return [
+        (
+            f"effects-{_file(output)}.png",
+            f"The mean {draw.output_label(output)} of each sampled point against "
+            "each parameter; the line joins the means of equal-count bins (the parameter's effect, the others "
+            "averaged).",
+            draw.scatter_effects(context.points, list(context.info.paths), output),
+        )
+        for output in context.info.outputs
+    ]
+
+
+def _sobol_figures(context: FigureContext) -> Drawn:
+    """A sobol design: the first-order and total indices of each output, once sensitivity.csv is written."""
+    from sim.debrief import sweep_figures as draw
+
+    sensitivity = context.folder / "sensitivity.csv"
+    if not sensitivity.exists():
+        return []
+    out: Drawn = []
+    table = pd.read_csv(sensitivity)
+    for output in context.info.outputs:
+        rows = table[(table["output"] == output) & table["index"].isin(["S1", "ST"])] if "index" in table else table[:0]
+        if len(rows):
+            out.append(
+                (
+                    f"sobol-{_file(output)}.png",
+                    f"Sobol' indices of {draw.output_label(output)}: the share of its "
+                    "variance each parameter explains alone (first order) and with its interactions (total), "
+                    "with 95% bootstrap intervals.",
+                    draw.sobol_bars(table, output),
+                )
+            )
+    return out
+
+
+FIGURE_KINDS: dict[str, Callable[[FigureContext], Drawn]] = {
+    "levels": _level_figures,
+    "scatter": _scatter_figures,
+    "sobol": _sobol_figures,
+}
+"""The figure kinds a design names (`sim.spec.designs.Design.figures`), by name."""
 
 
 def _file(name: str) -> str:
@@ -203,14 +284,14 @@ def report(folder: str | Path, threshold: float | None = None) -> Path:
         body.append(_critical_section(points, info, limit))
     body.append("<h2>Figures</h2>")
     body += blocks
-    if info.design == "sobol":
-        body.append(_sensitivity_section(folder))
+    design = DESIGNS[info.design]
+    body += [REPORT_SECTIONS[section](folder) for section in design.report_sections]
     body.append(_points_section(points, info))
     body.append(_failed_section(folder, info))
     body.append(
         "<h2>Files</h2><p>runs.csv (one row per run: point, replication, seed, parameters, outputs, error, "
         "scenario_hash, version), points.csv (per point and output: runs, mean, sd, 95% interval), "
-        + ("sensitivity.csv (Sobol' indices), " if info.design == "sobol" else "")
+        + "".join(f"{name} ({what}), " for name, what in design.tables.items())
         + "sweep.yaml and scenario.yaml (as run: <code>tabletop sweep sweep.yaml</code> reruns it), manifest.json "
         "(timing, executor, machine), figures/.</p>"
     )
@@ -306,6 +387,10 @@ def _sensitivity_section(folder: Path) -> str:
     for note in notes.itertuples():
         text += f"<p>{escape(note.output)}: {escape(note.note)}</p>"
     return text
+
+
+REPORT_SECTIONS: dict[str, Callable[[Path], str]] = {"sensitivity": _sensitivity_section}
+"""The report sections a design adds (`sim.spec.designs.Design.report_sections`), by name."""
 
 
 def _points_section(points: pd.DataFrame, info: FolderInfo) -> str:

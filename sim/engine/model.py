@@ -37,6 +37,7 @@ from sim.engine.agents import AgencyAgent, TravellerAgent
 from sim.engine.decisions import Choice, DecisionPoint, Player, Record
 from sim.engine.streams import BLOCK, Streams
 from sim.spec.distributions import Distribution
+from sim.spec.outputs import flatten_summary
 from sim.spec.scenario import (
     IDENTIFIERS,
     IntelInject,
@@ -742,17 +743,6 @@ def scenario_with(scenario: Scenario | str | os.PathLike[str], parameters: dict[
 
 def _reported(model: SharingModel, name: str) -> Any:
     return model.outputs().get(name)
-
-
-def flatten_summary(summary: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """A run summary with nested groups flattened: ``{"misses": {"late": 3}}`` -> ``{"misses.late": 3}``."""
-    out: dict[str, Any] = {}
-    for key, value in summary.items():
-        if isinstance(value, dict):
-            out.update(flatten_summary(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def alert_label(number: int) -> str:

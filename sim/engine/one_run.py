@@ -17,8 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from sim.engine.model import SharingModel
 from sim.engine.outcomes import (
     ALERT_COLUMNS,
@@ -40,16 +38,6 @@ def resolve_seed(scenario: Scenario, seed: int | None = None) -> int:
     if scenario.seed is not None:
         return int(scenario.seed)
     return secrets.randbelow(2**32)
-
-
-def replication_seeds(master: int, replications: int) -> list[int]:
-    """Seeds of replications 0..n-1: children of the master seed's `SeedSequence`.
-
-    Child ``r`` depends only on the master seed and ``r``, so adding replications
-    keeps the seeds of the earlier ones. Seeds are 63-bit non-negative integers.
-    """
-    children = np.random.SeedSequence(master, spawn_key=(1,)).spawn(replications)
-    return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
 
 
 def run_one(scenario: Scenario, seed: int | None = None, tables: bool = True, log_events: bool = True) -> RunResult:

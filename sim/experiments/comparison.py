@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.one_run import replication_seeds, resolve_seed, run_one, slug
+from sim.engine.one_run import resolve_seed, run_one, slug
 from sim.engine.outcomes import CAUSES
 from sim.spec.scenario import Scenario
+from sim.spec.seeds import replication_seeds
 from sim.spec.yaml_files import dump_yaml
 
 OUTPUTS: tuple[str, ...] = (

@@ -1,10 +1,6 @@
-"""Analysis of a sweep's tables: Sobol' indices and critical values. Never imports the model.
+"""Analysis of a sweep's tables: critical values. Never imports the model.
 
-Sobol' indices (SALib, Saltelli's scheme) apportion the variance of an output
-across the parameters: the first-order index S1 is the share one parameter
-explains alone, the total index ST adds everything it does together with the
-others. They are estimated from the per-point means of the replications (which
-share their seeds: common random numbers), with bootstrap 95% intervals.
+(The Sobol' indices are the sobol design's own analysis: `sim.spec.designs.SobolDesign`.)
 
 A critical value is the largest value of a parameter (the delay scale, say) at
 which an output (detection) still stays at or above a level: read off the
@@ -14,106 +10,9 @@ level, and off the two ends of its 95% band for an interval.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-
-from sim.spec.sweep_file import design_seed, sobol_points, sobol_problem
-
-
-def sobol_indices(
-    values: Sequence[float],
-    names: Sequence[str],
-    samples: int,
-    second_order: bool = False,
-    seed: int = 0,
-    resamples: int = 1000,
-    confidence: float = 0.95,
-) -> list[dict[str, Any]]:
-    """Sobol' indices of one output from its values at the points of a sobol design (in design order).
-
-    Args:
-        values: the output at each point (``samples x (D + 2)`` of them, or ``x (2 D + 2)``).
-        names: the parameters, in design order.
-        samples: the design's base sample N.
-        second_order: the design has the second-order blocks.
-        seed: the bootstrap's seed.
-        resamples: bootstrap resamples for the intervals.
-        confidence: the intervals' level.
-
-    Returns:
-        Rows: parameter, index (``S1``, ``ST``, ``S2``), value, ci_low, ci_high.
-
-    Raises:
-        ValueError: when the values do not fit the design or some are missing.
-    """
-    from SALib.analyze import sobol
-
-    y = np.asarray(values, dtype=float)
-    expected = sobol_points(samples, len(names), second_order)
-    if y.shape != (expected,):
-        raise ValueError(
-            f"a sobol design of N={samples} over {len(names)} parameters has {expected} points, not {y.size}"
-        )
-    if not np.all(np.isfinite(y)):
-        raise ValueError(f"{int(np.sum(~np.isfinite(y)))} points have no value")
-    if np.var(y) == 0:
-        raise ValueError("the output is the same at every point: there is no variance to apportion")
-    result = sobol.analyze(
-        sobol_problem(len(names), names),
-        y,
-        calc_second_order=second_order,
-        num_resamples=resamples,
-        conf_level=confidence,
-        seed=seed,
-    )
-    rows = []
-    for index in ("S1", "ST"):
-        for i, name in enumerate(names):
-            value, half = float(result[index][i]), float(result[f"{index}_conf"][i])
-            rows.append(
-                {"parameter": name, "index": index, "value": value, "ci_low": value - half, "ci_high": value + half}
-            )
-    if second_order:
-        for i, j in itertools.combinations(range(len(names)), 2):
-            value, half = float(result["S2"][i, j]), float(result["S2_conf"][i, j])
-            rows.append(
-                {
-                    "parameter": f"{names[i]} x {names[j]}",
-                    "index": "S2",
-                    "value": value,
-                    "ci_low": value - half,
-                    "ci_high": value + half,
-                }
-            )
-    for row in rows:
-        for key in ("value", "ci_low", "ci_high"):
-            row[key] = round(row[key], 6) + 0.0
-    return rows
-
-
-def sobol_table(points: list[dict[str, Any]], info: Any) -> list[dict[str, Any]]:
-    """The rows of sensitivity.csv from the rows of points.csv of a sobol sweep (a `FolderInfo`).
-
-    An output whose indices cannot be estimated (points missing, or no variance) gets
-    one row with a note saying why.
-    """
-    rows: list[dict[str, Any]] = []
-    for output in info.outputs:
-        means = {r["point"]: r["mean"] for r in points if r["output"] == output}
-        total = sobol_points(info.samples, len(info.paths), info.second_order)
-        values = [float("nan") if means.get(i) is None else float(means[i]) for i in range(total)]
-        try:
-            found = sobol_indices(values, info.paths, info.samples, info.second_order, seed=design_seed(info.seed))
-        except ValueError as exc:
-            rows.append({"output": output, "note": f"not estimated: {exc}"})
-            continue
-        rows += [{"output": output, **row, "note": ""} for row in found]
-    return rows
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Running a sweep: the runs, the sweep folder, resume, and the per-point aggregates.
 
+The folder lives in `sim.experiments.sweep_folder`, the tables in `sim.experiments.sweep_tables`.
+
 `run_sweep` sends every (point, replication) of a validated `sim.spec.sweep_file.Sweep`
 to an executor (`sim.experiments.executors`: local processes or a Dask cluster) and appends
 one row per finished run to ``runs.csv`` at once, so an interrupted sweep keeps
@@ -29,9 +31,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
-import math
 import os
-import platform
 import resource
 import socket
 import sys
@@ -40,25 +40,45 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sim.engine.model import flatten_summary
-from sim.engine.one_run import run_one, slug
-from sim.errors import Problem, ScenarioError
+from sim.engine.one_run import run_one
+from sim.errors import ScenarioError
+from sim.experiments.executors import Executor, describe_exception, make_executor
+from sim.experiments.sweep_folder import (
+    Progress,
+    default_sweep_folder,
+    is_sweep_folder,
+    latest_sweep_folder,
+    prepare_folder,
+    read_progress,
+    repair_runs_file,
+    write_manifest,
+)
+from sim.experiments.sweep_tables import (
+    CONFIDENCE,
+    POINT_COLUMNS_AFTER,
+    FolderInfo,
+    aggregate,
+    folder_info,
+    parse_cell,
+    read_csv,
+    write_aggregates,
+    write_csv,
+)
+from sim.spec.field_paths import apply_changes
+from sim.spec.outputs import flatten_summary
 from sim.spec.scenario import Scenario, scenario_from_dict
-from sim.spec.sweep_file import Sweep, data_hash, load_sweep, point_data, value_text
-from sim.spec.yaml_files import dump_yaml, read_yaml
+from sim.spec.sweep_file import Sweep, data_hash, value_text
 from sim.version import __version__
 
-if TYPE_CHECKING:
-    from sim.experiments.executors import Executor
-
-CONFIDENCE = 0.95
-"""Level of the intervals in points.csv and sensitivity.csv."""
-
-POINT_COLUMNS_AFTER: tuple[str, ...] = ("output", "runs", "mean", "sd", "ci_low", "ci_high")
-SENSITIVITY_COLUMNS: tuple[str, ...] = ("output", "parameter", "index", "value", "ci_low", "ci_high")
-
+__all__ = [
+    "CONFIDENCE", "POINT_COLUMNS_AFTER", "FolderInfo", "Progress", "RunOutcome", "RunTask", "SweepOutcome",
+    "aggregate", "default_sweep_folder", "execute_run", "folder_info", "is_sweep_folder", "latest_sweep_folder",
+    "parse_cell", "peak_rss_kb", "read_csv", "read_progress", "repair_runs_file", "run_sweep", "write_aggregates",
+    "write_csv",
+]  # fmt: skip
+# The folder's and the tables' names are also taken from here (the CLI, the API, the tests).
 
 # ---------------------------------------------------------------- one run
 
@@ -118,8 +138,6 @@ def execute_run(task: RunTask) -> RunOutcome:
             summary = flatten_summary(run_one(scenario, task.seed, tables=False).summary)
             values = {name: summary.get(name) for name in task.outputs}
         except Exception as exc:  # noqa: BLE001 - a failing run is recorded with its seed, not raised
-            from sim.experiments.executors import describe_exception
-
             error = describe_exception(exc)
     return RunOutcome(
         values=values,
@@ -151,160 +169,15 @@ def peak_rss_kb() -> int:
 def _point_scenario(scenario: str, assignments: str) -> tuple[Scenario | None, str | None]:
     """The validated scenario of a point (cached per worker: every replication reuses it)."""
     try:
-        data = point_data(json.loads(scenario), [tuple(pair) for pair in json.loads(assignments)])
+        data = apply_changes(json.loads(scenario), [tuple(pair) for pair in json.loads(assignments)], "parameters")
+    except ScenarioError as exc:
+        return None, f"the point's parameters select nothing: {exc.problems[0].message}"
+    try:
         return scenario_from_dict(data, source="<point>"), None
-    except ValueError as exc:
-        return None, f"the point's parameters select nothing: {exc}"
     except ScenarioError as exc:
         return None, "the scenario refuses the point's values: " + "; ".join(
             f"{p.path}: {p.message}" for p in exc.problems
         )
-
-
-# ---------------------------------------------------------------- the folder
-
-
-def default_sweep_folder(sweep: Sweep, root: str | Path = "results") -> Path:
-    """``results/<sweep-name>/<UTC timestamp>/``, made unique if it exists."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    base = Path(root) / slug(sweep.name) / stamp
-    folder, n = base, 1
-    while folder.exists():
-        n += 1
-        folder = base.with_name(f"{stamp}-{n}")
-    return folder
-
-
-def latest_sweep_folder(sweep: Sweep, root: str | Path = "results") -> Path | None:
-    """The most recent folder of this sweep under `root` (for ``--resume`` without ``--out``)."""
-    parent = Path(root) / slug(sweep.name)
-    folders = sorted(p for p in parent.glob("*") if (p / "sweep.yaml").is_file()) if parent.is_dir() else []
-    return folders[-1] if folders else None
-
-
-def is_sweep_folder(folder: str | Path) -> bool:
-    """Whether a folder holds a sweep (``sweep.yaml`` and ``runs.csv``), not a run or a comparison."""
-    folder = Path(folder)
-    return (folder / "sweep.yaml").is_file() and (folder / "runs.csv").is_file()
-
-
-def _prepare(sweep: Sweep, folder: Path, resume: bool) -> None:
-    runs = folder / "runs.csv"
-    if resume:
-        if not (folder / "sweep.yaml").is_file():
-            raise ScenarioError([Problem(str(folder), None, "", "holds no sweep to resume (no sweep.yaml)")])
-        before = load_sweep(folder / "sweep.yaml")
-        if before.replications > sweep.replications:
-            raise ScenarioError(
-                [
-                    Problem(
-                        sweep.source,
-                        None,
-                        "replications",
-                        f"the sweep in {folder} has {before.replications}; a resumed sweep may add replications, "
-                        "not drop them",
-                        sweep.replications,
-                    )
-                ]
-            )
-        if before.identity() != sweep.identity():
-            raise ScenarioError(
-                [
-                    Problem(
-                        sweep.source,
-                        None,
-                        "",
-                        f"is not the sweep in {folder}: its scenario, design, samples, seed, parameters or "
-                        "outputs differ (only replications may change on resume); run it into another folder",
-                    )
-                ]
-            )
-    elif runs.exists():
-        raise ScenarioError(
-            [
-                Problem(
-                    str(folder), None, "", "already holds a sweep: add --resume to finish it, or choose another --out"
-                )
-            ]
-        )
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "scenario.yaml").write_text(dump_yaml(sweep.scenario.raw), encoding="utf-8")
-    (folder / "sweep.yaml").write_text(sweep.to_yaml(scenario="scenario.yaml"), encoding="utf-8")
-
-
-def repair_runs_file(path: Path) -> None:
-    """Cut a last row torn by a kill mid-write (a file ends with a newline after every whole row)."""
-    if not path.exists():
-        return
-    with path.open("rb+") as handle:
-        handle.seek(0, os.SEEK_END)
-        size = handle.tell()
-        if size == 0:
-            return
-        handle.seek(size - 1)
-        if handle.read(1) == b"\n":
-            return
-        # Walk back to the last newline.
-        position = size - 1
-        chunk = 4096
-        while position > 0:
-            start = max(0, position - chunk)
-            handle.seek(start)
-            data = handle.read(position - start)
-            cut = data.rfind(b"\n")
-            if cut >= 0:
-                handle.truncate(start + cut + 1)
-                return
-            position = start
-        handle.truncate(0)
-
-
-@dataclass
-class Progress:
-    """Runs already in a sweep folder: which (point, replication) pairs, and how many failed."""
-
-    points: int
-    done: bytearray
-    count: int = 0
-    failed: int = 0
-
-    def has(self, point: int, replication: int) -> bool:
-        """Whether this run has a row."""
-        index = replication * self.points + point
-        return index < len(self.done) and self.done[index] == 1
-
-    def add(self, point: int, replication: int, failed: bool) -> None:
-        """Record a row."""
-        index = replication * self.points + point
-        if index >= len(self.done):
-            self.done.extend(bytes(index + 1 - len(self.done)))
-        if not self.done[index]:
-            self.done[index] = 1
-            self.count += 1
-            self.failed += failed
-
-
-def read_progress(path: Path, columns: list[str], points: int) -> Progress:
-    """The runs a `runs.csv` already holds (one byte per run: flat however many).
-
-    Raises:
-        ScenarioError: when the file's columns are not this sweep's.
-    """
-    progress = Progress(points=points, done=bytearray())
-    if not path.exists() or path.stat().st_size == 0:
-        return progress
-    error_at = columns.index("error")
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if header != columns:
-            raise ScenarioError(
-                [Problem(str(path), 1, "", "has other columns than this sweep's runs; it belongs to another sweep")]
-            )
-        for row in reader:
-            if len(row) == len(columns):
-                progress.add(int(row[0]), int(row[1]), bool(row[error_at]))
-    return progress
 
 
 # ---------------------------------------------------------------- the sweep
@@ -362,60 +235,20 @@ def run_sweep(
         ScenarioError: the folder holds another sweep, or already a sweep without `resume`.
         KeyboardInterrupt: on Ctrl-C, after recording the finished runs and the manifest.
     """
-    from sim.experiments.executors import make_executor
-
     folder = Path(folder)
     started = time.perf_counter()
     started_at = datetime.now(UTC)
-    _prepare(sweep, folder, resume)
+    prepare_folder(sweep, folder, resume)
     path = folder / "runs.csv"
-    columns = sweep.run_columns
     repair_runs_file(path)
-    points = sweep.points()
-    state = read_progress(path, columns, len(points))
+    state = read_progress(path, sweep.run_columns, len(sweep.points()))
     executor = executor or make_executor(workers, scheduler)
     session: dict[str, Any] = {"started": started_at.isoformat(timespec="seconds"), "runs_made": 0}
     stats = _WorkerStats()
     interrupted = True
     bar = _progress_bar(sweep.runs, state.count, progress)
     try:
-        with path.open("a", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            if handle.tell() == 0:
-                writer.writerow(columns)
-                handle.flush()
-            hashes: dict[int, str] = {}
-            with executor:
-                session["executor"] = executor.description
-                session["workers"] = executor.workers
-                for completed in executor.run(execute_run, _tasks(sweep, state)):
-                    task, outcome = completed.task, completed.value
-                    error = completed.error if outcome is None else outcome.error
-                    values = outcome.values if outcome is not None else {}
-                    if outcome is not None:
-                        stats.add(outcome)
-                    if task.point not in hashes:
-                        hashes[task.point] = data_hash(_point_data_or_none(sweep, task.point))
-                    point = points[task.point]
-                    writer.writerow(
-                        [
-                            task.point,
-                            task.replication,
-                            task.seed,
-                            *(value_text(point[p]) for p in sweep.paths),
-                            *("" if values.get(o) is None else values[o] for o in sweep.outputs),
-                            error or "",
-                            hashes[task.point],
-                            outcome.version if outcome is not None else "",
-                        ]
-                    )
-                    handle.flush()
-                    state.add(task.point, task.replication, error is not None)
-                    session["runs_made"] += 1
-                    if bar is not None:
-                        bar.update(1)
-                        if state.failed:
-                            bar.set_postfix(failed=state.failed, refresh=False)
+        _record_runs(sweep, path, executor, state, session, stats, bar)
         interrupted = state.count < sweep.runs
     finally:
         if bar is not None:
@@ -428,7 +261,7 @@ def run_sweep(
             **stats.summary(),
             main_peak_rss_mb=round(peak_rss_kb() / 1024, 1),
         )
-        _write_manifest(folder, sweep, state, session)
+        write_manifest(folder, sweep, state, session)
     if not interrupted:
         write_aggregates(folder)
     return SweepOutcome(
@@ -443,6 +276,56 @@ def run_sweep(
     )
 
 
+def _record_runs(
+    sweep: Sweep,
+    path: Path,
+    executor: Executor,
+    state: Progress,
+    session: dict[str, Any],
+    stats: _WorkerStats,
+    bar: Any,
+) -> None:
+    """Send the missing runs to the executor and append a row to runs.csv as each one finishes."""
+    points = sweep.points()
+    with path.open("a", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        if handle.tell() == 0:
+            writer.writerow(sweep.run_columns)
+            handle.flush()
+        hashes: dict[int, str] = {}
+        with executor:
+            session["executor"] = executor.description
+            session["workers"] = executor.workers
+            for completed in executor.run(execute_run, _tasks(sweep, state)):
+                task, outcome = completed.task, completed.value
+                error = completed.error if outcome is None else outcome.error
+                values = outcome.values if outcome is not None else {}
+                if outcome is not None:
+                    stats.add(outcome)
+                if task.point not in hashes:
+                    hashes[task.point] = data_hash(_point_data_or_none(sweep, task.point))
+                point = points[task.point]
+                writer.writerow(
+                    [
+                        task.point,
+                        task.replication,
+                        task.seed,
+                        *(value_text(point[p]) for p in sweep.paths),
+                        *("" if values.get(o) is None else values[o] for o in sweep.outputs),
+                        error or "",
+                        hashes[task.point],
+                        outcome.version if outcome is not None else "",
+                    ]
+                )
+                handle.flush()
+                state.add(task.point, task.replication, error is not None)
+                session["runs_made"] += 1
+                if bar is not None:
+                    bar.update(1)
+                    if state.failed:
+                        bar.set_postfix(failed=state.failed, refresh=False)
+
+
 def _tasks(sweep: Sweep, state: Progress) -> Iterator[RunTask]:
     """Missing runs, replication by replication: an interrupted sweep has covered every point evenly."""
     base = json.dumps(sweep.scenario.raw, separators=(",", ":"))
@@ -455,8 +338,8 @@ def _tasks(sweep: Sweep, state: Progress) -> Iterator[RunTask]:
 
 def _point_data_or_none(sweep: Sweep, number: int) -> Any:
     try:
-        return point_data(sweep.scenario.raw, sweep.points()[number])
-    except ValueError:
+        return apply_changes(sweep.scenario.raw, sweep.points()[number].items(), "parameters")
+    except ScenarioError:
         return None
 
 
@@ -498,235 +381,3 @@ class _WorkerStats:
             "worker_peak_rss_mb": round(max(self.peaks.values(), default=0) / 1024, 1),
             "run_seconds_median": round(times[len(times) // 2], 4) if times else None,
         }
-
-
-def machine_facts() -> dict[str, Any]:
-    """Where the sweep ran: platform, Python, cores, memory, and the versions that matter."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    versions = {"tabletop": __version__}
-    for name in ("mesa", "numpy", "scipy", "SALib", "dask", "distributed"):
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            pass
-    try:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        memory = None
-    return {
-        "host": socket.gethostname(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "python": platform.python_version(),
-        "cpus": os.cpu_count(),
-        "memory_gib": round(memory, 1) if memory else None,
-        "versions": versions,
-    }
-
-
-def _write_manifest(folder: Path, sweep: Sweep, state: Progress, session: dict[str, Any]) -> None:
-    path = folder / "manifest.json"
-    previous: dict[str, Any] = {}
-    if path.exists():
-        try:
-            previous = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, OSError):
-            previous = {}
-    manifest = {
-        "sweep": sweep.name,
-        "source": sweep.source,
-        "identity": sweep.identity(),
-        "scenario": str(sweep.scenario_file),
-        "scenario_hash": data_hash(sweep.scenario.raw),
-        "design": sweep.design,
-        "points": len(sweep.points()),
-        "replications": sweep.replications,
-        "runs": sweep.runs,
-        "rows": state.count,
-        "failed": state.failed,
-        "status": session["status"],
-        "command": " ".join(sys.argv),
-        "machine": machine_facts(),
-        "sessions": [*previous.get("sessions", []), session],
-    }
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(path)
-
-
-# ---------------------------------------------------------------- aggregates
-
-
-@dataclass(frozen=True)
-class FolderInfo:
-    """What the tables of a sweep folder need from its `sweep.yaml` (read without re-validating).
-
-    Attributes:
-        name: the sweep's name.
-        design: grid, lhs or sobol.
-        paths: the parameters' paths.
-        outputs: the outputs.
-        samples: lhs / sobol samples.
-        replications: replications per point.
-        second_order: sobol second-order indices.
-        threshold: ``{output, above, parameter}`` or None.
-        description: the sweep's description.
-        seed: the master seed.
-    """
-
-    name: str
-    design: str
-    paths: tuple[str, ...]
-    outputs: tuple[str, ...]
-    samples: int | None
-    replications: int
-    second_order: bool
-    threshold: dict[str, Any] | None
-    description: str = ""
-    seed: int = 0
-
-
-def folder_info(folder: str | Path) -> FolderInfo:
-    """Read a sweep folder's `sweep.yaml`."""
-    data, _ = read_yaml(Path(folder) / "sweep.yaml")
-    return FolderInfo(
-        name=data.get("name", Path(folder).name),
-        design=data.get("design", "grid"),
-        paths=tuple(data["parameters"]),
-        outputs=tuple(data["outputs"]),
-        samples=data.get("samples"),
-        replications=int(data.get("replications", 1)),
-        second_order=bool(data.get("second_order", False)),
-        threshold=data.get("threshold"),
-        description=data.get("description", ""),
-        seed=int(data.get("seed", 0)),
-    )
-
-
-def parse_cell(text: str) -> Any:
-    """A `runs.csv` cell back as a value: int, float, JSON structure, or text; empty is None."""
-    if text == "":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    if text[:1] in "[{":
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            pass
-    return text
-
-
-def t_quantile(probability: float, df: int) -> float:
-    """Student's t quantile (``scipy.special.stdtrit``: no need to import scipy.stats)."""
-    from scipy.special import stdtrit
-
-    return float(stdtrit(df, probability))
-
-
-def aggregate(
-    runs_csv: str | Path, paths: tuple[str, ...] | list[str], outputs: tuple[str, ...] | list[str]
-) -> list[dict[str, Any]]:
-    """Per point and output: runs with a value, mean, sd and the 95% t-interval of the mean.
-
-    Streams over the file (Welford's algorithm): memory grows with points, not runs.
-    Failed runs and runs without a value (e.g. no detection to time) are left out of `runs`.
-
-    Returns:
-        Rows of points.csv, by point then output.
-    """
-    accumulators: dict[int, list[list[float]]] = {}
-    params: dict[int, list[str]] = {}
-    with Path(runs_csv).open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        param_at = [header.index(p) for p in paths]
-        output_at = [header.index(o) for o in outputs]
-        for row in reader:
-            if len(row) != len(header):
-                continue
-            point = int(row[0])
-            if point not in accumulators:
-                accumulators[point] = [[0, 0.0, 0.0] for _ in outputs]
-                params[point] = [row[i] for i in param_at]
-            for acc, i in zip(accumulators[point], output_at, strict=True):
-                if row[i] == "":
-                    continue
-                x = float(row[i])
-                acc[0] += 1
-                delta = x - acc[1]
-                acc[1] += delta / acc[0]
-                acc[2] += delta * (x - acc[1])
-    rows = []
-    for point in sorted(accumulators):
-        for name, (n, mean, m2) in zip(outputs, accumulators[point], strict=True):
-            n = int(n)
-            sd = math.sqrt(m2 / (n - 1)) if n > 1 else None
-            if n > 1:
-                half = t_quantile(0.5 + CONFIDENCE / 2, n - 1) * sd / math.sqrt(n)  # type: ignore[operator]
-                low, high = mean - half, mean + half
-            else:
-                low = high = None
-            rows.append(
-                {
-                    "point": point,
-                    **dict(zip(paths, params[point], strict=True)),
-                    "output": name,
-                    "runs": n,
-                    "mean": _round(mean) if n else None,
-                    "sd": _round(sd),
-                    "ci_low": _round(low),
-                    "ci_high": _round(high),
-                }
-            )
-    return rows
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(float(value), 8) + 0.0
-
-
-def write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
-    """Write dict rows with these columns (None as an empty cell)."""
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
-
-
-def read_csv(path: str | Path) -> list[dict[str, Any]]:
-    """Read a table of the sweep folder back, cells parsed (`parse_cell`)."""
-    with Path(path).open(newline="", encoding="utf-8") as handle:
-        return [{k: parse_cell(v) for k, v in row.items()} for row in csv.DictReader(handle)]
-
-
-def write_aggregates(folder: str | Path) -> dict[str, Path]:
-    """Write points.csv (and sensitivity.csv for a sobol design) from runs.csv and sweep.yaml.
-
-    Args:
-        folder: the sweep folder.
-
-    Returns:
-        The files written, by name.
-    """
-    folder = Path(folder)
-    info = folder_info(folder)
-    points = aggregate(folder / "runs.csv", info.paths, info.outputs)
-    written = {"points": folder / "points.csv"}
-    write_csv(written["points"], ["point", *info.paths, *POINT_COLUMNS_AFTER], points)
-    sensitivity = folder / "sensitivity.csv"
-    if info.design == "sobol":
-        from sim.experiments.sensitivity import sobol_table
-
-        rows = sobol_table(points, info)
-        write_csv(sensitivity, list(SENSITIVITY_COLUMNS) + ["note"], rows)
-        written["sensitivity"] = sensitivity
-    return written

@@ -1,0 +1,70 @@
+"""The outputs of a run: the flattened keys of its summary, known without running the model.
+
+A run's summary (``summary.json``) nests some groups (``misses``, ``alerts``, the
+detection counts); a sweep or a batch names an output by its flattened key
+(``misses.late``). `SUMMARY_OUTPUTS` lists them in summary order; the engine's
+summary must match it (a test runs the model and compares).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.spec.checks import did_you_mean
+from sim.spec.scenario import IDENTIFIERS, Scenario
+
+MISS_CAUSES: tuple[str, ...] = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
+"""The keys of the summary's ``misses`` group (the engine's miss causes, in order)."""
+
+ALERT_COUNTS: tuple[str, ...] = (
+    "sent", "delivered", "lost", "discarded", "verified", "accepted", "verifying", "in_transit", "held",
+    "dropped", "messages",
+)  # fmt: skip
+"""The keys of the summary's ``alerts`` group."""
+
+SUMMARY_OUTPUTS: tuple[str, ...] = (
+    "scenario", "seed", "horizon_days", "travellers", "crossed", "detected", "missed", "en_route", "arrived",
+    "detection_rate", *(f"misses.{cause}" for cause in MISS_CAUSES), "late_share", "median_hours_to_detection",
+    "median_hours_late", *(f"alerts.{count}" for count in ALERT_COUNTS), "companions_stopped",
+    "companions_not_stopped", "injects", "version",
+)  # fmt: skip
+"""Every flattened summary key a run reports whatever its scenario, in summary order."""
+
+DETECTION_GROUPS: tuple[str, ...] = ("detections_by_country", "detections_by_agency", "detections_by_identifier")
+"""Summary groups keyed by the scenario's countries, screening agencies and identifier types."""
+
+TEXT_OUTPUTS = frozenset({"scenario", "version"})
+"""Summary keys that are text, not numbers: they cannot be averaged."""
+
+
+def flatten_summary(summary: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A run summary with nested groups flattened: ``{"misses": {"late": 3}}`` -> ``{"misses.late": 3}``."""
+    out: dict[str, Any] = {}
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            out.update(flatten_summary(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def output_names(scenario: Scenario) -> list[str]:
+    """Every summary key a run of `scenario` can report (flattened), in summary order.
+
+    The fixed keys, then the per-country, per-agency and per-identifier detection counts.
+    """
+    names = list(SUMMARY_OUTPUTS)
+    names += [f"detections_by_country.{country.id}" for country in scenario.countries]
+    names += [f"detections_by_agency.{agency.id}" for agency in scenario.agencies if agency.screens]
+    names += [f"detections_by_identifier.{identifier}" for identifier in IDENTIFIERS]
+    return names
+
+
+def output_problem(name: str, known: list[str]) -> str | None:
+    """Why `name` cannot be a sweep's output (unknown, a group, text), or None when it can."""
+    if name in known:
+        return "is text, not a number: it cannot be averaged" if name in TEXT_OUTPUTS else None
+    group = [k for k in known if k.startswith(name + ".")]
+    if group:
+        return f"is a group of outputs; name one, e.g. {', '.join(group[:5])}"
+    return f"no run reports this output{did_you_mean(name, [k for k in known if k not in TEXT_OUTPUTS])}"
