@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sim.errors import Problem, ScenarioError
 from sim.spec.folders import folder_kind
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario
-from sim.spec.sweep_file import Sweep, is_sweep_file, load_sweep, sweep_from_dict
+from sim.spec.sweep_file import Sweep, is_sweep_file, load_sweep, sweep_from_dict, sweep_json_schema
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -340,8 +340,6 @@ def check(path: str | Path) -> Scenario | Sweep:
 def schema(kind: Literal["scenario", "sweep"] = "scenario") -> dict[str, Any]:
     """The JSON Schema of the scenario format, or of the sweep file, for editors and checks."""
     if kind == "sweep":
-        from sim.spec.sweep_file import sweep_json_schema
-
         return sweep_json_schema()
     schema = Scenario.model_json_schema(by_alias=True, mode="validation")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "tabletop scenario"}
