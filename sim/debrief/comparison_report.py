@@ -17,8 +17,9 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html  # noqa: E402
 from sim.debrief.run_figures import CAUSE_LABELS, CAUSES, COLOURS, STYLE, chain_figure  # noqa: E402
-from sim.experiments.comparison import OUTPUT_WORDS, differences  # noqa: E402
+from sim.experiments.comparison import differences  # noqa: E402
 from sim.spec.scenario import load_scenario  # noqa: E402
+from sim.vocabulary import COMPARED_OUTPUT_WORDS  # noqa: E402
 
 SHARES = ("detection_rate", "late_share", *[f"{c}_share" for c in CAUSES if c != "late"])
 
@@ -140,7 +141,7 @@ def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
         parts.append(f'<div class="finding">{escape(sentence)}</div>')
     rows = []
     for name, st in stats.items():
-        rows.append([OUTPUT_WORDS.get(name, name), _fmt(name, st["a"]), _fmt(name, st["b"]),
+        rows.append([COMPARED_OUTPUT_WORDS.get(name, name), _fmt(name, st["a"]), _fmt(name, st["b"]),
                      _fmt(name, st["diff"], True),
                      f"{_fmt(name, st['ci_low'], True)} to {_fmt(name, st['ci_high'], True)}" if st["diff"] is not None
                      else "-"])  # fmt: skip

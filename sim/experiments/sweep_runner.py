@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from sim.engine.model import flatten_summary
 from sim.engine.one_run import run_one, slug
 from sim.errors import Problem, ScenarioError
+from sim.experiments.statistics import mean_interval
 from sim.spec.scenario import Scenario, scenario_from_dict
 from sim.spec.sweep_file import Sweep, data_hash, load_sweep, point_data, value_text
 from sim.spec.yaml_files import dump_yaml, read_yaml
@@ -52,9 +53,6 @@ from sim.version import __version__
 
 if TYPE_CHECKING:
     from sim.experiments.executors import Executor
-
-CONFIDENCE = 0.95
-"""Level of the intervals in points.csv and sensitivity.csv."""
 
 POINT_COLUMNS_AFTER: tuple[str, ...] = ("output", "runs", "mean", "sd", "ci_low", "ci_high")
 SENSITIVITY_COLUMNS: tuple[str, ...] = ("output", "parameter", "index", "value", "ci_low", "ci_high")
@@ -624,13 +622,6 @@ def parse_cell(text: str) -> Any:
     return text
 
 
-def t_quantile(probability: float, df: int) -> float:
-    """Student's t quantile (``scipy.special.stdtrit``: no need to import scipy.stats)."""
-    from scipy.special import stdtrit
-
-    return float(stdtrit(df, probability))
-
-
 def aggregate(
     runs_csv: str | Path, paths: tuple[str, ...] | list[str], outputs: tuple[str, ...] | list[str]
 ) -> list[dict[str, Any]]:
@@ -669,11 +660,7 @@ def aggregate(
         for name, (n, mean, m2) in zip(outputs, accumulators[point], strict=True):
             n = int(n)
             sd = math.sqrt(m2 / (n - 1)) if n > 1 else None
-            if n > 1:
-                half = t_quantile(0.5 + CONFIDENCE / 2, n - 1) * sd / math.sqrt(n)  # type: ignore[operator]
-                low, high = mean - half, mean + half
-            else:
-                low = high = None
+            low, high = mean_interval(mean, sd, n) if sd is not None else (None, None)
             rows.append(
                 {
                     "point": point,
