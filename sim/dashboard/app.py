@@ -42,8 +42,10 @@ from bokeh.models import (
 from bokeh.plotting import figure
 from jinja2 import Template
 
-from sim.dashboard.session import CAUSES, Session, Snapshot, shipped_scenarios
-from sim.debrief.run_figures import CAUSE_LABELS, COLOURS, KIND_COLOURS, chain_stages, network_layout
+from sim.dashboard.session import Session, Snapshot, shipped_scenarios
+from sim.debrief.run_figures import network_layout
+from sim.debrief.run_tables import chain_stages
+from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, KIND_COLOURS
 
 INK = "#1d2330"
 MUTED = "#5b6472"
