@@ -63,6 +63,13 @@ def test_mean_interval_is_the_student_t_interval() -> None:
         mean_interval(1.0, 0.0, 1)
 
 
+def test_outcomes_read_a_model_without_importing_it() -> None:
+    code = "import sys, sim.engine.outcomes; print(sorted(m for m in ('sim.engine.model', 'mesa') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", "the model imports outcomes (for its DataCollector), never the reverse"
+
+
 def test_a_run_without_figures_imports_neither_matplotlib_nor_mesa_for_its_report(tmp_path: Path) -> None:
     code = (
         "import sys\n"
