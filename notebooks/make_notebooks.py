@@ -119,7 +119,7 @@ FIRST_RUN = [
         furthest stage the sharing chain reached for them. "Alert came too late" is the
         share of misses that faster sharing alone would have turned into detections."""),
     code("""
-        from sim.debrief.run_figures import CAUSE_LABELS
+        from sim.vocabulary import CAUSE_LABELS
 
         crossed = travellers[travellers["crossings"] > 0]
         missed = crossed[crossed["outcome"] == "missed"]
@@ -393,14 +393,14 @@ DELAY_AND_TRUST = [
         so the effect of making sharing instant (delay scale 0 against 1, at trust 0.7)
         can be taken run by run, as paired differences, with a t-interval of their mean."""),
     code("""
-        from scipy import stats
+        from sim.experiments.statistics import mean_interval  # the Student-t interval of comparisons and sweeps
 
         rate = runs.pivot_table(index="replication", columns=[DELAY, TRUST], values="detection_rate")
         gain = rate[(0, 0.7)] - rate[(1, 0.7)]
-        half = stats.t.ppf(0.975, len(gain) - 1) * gain.std() / len(gain) ** 0.5
+        low, high = mean_interval(gain.mean(), gain.std(), len(gain))
         points_of = 100  # a difference of rates, in percentage points
         print(f"instant sharing at trust 0.7: {points_of * gain.mean():+.1f} percentage points of detection "
-              f"(95% interval {points_of * (gain.mean() - half):+.1f} to {points_of * (gain.mean() + half):+.1f}); "
+              f"(95% interval {points_of * low:+.1f} to {points_of * high:+.1f}); "
               "per replication: " + ", ".join(f"{points_of * g:+.1f}" for g in gain))"""),
     md("""
         The sweep folder also holds the figures as PNG files and `report.html`;

@@ -22,6 +22,7 @@ from sim import api
 from sim.errors import Problem, ScenarioError
 from sim.spec.scenario import Scenario
 from sim.version import __version__
+from sim.vocabulary import CAUSE_LABELS
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -200,8 +201,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def format_summary(summary: dict[str, Any], folder: Path | str) -> str:
     """The short terminal summary of one run."""
-    from sim.engine.outcomes import CAUSE_LABELS
-
     crossed, detected = summary["crossed"], summary["detected"]
     rate = summary["detection_rate"]
     lines = [

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.engine.one_run import run_one
-from sim.engine.outcomes import CAUSES
+from sim.vocabulary import CAUSES
 
 COUNTRIES = ["AX", "BX", "CX", "DX"]
 NAMES = ["Axaria", "Bexland", "Corvania", "Dunmoor"]

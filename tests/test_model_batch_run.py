@@ -8,10 +8,11 @@ from collections.abc import Iterator
 import pytest
 from sweep_helpers import BASELINE
 
-from sim.engine.model import REPORTED_OUTPUTS, SharingModel
+from sim.engine.model import SharingModel
 from sim.engine.one_run import run_one
 from sim.errors import ScenarioError
 from sim.spec.scenario import load_scenario
+from sim.vocabulary import REPORTED_OUTPUTS
 
 
 @pytest.fixture

@@ -12,12 +12,15 @@ from pathlib import Path
 import pytest
 from builders import ROOT, SCENARIOS
 
-from sim.debrief.run_figures import FIGURES, RunTables, chain_stages
+from sim.debrief.html_page import escape
+from sim.debrief.run_figures import RUN_FIGURES
 from sim.debrief.run_report import debrief
+from sim.debrief.run_tables import RunTables, chain_stages
 from sim.engine.one_run import run_one, write_run_folder, write_run_metadata
 from sim.spec.scenario import load_scenario
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
+FIGURES = [entry.name for entry in RUN_FIGURES]
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -66,6 +69,8 @@ def test_report_is_self_contained_html_with_the_numbers(run_folder: Path) -> Non
     parser.feed(text)
     assert {"html", "body", "table", "h1", "h2"} <= set(parser.tags)
     assert len(parser.images) == len(FIGURES), "every figure is inlined"
+    for entry in RUN_FIGURES:
+        assert f"<figcaption>{escape(entry.caption)}</figcaption>" in text, f"{entry.name} has its caption"
     assert all(src.startswith("data:image/png;base64,") for src in parser.images)
     summary = json.loads((run_folder / "summary.json").read_text())
     assert f"{summary['detected']} of {summary['crossed']} travellers who crossed were stopped" in text

@@ -25,8 +25,9 @@ from typing import Any
 import pytest
 
 from sim.engine.one_run import run_one
-from sim.engine.outcomes import CAUSES, RunResult
+from sim.engine.outcomes import RunResult
 from sim.spec.scenario import Scenario, load_scenario, scenario_from_dict, traveller_total
+from sim.vocabulary import CAUSES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"

@@ -41,8 +41,10 @@ from bokeh.models import (
 from bokeh.plotting import figure
 
 from sim.dashboard.page_style import INK, MUTED, PAGE_TEMPLATE, page_styles, style_figure
-from sim.dashboard.session import CAUSES, Session, Snapshot, shipped_scenarios
-from sim.debrief.run_figures import CAUSE_LABELS, COLOURS, KIND_COLOURS, chain_stages, network_layout
+from sim.dashboard.session import Session, Snapshot, shipped_scenarios
+from sim.debrief.run_figures import network_layout
+from sim.debrief.run_tables import chain_stages
+from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, KIND_COLOURS
 
 PLAY_TICK_MS = 150
 CHAIN_COLUMNS = ("stage", "full", "kept", "drop_end", "colour", "drop_colour", "text", "text_x", "drop_text",

@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 
 from sim.engine.model import SharingModel
-from sim.engine.outcomes import CAUSES, attribute
+from sim.engine.outcomes import attribute
 from sim.spec.field_paths import parse_assignment
 from sim.spec.scenario import IDENTIFIERS, Scenario, changed_scenario, load_scenario
+from sim.vocabulary import CAUSES
 
 IN_FLIGHT = "in_transit"
 
@@ -215,7 +216,7 @@ class Snapshot:
         got_through: journeys finished undetected (at the end: everyone who crossed a border
             undetected, as in ``summary.json``'s ``missed``).
         en_route: departed, neither stopped nor through.
-        misses: `got_through` by cause (`sim.engine.outcomes.CAUSES`).
+        misses: `got_through` by cause (`sim.vocabulary.CAUSES`).
         days: the curve's times (days), with detected_curve, through_curve, en_route_curve the
             cumulative counts at those times.
         alerts_in_flight: messages on a link right now; alerts_sent: messages sent so far.

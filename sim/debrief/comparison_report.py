@@ -1,26 +1,30 @@
-"""Figures and report of a paired comparison, drawn from its folder's tables."""
+"""Figures and report of a paired comparison, drawn from its folder's tables.
+
+`COMPARISON_FIGURES` declares each figure once (file name, maker, caption);
+`draw_comparison_figures` draws them and the report captions them from it.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
+from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
+from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
+from sim.debrief.run_figures import chain_figure
+from sim.experiments.comparison import differences
+from sim.spec.scenario import load_scenario
+from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, COMPARED_OUTPUT_WORDS, MISS_SHARES
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html  # noqa: E402
-from sim.debrief.run_figures import CAUSE_LABELS, CAUSES, COLOURS, STYLE, chain_figure  # noqa: E402
-from sim.experiments.comparison import OUTPUT_WORDS, differences  # noqa: E402
-from sim.spec.scenario import load_scenario  # noqa: E402
-
-SHARES = ("detection_rate", "late_share", *[f"{c}_share" for c in CAUSES if c != "late"])
+SHARES = ("detection_rate", *[MISS_SHARES[c] for c in CAUSES])
+"""The compared outputs that are shares of the travellers who crossed (written in percent)."""
 
 
 def _pairs(folder: Path) -> list[dict[str, float]]:
@@ -34,7 +38,7 @@ def _mean_chain(pairs: list[dict[str, float]], side: str) -> dict[str, Any]:
     """Mean chain counts of one side, from the shares in pairs.csv (per 100 who crossed)."""
     misses = {}
     for cause in CAUSES:
-        key = f"{side}_late_share" if cause == "late" else f"{side}_{cause}_share"
+        key = f"{side}_{MISS_SHARES[cause]}"
         misses[cause] = round(100 * float(np.nanmean([p[key] for p in pairs])), 1)
     detected = round(100 * float(np.nanmean([p[f"{side}_detection_rate"] for p in pairs])), 1)
     return {"crossed": 100, "detected": detected, "missed": 100 - detected, "misses": misses}
@@ -56,11 +60,9 @@ def chains_figure(pairs: list[dict[str, float]], name_a: str, name_b: str) -> Fi
 def differences_figure(pairs: list[dict[str, float]], stats: dict[str, Any], name_a: str, name_b: str) -> Figure:
     """The paired differences B - A per replication, for the detection rate and each miss cause."""
     rng = np.random.default_rng(0)  # jitter only
-    labels = {"detection_rate": "detected", "late_share": CAUSE_LABELS["late"],
-              **{f"{c}_share": CAUSE_LABELS[c] for c in CAUSES if c != "late"}}  # fmt: skip
-    colours = {"detection_rate": COLOURS["detected"], "late_share": COLOURS["late"],
-               **{f"{c}_share": COLOURS[c] for c in CAUSES if c != "late"}}  # fmt: skip
-    order = ["detection_rate", *[("late_share" if c == "late" else f"{c}_share") for c in CAUSES]]
+    labels = {"detection_rate": "detected", **{MISS_SHARES[c]: CAUSE_LABELS[c] for c in CAUSES}}
+    colours = {"detection_rate": COLOURS["detected"], **{MISS_SHARES[c]: COLOURS[c] for c in CAUSES}}
+    order = ["detection_rate", *[MISS_SHARES[c] for c in CAUSES]]
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(13, 6))
         for k, name in enumerate(order[::-1]):
@@ -89,23 +91,49 @@ def differences_figure(pairs: list[dict[str, float]], stats: dict[str, Any], nam
         return fig
 
 
+@dataclass(frozen=True)
+class ComparisonTables:
+    """What the comparison figures are drawn from, as read from a comparison folder.
+
+    Attributes:
+        pairs: the rows of ``pairs.csv`` (NaN where a replication has no value).
+        stats: ``comparison.json``: per output, the means and the paired difference with its interval.
+        name_a, name_b: the names of the two scenarios.
+    """
+
+    pairs: list[dict[str, float]]
+    stats: dict[str, Any]
+    name_a: str
+    name_b: str
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> ComparisonTables:
+        """Read a folder written by `sim.experiments.comparison.write_comparison_folder`."""
+        a, b = load_scenario(folder / "a.yaml"), load_scenario(folder / "b.yaml")
+        stats = json.loads((folder / "comparison.json").read_text())
+        return cls(pairs=_pairs(folder), stats=stats, name_a=a.name, name_b=b.name)
+
+
+COMPARISON_FIGURES: tuple[FigureEntry[ComparisonTables], ...] = check_registry(
+    (
+        FigureEntry(
+            "chains",
+            lambda t: chains_figure(t.pairs, t.name_a, t.name_b),
+            "Where the chain broke in A and in B (means per 100 travellers who crossed).",
+        ),
+        FigureEntry(
+            "differences",
+            lambda t: differences_figure(t.pairs, t.stats, t.name_a, t.name_b),
+            "Paired differences B − A, one dot per replication; black: mean and 95% interval.",
+        ),
+    )
+)
+"""The figures of a comparison, in report order: file name, maker, caption (the one place each is declared)."""
+
+
 def draw_comparison_figures(folder: Path) -> dict[str, Path]:
-    """Draw the comparison figures into ``folder/figures``."""
-    a, b = load_scenario(folder / "a.yaml"), load_scenario(folder / "b.yaml")
-    pairs = _pairs(folder)
-    stats = json.loads((folder / "comparison.json").read_text())
-    (folder / "figures").mkdir(exist_ok=True)
-    makers = {
-        "chains": lambda: chains_figure(pairs, a.name, b.name),
-        "differences": lambda: differences_figure(pairs, stats, a.name, b.name),
-    }
-    paths = {}
-    for name, make in makers.items():
-        fig = make()
-        paths[name] = folder / "figures" / f"{name}.png"
-        fig.savefig(paths[name], dpi=STYLE["savefig.dpi"], metadata={"Software": None})
-        plt.close(fig)
-    return paths
+    """Draw the comparison figures (`COMPARISON_FIGURES`) into ``folder/figures``."""
+    return draw_figures(COMPARISON_FIGURES, ComparisonTables.from_folder(folder), folder / "figures")
 
 
 def _fmt(name: str, value: float | None, difference: bool = False) -> str:
@@ -140,19 +168,16 @@ def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
         parts.append(f'<div class="finding">{escape(sentence)}</div>')
     rows = []
     for name, st in stats.items():
-        rows.append([OUTPUT_WORDS.get(name, name), _fmt(name, st["a"]), _fmt(name, st["b"]),
+        rows.append([COMPARED_OUTPUT_WORDS.get(name, name), _fmt(name, st["a"]), _fmt(name, st["b"]),
                      _fmt(name, st["diff"], True),
                      f"{_fmt(name, st['ci_low'], True)} to {_fmt(name, st['ci_high'], True)}" if st["diff"] is not None
                      else "-"])  # fmt: skip
     parts.append(table_html(["output", "A (mean)", "B (mean)", "B − A", "95% interval"], rows,
                             [False, True, True, True, True]))  # fmt: skip
     parts.append("<h2>Figures</h2>")
-    captions = {
-        "chains": "Where the chain broke in A and in B (means per 100 travellers who crossed).",
-        "differences": "Paired differences B − A, one dot per replication; black: mean and 95% interval.",
-    }
-    for name, path in figures.items():
-        parts.append(figure_html(png_data_uri(path.read_bytes()), captions[name]))
+    for entry in COMPARISON_FIGURES:
+        if entry.name in figures:
+            parts.append(figure_html(png_data_uri(figures[entry.name].read_bytes()), entry.caption))
     if not figures:
         parts.append("<p>Figures were not drawn (<code>--no-plots</code>).</p>")
     parts.append("<h2>Improvement plan</h2>")
@@ -197,8 +222,7 @@ def _findings(stats: dict[str, Any], name_a: str, name_b: str) -> list[str]:
             + ("." if sure else ", a difference the runs cannot tell apart from noise.")
         )
     for cause in CAUSES:
-        name = "late_share" if cause == "late" else f"{cause}_share"
-        st = stats[name]
+        st = stats[MISS_SHARES[cause]]
         if st["diff"] is not None and (st["ci_low"] > 0 or st["ci_high"] < 0):
             word = "more" if st["diff"] > 0 else "fewer"
             out.append(f"“{CAUSE_LABELS[cause]}”: {abs(100 * st['diff']):.1f} points {word} in {name_b}.")

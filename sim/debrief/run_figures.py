@@ -1,8 +1,10 @@
 """The debrief figures of a run, drawn from its tables (never from a live model).
 
-Every function takes data and returns a matplotlib Figure; the caller saves it.
-Titles state the finding in words; type is large enough to project; colours
-come from the Okabe-Ito palette, which stays distinct for colour-blind readers.
+Every function takes data and returns a matplotlib Figure; `RUN_FIGURES` (at the
+end) declares each figure of a run once: its file name, maker and caption, and
+`draw_run_figures` saves them. Titles state the finding in words; type is large
+enough to project (`sim.debrief.plotting.STYLE`); colours come from the
+Okabe-Ito palette (`sim.vocabulary`), which stays distinct for colour-blind readers.
 """
 
 from __future__ import annotations
@@ -11,42 +13,17 @@ import math
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch  # noqa: E402
-
-from sim.debrief.run_tables import (  # noqa: E402, F401 - the words and colours are re-exported for the figures' users
-    CAUSE_LABELS,
-    CAUSES,
-    COLOURS,
-    FIGURES,
-    KIND_COLOURS,
-    RunTables,
-    chain_stages,
-    chain_title,
-)
-from sim.spec.scenario import Scenario, expand_links  # noqa: E402
-
-STYLE = {
-    "font.size": 13,
-    "axes.titlesize": 16,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 13,
-    "xtick.labelsize": 12,
-    "ytick.labelsize": 12,
-    "legend.fontsize": 12,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "figure.dpi": 100,
-    "savefig.dpi": 110,
-}
+from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
+from sim.debrief.run_tables import RunTables, chain_stages, chain_title
+from sim.spec.scenario import Scenario, expand_links
+from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, KIND_COLOURS
 
 
 def chain_figure(summary: dict[str, Any], title: str | None = None, ax: Any = None) -> Figure:
@@ -443,22 +420,44 @@ def link_delay_figure(tables: RunTables) -> Figure:
         return fig
 
 
+RUN_FIGURES: tuple[FigureEntry[RunTables], ...] = check_registry(
+    (
+        FigureEntry(
+            "chain",
+            lambda tables: chain_figure(tables.summary),
+            "Where the chain broke: every traveller who crossed a border, stage by stage; each drop is a miss cause.",
+        ),
+        FigureEntry(
+            "journeys",
+            journeys_figure,
+            "Journeys (a sample by outcome), aligned on departure: crossings, alerts reaching border agencies, "
+            "detections, and the hours by which late alerts missed the crossing.",
+        ),
+        FigureEntry(
+            "network",
+            network_figure,
+            "The sharing network: who passed alerts to whom, how many, how fast, with what trust.",
+        ),
+        FigureEntry(
+            "over_time",
+            over_time_figure,
+            "Cumulative detections and misses per day, with the injects of the exercise.",
+        ),
+        FigureEntry(
+            "link_delays",
+            link_delay_figure,
+            "Observed delay on each link, and when alerts reached the border relative to the crossing.",
+        ),
+    )
+)
+"""The figures of a run, in report order: file name, maker, caption (the one place a run figure is declared).
+
+Here, beside the makers, and not in the light `sim.debrief.run_tables`: a figure
+needs matplotlib to be drawn, and a report only captions figures that were drawn,
+so nothing without figures (``tabletop run --no-plots``) needs this registry.
+"""
+
+
 def draw_run_figures(tables: RunTables, folder: str | Path) -> dict[str, Path]:
-    """Draw every run figure into ``folder`` (``<name>.png``); returns the paths by name."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    makers = {
-        "chain": lambda: chain_figure(tables.summary),
-        "journeys": lambda: journeys_figure(tables),
-        "network": lambda: network_figure(tables),
-        "over_time": lambda: over_time_figure(tables),
-        "link_delays": lambda: link_delay_figure(tables),
-    }
-    paths = {}
-    for name in FIGURES:
-        fig = makers[name]()
-        path = folder / f"{name}.png"
-        fig.savefig(path, dpi=STYLE["savefig.dpi"], metadata={"Software": None})
-        plt.close(fig)
-        paths[name] = path
-    return paths
+    """Draw every run figure (`RUN_FIGURES`) into ``folder`` (``<name>.png``); returns the paths by name."""
+    return draw_figures(RUN_FIGURES, tables, folder)

@@ -14,20 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
-from sim.debrief.run_tables import CAUSE_LABELS, CAUSES, FIGURES, RunTables, chain_title
+from sim.debrief.run_tables import RunTables, chain_title
+from sim.vocabulary import CAUSE_LABELS, CAUSES
 
 INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
                          *[f"{c}_difference" for c in CAUSES]]  # fmt: skip
 """Columns of ``injects.csv``: each inject's effect, measured against the same run without it."""
-
-CAPTIONS = {
-    "chain": "Where the chain broke: every traveller who crossed a border, stage by stage; each drop is a miss cause.",
-    "journeys": "Journeys (a sample by outcome), aligned on departure: crossings, alerts reaching border agencies, "
-    "detections, and the hours by which late alerts missed the crossing.",
-    "network": "The sharing network: who passed alerts to whom, how many, how fast, with what trust.",
-    "over_time": "Cumulative detections and misses per day, with the injects of the exercise.",
-    "link_delays": "Observed delay on each link, and when alerts reached the border relative to the crossing.",
-}
 
 ACTIONS = {
     "late": "Cut the delay on {link}: a direct secure channel, a 24/7 duty desk, or automatic forwarding.",
@@ -274,9 +266,11 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
             parts.append("<p>Your choices changed no traveller's outcome.</p>")
     parts.append("<h2>Figures</h2>")
     if figures:
-        for name in FIGURES:
-            if name in figures:
-                parts.append(figure_html(png_data_uri(figures[name].read_bytes()), CAPTIONS[name]))
+        from sim.debrief.run_figures import RUN_FIGURES  # the figures were drawn: matplotlib is loaded already
+
+        for entry in RUN_FIGURES:
+            if entry.name in figures:
+                parts.append(figure_html(png_data_uri(figures[entry.name].read_bytes()), entry.caption))
     else:
         parts.append("<p>Figures were not drawn for this run (<code>--no-plots</code>); "
                      "<code>tabletop report DIR</code> draws them.</p>")  # fmt: skip

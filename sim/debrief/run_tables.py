@@ -1,7 +1,8 @@
-"""A run's tables as read from its folder, and the words and colours every debrief uses.
+"""A run's tables as read from its folder, and the chain of stages its debrief tells.
 
-Light on purpose (no matplotlib): the report without figures, the dashboard and
-the figures all start from here.
+Light on purpose (no matplotlib, no Mesa): the report without figures, the
+dashboard and the figures all start from here. The words and colours are in
+`sim.vocabulary`; the figures are declared in `sim.debrief.run_figures.RUN_FIGURES`.
 """
 
 from __future__ import annotations
@@ -12,25 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.engine.outcomes import CAUSE_LABELS, CAUSES
 from sim.spec.scenario import Scenario, load_scenario
-
-# Okabe-Ito: distinct for the common forms of colour blindness.
-COLOURS = {
-    "no_intel": "#999999",
-    "not_shared": "#E69F00",
-    "late": "#D55E00",
-    "not_trusted": "#CC79A7",
-    "screening_miss": "#56B4E9",
-    "detected": "#009E73",
-    "en_route": "#F0E442",
-    "flow": "#0072B2",
-}
-KIND_COLOURS = {"intelligence": "#0072B2", "police": "#E69F00", "border": "#009E73", "hub": "#CC79A7"}
-
-
-FIGURES = ("chain", "journeys", "network", "over_time", "link_delays")
-"""The run figures, by file name (``figures/<name>.png``)."""
+from sim.vocabulary import CAUSE_LABELS, CAUSES
 
 
 @dataclass

@@ -3,7 +3,9 @@
 Every function takes a pandas DataFrame and returns a matplotlib Figure; the
 caller saves it. Titles state the finding in words. Ordered levels (a trust of
 0.2 .. 1.0) are drawn in the viridis scale, categories in Okabe-Ito: both stay
-distinct for colour-blind readers. Bands are 95% intervals of the mean.
+distinct for colour-blind readers. Bands are 95% intervals of the mean. The
+style is `sim.debrief.plotting.COMPACT_STYLE`; outputs are named in the words of
+`sim.vocabulary`.
 """
 
 from __future__ import annotations
@@ -20,24 +22,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from sim.debrief.plotting import COMPACT_STYLE
 from sim.experiments.sensitivity import Critical, critical_value
-
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
-"""Categorical colours, distinct for the common forms of colour blindness."""
-
-STYLE = {
-    "font.size": 12,
-    "axes.titlesize": 14,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 12,
-    "xtick.labelsize": 11,
-    "ytick.labelsize": 11,
-    "legend.fontsize": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "figure.dpi": 100,
-    "savefig.dpi": 110,
-}
+from sim.vocabulary import OKABE_ITO, OUTPUT_WORDS
 
 PARAMETER_WORDS = {
     "sharing.delay_scale": "delay scale (x every link's delay)",
@@ -66,18 +53,11 @@ def is_share(output: str) -> bool:
     return output.endswith("_rate") or output.endswith("_share")
 
 
-OUTPUT_WORDS = {
-    "misses.no_intel": "missed: no agency knew",
-    "misses.not_shared": "missed: known, not shared",
-    "misses.late": "missed: alert too late",
-    "misses.not_trusted": "missed: alert not trusted",
-    "misses.screening_miss": "missed: border check failed",
-}
-"""Words for the miss causes (counts of travellers)."""
-
-
 def output_label(output: str) -> str:
-    """``misses.late`` -> ``missed: alert too late``; ``detection_rate`` -> ``detection rate``."""
+    """An output in words: ``misses.late`` -> ``missed: alert came too late``; ``detection_rate`` -> ``detection rate``.
+
+    Words from `sim.vocabulary.OUTPUT_WORDS`, else the key itself, with ``.`` and ``_`` spelled out.
+    """
     return OUTPUT_WORDS.get(output) or output.replace(".", ": ").replace("_", " ")
 
 
@@ -226,7 +206,7 @@ def response_curve(
     groups = [(None, data)] if by is None else [(v, data[data[by] == v]) for v in _levels(data, by)]
     colours = _ordered_colours(len(groups)) if by is None or numeric(data[by]) else list(OKABE_ITO)
     marks = threshold is not None and (threshold_parameter in (None, parameter))
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(COMPACT_STYLE):
         fig = Figure(figsize=(8.6, 5.4), layout="constrained")
         ax = fig.add_subplot()
         firsts, lasts, crits, curves = [], [], [], []
@@ -375,7 +355,7 @@ def heatmap(
     xs, ys = _levels(data, x), _levels(data, y)
     table = data.groupby([y, x])["mean"].mean()
     grid = np.array([[table.get((vy, vx), np.nan) for vx in xs] for vy in ys], dtype=float)
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(COMPACT_STYLE):
         fig = Figure(figsize=(8.6, 5.6), layout="constrained")
         ax = fig.add_subplot()
         image = ax.imshow(
@@ -470,7 +450,7 @@ def main_effects(points: pd.DataFrame, parameters: Sequence[str], output: str) -
     columns = min(n, 3)
     rows = math.ceil(n / columns)
     spans = []
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(COMPACT_STYLE):
         fig = Figure(figsize=(4.2 * columns, 3.6 * rows + 0.8), layout="constrained")
         axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
         for k, parameter in enumerate(parameters):
@@ -513,7 +493,7 @@ def scatter_effects(points: pd.DataFrame, parameters: Sequence[str], output: str
     columns = min(n, 3)
     rows = math.ceil(n / columns)
     spans = []
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(COMPACT_STYLE):
         fig = Figure(figsize=(4.2 * columns, 3.6 * rows + 0.8), layout="constrained")
         axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
         for k, parameter in enumerate(parameters):
@@ -552,7 +532,7 @@ def sobol_bars(sensitivity: pd.DataFrame, output: str) -> Figure:
     data = sensitivity[(sensitivity["output"] == output) & sensitivity["index"].isin(["S1", "ST"])]
     total = data[data["index"] == "ST"].set_index("parameter")["value"].sort_values()
     names = total.index.tolist()
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(COMPACT_STYLE):
         fig = Figure(figsize=(8.6, 1.2 + 0.75 * len(names)), layout="constrained")
         ax = fig.add_subplot()
         y = np.arange(len(names))

@@ -35,6 +35,8 @@ import numpy as np
 
 from sim.engine.agents import AgencyAgent, TravellerAgent
 from sim.engine.decisions import Choice, DecisionPoint, Player, Record
+from sim.engine.messages import Message, alert_label
+from sim.engine.outcomes import collect
 from sim.engine.streams import BLOCK, Streams
 from sim.spec.distributions import Distribution
 from sim.spec.outputs import flatten_summary
@@ -53,6 +55,7 @@ from sim.spec.scenario import (
     parse_link_ref,
     traveller_label,
 )
+from sim.vocabulary import REPORTED_OUTPUTS
 
 # Order of events that fall at the same time.
 PRIORITY_INJECT = 0
@@ -60,31 +63,6 @@ PRIORITY_LEARN = 1
 PRIORITY_DELIVER = 2
 PRIORITY_VERIFIED = 3
 PRIORITY_CROSS = 4
-
-
-@dataclass(slots=True, eq=False)
-class Message:
-    """One alert message on one link.
-
-    `started` is when the chain of messages it belongs to began: the time its
-    origin agency first shared the intelligence (a relay inherits it).
-    `fate` moves from ``held`` (link down) or ``in_transit`` to ``lost``,
-    ``accepted``, ``discarded``, ``verifying`` then ``verified``; ``dropped``
-    when a down link drops instead of holding.
-    """
-
-    id: int
-    traveller: int
-    identifier: str
-    origin: str
-    path: tuple[str, ...]
-    link: Link
-    created: float
-    started: float
-    sent: float | None = None
-    delivered: float | None = None
-    settled: float | None = None
-    fate: str = "in_transit"
 
 
 @dataclass(slots=True, eq=False)
@@ -409,8 +387,6 @@ class SharingModel(mesa.Model):
     def outputs(self) -> dict[str, Any]:
         """The run's summary with nested groups flattened (``misses.late``); computed once the run has ended."""
         if self._outputs is None or self.running:
-            from sim.engine.outcomes import collect  # outcomes builds on the model: imported when first needed
-
             outputs = flatten_summary(collect(self, tables=False).summary)
             if self.running:
                 return outputs
@@ -710,15 +686,6 @@ class SharingModel(mesa.Model):
             self._send(message)
 
 
-REPORTED_OUTPUTS: tuple[str, ...] = (
-    "detection_rate", "late_share", "travellers", "crossed", "detected", "missed", "en_route",
-    "median_hours_to_detection", "median_hours_late",
-    "misses.no_intel", "misses.not_shared", "misses.late", "misses.not_trusted", "misses.screening_miss",
-    "alerts.sent", "alerts.delivered", "alerts.lost", "alerts.discarded", "alerts.verified",
-    "companions_stopped", "companions_not_stopped",
-)  # fmt: skip
-"""The outputs the model's DataCollector reports (keys of ``summary.json``, nested ones dotted)."""
-
 PARAMETER_NAMES: dict[str, tuple[str, ...]] = {
     "delay_scale": ("sharing.delay_scale",),
     "trust": ("sharing.defaults.trust", "sharing.links[*].trust"),
@@ -745,9 +712,6 @@ def _reported(model: SharingModel, name: str) -> Any:
     return model.outputs().get(name)
 
 
-def alert_label(number: int) -> str:
-    """The id of alert message `number` (1-based): ``A-000042``."""
-    return f"A-{number:06d}"
 
 
 def _pick_identifier(mapping: dict[str, float], u: float) -> str:

@@ -25,6 +25,11 @@ hub upstream leaves no such message: that miss is ``not_shared`` (the chain
 broke before it reached the border). A message still held or in transit at the
 end of the run counts as on its way only once it was sent and not lost; its
 delivery time is known when it is sent, so ``hours_late`` is exact.
+
+This module only reads a finished model's records: it imports the model for type
+checking only, so the model imports `collect` (for its DataCollector) and the
+imports between the two point one way. The causes and their words are in
+`sim.vocabulary`.
 """
 
 from __future__ import annotations
@@ -34,24 +39,17 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.engine.model import Message, SharingModel, alert_label
+from sim.engine.messages import alert_label
 from sim.version import __version__
+from sim.vocabulary import CAUSES
 
-CAUSES: tuple[str, ...] = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
-"""Miss causes, from the earliest stage of the chain to the last."""
-
-CAUSE_LABELS = {
-    "no_intel": "no agency knew",
-    "not_shared": "known, but not shared",
-    "late": "alert came too late",
-    "not_trusted": "alert not trusted",
-    "screening_miss": "check at the border failed",
-}
-"""Each cause in the words of the debrief (terminal, figures, reports, dashboard)."""
+if TYPE_CHECKING:
+    from sim.engine.messages import Message
+    from sim.engine.model import SharingModel
 
 TRAVELLER_COLUMNS = [
     "id", "group", "intent", "route", "documents", "party_size", "depart_hours", "crossings",

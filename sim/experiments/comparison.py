@@ -20,36 +20,15 @@ from typing import Any
 import numpy as np
 
 from sim.engine.one_run import resolve_seed, run_one, slug
-from sim.engine.outcomes import CAUSES
+from sim.experiments.statistics import CONFIDENCE, mean_interval
 from sim.spec.scenario import Scenario
 from sim.spec.seeds import replication_seeds
 from sim.spec.yaml_files import dump_yaml
-
-OUTPUTS: tuple[str, ...] = (
-    "detection_rate",
-    "detected",
-    "late_share",
-    *[f"{cause}_share" for cause in CAUSES if cause != "late"],
-    "median_hours_to_detection",
-    "median_hours_late",
-)
-"""The outputs compared, per replication (shares are of travellers who crossed)."""
-
-OUTPUT_WORDS = {
-    "detection_rate": "detection rate",
-    "detected": "travellers detected",
-    "late_share": "share missed: alert came too late",
-    "no_intel_share": "share missed: no agency knew",
-    "not_shared_share": "share missed: known, but not shared",
-    "not_trusted_share": "share missed: alert not trusted",
-    "screening_miss_share": "share missed: check at the border failed",
-    "median_hours_to_detection": "median hours from intelligence to detection",
-    "median_hours_late": "median hours late (late misses)",
-}
+from sim.vocabulary import CAUSES, COMPARED_OUTPUTS, MISS_SHARES
 
 
 def outputs_of(summary: dict[str, Any]) -> dict[str, float]:
-    """The compared outputs of one run's summary (NaN where undefined)."""
+    """The compared outputs (`sim.vocabulary.COMPARED_OUTPUTS`) of one run's summary (NaN where undefined)."""
     crossed = summary["crossed"]
     out: dict[str, float] = {
         "detection_rate": _nan(summary["detection_rate"]),
@@ -58,7 +37,7 @@ def outputs_of(summary: dict[str, Any]) -> dict[str, float]:
     }
     for cause in CAUSES:
         if cause != "late":
-            out[f"{cause}_share"] = summary["misses"][cause] / crossed if crossed else math.nan
+            out[MISS_SHARES[cause]] = summary["misses"][cause] / crossed if crossed else math.nan
     out["median_hours_to_detection"] = _nan(summary["median_hours_to_detection"])
     out["median_hours_late"] = _nan(summary["median_hours_late"])
     return out
@@ -103,7 +82,7 @@ class Comparison:
         for number, (seed, (sa, sb)) in enumerate(zip(self.seeds, self.summaries, strict=True), start=1):
             oa, ob = outputs_of(sa), outputs_of(sb)
             row: dict[str, Any] = {"replication": number, "seed": seed}
-            for name in OUTPUTS:
+            for name in COMPARED_OUTPUTS:
                 row[f"a_{name}"] = oa[name]
                 row[f"b_{name}"] = ob[name]
             rows.append(row)
@@ -113,7 +92,7 @@ class Comparison:
         """Per output: means of A and B, the mean paired difference B - A and its 95% interval."""
         rows = self.pairs()
         out = {}
-        for name in OUTPUTS:
+        for name in COMPARED_OUTPUTS:
             a = np.array([r[f"a_{name}"] for r in rows], dtype=float)
             b = np.array([r[f"b_{name}"] for r in rows], dtype=float)
             keep = ~(np.isnan(a) | np.isnan(b))
@@ -121,25 +100,24 @@ class Comparison:
         return out
 
 
-def paired_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> dict[str, Any]:
-    """Mean of A, of B, of the paired difference B - A, and its t-interval."""
+def paired_interval(a: np.ndarray, b: np.ndarray, level: float = CONFIDENCE) -> dict[str, Any]:
+    """Mean of A, of B, of the paired difference B - A, and its t-interval (`mean_interval`).
+
+    With one replication, or differences that are all equal, the interval is the mean itself.
+    """
     n = len(a)
     if n == 0:
         return {"a": None, "b": None, "diff": None, "ci_low": None, "ci_high": None, "replications": 0}
     diff = b - a
     mean = float(diff.mean())
-    if n > 1 and float(diff.std(ddof=1)) > 0:
-        from scipy.stats import t
-
-        half = float(t.ppf(0.5 + level / 2, n - 1)) * float(diff.std(ddof=1)) / math.sqrt(n)
-    else:
-        half = 0.0
+    sd = float(diff.std(ddof=1)) if n > 1 else 0.0
+    low, high = mean_interval(mean, sd, n, level) if sd > 0 else (mean, mean)
     return {
         "a": _round(float(a.mean())),
         "b": _round(float(b.mean())),
         "diff": _round(mean),
-        "ci_low": _round(mean - half),
-        "ci_high": _round(mean + half),
+        "ci_low": _round(low),
+        "ci_high": _round(high),
         "replications": n,
     }
 

@@ -56,7 +56,6 @@ from sim.experiments.sweep_folder import (
     write_manifest,
 )
 from sim.experiments.sweep_tables import (
-    CONFIDENCE,
     POINT_COLUMNS_AFTER,
     FolderInfo,
     aggregate,
@@ -73,7 +72,7 @@ from sim.spec.sweep_file import Sweep, data_hash, value_text
 from sim.version import __version__
 
 __all__ = [
-    "CONFIDENCE", "POINT_COLUMNS_AFTER", "FolderInfo", "Progress", "RunOutcome", "RunTask", "SweepOutcome",
+    "POINT_COLUMNS_AFTER", "FolderInfo", "Progress", "RunOutcome", "RunTask", "SweepOutcome",
     "aggregate", "default_sweep_folder", "execute_run", "folder_info", "is_sweep_folder", "latest_sweep_folder",
     "parse_cell", "peak_rss_kb", "read_csv", "read_progress", "repair_runs_file", "run_sweep", "write_aggregates",
     "write_csv",

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.experiments.statistics import mean_interval
 from sim.spec.designs import DEFAULT_DESIGN, DESIGNS
 from sim.spec.yaml_files import read_yaml
 
-CONFIDENCE = 0.95
 """Level of the intervals in points.csv and sensitivity.csv."""
 
 POINT_COLUMNS_AFTER: tuple[str, ...] = ("output", "runs", "mean", "sd", "ci_low", "ci_high")
@@ -88,13 +88,6 @@ def parse_cell(text: str) -> Any:
     return text
 
 
-def t_quantile(probability: float, df: int) -> float:
-    """Student's t quantile (``scipy.special.stdtrit``: no need to import scipy.stats)."""
-    from scipy.special import stdtrit
-
-    return float(stdtrit(df, probability))
-
-
 def aggregate(
     runs_csv: str | Path, paths: tuple[str, ...] | list[str], outputs: tuple[str, ...] | list[str]
 ) -> list[dict[str, Any]]:
@@ -133,11 +126,7 @@ def aggregate(
         for name, (n, mean, m2) in zip(outputs, accumulators[point], strict=True):
             n = int(n)
             sd = math.sqrt(m2 / (n - 1)) if n > 1 else None
-            if n > 1:
-                half = t_quantile(0.5 + CONFIDENCE / 2, n - 1) * sd / math.sqrt(n)  # type: ignore[operator]
-                low, high = mean - half, mean + half
-            else:
-                low = high = None
+            low, high = mean_interval(mean, sd, n) if sd is not None else (None, None)
             rows.append(
                 {
                     "point": point,

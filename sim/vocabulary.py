@@ -1,0 +1,86 @@
+"""The words and colours of the simulation, once: miss causes, outputs, and their colours.
+
+Everything a person reads about a run (the terminal, figures, reports, the
+dashboard, the notebooks) names a miss cause or an output with the words here,
+and draws it in the colours here. This module imports nothing, so every layer
+(the engine as much as the dashboard) may import it.
+"""
+
+CAUSES: tuple[str, ...] = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
+"""Miss causes, from the earliest stage of the chain to the last (see `sim.engine.outcomes`)."""
+
+CAUSE_LABELS: dict[str, str] = {
+    "no_intel": "no agency knew",
+    "not_shared": "known, but not shared",
+    "late": "alert came too late",
+    "not_trusted": "alert not trusted",
+    "screening_miss": "check at the border failed",
+}
+"""Each cause in the words of the debrief (terminal, figures, reports, dashboard)."""
+
+# ---------------------------------------------------------------- outputs
+
+REPORTED_OUTPUTS: tuple[str, ...] = (
+    "detection_rate", "late_share", "travellers", "crossed", "detected", "missed", "en_route",
+    "median_hours_to_detection", "median_hours_late",
+    *[f"misses.{cause}" for cause in CAUSES],
+    "alerts.sent", "alerts.delivered", "alerts.lost", "alerts.discarded", "alerts.verified",
+    "companions_stopped", "companions_not_stopped",
+)  # fmt: skip
+"""The outputs of a run the model's DataCollector reports (keys of ``summary.json``, nested ones dotted)."""
+
+MISS_SHARES: dict[str, str] = {cause: f"{cause}_share" for cause in CAUSES}
+"""Each cause -> the output that is its share of the travellers who crossed (``late_share``).
+
+Only ``late_share`` is in a run's summary; comparisons compute the others per replication.
+"""
+
+COMPARED_OUTPUTS: tuple[str, ...] = (
+    "detection_rate",
+    "detected",
+    MISS_SHARES["late"],
+    *[MISS_SHARES[cause] for cause in CAUSES if cause != "late"],
+    "median_hours_to_detection",
+    "median_hours_late",
+)
+"""The outputs a paired comparison compares, per replication (shares are of travellers who crossed)."""
+
+COMPARED_OUTPUT_WORDS: dict[str, str] = {
+    "detection_rate": "detection rate",
+    "detected": "travellers detected",
+    **{MISS_SHARES[cause]: f"share missed: {CAUSE_LABELS[cause]}" for cause in CAUSES},
+    "median_hours_to_detection": "median hours from intelligence to detection",
+    "median_hours_late": "median hours late (late misses)",
+}
+"""The comparison's outputs (`COMPARED_OUTPUTS`) in the words of its report table."""
+
+OUTPUT_WORDS: dict[str, str] = {f"misses.{cause}": f"missed: {CAUSE_LABELS[cause]}" for cause in CAUSES}
+"""Words for a run's outputs (keys of ``summary.json``, nested ones dotted) where their name is not enough.
+
+Sweep figures name any other output by its key (``late_share`` -> "late share"); the
+comparison's table has its own phrasings (`COMPARED_OUTPUT_WORDS`).
+"""
+
+# ---------------------------------------------------------------- colours
+
+OKABE_ITO: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+"""The Okabe-Ito palette, in the order categories take it: distinct for the common forms of colour blindness."""
+
+BLUE, VERMILLION, GREEN, PURPLE, ORANGE, SKY_BLUE, BLACK, YELLOW = OKABE_ITO
+GREY = "#999999"
+"""Neutral grey (not an Okabe-Ito colour): for what nobody acted on."""
+
+COLOURS: dict[str, str] = {
+    "no_intel": GREY,
+    "not_shared": ORANGE,
+    "late": VERMILLION,
+    "not_trusted": PURPLE,
+    "screening_miss": SKY_BLUE,
+    "detected": GREEN,
+    "en_route": YELLOW,
+    "flow": BLUE,
+}
+"""The colour of each miss cause, of detections (``detected``), of travellers en route, and of alerts (``flow``)."""
+
+KIND_COLOURS: dict[str, str] = {"intelligence": BLUE, "police": ORANGE, "border": GREEN, "hub": PURPLE}
+"""The colour of each kind of agency (network figure, dashboard map)."""
