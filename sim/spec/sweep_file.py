@@ -43,7 +43,8 @@ from sim.engine.model import flatten_summary
 from sim.engine.one_run import replication_seeds
 from sim.errors import Problem, ScenarioError
 from sim.spec.checks import dedupe, did_you_mean
-from sim.spec.scenario import IDENTIFIERS, Scenario, scenario_from_dict
+from sim.spec.field_types import IDENTIFIERS
+from sim.spec.scenario import Scenario, scenario_from_dict
 from sim.spec.yaml_files import LineMap, PathKey, format_path, read_yaml
 
 RANGE_FIELDS: tuple[str, ...] = ("low", "high", "steps", "integer")
