@@ -15,7 +15,8 @@ from sim.debrief.run_figures import RunTables
 from sim.engine.model import SharingModel
 from sim.engine.one_run import run_one, write_run_folder
 from sim.exercise.msel import msel_rows, read_msel, write_msel
-from sim.spec.injects import INJECT_KINDS, Inject, inject_kind
+from sim.spec.inject_base import Inject
+from sim.spec.injects import INJECT_KINDS, inject_kind
 from sim.spec.scenario import Scenario, scenario_from_dict
 
 PARTS = ("check_references", "apply", "script_text", "describe", "what_was_done", "reaches")

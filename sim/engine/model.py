@@ -38,7 +38,8 @@ from sim.engine.decisions import Choice, DecisionPoint, Player, Record
 from sim.engine.streams import BLOCK, Streams
 from sim.spec.distributions import Distribution
 from sim.spec.field_types import IDENTIFIERS
-from sim.spec.injects import IntelInject, SurgeInject, parse_link_ref
+from sim.spec.inject_base import parse_link_ref
+from sim.spec.injects import IntelInject, SurgeInject
 from sim.spec.scenario import Scenario, apportion, changed_scenario, expand_links, load_scenario, traveller_label
 
 # Order of events that fall at the same time.
