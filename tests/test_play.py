@@ -125,7 +125,7 @@ def test_msel_command(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_starter_scenarios_are_valid_and_fictional(seed: int) -> None:
-    from sim.spec.scenario import real_country
+    from sim.spec.real_countries import real_country
 
     for sharing in ("hub", "bilateral"):
         text = starter_scenario(countries=3 + seed, agencies_per_country=1 + seed % 3, sharing=sharing,

@@ -10,7 +10,9 @@ import pytest
 from builders import EXAMPLE, build, one_link_data
 
 from sim.errors import ScenarioError
-from sim.spec.scenario import Scenario, load_scenario, parse_number, real_country_names
+from sim.spec.field_types import parse_number
+from sim.spec.real_countries import real_country_names
+from sim.spec.scenario import Scenario, load_scenario
 
 GOOD = textwrap.dedent(
     """\
@@ -263,14 +265,14 @@ def test_example_of_the_format_document_loads() -> None:
      ("norway", "norway"), ("Bolivia, Plurinational State of", "Bolivia, Plurinational State of")],
 )  # fmt: skip
 def test_real_countries_are_recognised_by_common_names(name: str, real: str) -> None:
-    from sim.spec.scenario import real_country
+    from sim.spec.real_countries import real_country
 
     assert real_country(name) is not None, f"{name!r} is a real country ({real})"
 
 
 @pytest.mark.parametrize("name", ["Norland", "Zonara", "Chadwick", "Omania", "Nigerland", "Halvoria", "Qalderra"])
 def test_fictional_names_pass(name: str) -> None:
-    from sim.spec.scenario import real_country
+    from sim.spec.real_countries import real_country
 
     assert real_country(name) is None, f"{name!r} is fictional"
 

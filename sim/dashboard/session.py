@@ -30,7 +30,8 @@ import numpy as np
 from sim.engine.model import SharingModel
 from sim.engine.outcomes import attribute
 from sim.spec.field_paths import parse_assignment
-from sim.spec.scenario import IDENTIFIERS, Scenario, changed_scenario, load_scenario
+from sim.spec.field_types import IDENTIFIERS
+from sim.spec.scenario import Scenario, changed_scenario, load_scenario
 from sim.vocabulary import CAUSES
 
 IN_FLIGHT = "in_transit"

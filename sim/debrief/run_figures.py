@@ -304,17 +304,9 @@ def _box_edge(centre: tuple[float, float], towards: tuple[float, float], half_wi
 
 
 def _trust_after_injects(scenario: Scenario) -> dict[tuple[str, str], float]:
-    from sim.spec.scenario import TrustInject, parse_link_ref
-
     out: dict[tuple[str, str], float] = {}
     for inject in sorted(scenario.injects, key=lambda i: i.day):
-        if isinstance(inject, TrustInject):
-            ref = parse_link_ref(inject.link)
-            if ref:
-                a, b, both = ref
-                out[(a, b)] = inject.trust
-                if both:
-                    out[(b, a)] = inject.trust
+        out.update(inject.trust_after())
     return out
 
 

@@ -242,7 +242,7 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
             effect = by_number.get(number)
             inject_rows.append([
                 f"{inject.day:g}", inject.kind.replace("_", " "), inject.note or inject.subject or "",
-                _inject_detail(inject), _effect_words(effect) if effect else "not measured",
+                inject.describe(), _effect_words(effect) if effect else "not measured",
             ])  # fmt: skip
         parts.append(table_html(["day", "kind", "note", "what happens", "effect on this run (same seed, without it)"],
                                 inject_rows))  # fmt: skip
@@ -281,62 +281,14 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
 
 def evaluation_guide(tables: RunTables, effects: list[dict[str, str]]) -> list[list[str]]:
     """Rows of the Exercise Evaluation Guide: inject, expected action, what the agency did, effect."""
-    from sim.spec.scenario import inject_agency, parse_link_ref
-
-    alerts, events, travellers = tables.alerts, tables.events, tables.travellers
     by_number = {int(r["inject"]): r for r in effects}
     rows = []
     for number, inject in sorted(enumerate(tables.scenario.injects, start=1), key=lambda kv: kv[1].day):
-        t = inject.at_hours
-        agency = inject_agency(inject)
-        did = ""
-        if inject.kind == "intel":
-            learned = events[(events["kind"] == "learn") & (events["agency"] == agency) & (events["time_hours"] == t)
-                             & events["detail"].str.endswith("(inject)")]  # fmt: skip
-            ids = set(learned["traveller"])
-            theirs = alerts[(alerts["origin"] == agency) & alerts["subject"].isin(ids)]
-            first = theirs[theirs["created_hours"] >= t].groupby("subject")["created_hours"].min()
-            now, later = int((first == t).sum()), int((first > t).sum())
-            before = len(set(theirs.loc[theirs["created_hours"] < t, "subject"]) - set(first.index))
-            held = len(ids) - now - later - before
-            did = f"{agency} learned about {len(ids)} travellers; shared {now} at once"
-            did += f", {later} later" if later else ""
-            did += f", {before} already shared before" if before else ""
-            did += f", held {held}" if held else ""
-        elif inject.kind in ("link_down", "link_up", "trust"):
-            ref = parse_link_ref(inject.link)
-            pairs = [(ref[0], ref[1]), (ref[1], ref[0])] if ref and ref[2] else [(ref[0], ref[1])] if ref else []
-            on = alerts.loc[[(f, to) in pairs for f, to in zip(alerts["from"], alerts["to"], strict=True)]]
-            if inject.kind == "trust":
-                after = on[on["delivered_hours"].notna() & (on["delivered_hours"] >= t)]
-                did = (f"{agency} discarded {int((after['fate'] == 'discarded').sum())} of the {len(after)} alerts "
-                       f"it received on {inject.link} afterwards")  # fmt: skip
-            else:
-                waited = on[on["sent_hours"].notna() & (on["sent_hours"] > on["created_hours"])]
-                did = f"{len(waited)} alerts waited for {inject.link} to come back up"
-        elif inject.kind == "surge":
-            surge = travellers[travellers["depart_hours"] == t]
-            did = f"{int((surge['outcome'] == 'detected').sum())} of the {len(surge)} who left were stopped"
         effect = by_number.get(number)
         effect_text = _effect_words(effect) if effect else "not measured"
         title = f"day {inject.day:g}: {inject.note or inject.subject or inject.kind}"
-        rows.append([title, inject.expected_action or "-", did, effect_text])
+        rows.append([title, inject.expected_action or "-", inject.what_was_done(tables), effect_text])
     return rows
-
-
-def _inject_detail(inject: Any) -> str:
-    kind = inject.kind
-    if kind == "link_down":
-        return f"{inject.link} down" + (f" for {inject.hours:g} h" if inject.hours else " until it is brought back up")
-    if kind == "link_up":
-        return f"{inject.link} back up"
-    if kind == "trust":
-        return f"trust on {inject.link} becomes {inject.trust:g}"
-    if kind == "surge":
-        return f"{inject.travellers} more {inject.group} depart"
-    if inject.ids:
-        return f"{inject.agency} learns about {', '.join(inject.ids)}"
-    return f"{inject.agency} learns about {inject.travellers} travellers en route"
 
 
 def write_report(folder: str | Path, plots: bool = True) -> Path:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.spec.scenario import IDENTIFIERS
+from sim.spec.field_types import IDENTIFIERS
 
 if TYPE_CHECKING:
     from sim.engine.model import Link, SharingModel

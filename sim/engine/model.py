@@ -39,22 +39,11 @@ from sim.engine.messages import Message, alert_label
 from sim.engine.outcomes import collect
 from sim.engine.streams import BLOCK, Streams
 from sim.spec.distributions import Distribution
+from sim.spec.field_types import IDENTIFIERS
+from sim.spec.inject_base import parse_link_ref
+from sim.spec.injects import IntelInject, SurgeInject
 from sim.spec.outputs import flatten_summary
-from sim.spec.scenario import (
-    IDENTIFIERS,
-    IntelInject,
-    LinkDownInject,
-    LinkUpInject,
-    Scenario,
-    SurgeInject,
-    TrustInject,
-    apportion,
-    changed_scenario,
-    expand_links,
-    load_scenario,
-    parse_link_ref,
-    traveller_label,
-)
+from sim.spec.scenario import Scenario, apportion, changed_scenario, expand_links, load_scenario, traveller_label
 from sim.vocabulary import REPORTED_OUTPUTS
 
 # Order of events that fall at the same time.
@@ -607,41 +596,31 @@ class SharingModel(mesa.Model):
         return [self.link_by_key[p] for p in pairs]
 
     def _on_inject(self, number: int) -> None:
+        self.exercise.injects[number].apply(self, number)
+
+    def _record_inject(self, number: int, detail: str, agency: str = "") -> None:
+        """Log inject `number` as done: what it did (`detail`), and the agency it fell to, if one."""
         inject = self.exercise.injects[number]
-        note = inject.note or ""
-        detail = note
-        if isinstance(inject, LinkDownInject):
-            for link in self._links_named(inject.link):
-                link.up = False
-                link.down_token += 1
-                if inject.hours is not None:
-                    self._schedule(self.now + inject.hours, PRIORITY_INJECT, self._on_auto_up, (link, link.down_token))
-            detail = f"{inject.link} down" + (f" for {inject.hours:g} h" if inject.hours else "")
-        elif isinstance(inject, LinkUpInject):
-            for link in self._links_named(inject.link):
-                self._bring_up(link)
-            detail = f"{inject.link} up"
-        elif isinstance(inject, TrustInject):
-            for link in self._links_named(inject.link):
-                link.trust = inject.trust
-            detail = f"trust on {inject.link} now {inject.trust:g}"
-        elif isinstance(inject, SurgeInject):
-            detail = f"{inject.travellers} {inject.group} depart"
-        elif isinstance(inject, IntelInject):
-            chosen = self._intel_targets(number, inject)
-            ident_u = self.streams.uniforms((*self._stream_key(number), "identifier"), len(self.travellers))
-            agency = self.agencies[inject.agency]
-            detail = f"{inject.agency} learns about {len(chosen)} travellers"
-            self._log("inject", inject.agency, None, None, f"{inject.kind}: {detail}" + (f" ({note})" if note else ""))
-            self.injects_done.append((self.now, number, inject.kind, detail))
-            for i in chosen:
-                identifier = _pick_identifier(inject.identifier, float(ident_u[i]))
-                self._on_learn((agency, i, identifier, "inject"))
-            return
-        self._log(
-            "inject", "", None, None, f"{inject.kind}: {detail}" + (f" ({note})" if note and note != detail else "")
-        )
+        self._log("inject", agency, None, None, inject.log_line(detail))
         self.injects_done.append((self.now, number, inject.kind, detail))
+
+    def _take_down(self, link: Link, hours: float | None) -> None:
+        """Take `link` down; it comes back up by itself after `hours`, if given."""
+        link.up = False
+        link.down_token += 1
+        if hours is not None:
+            self._schedule(self.now + hours, PRIORITY_INJECT, self._on_auto_up, (link, link.down_token))
+
+    def _set_trust(self, link: Link, trust: float) -> None:
+        """From now on, the receiver of `link` accepts an alert on it with probability `trust`."""
+        link.trust = trust
+
+    def _learn_from_inject(self, number: int, agency: str, travellers: list[int], identifier: dict[str, float]) -> None:
+        """`agency` learns about `travellers` from inject `number`, each with an identifier drawn from `identifier`."""
+        ident_u = self.streams.uniforms((*self._stream_key(number), "identifier"), len(self.travellers))
+        learner = self.agencies[agency]
+        for i in travellers:
+            self._on_learn((learner, i, _pick_identifier(identifier, float(ident_u[i])), "inject"))
 
     def _intel_targets(self, number: int, inject: IntelInject) -> list[int]:
         if inject.ids is not None:

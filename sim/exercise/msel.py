@@ -14,7 +14,7 @@ import io
 import json
 from typing import Any
 
-from sim.spec.scenario import Scenario, inject_agency
+from sim.spec.scenario import Scenario
 
 CSV_COLUMNS = ["number", "day", "scenario_time", "real_time", "subject", "from", "to", "script", "expected_action",
                "objective", "kind", "note", "parameters"]  # fmt: skip
@@ -40,30 +40,6 @@ def _real_time(start: str, minutes: float) -> str:
     return f"{(hour % 12) or 12:02d}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
 
 
-def _player(scenario: Scenario, inject: Any) -> str:
-    agency = inject_agency(inject)
-    if agency:
-        return agency
-    group = next(g for g in scenario.travellers.groups if g.name == inject.group)
-    borders = [a.id for a in scenario.agencies if a.screens and a.country in group.route]
-    return ", ".join(borders) or "border agencies"
-
-
-def _script(inject: Any) -> str:
-    head = f"{inject.note}. " if inject.note else ""
-    if inject.kind == "intel":
-        who = ", ".join(inject.ids) if inject.ids else f"{inject.travellers} travellers still en route"
-        return head + f"{inject.agency} receives fresh intelligence on {who}."
-    if inject.kind == "link_down":
-        return head + f"The link {inject.link} goes down" + (f" for {inject.hours:g} hours." if inject.hours else ".")
-    if inject.kind == "link_up":
-        return head + f"The link {inject.link} is back up."
-    if inject.kind == "trust":
-        return head + f"Trust on {inject.link} falls to {inject.trust:g}." if inject.trust < 1 else head + (
-            f"Trust on {inject.link} becomes {inject.trust:g}.")  # fmt: skip
-    return head + f"{inject.travellers} more {inject.group} set off at once."
-
-
 def msel_rows(scenario: Scenario, start: str = "09:00", minutes_per_day: float = 10.0) -> list[dict[str, Any]]:
     """One row per inject, in time order (ties keep the file's order)."""
     rows = []
@@ -79,8 +55,8 @@ def msel_rows(scenario: Scenario, start: str = "09:00", minutes_per_day: float =
                 "real_time": _real_time(start, inject.day * minutes_per_day),
                 "subject": inject.subject or inject.note or inject.kind.replace("_", " ").capitalize(),
                 "from": "Exercise control",
-                "to": _player(scenario, inject),
-                "script": _script(inject),
+                "to": inject.player(scenario),
+                "script": inject.script(),
                 "expected_action": inject.expected_action or "",
                 "objective": inject.objective or "",
                 "kind": inject.kind,

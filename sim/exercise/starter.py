@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.spec.scenario import real_country, scenario_from_dict
+from sim.spec.real_countries import real_country
+from sim.spec.scenario import scenario_from_dict
 from sim.spec.yaml_files import parse_yaml
 
 DEFAULTS: dict[str, Any] = {

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.engine.one_run import resolve_seed, run_one, slug
+from sim.engine.one_run import default_run_folder, resolve_seed, run_one, slug
 from sim.experiments.statistics import CONFIDENCE, mean_interval
 from sim.spec.scenario import Scenario
 from sim.spec.seeds import replication_seeds
@@ -213,6 +213,4 @@ def _fmt(value: Any) -> Any:
 
 def default_comparison_folder(a: Scenario, b: Scenario, root: str | Path = "results") -> Path:
     """``results/compare-<a>-vs-<b>/<UTC timestamp>/``."""
-    from sim.engine.one_run import default_run_folder
-
     return default_run_folder(a, root, name=f"compare-{slug(a.name)}-vs-{slug(b.name)}")

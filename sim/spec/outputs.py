@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from sim.spec.checks import did_you_mean
-from sim.spec.scenario import IDENTIFIERS, Scenario
+from sim.spec.field_types import IDENTIFIERS
+from sim.spec.scenario import Scenario
 
 MISS_CAUSES: tuple[str, ...] = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
 """The keys of the summary's ``misses`` group (the engine's miss causes, in order)."""
