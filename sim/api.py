@@ -347,18 +347,26 @@ def schema(kind: Literal["scenario", "sweep"] = "scenario") -> dict[str, Any]:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "tabletop scenario"}
 
 
-def msel(scenario: Scenario | str | Path, start: str = "09:00", minutes_per_day: float = 10.0,
-         form: Literal["csv", "json"] = "csv") -> tuple[list[dict[str, Any]], str]:  # fmt: skip
+def msel(scenario: Scenario | str | Path, start: str = "09:00", minutes_per_day: float | None = None,
+         form: Literal["csv", "json"] = "csv", profile: str = "") -> tuple[list[dict[str, Any]], str]:  # fmt: skip
     """The injects as a Master Scenario Events List: its rows, and their text as CSV or JSON (T3SF's shape).
 
+    Args:
+        scenario: a scenario, or the path of its file.
+        start: the real time (HH:MM) of day 0.
+        minutes_per_day: real minutes per scenario day; None takes the pace nearest 10 that T3SF keeps.
+        form: ``csv``, or ``json`` for T3SF 2.5.1 (one object per inject and player).
+        profile: the sender icon T3SF shows with each inject (an http(s) URL); empty lets T3SF pick one.
+
     Raises:
-        ScenarioError: a start time that is not a clock time.
+        ScenarioError: a start time that is not a clock time, minutes per day that are not positive, or
+            JSON that T3SF would not deliver as the MSEL says (with the minutes per day that fit).
     """
-    from sim.exercise.msel import msel_rows, write_msel
+    from sim.exercise.msel import MselError, msel_rows, write_msel
 
     try:
         rows = msel_rows(_scenario(scenario), start=start, minutes_per_day=minutes_per_day)
-    except ValueError as exc:
-        raise ScenarioError([Problem("--start", None, "", str(exc), start)]) from None
-    return rows, write_msel(rows, form)
+        return rows, write_msel(rows, form, profile=profile)
+    except MselError as exc:
+        raise ScenarioError([Problem(exc.option, None, "", exc.message, exc.value)]) from None
 

@@ -94,8 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     msel.add_argument("--format", choices=("csv", "json"), default="csv", help="csv, or T3SF's MSEL JSON")
     msel.add_argument("--out", metavar="FILE", help="write to FILE (default: print)")
     msel.add_argument("--start", default="09:00", metavar="HH:MM", help="real time of the first day (default 09:00)")
-    msel.add_argument("--minutes-per-day", type=float, default=10.0, metavar="M",
-                      help="real minutes per scenario day, for the Real Time column (default 10)")  # fmt: skip
+    msel.add_argument("--minutes-per-day", type=float, default=None, metavar="M",
+                      help="real minutes per scenario day, for the Real Time column (default: the pace nearest 10 "
+                           "that T3SF keeps)")  # fmt: skip
+    msel.add_argument("--profile", default="", metavar="URL",
+                      help="the sender icon T3SF shows with each inject (default: T3SF picks one)")  # fmt: skip
 
     new = commands.add_parser("new", help="write a commented starter scenario (asks, or takes options)")
     new.add_argument("file", metavar="FILE.yaml")
@@ -315,10 +318,15 @@ def _play(args: argparse.Namespace) -> int:
 
 
 def _msel(args: argparse.Namespace) -> int:
-    rows, text = api.msel(args.scenario, start=args.start, minutes_per_day=args.minutes_per_day, form=args.format)
+    rows, text = api.msel(args.scenario, start=args.start, minutes_per_day=args.minutes_per_day, form=args.format,
+                          profile=args.profile)  # fmt: skip
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
-        print(f"{len(rows)} injects written to {args.out}")
+        pace = f" at {rows[0]['minutes_per_day']:g} minutes per day" if rows else ""
+        print(f"{len(rows)} injects written to {args.out}{pace}")
+        if args.format == "json" and rows:
+            players = rows[0]["_t3sf_players"]
+            print("T3SF players: " + ", ".join(f"{name} = {agency}" for agency, name in players.items()))
     else:
         sys.stdout.write(text)
     return 0

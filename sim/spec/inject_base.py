@@ -116,9 +116,13 @@ class Inject(Strict):
         head = f"{self.note}. " if self.note else ""
         return head + self.script_text()
 
+    def players(self, scenario: Scenario) -> list[str]:
+        """The agencies that receive the inject in the MSEL, one row each in T3SF's JSON."""
+        return [self.reaches()] if self.reaches() else []
+
     def player(self, scenario: Scenario) -> str:
-        """Who receives the inject in the MSEL (the Player column)."""
-        return self.reaches()
+        """Who receives the inject in the MSEL, in words (the CSV's ``to`` column)."""
+        return ", ".join(self.players(scenario))
 
     def log_line(self, detail: str) -> str:
         """The event-log text when the inject is done: its kind, `detail`, and the note if it adds something."""

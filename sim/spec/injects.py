@@ -329,11 +329,11 @@ class SurgeInject(Inject):
         """No one agency: every border on the group's route."""
         return ""
 
-    def player(self, scenario: Scenario) -> str:
-        """The border agencies on the group's route."""
+    def players(self, scenario: Scenario) -> list[str]:
+        """The border agencies on the group's route (every screening agency when none is on it)."""
         group = next(g for g in scenario.travellers.groups if g.name == self.group)
         borders = [a.id for a in scenario.agencies if a.screens and a.country in group.route]
-        return ", ".join(borders) or "border agencies"
+        return borders or [a.id for a in scenario.agencies if a.screens]
 
 
 AnyInject = Annotated[functools.reduce(operator.or_, INJECT_KINDS.values()), Field(discriminator="kind")]
