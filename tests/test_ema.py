@@ -63,7 +63,10 @@ def same(a: float, b: float) -> bool:
 def test_perform_experiments_on_two_processes_equals_tabletop_sweep(tmp_path: Path) -> None:
     scenario = short_scenario(tmp_path)
     model = small_model(scenario)
-    policies = [Sample(name="guarded", sharing_links_all_trust=0.4), Sample(name="trusting", sharing_links_all_trust=1.0)]
+    policies = [
+        Sample(name="guarded", sharing_links_all_trust=0.4),
+        Sample(name="trusting", sharing_links_all_trust=1.0),
+    ]
     with MultiprocessingEvaluator(model, n_processes=2) as evaluator:
         results = perform_experiments(
             model, scenarios=3, policies=policies, evaluator=evaluator, uncertainty_sampling_kwargs={"rng": 5}
@@ -130,7 +133,10 @@ def test_names_are_identifiers_and_map_back(tmp_path: Path) -> None:
     assert set(paths.values()) == {
         "sharing.links[HAL-INT->HAL-BRD].trust", "intelligence[0].covers", "name", "sharing.links[*].trust",
     }  # fmt: skip
-    assert summary_keys(model) == {"misses_late": "misses.late", "detections_by_country_HAL": "detections_by_country.HAL"}
+    assert summary_keys(model) == {
+        "misses_late": "misses.late",
+        "detections_by_country_HAL": "detections_by_country.HAL",
+    }
     assert model.name == "tabletop"
     # The default master seed is the scenario's, as for a sweep.
     assert [r["seed"] for r in model.replications] == replication_seeds(4101, 2)
