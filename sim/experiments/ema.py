@@ -310,14 +310,17 @@ def runs_table(model: ReplicatorModel, results: tuple[pd.DataFrame, dict[str, np
 
     Returns:
         Columns ``experiment`` (EMA's row), ``replication``, ``seed``, one per field path,
-        one per summary key, then EMA's ``scenario`` and ``policy``.
+        one per summary key (of the outcomes with a value per replication: those `ema_model`
+        made; one added to aggregate the replications, a `ScalarOutcome`, is left out), then
+        EMA's ``scenario`` and ``policy``.
     """
     import pandas as pd
 
     experiments, outcomes = results
     seeds = [replication[SEED_KEYWORD] for replication in model.replications]
     paths = field_paths(model)
-    keys = summary_keys(model)
+    shape = (len(experiments), len(seeds))
+    keys = {name: key for name, key in summary_keys(model).items() if np.shape(outcomes.get(name)) == shape}
     rows = []
     for row, point in enumerate(experiments.to_dict("records")):
         for replication, seed in enumerate(seeds):
