@@ -136,7 +136,7 @@ def ema_model(
             "integer": True}`` (a whole-number range), or a list of two or more values (levels),
             as a sweep file's parameters take them.
         levers: the same, for the levers (EMA's policies).
-        outcomes: summary keys, nested ones dotted (``misses.late``); each becomes an
+        outcomes: summary keys (or one), nested ones dotted (``misses.late``); each becomes an
             `ArrayOutcome` with one value per replication.
         replications: runs per experiment.
         seed: the master seed (default: the scenario's, else 0, as for a sweep); replication r
@@ -153,6 +153,7 @@ def ema_model(
     """
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     uncertainties, levers = dict(uncertainties or {}), dict(levers or {})
+    outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
     problems = SweepProblems(SOURCE, LineMap())
     reps = whole(replications, minimum=1)
     if reps is None:
@@ -163,7 +164,7 @@ def ema_model(
     if not name.isidentifier() or keyword.iskeyword(name):
         problems.add(("name",), "EMA Workbench needs a Python identifier", name)
     parameters = _parameters(problems, base, uncertainties, levers)
-    checked = check_outputs(problems, {"outputs": list(outcomes)}, base)
+    checked = check_outputs(problems, {"outputs": outcomes}, base)
     if not outcomes:
         problems.add(("outcomes",), "name at least one summary key, e.g. detection_rate")
     _fail(problems, uncertainties, levers)
