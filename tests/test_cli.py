@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from builders import EXAMPLE, ROOT
 
 import sim
@@ -110,6 +111,20 @@ def test_schema_is_json_schema() -> None:
     schema = json.loads(done.stdout)
     assert schema["$schema"].startswith("https://json-schema.org/")
     assert "travellers" in schema["properties"] and "Link" in schema["$defs"]
+
+
+def test_schema_of_the_sweep_file_validates_the_shipped_sweeps() -> None:
+    import jsonschema
+    import yaml
+
+    done = tabletop("schema", "--sweep")
+    assert done.returncode == 0
+    schema = json.loads(done.stdout)
+    assert schema["$schema"].startswith("https://json-schema.org/") and schema["title"] == "tabletop sweep file"
+    for path in sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml")):
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"scenario": "x.yaml", "parameters": {}, "desing": "grid"}, schema)
 
 
 def test_console_script_is_installed() -> None:

@@ -97,8 +97,7 @@ class SweepModel(_Strict):
 def sweep_json_schema() -> dict[str, Any]:
     """The JSON Schema of a sweep file (``tabletop schema --sweep``)."""
     schema = SweepModel.model_json_schema()
-    schema["title"] = "tabletop sweep file"
-    return schema
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema, "title": "tabletop sweep file"}
 
 
 # ---------------------------------------------------------------- pydantic's errors in our words
