@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from sim.errors import Problem, ScenarioError
 from sim.spec.folders import folder_kind
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario
-from sim.spec.sweep_file import Sweep, is_sweep_file, load_sweep, sweep_from_dict, sweep_json_schema
+from sim.spec.sweep_file import Sweep, is_sweep_file, load_sweep, sweep_from_dict
+from sim.spec.sweep_model import sweep_json_schema
 from sim.spec.yaml_files import dump_yaml
 
 if TYPE_CHECKING:
@@ -245,7 +246,8 @@ def sweep(
         ScenarioError: listing every problem of the sweep (or of its scenario) before any run.
     """
     _load_engine()
-    from sim.experiments.sweep_runner import default_sweep_folder, latest_sweep_folder, run_sweep
+    from sim.experiments.sweep_folder import default_sweep_folder, latest_sweep_folder
+    from sim.experiments.sweep_runner import run_sweep
 
     if isinstance(sweep_file, Sweep):
         spec = sweep_file
@@ -271,7 +273,7 @@ def sweep(
 
 def sweep_folder_of(sweep: Sweep) -> Path:
     """The newest folder of `sweep` under ``results/``, or where a new one would go (for messages)."""
-    from sim.experiments.sweep_runner import default_sweep_folder, latest_sweep_folder
+    from sim.experiments.sweep_folder import default_sweep_folder, latest_sweep_folder
 
     return latest_sweep_folder(sweep) or default_sweep_folder(sweep)
 

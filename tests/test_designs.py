@@ -15,7 +15,7 @@ from builders import ROOT
 from sim.debrief.sweep_report import FIGURE_KINDS, REPORT_SECTIONS
 from sim.spec.designs import DEFAULT_DESIGN, DESIGNS, Design, SampledDesign
 from sim.spec.outputs import SUMMARY_OUTPUTS, flatten_summary
-from sim.spec.sweep_file import sweep_json_schema
+from sim.spec.sweep_model import sweep_json_schema
 
 SHIPPED = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
 

@@ -11,7 +11,8 @@ from builders import ROOT
 from sweep_helpers import write_sweep
 
 from sim.errors import ScenarioError
-from sim.spec.sweep_file import load_sweep, replication_seeds
+from sim.spec.seeds import replication_seeds
+from sim.spec.sweep_file import load_sweep
 
 SHIPPED = sorted((ROOT / "scenarios" / "sweeps").glob("*.yaml"))
 

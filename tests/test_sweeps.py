@@ -24,7 +24,8 @@ from sweep_helpers import (
 )
 
 from sim.experiments.executors import Executor, LocalExecutor, SerialExecutor
-from sim.experiments.sweep_runner import read_csv, run_sweep
+from sim.experiments.sweep_runner import run_sweep
+from sim.experiments.sweep_tables import read_csv
 from sim.spec.sweep_file import load_sweep
 
 

@@ -47,37 +47,20 @@ from sim.errors import ScenarioError
 from sim.experiments.executors import Executor, describe_exception, make_executor
 from sim.experiments.sweep_folder import (
     Progress,
-    default_sweep_folder,
-    is_sweep_folder,
-    latest_sweep_folder,
     prepare_folder,
     read_progress,
     repair_runs_file,
     write_manifest,
 )
 from sim.experiments.sweep_tables import (
-    POINT_COLUMNS_AFTER,
-    FolderInfo,
-    aggregate,
-    folder_info,
-    parse_cell,
-    read_csv,
     write_aggregates,
-    write_csv,
 )
 from sim.spec.field_paths import apply_changes
 from sim.spec.outputs import flatten_summary
 from sim.spec.scenario import Scenario, scenario_from_dict
-from sim.spec.sweep_file import Sweep, data_hash, value_text
+from sim.spec.sweep_checks import value_text
+from sim.spec.sweep_file import Sweep, data_hash
 from sim.version import __version__
-
-__all__ = [
-    "POINT_COLUMNS_AFTER", "FolderInfo", "Progress", "RunOutcome", "RunTask", "SweepOutcome",
-    "aggregate", "default_sweep_folder", "execute_run", "folder_info", "is_sweep_folder", "latest_sweep_folder",
-    "parse_cell", "peak_rss_kb", "read_csv", "read_progress", "repair_runs_file", "run_sweep", "write_aggregates",
-    "write_csv",
-]  # fmt: skip
-# The folder's and the tables' names are also taken from here (the CLI, the API, the tests).
 
 # ---------------------------------------------------------------- one run
 

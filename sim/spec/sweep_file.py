@@ -57,24 +57,14 @@ from sim.spec.sweep_checks import (
     check_threshold,
     check_values,
     known_design,
-    value_text,
     whole,
 )
 from sim.spec.sweep_model import (
-    DEFAULT_OUTPUTS,
-    FIELDS,
     Parameter,
     Threshold,
     structure_problems,
-    sweep_json_schema,
 )
 from sim.spec.yaml_files import LineMap, PathKey, read_yaml
-
-__all__ = [
-    "DEFAULT_OUTPUTS", "DEFAULT_REPLICATIONS", "DEFAULT_SEED", "DESIGNS", "FIELDS", "RUN_COLUMNS_AFTER",
-    "RUN_COLUMNS_BEFORE", "Parameter", "Sweep", "Threshold", "data_hash", "is_sweep_data", "is_sweep_file",
-    "load_sweep", "replication_seeds", "sweep_from_dict", "sweep_json_schema", "value_text",
-]  # fmt: skip
 
 DEFAULT_REPLICATIONS = 10
 """Replications per point when the file does not say: enough for a rough 95% interval."""
