@@ -8,7 +8,13 @@ The public API (see `sim.api`):
 - `run(scenario, seed, out=None)` -> a `RunResult` (summary and tables); `tables(result)` -> DataFrames;
 - `compare(a, b, replications)` -> paired differences on common random numbers;
 - `sweep(sweep_file, out, workers, scheduler)` -> a sweep folder;
+- `report(folder)`, `play(scenario, player)`, `msel(scenario)`, `check(path)`, `schema()`;
+- `save_scenario(scenario, path)` writes a scenario file; `replication_seeds(master, n)` gives
+  independent seeds for replications (``sim.run(scenario, seed=s)`` for each);
 - `SharingModel(scenario, seed)`: the Mesa model itself (``sim.engine.model``).
+
+``dir(sim)`` lists these names (and tab completion offers them) although the heavier
+ones load only on first use.
 """
 
 from typing import Any
@@ -17,7 +23,8 @@ from sim.errors import ScenarioError, SimError  # noqa: E402
 from sim.spec.scenario import Scenario, load_scenario, scenario_from_dict  # noqa: E402
 from sim.version import __version__  # noqa: E402
 
-_LAZY = {"run": "sim.api", "vary": "sim.api", "compare": "sim.api", "sweep": "sim.api", "tables": "sim.api",
+_API = ("run", "vary", "compare", "sweep", "tables", "report", "play", "msel", "check", "schema", "save_scenario")
+_LAZY = {**dict.fromkeys(_API, "sim.api"), "replication_seeds": "sim.spec.seeds",
          "run_one": "sim.engine.one_run", "SharingModel": "sim.engine.model"}  # fmt: skip
 
 __all__ = ["Scenario", "ScenarioError", "SimError", "__version__", "load_scenario", "scenario_from_dict", *_LAZY]
@@ -30,3 +37,8 @@ def __getattr__(name: str) -> Any:
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names, loaded or not, for ``dir(sim)`` and tab completion."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})

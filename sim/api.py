@@ -38,6 +38,7 @@ from sim.spec.folders import folder_kind
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario
 from sim.spec.sweep_file import Sweep, is_sweep_file, load_sweep, sweep_from_dict
 from sim.spec.sweep_model import sweep_json_schema
+from sim.spec.yaml_files import dump_yaml
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -66,6 +67,22 @@ def _scenario(scenario: Scenario | str | Path, overrides: Sequence[str] = ()) ->
     return scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
 
 
+def save_scenario(scenario: Scenario, path: str | Path) -> Path:
+    """Write a scenario as a YAML scenario file (its fields as given, in their order); ``load_scenario`` reads it back.
+
+    Args:
+        scenario: a scenario, e.g. one made with `vary` or `sim.scenario_from_dict`.
+        path: the file to write (its folder is created).
+
+    Returns:
+        The path written.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dump_yaml(scenario.raw), encoding="utf-8")
+    return path
+
+
 def vary(scenario: Scenario | str | Path, changes: dict[str, Any]) -> Scenario:
     """A copy of `scenario` with fields changed by path (the paths of ``--set``).
 
@@ -90,7 +107,7 @@ def run(
 
     Args:
         scenario: a scenario, or a scenario file.
-        seed: the run's seed (default: the scenario's).
+        seed: the run's seed (default: the scenario's, else a fresh one).
         out: the run folder; True for ``results/<scenario>/<UTC time>/``; None writes nothing.
         plots: draw the figures and write report.html in the folder.
         overrides: ``PATH=VALUE`` texts (as ``--set`` takes them), applied when `scenario` is a
@@ -98,7 +115,9 @@ def run(
 
     Returns:
         The summary and the tables (lists of rows; `tables` turns them into DataFrames); its
-        ``folder`` is where it was written, if anywhere.
+        ``seed`` is the seed it ran with, its ``folder`` where it was written, if anywhere.
+        Without `seed`, every call runs the scenario's seed, the same run each time; for
+        independent replications pass ``sim.replication_seeds(master, n)`` one by one.
     """
     _load_engine()
     from sim.engine.one_run import default_run_folder, resolve_seed, run_one, write_run_folder, write_run_metadata
@@ -151,7 +170,8 @@ def compare(
         b: the second scenario (B), or its file.
         replications: paired runs (seeds).
         seed: the master seed (default: A's seed).
-        workers: worker processes (default: every core).
+        workers: worker processes; default: this process for small work, every core when
+            processes pay (`sim.experiments.executors.processes_for`); 1 for this process.
         out: the comparison folder; True for ``results/compare-A-vs-B/<UTC time>/``; None writes nothing.
         plots: draw the figures of the report.
         overrides_a: ``PATH=VALUE`` texts applied to A only (when given as a file).
@@ -210,7 +230,8 @@ def sweep(
         out: the sweep folder; True (the default) for ``results/<sweep name>/<UTC time>/``, or
             with `resume` the newest folder of this sweep there. It must not hold a sweep
             already, unless `resume`.
-        workers: local worker processes (default: every core).
+        workers: local worker processes; default: this process for small work, every core when
+            processes pay (`sim.experiments.executors.processes_for`); 1 for this process.
         scheduler: a Dask scheduler address, e.g. ``tcp://127.0.0.1:8786``: the runs go to that
             cluster (each worker needs this package installed) instead of local processes.
         resume: finish the sweep already in `out`: only the missing runs are made.

@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sweep = commands.add_parser("sweep", help="run a parameter sweep (local processes, or a Dask cluster)")
     sweep.add_argument("sweep", metavar="SWEEP.yaml")
-    sweep.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: every core)")
+    sweep.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores if they pay)")
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786")
     sweep.add_argument("--out", metavar="DIR", help="the sweep folder (default: results/<sweep>/<UTC time>/)")
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep: run only what is missing")
@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="change a field of A only (repeatable)")  # fmt: skip
     compare.add_argument("--set-b", dest="set_b", action="append", default=[], metavar="PATH=VALUE",
                          help="change a field of B only (repeatable)")  # fmt: skip
-    compare.add_argument("--workers", type=int, metavar="N", help="worker processes (default: every core)")
+    compare.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores if they pay)")
     compare.add_argument("--out", metavar="DIR", help="the folder (default: results/compare-A-vs-B/<UTC time>/)")
     compare.add_argument("--no-plots", action="store_true", help="do not draw figures")
     compare.add_argument("--quiet", action="store_true", help="print only the folder's path")

@@ -50,13 +50,15 @@ def run_one(scenario: Scenario, seed: int | None = None, tables: bool = True, lo
         log_events: keep the timeline (needed for the events table).
 
     Returns:
-        The run's summary and tables.
+        The run's summary and tables, and its ``seed``.
     """
     seed = resolve_seed(scenario, seed)
     with gc_paused():
         model = SharingModel(scenario, seed=seed, log_events=log_events and tables)
         model.run()
-        return collect(model, tables=tables)
+        result = collect(model, tables=tables)
+    result.seed = seed
+    return result
 
 
 @contextlib.contextmanager

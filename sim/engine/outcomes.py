@@ -77,6 +77,8 @@ class RunResult:
         timeseries: one dict per day (`TIMESERIES_COLUMNS`).
         crossings: one dict per border crossing (`CROSSING_COLUMNS`).
         folder: the run folder it was written to (by `sim.api.run`), if any.
+        seed: the seed it ran with (given, else the scenario's, else a fresh one): the same seed
+            gives the same run; `sim.spec.seeds.replication_seeds` gives independent ones.
     """
 
     summary: dict[str, Any]
@@ -86,6 +88,16 @@ class RunResult:
     timeseries: list[dict[str, Any]] = field(default_factory=list)
     crossings: list[dict[str, Any]] = field(default_factory=list)
     folder: Path | None = None
+    seed: int | None = None
+
+    def __repr__(self) -> str:
+        """The seed and the headline numbers, not thousands of table rows."""
+        summary = self.summary
+        where = f", folder={str(self.folder)!r}" if self.folder is not None else ""
+        return (
+            f"RunResult(seed={self.seed}, travellers={summary.get('travellers')}, crossed={summary.get('crossed')}, "
+            f"detected={summary.get('detected')}, detection_rate={summary.get('detection_rate')}{where})"
+        )
 
 
 def _num(value: float | None, digits: int = 4) -> float | None:

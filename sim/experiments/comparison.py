@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,8 @@ from typing import Any
 import numpy as np
 
 from sim.engine.one_run import default_run_folder, resolve_seed, run_one, slug
+from sim.errors import SimError
+from sim.experiments.executors import make_executor
 from sim.experiments.statistics import CONFIDENCE, mean_interval
 from sim.spec.scenario import Scenario
 from sim.spec.seeds import replication_seeds
@@ -141,21 +142,18 @@ def compare(
         b: the second scenario (the variant).
         replications: how many seeds.
         seed: the master seed (default: A's seed, else a fresh one).
-        workers: worker processes (default: all cores, none for small jobs).
+        workers: worker processes; default: this process for small work, every core when it pays
+            (`sim.experiments.executors.make_executor`).
         progress: called with (done, total) as pairs finish.
 
     Returns:
         The comparison (summaries per replication, paired statistics on demand).
     """
-    from sim.errors import SimError
-    from sim.experiments.executors import LocalExecutor, SerialExecutor
-
     master = resolve_seed(a, seed)
     seeds = replication_seeds(master, replications)
     jobs = [(number, a, b, s) for number, s in enumerate(seeds)]
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    # Small jobs stay in this process: starting workers would cost more than it saves.
-    executor = SerialExecutor() if workers <= 1 or replications < 8 else LocalExecutor(min(workers, replications))
+    # Small work stays in this process (the rule is `processes_for`); workers=N asks for N processes.
+    executor = make_executor(workers, tasks=replications)
     summaries: list[Any] = [None] * replications
     with executor:
         for done, completed in enumerate(executor.run(_run_numbered_pair, jobs), start=1):

@@ -16,10 +16,22 @@ Local workers start with ``forkserver`` where the platform has it (``spawn``
 elsewhere), never a bare ``fork`` of a process that may hold threads: safe in a
 notebook and in a program with threads. The task function must be importable by
 name (a module-level function of an installed package), as for any process pool.
+
+Who decides between this process and worker processes: `make_executor`, for
+comparisons and sweeps alike. Asked for no number of workers, it returns an
+`AutoExecutor`, which runs the first task here, times it, and starts worker
+processes for the rest only when the remaining work, so estimated, is at least
+`PROCESS_THRESHOLD_SECONDS` (`processes_for`). Worker processes import the main
+module of the program again; `main_module_problem` says when that would fail or
+run the program's own calls again (a script without ``if __name__ == "__main__":``,
+a program read from standard input): `LocalExecutor` then refuses to start, with
+the fix, and `AutoExecutor` stays in this process.
 """
 
 from __future__ import annotations
 
+import ast
+import functools
 import multiprocessing
 import os
 import signal
@@ -27,11 +39,13 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from sim.errors import SimError
@@ -169,6 +183,100 @@ def process_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+GUARD = 'if __name__ == "__main__":'
+"""The line a script puts its calls under, so that worker processes can import it."""
+
+
+def main_module_problem() -> str | None:
+    """Why local worker processes cannot start from this program (and the fix), or None when they can.
+
+    A worker process (``forkserver`` or ``spawn``) imports the program's main module
+    again, as multiprocessing does: a script runs its top-level code once more in
+    every worker (printing twice, and starting workers of its own if it calls a
+    comparison or sweep there), and a program read from standard input cannot be
+    read again. A notebook, the interactive prompt, ``python -c`` and ``python -m
+    package`` (a ``__main__`` module) are not imported again, so they always can.
+    A script's top level runs code when a statement outside ``if __name__ ==
+    "__main__":`` (and outside functions and classes) calls anything.
+    """
+    main = sys.modules.get("__main__")
+    name = getattr(getattr(main, "__spec__", None), "name", None)
+    if name is not None and (name == "__main__" or name.endswith(".__main__")):
+        return None  # multiprocessing does not import these again
+    path = getattr(main, "__file__", None)
+    if path is None:
+        return None
+    if not os.path.isfile(path):
+        return (
+            f"each worker process imports the main module again, and this program was read from {path}, which "
+            f"cannot be read again. Save it as a file, with the calls under `{GUARD}`."
+        )
+    try:
+        stamp = os.stat(path).st_mtime_ns
+    except OSError:  # pragma: no cover - removed between the two calls
+        return None
+    found = _unguarded_line(os.path.abspath(path), stamp)
+    if found is None:
+        return None
+    line, text = found
+    return (
+        f"each worker process imports the main module again, and {Path(path).name} runs code at its top level "
+        f"(line {line}: {text}). Put the calls under `{GUARD}`."
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _unguarded_line(path: str, stamp: int) -> tuple[int, str] | None:
+    """The first line of a script's top level that runs code outside the main guard (and its text), or None."""
+    try:
+        source = Path(path).read_text(encoding="utf-8")
+        tree = ast.parse(source, filename=path)
+    except (OSError, SyntaxError, ValueError):
+        return None  # not Python we can read: multiprocessing will say what it says
+    line = _first_code_line(tree.body)
+    if line is None:
+        return None
+    text = source.splitlines()[line - 1].strip()
+    return line, text if len(text) <= 60 else text[:57] + "..."
+
+
+def _first_code_line(statements: list[ast.stmt]) -> int | None:
+    for statement in statements:
+        if isinstance(statement, ast.Import | ast.ImportFrom | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+                      | ast.Pass | ast.Global | ast.Nonlocal):  # fmt: skip
+            continue
+        if isinstance(statement, ast.If) and (_is_main_guard(statement.test) or _is_type_checking(statement.test)):
+            line = _first_code_line(statement.orelse) if _is_type_checking(statement.test) else None
+            if line is not None:
+                return line
+            continue
+        if isinstance(statement, ast.Try):  # try: import x / except ImportError: ...
+            parts = [statement.body, statement.orelse, statement.finalbody, *(h.body for h in statement.handlers)]
+            lines = [line for part in parts if (line := _first_code_line(part)) is not None]
+            if lines:
+                return min(lines)
+            continue
+        if not any(isinstance(node, ast.Call | ast.Await | ast.Yield) for node in ast.walk(statement)):
+            continue  # a constant, an assignment of values: nothing runs
+        return statement.lineno
+    return None
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    return any(isinstance(side, ast.Name) and side.id == "__name__" for side in sides) and any(
+        isinstance(side, ast.Constant) and side.value == "__main__" for side in sides
+    )
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
 class LocalExecutor(Executor):
     """Local worker processes.
 
@@ -189,7 +297,15 @@ class LocalExecutor(Executor):
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self) -> None:
-        """Start the pool."""
+        """Start the pool.
+
+        Raises:
+            SimError: when worker processes cannot import the program's main module again
+                (`main_module_problem`), naming the fix.
+        """
+        problem = main_module_problem()
+        if problem is not None:
+            raise SimError(f"cannot start {self.description}: {problem} Or pass workers=1 to run in this process.")
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=process_context(),
@@ -390,8 +506,104 @@ class DaskExecutor(Executor):
             submit()
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """The executor a sweep asks for: a Dask cluster if `scheduler` is given, else local processes."""
+PROCESS_THRESHOLD_SECONDS = 5.0
+"""Worker processes pay from this much work, in seconds of this process (see `processes_for`).
+
+Starting a pool costs about 2 s (2.0-2.8 s measured on a 2-core machine: a fresh
+fork server imports the engine once); two workers save at most half the work, so
+they break even near 4 s of work, and less than 5 s stays here.
+"""
+
+_warned: set[str] = set()
+
+
+def processes_for(tasks: int, seconds_per_task: float, cores: int | None = None) -> int:
+    """How many local worker processes `tasks` more tasks of `seconds_per_task` each deserve; 0: this process.
+
+    The rule: worker processes when the remaining work, estimated as ``tasks x
+    seconds_per_task``, is at least `PROCESS_THRESHOLD_SECONDS`, there are two tasks
+    or more and two cores or more, and the main module can be imported again
+    (`main_module_problem`); then one per core, at most one per task. When the work
+    is large enough but the main module cannot be imported again, the work stays
+    here and a warning (once per program) says why and how to use the cores.
+    """
+    cores = cores or default_workers()
+    work = tasks * seconds_per_task
+    if cores < 2 or tasks < 2 or work < PROCESS_THRESHOLD_SECONDS:
+        return 0
+    problem = main_module_problem()
+    if problem is not None:
+        if problem not in _warned:
+            _warned.add(problem)
+            warnings.warn(
+                f"running {tasks} tasks (about {work:.0f} s) in this process, not on {min(cores, tasks)} worker "
+                f"processes: {problem}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        return 0
+    return min(cores, tasks)
+
+
+class AutoExecutor(Executor):
+    """This process for small work, local worker processes when they pay.
+
+    Runs the first task here and times it; then `processes_for` decides, from that
+    time and the number of tasks left, whether the rest run here too or on a pool
+    of local worker processes (started then). ``description`` and ``workers`` say
+    what was chosen once `run` has started.
+
+    Args:
+        tasks: how many tasks `run` will be given.
+    """
+
+    def __init__(self, tasks: int):
+        self.tasks = tasks
+        self.description = "this process"
+        self.workers = 1
+        self._pool: LocalExecutor | None = None
+
+    def close(self, abort: bool = False) -> None:
+        """Stop the worker processes, if any were started."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close(abort=abort)
+
+    def run(self, function: Callable[[T], Any], tasks: Iterable[T]) -> Iterator[Completed[T]]:
+        """Run the first task here, timed; the rest here or on worker processes."""
+        source = iter(tasks)
+        here = SerialExecutor()
+        for first in source:
+            started = time.perf_counter()
+            completed = next(iter(here.run(function, [first])))
+            seconds = time.perf_counter() - started
+            yield completed
+            break
+        else:
+            return
+        workers = processes_for(self.tasks - 1, seconds)
+        if workers == 0:
+            yield from here.run(function, source)
+            return
+        self._pool = LocalExecutor(workers)
+        self._pool.start()
+        self.description, self.workers = f"{self._pool.description} (after 1 run here)", workers
+        yield from self._pool.run(function, source)
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None, tasks: int | None = None) -> Executor:
+    """Where comparisons and sweeps run their tasks.
+
+    Args:
+        workers: None to decide from the work (`AutoExecutor`, `processes_for`); 1 for this process;
+            more for that many local worker processes (at most one per task), as asked.
+        scheduler: a Dask scheduler address: the tasks go to that cluster.
+        tasks: how many tasks there will be (when known).
+    """
     if scheduler:
         return DaskExecutor(scheduler)
-    return LocalExecutor(workers)
+    if workers is None:
+        return AutoExecutor(tasks if tasks is not None else 2**31)
+    if workers <= 1 or (tasks is not None and tasks <= 1):
+        return SerialExecutor()
+    return LocalExecutor(min(workers, tasks) if tasks is not None else workers)

@@ -205,7 +205,8 @@ def run_sweep(
         sweep: a validated sweep (`sim.spec.sweep_file.load_sweep`).
         folder: the sweep folder.
         executor: an `sim.experiments.executors.Executor` to use (default: one made from `workers` and `scheduler`).
-        workers: local worker processes (default: every core).
+        workers: local worker processes; default: this process for small work, every core when it pays
+            (`sim.experiments.executors.make_executor`).
         scheduler: a Dask scheduler address; the runs go to that cluster instead.
         resume: finish the sweep already in `folder` (its file must be the same sweep).
         progress: show a progress bar (default: when stderr is a terminal).
@@ -224,7 +225,7 @@ def run_sweep(
     path = folder / "runs.csv"
     repair_runs_file(path)
     state = read_progress(path, sweep.run_columns, len(sweep.points()))
-    executor = executor or make_executor(workers, scheduler)
+    executor = executor or make_executor(workers, scheduler, tasks=sweep.runs - state.count)
     session: dict[str, Any] = {"started": started_at.isoformat(timespec="seconds"), "runs_made": 0}
     stats = _WorkerStats()
     interrupted = True
@@ -276,36 +277,38 @@ def _record_runs(
             handle.flush()
         hashes: dict[int, str] = {}
         with executor:
-            session["executor"] = executor.description
-            session["workers"] = executor.workers
-            for completed in executor.run(execute_run, _tasks(sweep, state)):
-                task, outcome = completed.task, completed.value
-                error = completed.error if outcome is None else outcome.error
-                values = outcome.values if outcome is not None else {}
-                if outcome is not None:
-                    stats.add(outcome)
-                if task.point not in hashes:
-                    hashes[task.point] = data_hash(_point_data_or_none(sweep, task.point))
-                point = points[task.point]
-                writer.writerow(
-                    [
-                        task.point,
-                        task.replication,
-                        task.seed,
-                        *(value_text(point[p]) for p in sweep.paths),
-                        *("" if values.get(o) is None else values[o] for o in sweep.outputs),
-                        error or "",
-                        hashes[task.point],
-                        outcome.version if outcome is not None else "",
-                    ]
-                )
-                handle.flush()
-                state.add(task.point, task.replication, error is not None)
-                session["runs_made"] += 1
-                if bar is not None:
-                    bar.update(1)
-                    if state.failed:
-                        bar.set_postfix(failed=state.failed, refresh=False)
+            try:
+                for completed in executor.run(execute_run, _tasks(sweep, state)):
+                    task, outcome = completed.task, completed.value
+                    error = completed.error if outcome is None else outcome.error
+                    values = outcome.values if outcome is not None else {}
+                    if outcome is not None:
+                        stats.add(outcome)
+                    if task.point not in hashes:
+                        hashes[task.point] = data_hash(_point_data_or_none(sweep, task.point))
+                    point = points[task.point]
+                    writer.writerow(
+                        [
+                            task.point,
+                            task.replication,
+                            task.seed,
+                            *(value_text(point[p]) for p in sweep.paths),
+                            *("" if values.get(o) is None else values[o] for o in sweep.outputs),
+                            error or "",
+                            hashes[task.point],
+                            outcome.version if outcome is not None else "",
+                        ]
+                    )
+                    handle.flush()
+                    state.add(task.point, task.replication, error is not None)
+                    session["runs_made"] += 1
+                    if bar is not None:
+                        bar.update(1)
+                        if state.failed:
+                            bar.set_postfix(failed=state.failed, refresh=False)
+            finally:  # an `AutoExecutor` knows where the runs ran only once it has started them
+                session["executor"] = executor.description
+                session["workers"] = executor.workers
 
 
 def _tasks(sweep: Sweep, state: Progress) -> Iterator[RunTask]:
