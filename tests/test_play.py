@@ -167,6 +167,8 @@ def test_the_decisions_file_of_the_docs_replays(tmp_path: Path) -> None:
         f"the decisions of {path.name} must match decision points of the northern corridor"
     )
     assert what_changed(game)["changed_decisions"] >= 2
+    assert document["orders"] and set(player.by_order.values()) == {1}, "the standing order on alerts decided some"
+    assert all(120 <= r.point.time < 240 for r in game.model.decisions if r.point.key in player.by_order)
 
 
 def test_standing_orders_finish_the_northern_corridor_in_10_to_30_answers_and_replay(tmp_path: Path) -> None:
