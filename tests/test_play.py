@@ -247,3 +247,27 @@ def test_why_unchanged_names_each_reason_with_its_count() -> None:
         "Your other 1 change to the policy changed nothing: it was on a traveller stopped anyway at the NOR border."
     )
     assert why_unchanged([], rows, rows, crossed, {}) == ""
+
+
+def test_a_standing_order_on_new_intelligence_of_one_identifier_type_replays(tmp_path: Path) -> None:
+    from sim.exercise.play import InteractivePlayer, decisions_document, load_decisions
+    from sim.spec.yaml_files import dump_yaml
+
+    scenario = load_scenario(SCENARIOS / "exercise-injects.yaml")
+    said: list[str] = []
+    player = InteractivePlayer("VSK-INT", ask=lambda prompt: "H", say=said.append)
+    game = play_game(scenario, player, 7404)
+    (order, *_) = player.orders
+    assert order.kind == "intelligence" and order.identifier and order.action == "hold"
+    covered = [r for r in game.model.decisions if r.point.key in player.by_order]
+    assert covered and all(r.choice.action == "hold" for r in covered)
+    assert all(r.point.identifier == player.orders[player.by_order[r.point.key] - 1].identifier for r in covered)
+    assert any(line.startswith(f"  → order 1: hold all new {order.identifier} intelligence") for line in said)
+    path = tmp_path / "decisions.yaml"
+    path.write_text(dump_yaml(decisions_document("x", "VSK-INT", 7404, player.verify_hours, game.model, None,
+                                                 player.orders, player.by_order)))  # fmt: skip
+    replayer, _ = load_decisions(path, "VSK-INT")
+    again = play_game(scenario, replayer, 7404)
+    assert again.played.travellers == game.played.travellers and again.played.alerts == game.played.alerts
+    assert dump_yaml(decisions_document("x", "VSK-INT", 7404, replayer.verify_hours, again.model, None,
+                                        replayer.orders, replayer.by_order)) == path.read_text()  # fmt: skip

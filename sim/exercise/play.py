@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -288,13 +289,16 @@ def decisions_document(scenario_file: str, agency: str, seed: int, verify_hours:
         quit_at: when the player left the table, if they did.
         orders: the standing orders given.
         by_order: decision key -> the order that decided it; those decisions are not listed
-            one by one (the order replays them).
+            one by one (the order replays them), unless their key comes up more than once.
     """
     by_order = by_order or {}
+    # A point whose key comes up more than once (the same intelligence learnt twice) is listed
+    # one by one even when an order took it: a listed decision wins over orders on replay.
+    times = Counter(record.point.key for record in model.decisions)
     rows = []
     for record in model.decisions:
         point, choice = record.point, record.choice
-        if point.key in by_order:
+        if point.key in by_order and times[point.key] == 1:
             continue
         row: dict[str, Any] = {"day": round(point.time / 24, 6), "kind": point.kind, "traveller": point.traveller}
         if point.kind == "alert":
