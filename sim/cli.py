@@ -288,7 +288,7 @@ def _progress_line(done: int, total: int) -> None:
 
 
 def _play(args: argparse.Namespace) -> int:
-    from sim.exercise.play import InteractivePlayer, load_decisions
+    from sim.exercise.play import InteractivePlayer, load_decisions, plural
 
     scenario = api.load_scenario(args.scenario)
     if args.agency not in {a.id for a in scenario.agencies}:
@@ -307,8 +307,14 @@ def _play(args: argparse.Namespace) -> int:
     unused = len(getattr(player, "choices", {})) - len(getattr(player, "used", ()))
     if args.decisions and unused:
         print(f"note: {unused} recorded decisions did not come up in this run (the policy decided there).")
-    print(f"\nWith your choices {change['detected_played']} travellers were stopped; with the scenario's policy, "
-          f"on the same seed, {change['detected_default']}.")  # fmt: skip
+    if isinstance(player, InteractivePlayer):
+        total, ordered = change["decisions"], len(player.by_order)
+        print(f"\nOf the {plural(total, 'decision point')}, you answered {player.answers}, your "
+              f"{plural(len(player.orders), 'standing order')} decided {ordered} and the policy the other "
+              f"{total - player.answers - ordered}.")  # fmt: skip
+    stopped = change["detected_played"]
+    print(f"\nWith your choices {plural(stopped, 'traveller')} {'was' if stopped == 1 else 'were'} stopped; "
+          f"with the scenario's policy, on the same seed, {change['detected_default']}.")  # fmt: skip
     for sentence in change["sentences"][:12]:
         print(f"  - {sentence}")
     if len(change["sentences"]) > 12:

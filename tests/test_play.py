@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -166,3 +167,107 @@ def test_the_decisions_file_of_the_docs_replays(tmp_path: Path) -> None:
         f"the decisions of {path.name} must match decision points of the northern corridor"
     )
     assert what_changed(game)["changed_decisions"] >= 2
+    assert document["orders"] and set(player.by_order.values()) == {1}, "the standing order on alerts decided some"
+    assert all(120 <= r.point.time < 240 for r in game.model.decisions if r.point.key in player.by_order)
+
+
+def test_standing_orders_finish_the_northern_corridor_in_10_to_30_answers_and_replay(tmp_path: Path) -> None:
+    game = tmp_path / "game"
+    child = pexpect.spawn(sys.executable, ["-m", "sim", "play", str(CORRIDOR), "--as", "HUB", "--out", str(game),
+                                           "--no-plots"], cwd=str(ROOT), encoding="utf-8", timeout=120)  # fmt: skip
+    # A player who looks at a few alerts one by one after each inject, then gives a standing order.
+    per_window, orders, in_window, window, answers, seen = ["", "d", "v", "a"], "DVA", 0, 0, 0, ""
+    while child.expect(["\n> ", pexpect.EOF]) == 0:  # not the "-> " of a link in an inject
+        seen += child.before
+        if "INJECT" in child.before:
+            in_window, window = 0, window + 1
+        answer = per_window[in_window] if in_window < len(per_window) else orders[window % len(orders)]
+        child.sendline(answer)
+        in_window, answers = in_window + 1, answers + 1
+        assert answers <= 30, "a game with standing orders takes at most 30 answers"
+    seen += child.before
+    child.close()
+    assert child.exitstatus == 0, seen[-2000:]
+    assert 10 <= answers <= 30, answers
+    assert f"you answered {answers}, your 5 standing orders decided" in seen
+    assert "You know 1 traveller;" in seen and not re.search(r"\b1 travellers", seen), "plural wording"
+    assert "→ discarded A-" in seen and "→ verifying A-" in seen and "→ acted on A-" in seen, "each choice is echoed"
+    assert "→ order 1: discard every alert from NOR-INT until day 5, 00:00" in seen
+    numbers = [int(n) for n in re.findall(r"alert #(\d+)", seen)]
+    assert numbers == sorted(numbers) and numbers[-1] == 174, "alerts are shown in the order they arrived"
+    recorded = yaml.safe_load((game / "decisions.yaml").read_text())
+    assert len(recorded["orders"]) == 5 and len(recorded["decisions"]) == answers
+    assert recorded["orders"][0] == {"day": recorded["orders"][0]["day"], "until_day": 5.0, "kind": "alert",
+                                     "from": "NOR-INT", "choice": "discard"}  # fmt: skip
+    replay = tmp_path / "replay"
+    done = tabletop("play", str(CORRIDOR), "--as", "HUB", "--decisions", str(game / "decisions.yaml"), "--out",
+                    str(replay), "--no-plots")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for name in (*TABLES, "decisions.yaml", "play.json"):
+        assert (game / name).read_bytes() == (replay / name).read_bytes(), f"replay differs in {name}"
+
+
+def test_why_changes_changed_nothing_is_computed_traveller_by_traveller() -> None:
+    from sim.engine.decisions import Choice, ReplayPlayer
+
+    scenario = load_scenario(CORRIDOR)
+    plain = play_game(scenario, DefaultPlayer("HUB"), 2018)
+    norland = {r["id"] for r in plain.default.travellers if r["outcome"] == "detected" and r["detected_in"] == "NOR"}
+    picked = [r.point.key for r in plain.model.decisions
+              if r.point.traveller in norland and r.point.default.action == "act"][:3]  # fmt: skip
+    player = ReplayPlayer("HUB", {key: Choice("discard") for key in picked})
+    change = what_changed(play_game(scenario, player, 2018))
+    assert change["changed_decisions"] == 3 and not change["stopped_by_your_choices"]
+    assert not change["let_through_by_your_choices"]
+    assert change["why_unchanged"] == ("Your 3 changes to the policy changed no traveller's outcome: they were on "
+                                       "travellers stopped anyway at the Norland border.")  # fmt: skip
+    assert change["sentences"] == [change["why_unchanged"]]
+
+
+def test_why_unchanged_names_each_reason_with_its_count() -> None:
+    from types import SimpleNamespace
+
+    from sim.exercise.play import why_unchanged
+
+    def record(traveller: str, time: float) -> SimpleNamespace:
+        return SimpleNamespace(point=SimpleNamespace(traveller=traveller, time=time))
+
+    rows = {
+        "R-1": {"outcome": "detected", "detected_in": "NOR", "cause": ""},
+        "R-2": {"outcome": "missed", "detected_in": "", "cause": "screening_miss"},
+        "R-3": {"outcome": "missed", "detected_in": "", "cause": "late"},
+    }
+    crossed = {"R-1": [50.0], "R-2": [10.0, 40.0], "R-3": [30.0]}
+    records = [record("R-1", 20.0), record("R-2", 20.0), record("R-3", 35.0), record("R-2", 45.0)]
+    text = why_unchanged(records, rows, rows, crossed, {"NOR": "Norland"})
+    assert text == ("Your 4 changes to the policy changed no traveller's outcome: 2 were on travellers who crossed "
+                    "no border after your decision, 1 was on a traveller stopped anyway at the Norland border and 1 "
+                    "was on a traveller missed anyway (check at the border failed).")  # fmt: skip
+    assert why_unchanged([record("R-1", 20.0)], rows, rows, crossed, {}, all_of_them=False) == (
+        "Your other 1 change to the policy changed nothing: it was on a traveller stopped anyway at the NOR border."
+    )
+    assert why_unchanged([], rows, rows, crossed, {}) == ""
+
+
+def test_a_standing_order_on_new_intelligence_of_one_identifier_type_replays(tmp_path: Path) -> None:
+    from sim.exercise.play import InteractivePlayer, decisions_document, load_decisions
+    from sim.spec.yaml_files import dump_yaml
+
+    scenario = load_scenario(SCENARIOS / "exercise-injects.yaml")
+    said: list[str] = []
+    player = InteractivePlayer("VSK-INT", ask=lambda prompt: "H", say=said.append)
+    game = play_game(scenario, player, 7404)
+    (order, *_) = player.orders
+    assert order.kind == "intelligence" and order.identifier and order.action == "hold"
+    covered = [r for r in game.model.decisions if r.point.key in player.by_order]
+    assert covered and all(r.choice.action == "hold" for r in covered)
+    assert all(r.point.identifier == player.orders[player.by_order[r.point.key] - 1].identifier for r in covered)
+    assert any(line.startswith(f"  → order 1: hold all new {order.identifier} intelligence") for line in said)
+    path = tmp_path / "decisions.yaml"
+    path.write_text(dump_yaml(decisions_document("x", "VSK-INT", 7404, player.verify_hours, game.model, None,
+                                                 player.orders, player.by_order)))  # fmt: skip
+    replayer, _ = load_decisions(path, "VSK-INT")
+    again = play_game(scenario, replayer, 7404)
+    assert again.played.travellers == game.played.travellers and again.played.alerts == game.played.alerts
+    assert dump_yaml(decisions_document("x", "VSK-INT", 7404, replayer.verify_hours, again.model, None,
+                                        replayer.orders, replayer.by_order)) == path.read_text()  # fmt: skip

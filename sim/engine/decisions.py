@@ -13,6 +13,11 @@ Decision points:
   the watchlist, relay if the agency relays), ``verify`` (act after verification),
   ``discard``. The default follows the scenario: trusted -> act; otherwise verify
   if the link verifies, else discard.
+
+A standing order (`sim.spec.decisions_file.StandingOrder`) decides every point of a
+kind for a while: every alert from one sender, or all new intelligence of one
+identifier type, until the next inject. A decision taken one by one wins over an
+order; of two orders, the later wins.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sim.spec.decisions_file import DEFAULT_VERIFY_HOURS
+from sim.spec.decisions_file import DEFAULT_VERIFY_HOURS, StandingOrder
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,19 @@ class DecisionPoint:
         return (self.kind, self.traveller, self.alert or self.identifier)
 
 
+def order_for(orders: tuple[StandingOrder, ...] | list[StandingOrder], point: DecisionPoint) -> int | None:
+    """The number (1, 2, ...) of the order that decides `point`: the latest that covers it; None if none does."""
+    for number in range(len(orders), 0, -1):
+        if orders[number - 1].covers(point.kind, point.time, point.sender, point.identifier):
+            return number
+    return None
+
+
+def order_choice(order: StandingOrder) -> Choice:
+    """The choice a standing order makes."""
+    return Choice(order.action, order.links)
+
+
 class Player(Protocol):
     """Decides for one agency."""
 
@@ -116,24 +134,32 @@ def _same(a: Choice, b: Choice, point: DecisionPoint) -> bool:
 
 @dataclass
 class ReplayPlayer:
-    """Plays back recorded decisions; anything not recorded takes the default.
+    """Plays back recorded decisions and standing orders; anything else takes the default.
 
     Attributes:
         agency: the played agency.
         choices: decision key -> choice.
         verify_hours: as in the game recorded.
+        orders: the standing orders.
         used: keys that were found in the run.
+        by_order: decision key -> the number of the order that decided it.
     """
 
     agency: str
     choices: dict[tuple[str, str, str], Choice]
     verify_hours: float = DEFAULT_VERIFY_HOURS
+    orders: tuple[StandingOrder, ...] = ()
     used: set[tuple[str, str, str]] = field(default_factory=set)
+    by_order: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
     def decide(self, point: DecisionPoint, model: object) -> Choice:
-        """The recorded choice, else the default."""
+        """The recorded choice, else the standing order's, else the default."""
         choice = self.choices.get(point.key)
-        if choice is None:
+        if choice is not None:
+            self.used.add(point.key)
+            return choice
+        number = order_for(self.orders, point)
+        if number is None:
             return point.default
-        self.used.add(point.key)
-        return choice
+        self.by_order[point.key] = number
+        return order_choice(self.orders[number - 1])

@@ -11,38 +11,49 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.engine.decisions import Choice, DecisionPoint, ReplayPlayer
+from sim.engine.decisions import Choice, DecisionPoint, ReplayPlayer, order_choice, order_for
 from sim.engine.model import SharingModel
 from sim.engine.one_run import gc_paused, run_one, write_run_folder
 from sim.engine.outcomes import RunResult, collect
 from sim.errors import Problem, ScenarioError
-from sim.spec.decisions_file import DEFAULT_VERIFY_HOURS, read_decisions
+from sim.spec.decisions_file import DEFAULT_VERIFY_HOURS, StandingOrder, read_decisions
 from sim.spec.scenario import Scenario
 from sim.spec.yaml_files import dump_yaml
+from sim.vocabulary import CAUSE_LABELS
 
 HELP = """\
 You play {agency}. The simulation stops whenever {agency} has to decide.
+A lower-case key decides this one; the upper-case key gives a standing order:
+the same choice for every alert from this sender (for new intelligence: all new
+intelligence of this identifier type) until the next inject, when you are asked again.
   New intelligence about a traveller:
     Enter  the scenario's policy (share on all your links)
-    s      share now on all your links
-    l      share now on the links you choose
-    v      verify first: share after {hours:g} hours
-    h      hold: keep it, share nothing
+    s  S   share now on all your links
+    l  L   share now on the links you choose
+    v  V   verify first: share after {hours:g} hours
+    h  H   hold: keep it, share nothing
   An alert from a partner:
     Enter  the scenario's policy (act if the alert is trusted, else verify or discard as the link says)
-    a      act: put the traveller on your watchlist (and relay it, if you relay)
-    v      verify first: act after the verification time
-    d      discard
+    a  A   act: put the traveller on your watchlist (and relay it, if you relay)
+    v  V   verify first: act after the verification time
+    d  D   discard
   Any time:
-    f      fast forward: the scenario's policy until the next inject
-    q      quit: the scenario's policy for the rest; the report is still written
+    f      fast forward: no questions until the next inject (your orders stand; the policy decides the rest)
+    q      quit: no more questions (your orders run to their end; the policy decides the rest);
+           the report is still written
     ?      this help
+Every choice is echoed ("→ discarded A-000038"). Alerts are numbered (#1, #2, ...) in the
+order they reached you; their A- numbers say when they were sent.
 """
+
+ALERT_DONE = {"act": "acted on", "verify": "verifying", "discard": "discarded"}
+"""An alert choice, as the echo says it."""
 
 
 def clock(hours: float) -> str:
@@ -54,6 +65,26 @@ def clock(hours: float) -> str:
     return f"day {day}, {minutes // 60:02d}:{minutes % 60:02d}"
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """``1 traveller``, ``2 travellers`` (`words` when the plural is not `word` + s)."""
+    return f"{count} {word if count == 1 else words or word + 's'}"
+
+
+def describe_order(order: StandingOrder) -> str:
+    """``discard every alert from NOR-INT until day 5, 00:00``, in the player's words."""
+    until = "to the end" if order.until_day is None else f"until {clock(order.until_day * 24)}"
+    if order.kind == "alert":
+        sender = f" from {order.sender}" if order.sender else ""
+        verb = {"act": "act on", "verify": "verify", "discard": "discard"}[order.action]
+        return f"{verb} every alert{sender} {until}"
+    kind = f"new {order.identifier} intelligence" if order.identifier else "new intelligence"
+    if order.action == "share":
+        links = ", ".join(order.links) if order.links is not None else "all your links"
+        return f"share all {kind} on {links or 'no link'} {until}"
+    return {"verify": f"verify all {kind} before sharing it {until}",
+            "hold": f"hold all {kind} {until}"}[order.action]  # fmt: skip
+
+
 @dataclass
 class InteractivePlayer:
     """Asks a person in the terminal.
@@ -63,6 +94,11 @@ class InteractivePlayer:
         verify_hours: hours a verification takes when the scenario does not say.
         ask: reads one answer (``input``).
         say: prints (``print``).
+        quit_at: when the player left the table (hours), if they did.
+        skip_until: no questions before this time (fast forward).
+        orders: the standing orders given, in order.
+        by_order: decision key -> the number of the order that decided it.
+        answers: the decisions the player took at the prompt (Enter included).
     """
 
     agency: str
@@ -71,10 +107,23 @@ class InteractivePlayer:
     say: Callable[[str], None] = print
     quit_at: float | None = None
     skip_until: float = -math.inf
+    orders: list[StandingOrder] = field(default_factory=list)
+    by_order: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    answers: int = 0
     _injects_seen: int = 0
+    _alerts_seen: int = 0
 
     def decide(self, point: DecisionPoint, model: Any) -> Choice:
-        """Show the situation, then read the choice."""
+        """Apply a standing order, or show the situation and read the choice."""
+        if point.kind == "alert":
+            self._alerts_seen += 1
+        number = order_for(self.orders, point)
+        if number is not None:
+            self.by_order[point.key] = number
+            choice = order_choice(self.orders[number - 1])
+            if self.quit_at is None:
+                self.say(f"  {clock(point.time)}  → {self._done(point, choice, f'order {number}')}")
+            return choice
         if self.quit_at is not None or point.time < self.skip_until:
             return point.default
         self.say(self._situation(point, model))
@@ -85,43 +134,76 @@ class InteractivePlayer:
                 answer = "q"
             choice = self._parse(answer, point, model)
             if choice is not None:
+                self.answers += 1
+                policy = "the policy" if choice == point.default and answer[:1].lower() in ("", "f", "q") else ""
+                self.say(f"  → {self._done(point, choice, policy)}")
                 return choice
 
     def _parse(self, answer: str, point: DecisionPoint, model: Any) -> Choice | None:
-        key = answer[:1].lower()
+        key = answer[:1]
         if answer == "":
             return point.default
         if key == "?":
             self.say(HELP.format(agency=self.agency, hours=self.verify_hours))
             return None
-        if key == "q":
+        if key.lower() == "q":
             self.quit_at = point.time
-            self.say("You leave the table: the scenario's policy decides from now on.")
+            self.say("You leave the table: the scenario's policy decides from now on"
+                     + (" (and your standing orders, to their end)." if self.orders else "."))  # fmt: skip
             return point.default
-        if key == "f":
-            upcoming = [i.at_hours for i in model.exercise.injects if i.at_hours > point.time]
-            self.skip_until = min(upcoming) if upcoming else math.inf
-            where = clock(self.skip_until) if upcoming else "the end"
-            self.say(f"Fast forward to {where}: the scenario's policy decides until then.")
+        if key.lower() == "f":
+            upcoming = self._next_inject(point, model)
+            self.skip_until = upcoming if upcoming is not None else math.inf
+            where = clock(self.skip_until) if upcoming is not None else "the end"
+            self.say(f"Fast forward to {where}: the scenario's policy decides until then"
+                     + (" (and your standing orders)." if self.orders else "."))  # fmt: skip
             return point.default
-        if point.kind == "intelligence":
-            if key == "s":
-                return Choice("share")
-            if key == "v":
-                return Choice("verify")
-            if key == "h":
-                return Choice("hold")
-            if key == "l":
-                return self._choose_links(point)
+        keys = {"s": "share", "v": "verify", "h": "hold", "l": "share"} if point.kind == "intelligence" else {
+            "a": "act", "v": "verify", "d": "discard"}  # fmt: skip
+        if key.lower() not in keys:
+            self.say("Not a choice here. Press Enter for the scenario's policy, or ? for help.")
+            return None
+        choice: Choice | None = Choice(keys[key.lower()])
+        if key.lower() == "l":
+            choice = self._choose_links(point)
+        if choice is not None and key.isupper():
+            self._give_order(point, choice, model)
+        return choice
+
+    @staticmethod
+    def _next_inject(point: DecisionPoint, model: Any) -> float | None:
+        upcoming = [i.at_hours for i in model.exercise.injects if i.at_hours > point.time]
+        return min(upcoming) if upcoming else None
+
+    def _give_order(self, point: DecisionPoint, choice: Choice, model: Any) -> None:
+        until = self._next_inject(point, model)
+        order = StandingOrder(
+            kind=point.kind,
+            action=choice.action,
+            day=math.floor(point.time / 24 * 1e6) / 1e6,
+            until_day=None if until is None else until / 24,
+            sender=point.sender if point.kind == "alert" else "",
+            identifier=point.identifier if point.kind == "intelligence" else "",
+            links=choice.links,
+        )
+        self.orders.append(order)
+        self.say(f"  → order {len(self.orders)}: {describe_order(order)}"
+                 + (" (the next inject)." if until is not None else "."))  # fmt: skip
+
+    def _done(self, point: DecisionPoint, choice: Choice, by: str = "") -> str:
+        """The echo of a choice: ``discarded A-000038 (alert #1 on R-0219, order 2)``."""
+        note = f", {by}" if by else ""
+        if point.kind == "alert":
+            return f"{ALERT_DONE[choice.action]} {point.alert} (alert #{self._alerts_seen} on {point.traveller}{note})"
+        what = f"the {point.identifier} intelligence on {point.traveller}"
+        if choice.action == "share":
+            links = ", ".join(choice.links) if choice.links is not None else "all your links"
+            done = f"shared {what} on {links or 'no link'}"
+        elif choice.action == "verify":
+            done = f"verifying {what}: shared after {self.verify_hours:g} hours"
         else:
-            if key == "a":
-                return Choice("act")
-            if key == "v":
-                return Choice("verify")
-            if key == "d":
-                return Choice("discard")
-        self.say("Not a choice here. Press Enter for the scenario's policy, or ? for help.")
-        return None
+            done = f"held {what}"
+        return done + (f" ({by})" if by else "")
 
     def _choose_links(self, point: DecisionPoint) -> Choice | None:
         for number, link in enumerate(point.links, start=1):
@@ -146,32 +228,78 @@ class InteractivePlayer:
         received = [m for m in model.messages if m.link.receiver is agency and m.delivered is not None
                     and m.delivered <= point.time]  # fmt: skip
         senders = sorted({(m.link.sender.code, m.link.trust) for m in received})
-        lines.append(f"  You know {len(watch)} travellers; {en_route} believed en route. "
+        lines.append(f"  You know {plural(len(watch), 'traveller')}; {en_route} believed en route. "
                      f"Alerts received: {len(received)}"
                      + (" (" + ", ".join(f"from {s}, trust {t:g}" for s, t in senders) + ")" if senders else "")
                      + ".")  # fmt: skip
+        standing = [f"{n}) {describe_order(o)}" for n, o in enumerate(self.orders, start=1)
+                    if o.until_day is None or o.until_day * 24 > point.time]  # fmt: skip
+        if standing:
+            lines.append("  Your standing orders: " + "; ".join(standing) + ".")
+        upcoming = self._next_inject(point, model)
+        until = f"until {clock(upcoming)}" if upcoming is not None else "to the end"
         if point.kind == "intelligence":
             lines.append(f"  NEW INTELLIGENCE on {point.traveller} ({point.identifier}).")
             lines.append("  Your links: " + (", ".join(point.links) or "none"))
             lines.append(f"  [Enter] share on all links   s share   l choose links   v verify first "
-                         f"({self.verify_hours:g} h)   h hold   f fast forward   ? help   q quit")  # fmt: skip
+                         f"({self.verify_hours:g} h)   h hold")  # fmt: skip
+            lines.append(f"  S L V H: the same for all new {point.identifier} intelligence {until}"
+                         "   f fast forward   ? help   q quit")  # fmt: skip
         else:
             verdict = "you would trust it" if point.trusted else "you would not trust it"
-            lines.append(f"  ALERT {point.alert} from {point.sender} (trust {point.trust:g}) on {point.traveller} "
-                         f"({point.identifier}): {verdict}; the policy says {point.default.action}.")  # fmt: skip
-            lines.append("  [Enter] policy   a act   v verify   d discard   f fast forward   ? help   q quit")
+            lines.append(f"  ALERT #{self._alerts_seen} ({point.alert}) from {point.sender} (trust {point.trust:g}) "
+                         f"on {point.traveller} ({point.identifier}): {verdict}; "
+                         f"the policy says {point.default.action}.")  # fmt: skip
+            lines.append("  [Enter] policy   a act   v verify   d discard")
+            lines.append(f"  A V D: the same for every alert from {point.sender} {until}"
+                         "   f fast forward   ? help   q quit")  # fmt: skip
         return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- recorded games
 
 
+def order_row(order: StandingOrder) -> dict[str, Any]:
+    """A standing order as a row of a decisions file."""
+    row: dict[str, Any] = {"day": order.day}
+    if order.until_day is not None:
+        row["until_day"] = order.until_day
+    row["kind"] = order.kind
+    if order.sender:
+        row["from"] = order.sender
+    if order.identifier:
+        row["identifier"] = order.identifier
+    row["choice"] = order.action
+    if order.links is not None:
+        row["links"] = list(order.links)
+    return row
+
+
 def decisions_document(scenario_file: str, agency: str, seed: int, verify_hours: float, model: SharingModel,
-                       quit_at: float | None = None) -> dict[str, Any]:  # fmt: skip
-    """A game's decisions in the format `--decisions` reads."""
+                       quit_at: float | None = None, orders: tuple[StandingOrder, ...] | list[StandingOrder] = (),
+                       by_order: dict[tuple[str, str, str], int] | None = None) -> dict[str, Any]:  # fmt: skip
+    """A game's decisions in the format `--decisions` reads.
+
+    Args:
+        scenario_file: the scenario played.
+        agency: the agency played.
+        seed: the run's seed.
+        verify_hours: hours the played agency takes to verify.
+        model: the finished model (its decisions).
+        quit_at: when the player left the table, if they did.
+        orders: the standing orders given.
+        by_order: decision key -> the order that decided it; those decisions are not listed
+            one by one (the order replays them), unless their key comes up more than once.
+    """
+    by_order = by_order or {}
+    # A point whose key comes up more than once (the same intelligence learnt twice) is listed
+    # one by one even when an order took it: a listed decision wins over orders on replay.
+    times = Counter(record.point.key for record in model.decisions)
     rows = []
     for record in model.decisions:
         point, choice = record.point, record.choice
+        if point.key in by_order and times[point.key] == 1:
+            continue
         row: dict[str, Any] = {"day": round(point.time / 24, 6), "kind": point.kind, "traveller": point.traveller}
         if point.kind == "alert":
             row["alert"] = point.alert
@@ -188,6 +316,8 @@ def decisions_document(scenario_file: str, agency: str, seed: int, verify_hours:
                                 "verify_hours": verify_hours}  # fmt: skip
     if quit_at is not None:
         document["quit_day"] = round(quit_at / 24, 6)
+    if orders:
+        document["orders"] = [order_row(order) for order in orders]
     document["decisions"] = rows
     return document
 
@@ -200,7 +330,8 @@ def load_decisions(path: str | Path, agency: str | None = None) -> tuple[ReplayP
     """
     decisions = read_decisions(path, agency)
     choices = {key: Choice(action, links) for key, (action, links) in decisions.choices.items()}
-    player = ReplayPlayer(agency=decisions.agency, choices=choices, verify_hours=decisions.verify_hours)
+    player = ReplayPlayer(agency=decisions.agency, choices=choices, verify_hours=decisions.verify_hours,
+                          orders=decisions.orders)  # fmt: skip
     return player, decisions.data
 
 
@@ -209,7 +340,12 @@ def load_decisions(path: str | Path, agency: str | None = None) -> tuple[ReplayP
 
 @dataclass
 class Game:
-    """A finished game: the run with the player's choices and the same run with the scenario's policy."""
+    """A finished game: the run with the player's choices and the same run with the scenario's policy.
+
+    Attributes:
+        orders: the player's standing orders.
+        by_order: decision key -> the number of the order that decided it.
+    """
 
     scenario: Scenario
     agency: str
@@ -217,6 +353,8 @@ class Game:
     model: SharingModel
     played: RunResult
     default: RunResult
+    orders: tuple[StandingOrder, ...] = ()
+    by_order: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
 
 def play_game(scenario: Scenario, player: Any, seed: int) -> Game:
@@ -228,7 +366,8 @@ def play_game(scenario: Scenario, player: Any, seed: int) -> Game:
         model = SharingModel(scenario, seed=seed, player=player)
         model.run()
         played = collect(model)
-    return Game(scenario, player.agency, seed, model, played, run_one(scenario, seed))
+    return Game(scenario, player.agency, seed, model, played, run_one(scenario, seed),
+                tuple(getattr(player, "orders", ())), dict(getattr(player, "by_order", {})))  # fmt: skip
 
 
 def what_changed(game: Game) -> dict[str, Any]:
@@ -251,6 +390,14 @@ def what_changed(game: Game) -> dict[str, Any]:
         elif after and not before:
             stopped.append(tid)
             sentences.append(_stopped_sentence(tid, row, by_traveller.get(tid, []), names))
+    changed = set(let_through) | set(stopped)
+    idle = [r for r in differing if r.point.traveller not in changed]
+    crossed: dict[str, list[float]] = {}
+    for crossing in game.played.crossings:
+        crossed.setdefault(crossing["traveller"], []).append(crossing["time_hours"])
+    why = why_unchanged(idle, played, default, crossed, names, all_of_them=not changed)
+    if why:
+        sentences.append(why)
     return {
         "agency": game.agency,
         "seed": game.seed,
@@ -261,7 +408,54 @@ def what_changed(game: Game) -> dict[str, Any]:
         "stopped_by_your_choices": stopped,
         "let_through_by_your_choices": let_through,
         "sentences": sentences,
+        "why_unchanged": why,
     }
+
+
+def why_unchanged(records: list[Any], played: dict[str, dict[str, Any]], default: dict[str, dict[str, Any]],
+                  crossed: dict[str, list[float]], names: dict[str, str], all_of_them: bool = True) -> str:  # fmt: skip
+    """Why the changed decisions `records` changed no traveller's outcome, computed traveller by traveller.
+
+    Args:
+        records: decisions different from the policy whose traveller ended the same in both runs.
+        played: traveller id -> row of travellers.csv, with the player's choices.
+        default: the same with the scenario's policy (the same seed).
+        crossed: traveller id -> the times (hours) of their border crossings with the player's choices.
+        names: country id -> name.
+        all_of_them: whether these are all the player's changes (no outcome changed at all).
+
+    Returns:
+        A sentence such as "Your 3 changes changed no traveller's outcome: they were on travellers
+        stopped anyway at the Norland border.", or "" when there is nothing to explain.
+    """
+    reasons: dict[str, int] = {}
+    for record in records:
+        tid, time = record.point.traveller, record.point.time
+        row = played[tid]
+        if row["outcome"] == "detected" and default[tid]["outcome"] == "detected":
+            where = names.get(row["detected_in"], row["detected_in"])
+            reason = f"stopped anyway at the {where} border"
+        elif not any(t > time for t in crossed.get(tid, [])):
+            reason = "who crossed no border after your decision" if crossed.get(tid) else "who never crossed a border"
+        elif row["outcome"] == "missed":
+            reason = f"missed anyway ({CAUSE_LABELS.get(row['cause'], row['cause'])})"
+        else:
+            reason = "whose outcome did not depend on it"
+        reasons[reason] = reasons.get(reason, 0) + 1
+    if not reasons:
+        return ""
+    count = sum(reasons.values())
+    if all_of_them:
+        opening = f"Your {plural(count, 'change')} to the policy changed no traveller's outcome: "
+    else:
+        opening = f"Your other {plural(count, 'change')} to the policy changed nothing: "
+    if len(reasons) == 1:
+        (reason,) = reasons
+        subject = "it was on a traveller" if count == 1 else "they were on travellers"
+        return f"{opening}{subject} {reason}."
+    parts = [f"{n} {'was on a traveller' if n == 1 else 'were on travellers'} {reason}"
+             for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])]  # fmt: skip
+    return opening + ", ".join(parts[:-1]) + " and " + parts[-1] + "."
 
 
 def _phrase(record: Any) -> str:
@@ -281,6 +475,11 @@ def _phrase(record: Any) -> str:
     return f"sharing the intelligence on {day}"
 
 
+def _first_upper(text: str) -> str:
+    """The text with its first letter upper-case (the rest as it is: agency codes stay upper-case)."""
+    return text[:1].upper() + text[1:]
+
+
 def _let_through_sentence(tid: str, row: dict[str, Any], records: list[Any], names: dict[str, str],
                           alerts: dict[str, Any]) -> str:  # fmt: skip
     country = names.get(row["cause_country"], row["cause_country"]) if row["cause_country"] else "the border"
@@ -294,21 +493,22 @@ def _let_through_sentence(tid: str, row: dict[str, Any], records: list[Any], nam
         if alert["fate"] in ("verifying", "verified") and alert["settled_hours"] is not None and crossing is not None:
             timing = f" {alert['settled_hours'] - crossing:.0f} hours before the verification ended"
     if records:
-        return f"{_phrase(records[0]).capitalize()} let {tid} cross {country}{timing}."
+        return f"{_first_upper(_phrase(records[0]))} let {tid} cross {country}{timing}."
     return f"{tid} crossed {country} unchecked: an indirect effect of your choices{timing and ',' + timing}."
 
 
 def _stopped_sentence(tid: str, row: dict[str, Any], records: list[Any], names: dict[str, str]) -> str:
     country = names.get(row["detected_in"], row["detected_in"])
     if records:
-        return f"{_phrase(records[0]).capitalize()} stopped {tid} at the {country} border."
+        return f"{_first_upper(_phrase(records[0]))} stopped {tid} at the {country} border."
     return f"{tid} was stopped at the {country} border: an indirect effect of your choices."
 
 
 def write_game(game: Game, folder: Path, scenario_file: str, verify_hours: float, quit_at: float | None) -> None:
     """The run folder of the played run, plus decisions.yaml and play.json."""
     write_run_folder(game.played, game.scenario, folder)
-    document = decisions_document(scenario_file, game.agency, game.seed, verify_hours, game.model, quit_at)
+    document = decisions_document(scenario_file, game.agency, game.seed, verify_hours, game.model, quit_at,
+                                  game.orders, game.by_order)  # fmt: skip
     header = "# tabletop play: the decisions of one game. Replay: tabletop play SCENARIO --as AGENCY --decisions FILE\n"
     (folder / "decisions.yaml").write_text(header + dump_yaml(document), encoding="utf-8")
     (folder / "play.json").write_text(json.dumps(what_changed(game), indent=2) + "\n", encoding="utf-8")

@@ -6,9 +6,16 @@ without a terminal::
     agency: HUB
     seed: 2018
     verify_hours: 24
+    orders:
+      - {day: 0.3, until_day: 5, kind: alert, from: NOR-INT, choice: verify}
     decisions:
       - {day: 0.29, kind: alert, traveller: R-0219, alert: A-000038, from: NOR-INT, choice: discard}
       - {day: 1.2, kind: intelligence, traveller: R-0042, identifier: biometric, choice: share, links: [HUB->TRA-BRD]}
+
+A decision names one decision point; a standing order (``orders``) decides every decision point
+of its kind (alerts from one sender, or new intelligence of one identifier type; every one when
+``from`` or ``identifier`` is left out) from ``day`` until ``until_day`` (to the end if left out).
+A decision the file names wins over an order; of two orders, the one listed later wins.
 
 Every problem is reported as ``FILE:LINE: field.path: problem (got VALUE)`` with the shared
 toolkit (`sim.spec.checks`). What a decision means to the model lives in `sim.engine.decisions`,
@@ -30,14 +37,48 @@ ALERT_CHOICES = ("act", "verify", "discard")
 DEFAULT_VERIFY_HOURS = 24.0
 """Hours a played agency takes to verify when the scenario does not say (its intelligence; links without verify)."""
 
-FIELDS = ("scenario", "agency", "seed", "verify_hours", "quit_day", "decisions")
+FIELDS = ("scenario", "agency", "seed", "verify_hours", "quit_day", "orders", "decisions")
 """The fields of a decisions file."""
 
 DECISION_FIELDS = ("day", "kind", "traveller", "alert", "from", "identifier", "choice", "links", "default")
 """The fields of one decision."""
 
+ORDER_FIELDS = ("day", "until_day", "kind", "from", "identifier", "choice", "links")
+"""The fields of one standing order."""
+
 DecisionKey = tuple[str, str, str]
 """How a decision is matched to a decision point: (kind, traveller, alert id or identifier type)."""
+
+
+@dataclass(frozen=True)
+class StandingOrder:
+    """One choice for every decision point of a kind, from one day until another.
+
+    Attributes:
+        kind: ``alert`` or ``intelligence``.
+        action: the choice (one of `ALERT_CHOICES` or `INTELLIGENCE_CHOICES`).
+        day: the first day it applies (days from the start, fractional).
+        until_day: the day it ends (not included); None: to the end of the run.
+        sender: for alerts: only those from this agency ("" for every sender).
+        identifier: for intelligence: only this identifier type ("" for every type).
+        links: for ``share``: the links to share on; None means all.
+    """
+
+    kind: str
+    action: str
+    day: float
+    until_day: float | None = None
+    sender: str = ""
+    identifier: str = ""
+    links: tuple[str, ...] | None = None
+
+    def covers(self, kind: str, hours: float, sender: str, identifier: str) -> bool:
+        """Whether the order decides a decision point of `kind` at `hours` (from `sender`, on `identifier`)."""
+        if kind != self.kind or hours < self.day * 24 or (self.until_day is not None and hours >= self.until_day * 24):
+            return False
+        if kind == "alert":
+            return self.sender in ("", sender)
+        return self.identifier in ("", identifier)
 
 
 @dataclass(frozen=True)
@@ -48,6 +89,7 @@ class Decisions:
         agency: the agency played.
         verify_hours: hours the played agency takes to verify.
         choices: (kind, traveller, alert or identifier) -> (action, links or None).
+        orders: the standing orders, in the order of the file.
         data: the file as read (for the fields the game reports, such as ``seed``).
     """
 
@@ -55,6 +97,7 @@ class Decisions:
     verify_hours: float
     choices: dict[DecisionKey, tuple[str, tuple[str, ...] | None]]
     data: dict[str, Any]
+    orders: tuple[StandingOrder, ...] = ()
 
 
 class _Collector:
@@ -109,9 +152,57 @@ def read_decisions(path: str | Path, agency: str | None = None) -> Decisions:
         if decision is not None:
             key, value = decision
             choices[key] = value
+    order_rows = data.get("orders", [])
+    if not isinstance(order_rows, list):
+        check.add(("orders",), "must be a list", order_rows)
+        order_rows = []
+    orders = [_read_order(row, ("orders", i), check) for i, row in enumerate(order_rows)]
     if check.problems:
         raise ScenarioError(check.problems)
-    return Decisions(agency=str(played), verify_hours=float(verify), choices=choices, data=data)
+    return Decisions(agency=str(played), verify_hours=float(verify), choices=choices, data=data,
+                     orders=tuple(order for order in orders if order is not None))  # fmt: skip
+
+
+def _is_day(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | float) and value >= 0
+
+
+def _read_order(row: Any, where: PathKey, check: _Collector) -> StandingOrder | None:
+    if not isinstance(row, dict):
+        check.add(where, "a standing order is a mapping", row)
+        return None
+    check.unknown_fields(row, where, ORDER_FIELDS)
+    kind = row.get("kind")
+    if kind not in ("intelligence", "alert"):
+        check.add((*where, "kind"), "must be intelligence or alert", kind)
+        return None
+    allowed = INTELLIGENCE_CHOICES if kind == "intelligence" else ALERT_CHOICES
+    action = row.get("choice")
+    if action not in allowed:
+        check.add((*where, "choice"), f"must be one of {', '.join(allowed)}", action)
+        return None
+    day, until = row.get("day", 0), row.get("until_day")
+    if not _is_day(day):
+        check.add((*where, "day"), "must be a day >= 0 (when the order starts)", day)
+        return None
+    if until is not None and (not _is_day(until) or until < day):
+        check.add((*where, "until_day"), f"must be a day >= day ({day})", until)
+        return None
+    scope_field, other_field = ("from", "identifier") if kind == "alert" else ("identifier", "from")
+    scope = row.get(scope_field, "")
+    if not isinstance(scope, str):
+        check.add((*where, scope_field), "must be a name (or left out: all)", scope)
+        return None
+    if other_field in row:
+        check.add((*where, other_field), f"an order on {kind} is scoped by {scope_field!r}, not {other_field!r}")
+        return None
+    links = row.get("links")
+    if links is not None and (not isinstance(links, list) or not all(isinstance(x, str) for x in links)):
+        check.add((*where, "links"), "must be a list of links such as HUB->TRA-BRD", links)
+        return None
+    return StandingOrder(kind=kind, action=action, day=float(day), until_day=None if until is None else float(until),
+                         sender=scope if kind == "alert" else "", identifier=scope if kind == "intelligence" else "",
+                         links=tuple(links) if links is not None else None)  # fmt: skip
 
 
 def _read_decision(
