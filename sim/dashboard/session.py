@@ -275,7 +275,7 @@ class LiveRun:
     def __init__(self, scenario: Scenario, seed: int):
         self.scenario = scenario
         self.seed = int(seed)
-        self.model = SharingModel(scenario, seed=self.seed, log_events=False)
+        self.model = SharingModel(scenario, seed=self.seed, log_events=False, collect_data=False)
 
     @property
     def hours(self) -> float:

@@ -25,6 +25,7 @@ class AgencyAgent(mesa.Agent):
         watchlist: traveller index -> identifier types it has accepted.
         accepted_at: traveller index -> time (hours) of its first accepted alert or intelligence.
         outgoing: its outgoing links, in scenario order.
+        detections: travellers it has stopped so far.
     """
 
     def __init__(
@@ -47,6 +48,12 @@ class AgencyAgent(mesa.Agent):
         self.watchlist: dict[int, set[str]] = {}
         self.accepted_at: dict[int, float] = {}
         self.outgoing: list[Link] = []
+        self.detections = 0
+
+    @property
+    def watchlisted(self) -> int:
+        """How many travellers are on its watchlist."""
+        return len(self.watchlist)
 
     def accept(self, traveller: int, identifier: str, time: float) -> bool:
         """Put a traveller on the watchlist with this identifier; True if it is new to us."""

@@ -6,7 +6,9 @@ heap keeps scheduling cost near a bare loop (Mesa 3.5's list costs about five
 times more per event, which matters at 100,000 travellers). The model is
 still a `mesa.Model`: agencies and travellers are Mesa agents, ``model.time``
 is the clock, and ``step()`` / ``run_for()`` / ``run_until()`` advance it
-(one step = one hour), processing the heap's events on the way.
+(one step = one hour), processing the heap's events on the way. Every whole hour
+the clock passes is a step, as under Mesa's own schedule: ``model.steps`` counts
+it and the DataCollector, if any, collects.
 
 At equal times events run in this order: injects, intelligence, deliveries,
 verification ends, crossings. So an alert delivered at the very moment of a
@@ -97,29 +99,53 @@ class Link:
 class SharingModel(mesa.Model):
     """Agencies of fictional countries share alerts; border agencies screen travellers.
 
-    Under `mesa.batch_run` (or from a notebook) the scenario may also be a path to a
-    scenario file, and keyword parameters change fields, by field path or by one of
-    the simple names of `PARAMETER_NAMES`; the outputs are then in ``datacollector``::
+    **Naming:** the tabletop scenario is ``model.exercise``. ``model.scenario`` is
+    Mesa's own `mesa.experimental.scenarios.Scenario` (it holds the rng), as on any
+    Mesa 3 model: the name is Mesa's, so the exercise could not take it.
+
+    Mesa's conventions hold. ``SharingModel(scenario, rng=1)`` seeds the run
+    (``seed=`` is an alias). ``step()`` advances one hour and counts in ``steps``;
+    ``run_for(hours)``, ``run_until(time)`` and ``run()`` (to the horizon) count
+    every whole hour they pass as a step too. At the horizon ``running`` turns false.
+    After each step the ``datacollector`` (a `mesa.DataCollector`, made by
+    `default_datacollector`; assign your own, or None) collects: the model reporters
+    are the run's outputs (`sim.vocabulary.REPORTED_OUTPUTS`), the agency reporters
+    are per agency. So `mesa.batch_run` works as for any Mesa model: ``max_steps`` is
+    in hours, ``data_collection_period`` picks steps, and ``rng=[...]`` fills the
+    ``rng`` column::
 
         mesa.batch_run(SharingModel, {"scenario": "scenarios/baseline-corridor.yaml",
                                       "delay_scale": [0.5, 1, 2],
                                       "sharing.links[HAL-INT->HAL-BRD].trust": [0.5, 1.0]},
-                       rng=[1, 2, 3], number_processes=1)
+                       rng=[1, 2, 3], max_steps=2400, number_processes=1)
 
-    One step is one hour; the run ends itself at the horizon (``running`` turns false).
-    ``steps`` stays 0 (time is the clock), so batch_run's ``max_steps`` never cuts a run short.
+    Give ``max_steps`` at least the horizon in hours (batch_run's default, 1000, is
+    day 41); a run cut short reports only ``travellers``, ``crossed`` and ``detected``
+    so far, the other outputs are None until the run has ended (they attribute every
+    miss, which is too costly to do every hour).
+
+    Why the class is large: the event handlers (learn, share, send, deliver, verify,
+    cross, the injects' effects) all push onto the same calendar and read and write
+    the same state (links, watchlists, messages, the clock), and the inner loop is
+    kept free of indirection for speed; the tables and the summary are computed
+    outside it (`sim.engine.outcomes`), the inject kinds in `sim.spec.injects`.
 
     Args:
         scenario: a validated scenario (see `sim.spec.scenario.load_scenario`), or a scenario file.
-        seed: the run's seed; default the scenario's.
+        rng: the run's seed, an integer (the random streams are keyed by it); default the
+            scenario's. ``seed=`` is accepted as an alias (it stays out of the signature, so
+            `mesa.batch_run` names its column ``rng``).
         log_events: keep the timeline (`event_log`); sweeps turn it off to save memory.
         player: decides for one agency (exercise mode, see `sim.engine.decisions`); None: the scenario decides.
+        collect_data: make the default DataCollector; False leaves ``datacollector`` None, so a
+            run does no per-hour collecting (`sim.engine.one_run.run_one` and sweeps).
         **parameters: field path (``sharing.delay_scale``) or simple name (``delay_scale``)
             -> value, applied to the scenario before it is validated.
 
     Attributes:
-        exercise: the validated tabletop scenario (``model.scenario`` is Mesa's own parameter object).
-        seed: the seed.
+        exercise: the validated tabletop scenario (``scenario`` is Mesa's own object).
+        seed: the seed, an int.
+        datacollector: the `mesa.DataCollector` that collects after every step, or None.
         streams: the keyed random streams.
         agencies: agency id -> agent, in scenario order.
         links: every directed link, in scenario order.
@@ -127,26 +153,35 @@ class SharingModel(mesa.Model):
         messages: every alert message, in creation order.
         event_log: (time, kind, agency, traveller, alert, detail) tuples.
         first_intel: traveller index -> first time any agency learned about them.
+        travellers_crossed: travellers who have crossed a border so far.
+        travellers_detected: travellers stopped so far.
         now: the time of the event being processed (``time``, Mesa's observable clock,
-            is set when an advance ends).
+            is set at each step's end and when an advance ends).
         events_processed: events run so far.
     """
 
     def __init__(
         self,
         scenario: Scenario | str | os.PathLike[str],
-        seed: int | None = None,
+        rng: int | None = None,
         log_events: bool = True,
         player: Player | None = None,
+        collect_data: bool = True,
         **parameters: Any,
     ):
+        alias = parameters.pop("seed", None)
+        if alias is not None and rng is not None:
+            raise ValueError("give the seed as rng or as seed (its alias), not both")
+        seed = alias if rng is None else rng
+        if isinstance(seed, np.random.Generator | np.random.BitGenerator | np.random.SeedSequence):
+            raise TypeError(f"rng must be an integer seed (the model's random streams are keyed by it), not {seed!r}")
         if not isinstance(scenario, Scenario) or parameters:
             scenario = scenario_with(scenario, parameters)
         seed = scenario.seed if seed is None else seed
         if seed is None:
             raise ValueError("the model needs a seed (the scenario has none and none was given)")
         super().__init__(rng=int(seed))
-        self._datacollector: mesa.DataCollector | None = None
+        self.datacollector: mesa.DataCollector | None = None
         self._outputs: dict[str, Any] | None = None
         # Time is driven by our own heap (as mesa.experimental.devs does with its simulator).
         self._default_schedule.stop()
@@ -167,6 +202,8 @@ class SharingModel(mesa.Model):
         self._seq = 0
         self.now = 0.0
         self.events_processed = 0
+        self.travellers_crossed = 0
+        self.travellers_detected = 0
         self.player = player
         self.decisions: list[Record] = []
 
@@ -211,6 +248,9 @@ class SharingModel(mesa.Model):
             self._schedule(inject.at_hours, PRIORITY_INJECT, self._on_inject, number)
         self._calendar.sort(key=lambda event: event[:3])
         self._clock_started = True
+        if collect_data:
+            self.datacollector = default_datacollector()
+            self.datacollector.collect(self)
 
     # ------------------------------------------------------------ set-up
 
@@ -311,14 +351,34 @@ class SharingModel(mesa.Model):
             self._calendar.append((time, priority, self._seq, handler, payload))
 
     def _advance_time(self, until: float) -> None:
-        """Process every event up to `until` (capped at the horizon), then set the clock there.
+        """Run the clock to `until` (capped at the horizon, never backwards), step by step.
 
-        This is the hook Mesa's ``step``, ``run_for`` and ``run_until`` call. Events
-        known before the run (every crossing, intelligence, injects) wait in a list
-        sorted once; events made during the run go on the heap; the loop merges both,
-        which keeps the heap small however many travellers there are.
+        This is the hook Mesa's ``step``, ``run_for`` and ``run_until`` call. Each whole
+        hour passed (and the horizon) ends a step: ``steps`` counts it, ``running``
+        turns false at the horizon, then the DataCollector collects. A partial hour at
+        the end is processed without ending a step (Mesa's own schedule does the same).
         """
         until = min(float(until), self.horizon)
+        while self.running:
+            step_end = min(math.floor(self.time) + 1.0, self.horizon)
+            if step_end > until:
+                break
+            self._process_events(step_end)
+            self.steps += 1
+            if step_end >= self.horizon:
+                self.running = False
+            if self.datacollector is not None:
+                self.datacollector.collect(self)
+        if until > self.time:
+            self._process_events(until)
+
+    def _process_events(self, until: float) -> None:
+        """Process every event up to `until`, then set the clock there.
+
+        Events known before the run (every crossing, intelligence, injects) wait in a
+        list sorted once; events made during the run go on the heap; the loop merges
+        both, which keeps the heap small however many travellers there are.
+        """
         heap, calendar = self._heap, self._calendar
         pop = heapq.heappop
         index, size = self._calendar_index, len(calendar)
@@ -349,29 +409,11 @@ class SharingModel(mesa.Model):
         self._calendar_index = index
         self.now = until
         self.time = until
-        if until >= self.horizon and self.running:
-            self.running = False
-            if self._datacollector is not None:
-                self._datacollector.collect(self)
 
     def run(self) -> SharingModel:
         """Run to the horizon; returns the model for chaining."""
         self._advance_time(self.horizon)
         return self
-
-    @property
-    def datacollector(self) -> mesa.DataCollector:
-        """Mesa's DataCollector of the run's outputs (`REPORTED_OUTPUTS`), one row when the run ends.
-
-        Made on first use, so plain runs (`sim.engine.one_run.run_one`) never pay for it;
-        `mesa.batch_run` reads it after the run.
-        """
-        if self._datacollector is None:
-            reporters = {name: functools.partial(_reported, name=name) for name in REPORTED_OUTPUTS}
-            self._datacollector = mesa.DataCollector(model_reporters=reporters)
-            if not self.running:
-                self._datacollector.collect(self)
-        return self._datacollector
 
     def outputs(self) -> dict[str, Any]:
         """The run's summary with nested groups flattened (``misses.late``); computed once the run has ended."""
@@ -567,6 +609,8 @@ class SharingModel(mesa.Model):
         if traveller.detected is not None:
             return  # stopped at an earlier crossing: the journey ended there
         k = len(traveller.crossings)
+        if k == 0:
+            self.travellers_crossed += 1
         country = traveller.route[k + 1]
         traveller.crossings.append((self.now, country))
         for agency in self.border_agencies.get(country, ()):
@@ -576,6 +620,8 @@ class SharingModel(mesa.Model):
             draw = self.streams.uniform(("screen", agency.code, k), traveller.index)
             if draw < probability:
                 traveller.detected = (self.now, country, agency.code, identifier or "")
+                self.travellers_detected += 1
+                agency.detections += 1
                 if self.log_events:
                     self._log("detected", agency.code, traveller.index, None, f"{identifier} at {country} border")
                 return
@@ -687,10 +733,34 @@ def scenario_with(scenario: Scenario | str | os.PathLike[str], parameters: dict[
     return changed_scenario(scenario, changes, label=scenario.source, skip_empty_wildcards=True)
 
 
+LIVE_OUTPUTS: dict[str, Callable[[SharingModel], int]] = {
+    "travellers": lambda model: len(model.travellers),
+    "crossed": lambda model: model.travellers_crossed,
+    "detected": lambda model: model.travellers_detected,
+}
+"""The outputs the DataCollector reports at every step; the others are None until the run has ended."""
+
+AGENCY_REPORTERS: dict[str, str] = {"agency": "code", "watchlisted": "watchlisted", "detections": "detections"}
+"""What the default DataCollector records of each agency at every step (``AgentID`` is Mesa's)."""
+
+
+def default_datacollector() -> mesa.DataCollector:
+    """The model's DataCollector: `REPORTED_OUTPUTS` as model reporters, `AGENCY_REPORTERS` per agency.
+
+    The agency reporters are agent-type reporters of `AgencyAgent`, so the travellers
+    (up to 100,000 agents) are not recorded; `mesa.batch_run` gives one row per agency
+    and collected step, each with the run's outputs.
+    """
+    reporters = {name: functools.partial(_reported, name=name) for name in REPORTED_OUTPUTS}
+    return mesa.DataCollector(model_reporters=reporters, agenttype_reporters={AgencyAgent: AGENCY_REPORTERS})
+
+
 def _reported(model: SharingModel, name: str) -> Any:
-    return model.outputs().get(name)
-
-
+    """Output `name`: from the summary once the run has ended; before, a live count or None."""
+    if not model.running:
+        return model.outputs().get(name)
+    live = LIVE_OUTPUTS.get(name)
+    return None if live is None else live(model)
 
 
 def _pick_identifier(mapping: dict[str, float], u: float) -> str:

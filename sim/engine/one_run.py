@@ -54,7 +54,7 @@ def run_one(scenario: Scenario, seed: int | None = None, tables: bool = True, lo
     """
     seed = resolve_seed(scenario, seed)
     with gc_paused():
-        model = SharingModel(scenario, seed=seed, log_events=log_events and tables)
+        model = SharingModel(scenario, seed=seed, log_events=log_events and tables, collect_data=False)
         model.run()
         result = collect(model, tables=tables)
     result.seed = seed

@@ -363,7 +363,7 @@ def play_game(scenario: Scenario, player: Any, seed: int) -> Game:
         raise ScenarioError([Problem("--as", None, "", "no such agency in the scenario (agencies: "
                                      + ", ".join(a.id for a in scenario.agencies) + ")", player.agency)])  # fmt: skip
     with gc_paused():
-        model = SharingModel(scenario, seed=seed, player=player)
+        model = SharingModel(scenario, seed=seed, player=player, collect_data=False)
         model.run()
         played = collect(model)
     return Game(scenario, player.agency, seed, model, played, run_one(scenario, seed),

@@ -73,7 +73,7 @@ def engine_events(scenario: Scenario, seed: int, repeats: int) -> dict[str, Any]
     trace: list[tuple[float, int, int]] = []
     for _ in range(repeats):
         with gc_paused():
-            model = SharingModel(scenario, seed=seed, log_events=False)
+            model = SharingModel(scenario, seed=seed, log_events=False, collect_data=False)
             known = list(model._calendar)
             start = time.perf_counter()
             model.run()
@@ -128,6 +128,7 @@ def batch_run_seconds(processes: int, repeats: int) -> float:
                 SharingModel,
                 parameters,
                 rng=sweep.replication_seeds(),
+                max_steps=int(sweep.scenario.horizon_hours),  # one step is one hour: to the horizon
                 number_processes=processes,
                 display_progress=False,
             ),
