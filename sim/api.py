@@ -62,8 +62,8 @@ def _load_engine() -> None:
         import sim.engine.model  # noqa: F401
 
 
-def _scenario(scenario: Scenario | str | Path, overrides: Sequence[str] = ()) -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
+def _scenario(scenario: Scenario | str | Path, overrides: Sequence[str] = (), label: str = "--set") -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides, label)
 
 
 def vary(scenario: Scenario | str | Path, changes: dict[str, Any]) -> Scenario:
@@ -167,9 +167,9 @@ def compare(
     """
     problems: list[Problem] = []
     scenarios: list[Scenario] = []
-    for scenario, overrides in ((a, overrides_a), (b, overrides_b)):
+    for scenario, overrides, label in ((a, overrides_a, "--set-a"), (b, overrides_b, "--set-b")):
         try:
-            scenarios.append(_scenario(scenario, overrides))
+            scenarios.append(_scenario(scenario, overrides, label))
         except ScenarioError as exc:
             problems += exc.problems
     if replications < 1:

@@ -11,6 +11,7 @@ from builders import ROOT, SCENARIOS
 
 from sim.errors import ScenarioError
 from sim.spec.scenario import load_scenario
+from sim.spec.sweep_file import load_sweep
 
 BASELINE = SCENARIOS / "baseline-corridor.yaml"
 AGENCIES = "agencies:\n  - id: A-INT\n    kind: intelligence\n  - id: A-BRD\n    kind: border\n"
@@ -70,4 +71,55 @@ def test_validate_prints_broken_yaml_readably(tmp_path: Path) -> None:
         "  47 |  delay_scale: 1.0",
         "     | ^",
         "1 of 1 files have problems.",
+    ]
+
+
+def set_problems(overrides: list[str], label: str = "--set") -> list[str]:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(BASELINE, overrides, label)
+    return [str(p) for p in info.value.problems]
+
+
+def test_a_set_mistake_names_the_option_not_a_line_of_the_file() -> None:
+    assert set_problems(["sharing.delay_scal=0.5", "sharing.links[0].from=HAL-INX", "sharing.links[*].trust=3"]) == [
+        "--set sharing.delay_scal=0.5: unknown field (did you mean 'delay_scale'?); allowed: delay_scale, defaults, "
+        "links",
+        "--set sharing.links[0].from=HAL-INX: no such agency (did you mean 'HAL-INT'?)",
+        "--set sharing.links[*].trust=3: should be less than or equal to 1",
+    ]
+    assert set_problems(["sharing.links[X->Y].trust=1", "travellers.count=-5"]) == [
+        "--set sharing.links[X->Y].trust=1: no item of sharing.links matches [X->Y]"
+    ]
+    assert set_problems(["sharing.delay_scale"]) == ["--set sharing.delay_scale: write PATH=VALUE, e.g. "
+                                                     "sharing.delay_scale=0.5"]  # fmt: skip
+
+
+def test_a_set_that_breaks_a_field_of_the_file_leaves_that_problem_on_its_line() -> None:
+    [problem] = set_problems(["agencies[HAL-BRD].id=HAL-BRX"])
+    assert problem.startswith(f"{BASELINE}:54: sharing.links[0].to: no such agency (did you mean 'HAL-BRX'?)")
+
+
+def test_compare_names_set_a_and_set_b(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", str(BASELINE), str(BASELINE), "--set-b", "sharing.delay_scal=0.5",
+         "--set-a", "sharing.delay_scale=-1", "--out", str(tmp_path / "never")],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[:2] == [
+        "--set-a sharing.delay_scale=-1: should be greater than or equal to 0",
+        "--set-b sharing.delay_scal=0.5: unknown field (did you mean 'delay_scale'?); allowed: delay_scale, defaults, "
+        "links",
+    ]
+
+
+def test_a_sweep_parameter_mistake_names_the_sweep_files_line_once(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text(BASELINE.read_text(), encoding="utf-8")
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text("scenario: s.yaml\nparameters:\n  sharing.delay_scale: [0.5, 1]\n  sharing.delay_scal: [0.5, 1]\n")
+    with pytest.raises(ScenarioError) as info:
+        load_sweep(sweep)
+    assert [str(p) for p in info.value.problems] == [
+        f"{sweep}:4: parameters[sharing.delay_scal][0]: sharing.delay_scal: unknown field (did you mean "
+        "'delay_scale'?); allowed: delay_scale, defaults, links (got 0.5)"
     ]
