@@ -123,3 +123,21 @@ def test_a_sweep_parameter_mistake_names_the_sweep_files_line_once(tmp_path: Pat
         f"{sweep}:4: parameters[sharing.delay_scal][0]: sharing.delay_scal: unknown field (did you mean "
         "'delay_scale'?); allowed: delay_scale, defaults, links (got 0.5)"
     ]
+
+
+def test_a_follow_on_problem_is_not_reported_only_its_root(tmp_path: Path) -> None:
+    text = (SCENARIOS / "northern-corridor.yaml").read_text()
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(text.replace("- {from: HUB, to: TRA-BRD,", "- {from: HUB, to: TRA-BDR,"), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(typo)
+    assert [str(p).removeprefix(f"{tmp_path}/") for p in info.value.problems] == [
+        "typo.yaml:40: sharing.links[2].to: no such agency (did you mean 'TRA-BRD'?) (got TRA-BDR)"
+    ], "the inject on HUB -> TRA-BRD only repeats the link's typo"
+    gone = tmp_path / "gone.yaml"
+    gone.write_text(text.replace("    - {from: HUB, to: TRA-BRD, delay_hours: 6}\n", ""), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(gone)
+    assert any("injects[1].link: no link HUB -> TRA-BRD in sharing.links" in str(p) for p in info.value.problems), (
+        "without a link with a wrong end, a missing link is the root"
+    )
