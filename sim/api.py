@@ -63,8 +63,8 @@ def _load_engine() -> None:
         import sim.engine.model  # noqa: F401
 
 
-def _scenario(scenario: Scenario | str | Path, overrides: Sequence[str] = ()) -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides)
+def _scenario(scenario: Scenario | str | Path, overrides: Sequence[str] = (), label: str = "--set") -> Scenario:
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides, label)
 
 
 def save_scenario(scenario: Scenario, path: str | Path) -> Path:
@@ -187,9 +187,9 @@ def compare(
     """
     problems: list[Problem] = []
     scenarios: list[Scenario] = []
-    for scenario, overrides in ((a, overrides_a), (b, overrides_b)):
+    for scenario, overrides, label in ((a, overrides_a, "--set-a"), (b, overrides_b, "--set-b")):
         try:
-            scenarios.append(_scenario(scenario, overrides))
+            scenarios.append(_scenario(scenario, overrides, label))
         except ScenarioError as exc:
             problems += exc.problems
     if replications < 1:

@@ -339,14 +339,20 @@ def _msel(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from sim.exercise.starter import ask_missing, starter_scenario
+    from sim.exercise.starter import ask_missing, command_line, starter_scenario
 
     path = Path(args.file)
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        raise ScenarioError([Problem(str(path), None, "", "a scenario file's name ends in .yaml or .yml "
+                                     f"(e.g. {path.stem or 'exercise'}.yaml)")])  # fmt: skip
     if path.exists() and not args.force:
         raise ScenarioError([Problem(str(path), None, "", "exists already (use --force to overwrite)")])
-    answers = ask_missing(vars(args), interactive=sys.stdin.isatty())
-    path.write_text(starter_scenario(**answers), encoding="utf-8")
+    interactive = sys.stdin.isatty()
+    answers = ask_missing(vars(args), interactive=interactive)
+    path.write_text(starter_scenario(**answers, file=str(path)), encoding="utf-8")
     print(f"wrote {path}: try `tabletop run {path}`")
+    if interactive:
+        print(f"  the same without questions: {command_line(str(path), answers)}")
     return 0
 
 

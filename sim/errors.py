@@ -47,6 +47,7 @@ class Problem:
         path: the field path, e.g. ``sharing.links[0].trust``.
         message: what is wrong, in words.
         value: the offending value, or `_MISSING` when there is none to show.
+        excerpt: lines shown under the message (the offending line of a file, a caret under it).
     """
 
     file: str
@@ -54,12 +55,14 @@ class Problem:
     path: str
     message: str
     value: object = _MISSING
+    excerpt: str = ""
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f" {self.path}:" if self.path else ""
         got = "" if self.value is _MISSING else f" (got {shorten(self.value)})"
-        return f"{where}:{field} {self.message}{got}"
+        shown = f"\n{self.excerpt}" if self.excerpt else ""
+        return f"{where}:{field} {self.message}{got}{shown}"
 
 
 class SimError(Exception):

@@ -60,10 +60,13 @@ def test_bad_overrides_are_refused_clearly(override: str, message: str) -> None:
     assert text.startswith("--set") and message in text, text
 
 
-def test_an_override_that_makes_the_scenario_invalid_names_the_field() -> None:
+def test_an_override_that_makes_the_scenario_invalid_names_the_override() -> None:
     with pytest.raises(ScenarioError) as info:
         load_scenario(EXAMPLE, ["sharing.defaults.trust=2"])
-    assert "sharing.defaults.trust: should be less than or equal to 1 (got 2)" in str(info.value)
+    assert str(info.value) == "--set sharing.defaults.trust=2: should be less than or equal to 1"
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(EXAMPLE, ["sharing.defaults={trust: 2}"])
+    assert str(info.value) == "--set sharing.defaults={trust: 2}: sharing.defaults.trust: should be less than or equal to 1 (got 2)"
 
 
 def test_parse_path_forms() -> None:

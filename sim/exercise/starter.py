@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from sim.errors import Problem, ScenarioError
 from sim.spec.real_countries import real_country
 from sim.spec.scenario import scenario_from_dict
 from sim.spec.yaml_files import parse_yaml
+from sim.vocabulary import CAUSE_LABELS, CAUSES
 
 DEFAULTS: dict[str, Any] = {
     "countries": 5,  # a conflict zone, transit states and home countries
@@ -28,6 +31,14 @@ QUESTIONS = {
     "days": "How long is the exercise, in days?",
     "seed": "Seed (also picks the names)?",
 }
+LEVERS = {
+    "no_intel": "intelligence: covers (whom it learns about) and learn_hours (when)",
+    "not_shared": "sharing.links (who tells whom) and reliability; a link_down inject",
+    "late": "delay_hours and sharing.delay_scale (try tabletop run FILE --set sharing.delay_scale=0)",
+    "not_trusted": "trust (and verify_hours: check an alert instead of discarding it)",
+    "screening_miss": "agencies' screening (per identifier) and travellers' documents (fraudulent ones)",
+}
+"""The fields that move each row of the cause table, as the starter's comments say."""
 ONSETS = ["b", "d", "k", "l", "m", "n", "r", "s", "t", "v", "z", "br", "dr", "gr", "kr", "st", "tr", "vr", "th", "sk"]
 VOWELS = ["a", "e", "i", "o", "u", "ai", "ei", "ou"]
 ENDINGS = ["ria", "nia", "land", "mark", "stan", "via", "ora", "essa", "avia", "ent", "heim", "mere", "dor"]
@@ -47,34 +58,70 @@ def fictional_names(count: int, seed: int) -> list[str]:
     return names
 
 
-def ask_missing(options: dict[str, Any], interactive: bool) -> dict[str, Any]:
-    """The starter's settings: options given, else asked (in a terminal), else the defaults."""
+def parse_answer(key: str, text: str) -> tuple[Any, str]:
+    """A typed answer to the question of `key`: its value, or None and what to answer instead.
+
+    The answer is checked as it is given (a whole number within `LIMITS`, ``hub`` or
+    ``bilateral`` in any case), so a wrong one can be asked again at once.
+    """
+    text = text.strip()
+    if key == "sharing":
+        word = text.lower()
+        if word in ("hub", "bilateral"):
+            return word, ""
+        return None, "Please answer hub or bilateral."
+    low, high = LIMITS.get(key, (0, 2**63 - 1))
+    if not text.isdigit() or not low <= int(text) <= high:
+        return None, f"Please answer with a whole number from {low:,} to {high:,}."
+    return int(text), ""
+
+
+def option_problems(options: dict[str, Any]) -> list[Problem]:
+    """The options given on the command line that are out of range, each naming its flag."""
+    problems = []
+    for key, (low, high) in LIMITS.items():
+        value = options.get(key)
+        if value is not None and not low <= value <= high:
+            problems.append(Problem(f"--{key.replace('_', '-')}", None, "", f"must be from {low} to {high}", value))
+    return problems
+
+
+def ask_missing(options: dict[str, Any], interactive: bool, ask: Callable[[str], str] = input) -> dict[str, Any]:
+    """The starter's settings: options given, else asked (in a terminal), else the defaults.
+
+    The options are checked before anything is asked; each answer is checked as it is
+    given and asked again until it is right, so no answer is ever lost.
+
+    Raises:
+        ScenarioError: an option given on the command line is out of range.
+    """
+    problems = option_problems(options)
+    if problems:
+        raise ScenarioError(problems)
     answers = {}
     for key, default in DEFAULTS.items():
         value = options.get(key)
         while value is None and interactive:
-            text = input(f"{QUESTIONS[key]} [{default}] ").strip()
-            if not text:
+            text = ask(f"{QUESTIONS[key]} [{default}] ")
+            if not text.strip():
                 value = default
-            elif key == "sharing":
-                value = text if text in ("hub", "bilateral") else None
-            else:
-                value = int(text) if text.isdigit() else None
+                break
+            value, hint = parse_answer(key, text)
             if value is None:
-                print("  Please answer with " + ("hub or bilateral" if key == "sharing" else "a whole number") + ".")
+                print(f"  {hint}")
         answers[key] = default if value is None else value
-    for key, (low, high) in LIMITS.items():
-        if not low <= answers[key] <= high:
-            from sim.errors import Problem, ScenarioError
-
-            raise ScenarioError([Problem(f"--{key.replace('_', '-')}", None, "", f"must be from {low} to {high}",
-                                         answers[key])])  # fmt: skip
     return answers
 
 
+def command_line(file: str, answers: dict[str, Any]) -> str:
+    """The `tabletop new` command that writes the same file without asking."""
+    flags = " ".join(f"--{key.replace('_', '-')} {answers[key]}" for key in DEFAULTS)
+    return f"tabletop new {file} {flags}"
+
+
 def starter_scenario(countries: int, agencies_per_country: int, sharing: str, travellers: int, days: int,
-                     seed: int) -> str:  # fmt: skip
-    """The starter scenario's YAML text (validated before it is returned)."""
+                     seed: int, file: str = "scenario.yaml") -> str:  # fmt: skip
+    """The starter scenario's YAML text (validated before it is returned); its comments name `file`."""
     names = fictional_names(countries, seed)
     codes = _codes(names)
     transit_count = 1 if countries <= 4 else 2
@@ -83,8 +130,11 @@ def starter_scenario(countries: int, agencies_per_country: int, sharing: str, tr
     homes = list(zip(codes[1 + transit_count :], names[1 + transit_count :], strict=True))
     lines = [
         f"# A starter scenario written by `tabletop new` (seed {seed}). Every name is invented.",
-        "# Run it:      tabletop run THIS_FILE.yaml",
-        "# Check edits: tabletop validate THIS_FILE.yaml   (field reference: docs/scenario-format.md)",
+        f"# Run it:      tabletop run {file}",
+        f"# Check edits: tabletop validate {file}   (field reference: docs/scenario-format.md)",
+        "#",
+        "# `tabletop run` prints why each traveller who crossed was missed. The lever that moves each row:",
+        *[f"#   {CAUSE_LABELS[cause] + ':':29}{LEVERS[cause]}" for cause in CAUSES],
         f"name: Starter exercise {seed}",
         "description: >",
         f"  Returnees leave {conflict[1]} through {', '.join(n for _, n in transits)} towards "
@@ -99,7 +149,7 @@ def starter_scenario(countries: int, agencies_per_country: int, sharing: str, tr
         "",
         "agencies:                  # kind: intelligence | police | border | hub",
     ]
-    intelligence, borders = [], []
+    intelligence, borders, police = [], [], []
     for code, _ in transits + homes:
         borders.append(f"{code}-BRD")
         lines.append(f"  - {{id: {code}-BRD, country: {code}, kind: border,"
@@ -109,6 +159,7 @@ def starter_scenario(countries: int, agencies_per_country: int, sharing: str, tr
             intelligence.append(f"{code}-INT")
             lines.append(f"  - {{id: {code}-INT, country: {code}, kind: intelligence}}")
         if agencies_per_country >= 3:
+            police.append(f"{code}-POL")
             lines.append(f"  - {{id: {code}-POL, country: {code}, kind: police}}")
     if not intelligence:  # one service at least, or nobody ever knows anything
         code = homes[0][0]
@@ -120,26 +171,32 @@ def starter_scenario(countries: int, agencies_per_country: int, sharing: str, tr
     lines += [
         "",
         "sharing:",
-        "  delay_scale: 1.0          # multiplies every link delay: the one knob for the speed of sharing",
+        "  delay_scale: 1.0          # multiplies every delay: 0.5 halves them, 0 makes sharing instant",
         "  defaults:                 # for every link that does not say otherwise",
-        "    delay_hours: {dist: lognormal, median: 24, sigma: 0.8}",
-        "    trust: 0.8              # chance the receiver acts on an alert",
-        "    reliability: 1.0        # chance a message is not lost",
+        "    # Delays are skewed, as real ones are: most alerts take about the median, some take days.",
+        "    # The slow ones reach the border after the traveller: the row 'alert came too late'.",
+        "    delay_hours: {dist: lognormal, median: 48, sigma: 1.0}",
+        "    trust: 0.7              # chance the receiver acts on an alert: 'alert not trusted'",
+        "    reliability: 0.9        # chance an alert is not lost on the way: 'known, but not shared'",
         "    verify_hours: null      # null: an alert that is not trusted is discarded",
-        "  links:",
+        "  links:                    # who tells whom: an agency with no link to a border keeps what it knows",
     ]
+    transit_borders = [f"{code}-BRD" for code, _ in transits]
     for agency in intelligence:
         own = agency.replace("-INT", "-BRD")
-        lines.append(f"    - {{from: {agency}, to: {own}, delay_hours: 2, trust: 1.0}}   # at home: fast, trusted")
+        lines.append(f"    - {{from: {agency}, to: {own}, delay_hours: {{dist: lognormal, median: 24, sigma: 1.0}},"
+                     " trust: 0.9}   # at home: faster, more trusted")  # fmt: skip
         if sharing == "hub":
-            lines.append(f"    - {{from: {agency}, to: HUB, delay_hours: 6}}")
-        else:
-            for border in borders:
-                if border != own:
-                    lines.append(f"    - {{from: {agency}, to: {border}, delay_hours: 72, trust: 0.6}}")
+            lines.append(f"    - {{from: {agency}, to: HUB, delay_hours: {{dist: lognormal, median: 24, sigma: 1.0}}}}")
+        else:  # bilateral channels to the transit states only: no link to the other home countries
+            for border in transit_borders:
+                lines.append(f"    - {{from: {agency}, to: {border}, delay_hours: {{dist: lognormal, median: 72,"
+                             " sigma: 0.8}, trust: 0.6}")  # fmt: skip
+    if police:
+        lines.append("    # The police services (kind: police) have no link: what they know stays with them.")
     if sharing == "hub":
         for border in borders:
-            lines.append(f"    - {{from: HUB, to: {border}, delay_hours: 6}}")
+            lines.append(f"    - {{from: HUB, to: {border}}}")
     share = round(1 / len(homes), 6)
     shares = [share] * len(homes)
     shares[-1] = round(1 - sum(shares[:-1]), 6)
@@ -157,11 +214,22 @@ def starter_scenario(countries: int, agencies_per_country: int, sharing: str, tr
         ]
     lines += ["", "intelligence:                # who learns about whom, when, with which identifier"]
     for agency in intelligence:
+        country = agency.removesuffix("-INT")
+        nationals = [f"to-{name.lower()}" for code, name in homes if code == country]
+        whom = f"    groups: [{nationals[0]}]        # its own returnees" if len(intelligence) > 1 else None
         lines += [
             f"  - agency: {agency}",
-            "    covers: 0.6",
-            "    learn_hours: {dist: uniform, low: -120, high: 48}   # hours after departure; negative: known before",
+            *([whom] if whom else []),
+            "    covers: 0.7",
+            "    learn_hours: {dist: uniform, low: -24, high: 120}   # hours after departure; negative: known before",
             "    identifier: {biometric: 0.3, document: 0.3, name: 0.4}",
+        ]
+    for agency in police[-1:]:
+        lines += [
+            f"  - agency: {agency}",
+            "    covers: 0.3",
+            "    learn_hours: {dist: uniform, low: -72, high: 24}",
+            "    identifier: {document: 0.5, name: 0.5}",
         ]
     link = f"{intelligence[0]} -> HUB" if sharing == "hub" else f"{intelligence[0]} -> {borders[0]}"
     lines += [

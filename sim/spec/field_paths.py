@@ -176,42 +176,114 @@ def apply_changes(data: Any, changes: Iterable[tuple[str, Any]], label: str, ski
     Raises:
         ScenarioError: naming every change that could not be applied.
     """
+    return traced_changes(data, changes, label, skip_empty_wildcards)[0]
+
+
+def traced_changes(
+    data: Any,
+    changes: Iterable[tuple[str, Any]],
+    label: str,
+    skip_empty_wildcards: bool = False,
+    names: list[str] | None = None,
+) -> tuple[Any, dict[str, int]]:
+    """`apply_changes`, also telling which change set each field: to blame a problem on the change.
+
+    Args:
+        data: the scenario as plain data (not modified).
+        changes: ``(path, value)`` pairs, applied in order.
+        label: how problems name their input, when `names` is not given.
+        skip_empty_wildcards: see `apply_changes`.
+        names: how a problem names each change (``--set sharing.delay_scale=0.5``), in order.
+
+    Returns:
+        The changed copy, and each field path set (``sharing.links[0].trust``, as problems
+        name fields) with the position of the change that set it last.
+
+    Raises:
+        ScenarioError: naming every change that could not be applied.
+    """
     data = copy.deepcopy(data)
     problems: list[Problem] = []
-    for path, value in changes:
+    set_by: dict[str, int] = {}
+    for number, (path, value) in enumerate(changes):
         try:
             if not isinstance(data, dict):
                 raise ValueError("the scenario is not a mapping")
-            set_path(data, path, value)
+            for done in set_path(data, path, value):
+                set_by[done] = number
         except ValueError as exc:
             if skip_empty_wildcards and "[*]" in path and "matches" in str(exc):
                 continue
-            problems.append(Problem(label, None, path, str(exc), value))
+            if names is None:
+                problems.append(Problem(label, None, path, str(exc), value))
+            else:
+                problems.append(Problem(names[number], None, "", str(exc)))
     if problems:
         raise ScenarioError(problems)
-    return data
+    return data, set_by
 
 
-def apply_overrides(data: Any, overrides: list[str], source: str = "<scenario>", lines: LineMap | None = None) -> Any:
-    """Apply ``PATH=VALUE`` overrides (the text of ``--set``) to a copy of `data`.
+def parse_overrides(overrides: Iterable[str], label: str = "--set") -> list[tuple[str, Any]]:
+    """Read ``PATH=VALUE`` overrides (the text of ``--set``) as ``(path, value)`` changes.
 
     Raises:
-        ScenarioError: naming every override that could not be read or applied.
+        ScenarioError: naming every override that cannot be read (``--set TEXT: why``).
     """
-    if not overrides:
-        return data
     changes: list[tuple[str, Any]] = []
     problems: list[Problem] = []
     for text in overrides:
         try:
             changes.append(parse_assignment(text))
         except ValueError as exc:
-            problems.append(Problem("--set", None, text.partition("=")[0], str(exc), text))
+            problems.append(Problem(f"{label} {text}", None, "", str(exc)))
     if problems:
         raise ScenarioError(problems)
-    try:
-        return apply_changes(data, changes, "--set")
-    except ScenarioError as exc:
-        texts = dict(zip((path for path, _ in changes), overrides, strict=True))
-        raise ScenarioError([Problem(p.file, p.line, p.path, p.message, texts.get(p.path, p.value))
-                             for p in exc.problems]) from None  # fmt: skip
+    return changes
+
+
+def apply_overrides(
+    data: Any, overrides: list[str], source: str = "<scenario>", lines: LineMap | None = None, label: str = "--set"
+) -> Any:
+    """Apply ``PATH=VALUE`` overrides (the text of ``--set``) to a copy of `data`.
+
+    Raises:
+        ScenarioError: naming every override that could not be read or applied (``--set TEXT: why``).
+    """
+    if not overrides:
+        return data
+    names = [f"{label} {text}" for text in overrides]
+    return traced_changes(data, parse_overrides(overrides, label), label, names=names)[0]
+
+
+def blame_changes(problems: Iterable[Problem], set_by: dict[str, str]) -> list[Problem]:
+    """Problems found in a changed scenario, those at a changed field named by the change instead of a file line.
+
+    Args:
+        problems: the problems of the changed scenario.
+        set_by: each field path a change set -> how to name that change (``--set PATH=VALUE``).
+
+    Returns:
+        The problems, in order: one at a field a change set (or inside it) names that change,
+        with the field only when it lies inside (``--set sharing.defaults={trust: 2}:
+        sharing.defaults.trust: ...``); the others are as they were.
+    """
+    out: list[Problem] = []
+    for problem in problems:
+        name, field = _blamed(problem.path, set_by)
+        if name is None:
+            out.append(problem)
+        elif field:
+            out.append(Problem(name, None, problem.path, problem.message, problem.value))
+        else:
+            out.append(Problem(name, None, "", problem.message))
+    return out
+
+
+def _blamed(path: str, set_by: dict[str, str]) -> tuple[str | None, bool]:
+    """The change that set `path` or a field holding it, and whether `path` lies inside that field."""
+    if path in set_by:
+        return set_by[path], False
+    holders = [done for done in set_by if path.startswith((f"{done}.", f"{done}["))]
+    if not holders:
+        return None, False
+    return set_by[max(holders, key=len)], True

@@ -37,11 +37,18 @@ class References:
         agencies: the agency ids.
         links: each directed link (sender, receiver) given in ``sharing.links``, with its index there.
         groups: the group names.
+        broken_links: the directed links of ``sharing.links`` entries with an end that names no
+            agency, that end None: a reference to such a link repeats that entry's problem.
     """
 
     agencies: set[str]
     links: dict[tuple[str, str], int]
     groups: set[str]
+    broken_links: frozenset[tuple[str | None, str | None]] = frozenset()
+
+    def link_is_broken(self, sender: str, receiver: str) -> bool:
+        """Whether an entry of ``sharing.links`` with a wrong end may be the link `sender` -> `receiver`."""
+        return any(a in (None, sender) and b in (None, receiver) for a, b in self.broken_links)
 
 
 def parse_link_ref(text: str) -> tuple[str, str, bool] | None:

@@ -83,7 +83,7 @@ def _check_link(raw: dict[str, Any], at: PathKey, known: References, add: AddPro
         return
     a, b, both = ref
     for pair in [(a, b), (b, a)] if both else [(a, b)]:
-        if pair not in known.links and a in known.agencies and b in known.agencies:
+        if pair not in known.links and a in known.agencies and b in known.agencies and not known.link_is_broken(*pair):
             add((*at, "link"), f"no link {pair[0]} -> {pair[1]} in sharing.links", text)
     for end in (a, b):
         if end not in known.agencies:

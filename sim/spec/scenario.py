@@ -24,7 +24,7 @@ from pydantic import Field, PrivateAttr
 from sim.errors import Problem, ScenarioError
 from sim.spec.checks import dedupe
 from sim.spec.distributions import Distribution
-from sim.spec.field_paths import apply_changes, apply_overrides
+from sim.spec.field_paths import apply_changes, blame_changes, parse_overrides, traced_changes
 from sim.spec.field_types import Duration, Id, Identifier, PartySize, Probability, SignedHours, Strict
 from sim.spec.injects import AnyInject, IntelInject, SurgeInject
 from sim.spec.scenario_checks import semantic_problems
@@ -259,12 +259,14 @@ def traveller_total(scenario: Scenario) -> int:
 # ---------------------------------------------------------------- loading
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+def load_scenario(path: str | Path, overrides: Iterable[str] = (), label: str = "--set") -> Scenario:
     """Read, override and validate a scenario file.
 
     Args:
         path: the YAML file.
         overrides: ``PATH=VALUE`` strings, as given to ``--set``.
+        label: the option that gave `overrides` (``--set``, ``--set-a``): a problem at a field an
+            override set names the override (``--set sharing.delay_scale=-1: ...``), not a line.
 
     Returns:
         The validated scenario.
@@ -273,8 +275,16 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
         ScenarioError: listing every problem found.
     """
     data, lines = read_yaml(path)
-    data = apply_overrides(data, list(overrides), str(path), lines)
-    return scenario_from_dict(data, source=str(path), lines=lines)
+    overrides = list(overrides)
+    if not overrides:
+        return scenario_from_dict(data, source=str(path), lines=lines)
+    names = [f"{label} {text}" for text in overrides]
+    data, set_by = traced_changes(data, parse_overrides(overrides, label), label, names=names)
+    try:
+        return scenario_from_dict(data, source=str(path), lines=lines)
+    except ScenarioError as exc:
+        blamed = blame_changes(exc.problems, {done: names[number] for done, number in set_by.items()})
+        raise ScenarioError(dedupe(blamed)) from None
 
 
 def changed_scenario(

@@ -63,10 +63,10 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
     problems = _Problems(source, lines)
     country_ids = _check_countries(data, problems)
     agency_ids = _check_agencies(data, country_ids, problems)
-    links = _check_links(_section(data, "sharing"), agency_ids, problems)
+    links, broken = _check_links(_section(data, "sharing"), agency_ids, problems)
     group_names = _check_groups(_section(data, "travellers"), country_ids, problems)
     _check_intelligence(data, agency_ids, group_names, problems)
-    known = References(agencies=agency_ids, links=links, groups=group_names)
+    known = References(agencies=agency_ids, links=links, groups=group_names, broken_links=broken)
     horizon = data.get("horizon_days", 90.0)
     for i, inject in _items("injects", data):
         check_inject(inject, ("injects", i), known, horizon, problems.add)
@@ -104,13 +104,18 @@ def _check_agencies(data: dict[str, Any], country_ids: set[str], problems: _Prob
     return agency_ids
 
 
-def _check_links(sharing: dict[str, Any], agency_ids: set[str], problems: _Problems) -> dict[tuple[str, str], int]:
+def _check_links(
+    sharing: dict[str, Any], agency_ids: set[str], problems: _Problems
+) -> tuple[dict[tuple[str, str], int], frozenset[tuple[str | None, str | None]]]:
     """Existing agencies at both ends, two different ones, each direction once.
 
     Returns:
-        Each directed link with the index of its entry in ``sharing.links``.
+        Each directed link with the index of its entry in ``sharing.links``; and the directed
+        links of entries with an end that names no agency (that end None), whose problem is
+        reported here, not again by each inject that names them.
     """
     directed: dict[tuple[str, str], int] = {}
+    broken: set[tuple[str | None, str | None]] = set()
     for i, link in _items("links", sharing):
         ends = []
         for end in ("from", "to"):
@@ -121,6 +126,12 @@ def _check_links(sharing: dict[str, Any], agency_ids: set[str], problems: _Probl
                         ("sharing", "links", i, end), f"no such agency{did_you_mean(value, agency_ids)}", value
                     )
                 ends.append(value)
+        if len(ends) != 2 or not set(ends) <= agency_ids:
+            sender, receiver = (end if isinstance(end, str) and end in agency_ids else None
+                                for end in (link.get("from"), link.get("to")))  # fmt: skip
+            broken.add((sender, receiver))
+            if link.get("both_ways") is True:
+                broken.add((receiver, sender))
         if len(ends) != 2:
             continue
         a, b = ends
@@ -136,7 +147,7 @@ def _check_links(sharing: dict[str, Any], agency_ids: set[str], problems: _Probl
                 )
             else:
                 directed[pair] = i
-    return directed
+    return directed, frozenset(broken)
 
 
 def _check_groups(travellers: dict[str, Any], country_ids: set[str], problems: _Problems) -> set[str]:

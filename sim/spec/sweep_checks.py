@@ -277,6 +277,7 @@ def check_values(problems: SweepProblems, scenario: Scenario, parameters: list[P
     before = len(problems.found)
     for parameter in parameters:
         where: PathKey = ("parameters", parameter.path)
+        said: set[str] = set()
         for index, value in enumerate(parameter.check_values()):
             spot = (*where, index) if parameter.levels is not None else where
             shown = value if parameter.levels is not None else f"{parameter.path}={value_text(value)}"
@@ -284,7 +285,10 @@ def check_values(problems: SweepProblems, scenario: Scenario, parameters: list[P
             if message and message.startswith("selects nothing"):
                 problems.add(where, message)
                 break
+            if message in said:
+                continue  # the same refusal whatever the value (an unknown field): said once
             if message:
+                said.add(message)
                 if parameter.is_range and not parameter.integer and "integer" in message:
                     message += "; add integer: true to the range"
                 problems.add(spot, message, shown)

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from sim.errors import Problem, ScenarioError
+from sim.spec.yaml_errors import yaml_problem
 
 PathKey = tuple[str | int, ...]
 
@@ -72,10 +73,7 @@ def parse_yaml(text: str, label: str) -> tuple[Any, LineMap]:
         _walk(node, (), lines, problems, label)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        what = " ".join(str(x) for x in (exc.context, exc.problem) if x)
-        raise ScenarioError([Problem(label, line, "", f"not valid YAML: {what}")]) from None
+        raise ScenarioError([yaml_problem(text, label, exc)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(label, None, "", f"not valid YAML: {exc}")]) from None
     finally:
