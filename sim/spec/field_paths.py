@@ -24,7 +24,6 @@ from typing import Any
 import yaml
 
 from sim.errors import Problem, ScenarioError
-from sim.spec.yaml_files import LineMap
 
 _TOKEN = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]|(\.)")
 
@@ -239,20 +238,6 @@ def parse_overrides(overrides: Iterable[str], label: str = "--set") -> list[tupl
     if problems:
         raise ScenarioError(problems)
     return changes
-
-
-def apply_overrides(
-    data: Any, overrides: list[str], source: str = "<scenario>", lines: LineMap | None = None, label: str = "--set"
-) -> Any:
-    """Apply ``PATH=VALUE`` overrides (the text of ``--set``) to a copy of `data`.
-
-    Raises:
-        ScenarioError: naming every override that could not be read or applied (``--set TEXT: why``).
-    """
-    if not overrides:
-        return data
-    names = [f"{label} {text}" for text in overrides]
-    return traced_changes(data, parse_overrides(overrides, label), label, names=names)[0]
 
 
 def blame_changes(problems: Iterable[Problem], set_by: dict[str, str]) -> list[Problem]:
