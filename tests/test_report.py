@@ -114,6 +114,20 @@ def test_inject_effects_are_measured_on_the_same_seed(tmp_path: Path) -> None:
     )
 
 
+def test_an_inject_that_adds_travellers_is_evaluated_as_rates_and_says_so(tmp_path: Path) -> None:
+    scenario = load_scenario(SCENARIOS / "exercise-injects.yaml")
+    result = run_one(scenario)
+    write_run_folder(result, scenario, tmp_path)
+    debrief(tmp_path, scenario, result.summary["seed"], plots=False)
+    text = (tmp_path / "report.html").read_text()
+    guide = text[text.index("Exercise Evaluation Guide") :]
+    surge = next(row for row in guide.split("<tr>") if "depart" in row or "Camp" in row or "surge" in row.lower())
+    assert "detections" not in surge, "more travellers give more detections whatever the arrangements"
+    assert "detection rate" in surge and "pts" in surge and "as rates of the travellers who crossed" in surge, surge
+    intel = next(row for row in guide.split("<tr>")[2:] if row not in surge and "learn" in row)
+    assert "as rates" not in intel, "an inject that adds nobody is still given in travellers"
+
+
 def test_report_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "sim", "report", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 2 and "not a run, comparison or sweep folder" in done.stderr

@@ -18,8 +18,13 @@ from sim.debrief.run_tables import RunTables, chain_title
 from sim.vocabulary import CAUSE_LABELS, CAUSES
 
 INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
-                         *[f"{c}_difference" for c in CAUSES]]  # fmt: skip
-"""Columns of ``injects.csv``: each inject's effect, measured against the same run without it."""
+                         *[f"{c}_difference" for c in CAUSES], "travellers_with", "travellers_without",
+                         "crossed_with", "crossed_without", *[f"{c}_without" for c in CAUSES]]  # fmt: skip
+"""Columns of ``injects.csv``: each inject's effect, measured against the same run without it.
+
+The travellers and crossings with and without it tell an inject that adds travellers (a
+surge), whose effect the report gives as rates: more travellers mean more detections and
+more misses, whatever the arrangements."""
 
 ACTIONS = {
     "late": "Cut the delay on {link}: a direct secure channel, a 24/7 duty desk, or automatic forwarding.",
@@ -168,6 +173,11 @@ def inject_effects(scenario: Any, seed: int, base: dict[str, Any] | None = None)
                 "detected_without": without["detected"],
                 "difference": base["detected"] - without["detected"],
                 **{f"{c}_difference": base["misses"][c] - without["misses"][c] for c in CAUSES},
+                "travellers_with": base["travellers"],
+                "travellers_without": without["travellers"],
+                "crossed_with": base["crossed"],
+                "crossed_without": without["crossed"],
+                **{f"{c}_without": without["misses"][c] for c in CAUSES},
             }
         )
     return rows
@@ -182,10 +192,37 @@ def write_inject_effects(rows: list[dict[str, Any]], folder: Path) -> None:
 
 
 def _effect_words(row: dict[str, str]) -> str:
+    """An inject's effect in words: counts, or rates of the travellers who crossed when it adds travellers."""
+    if row.get("travellers_with") and row["travellers_with"] != row["travellers_without"]:
+        return _rate_words(row)
     diff = int(row["difference"])
     changes = [f"{int(row[f'{c}_difference']):+d} {CAUSE_LABELS[c]}" for c in CAUSES if int(row[f"{c}_difference"])]
     head = "no change in detections" if diff == 0 else f"{diff:+d} detections"
     return head + (" (" + ", ".join(changes) + ")" if changes else "")
+
+
+def _rate_words(row: dict[str, str]) -> str:
+    """The effect of an inject that adds travellers, as shares of the travellers who crossed (and saying so)."""
+    crossed_with, crossed_without = int(row["crossed_with"]), int(row["crossed_without"])
+    added = int(row["travellers_with"]) - int(row["travellers_without"])
+
+    def share(count: str | int, crossed: int) -> float:
+        return 100 * int(count) / crossed if crossed else 0.0
+
+    rate_with = share(row["detected_with"], crossed_with)
+    rate_without = share(row["detected_without"], crossed_without)
+    points = rate_with - rate_without
+    head = (f"detection rate {rate_without:.0f}% → {rate_with:.0f}% ({points:+.1f} pts)" if round(points, 1)
+            else f"no change in the detection rate ({rate_with:.0f}%)")  # fmt: skip
+    changes = []
+    for c in CAUSES:
+        without = int(row[f"{c}_without"])
+        moved = share(without + int(row[f"{c}_difference"]), crossed_with) - share(without, crossed_without)
+        if round(moved, 1):
+            changes.append(f"{moved:+.1f} pts {CAUSE_LABELS[c]}")
+    return (head + (" (" + ", ".join(changes) + ")" if changes else "")
+            + f"; as rates of the travellers who crossed, because the inject adds {added} travellers "
+            f"({crossed_with - crossed_without} more crossed): counts would grow with the crowd alone")  # fmt: skip
 
 
 def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | None) -> str:
