@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html.parser
 import json
+import re
 import struct
 import subprocess
 import sys
@@ -15,9 +16,10 @@ from builders import ROOT, SCENARIOS
 from sim.debrief.html_page import escape
 from sim.debrief.run_figures import RUN_FIGURES
 from sim.debrief.run_report import debrief
-from sim.debrief.run_tables import RunTables, chain_stages
+from sim.debrief.run_tables import SLOWEST_LINK_MEASURE, RunTables, chain_stages, slowest_link
 from sim.engine.one_run import run_one, write_run_folder, write_run_metadata
 from sim.spec.scenario import load_scenario
+from sim.vocabulary import CAUSES
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 FIGURES = [entry.name for entry in RUN_FIGURES]
@@ -78,6 +80,36 @@ def test_report_is_self_contained_html_with_the_numbers(run_folder: Path) -> Non
         assert f">{count}<" in text, f"cause count {count} missing from the cause table"
     for heading in ("Overview", "Findings", "Injects", "Figures", "Improvement plan"):
         assert f"<h2>{heading}</h2>" in text
+
+
+def test_report_tables_speak_words_with_a_header_on_every_column(run_folder: Path) -> None:
+    text = (run_folder / "report.html").read_text(encoding="utf-8")
+    assert '<th class=""></th>' not in text and '<th class="num"></th>' not in text, "every column has a header"
+    causes = text[text.index("Why the others got through") : text.index("<h2>Findings</h2>")]
+    for code in CAUSES:
+        assert f">{code}<" not in causes, f"the cause table shows the code {code}"
+    lead = text[text.index('<p class="lead">') : text.index("</p>", text.index('<p class="lead">'))]
+    assert "--set" not in lead and "tabletop " not in lead, "no command-line hint in the description"
+    scenario = load_scenario(run_folder / "scenario.yaml")
+    meta = text[text.index('<p class="meta">') :]
+    meta = meta[: meta.index("</p>")]
+    assert ("no injects" in meta) == (not scenario.injects), meta
+
+
+def test_the_longest_hop_and_the_slowest_link_name_their_measures(run_folder: Path) -> None:
+    from sim.debrief.run_figures import link_delay_figure, network_figure
+
+    tables = RunTables.from_folder(run_folder)
+    slow = slowest_link(tables.alerts)
+    if slow is None:
+        return
+    assert SLOWEST_LINK_MEASURE in network_figure(tables).axes[0].get_title(loc="left")
+    assert SLOWEST_LINK_MEASURE in link_delay_figure(tables).texts[0].get_text()
+    text = (run_folder / "report.html").read_text(encoding="utf-8")
+    assert "slowest hop" not in text
+    hops = set(re.findall(r"longest hop on the alert&#x27;s way was (.+?)\.<", text))
+    if hops and f"{slow[0]} → {slow[1]}" not in hops:
+        assert "Two measures" in text and escape(SLOWEST_LINK_MEASURE) in text, "say what each measures"
 
 
 def test_report_command_reproduces_the_same_report(run_folder: Path) -> None:

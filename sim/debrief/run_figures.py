@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
-from sim.debrief.run_tables import RunTables, chain_stages, chain_title
+from sim.debrief.run_tables import SLOWEST_LINK_MEASURE, RunTables, chain_stages, chain_title, slowest_link
 from sim.spec.scenario import Scenario, expand_links
 from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, KIND_COLOURS
 
@@ -284,10 +284,9 @@ def network_figure(tables: RunTables) -> Figure:
                   ncols=len(kinds_shown), frameon=False, bbox_to_anchor=(0, 0.0))  # fmt: skip
         total = int(sum(carried.values()))
         title = f"Sharing network: {total} alerts carried"
-        slow = [(v, k) for k, v in delay_of.items() if np.isfinite(v) and carried.get(k, 0) > 0]
+        slow = slowest_link(alerts)
         if slow:
-            worst, (a, b) = max(slow)
-            title += f"; slowest link {a} → {b} (median {worst:.0f} h)"
+            title += f"\nSlowest link by {SLOWEST_LINK_MEASURE}: {slow[0]} → {slow[1]} ({slow[2]:.0f} h)"
         ax.set_title(title + "\nline width: alerts carried; colour: median delay", loc="left", fontsize=15)
         fig.tight_layout()
         return fig
@@ -401,11 +400,9 @@ def link_delay_figure(tables: RunTables) -> Figure:
                               Patch(color=COLOURS["late"], label="after: too late")], loc="upper left",
                      bbox_to_anchor=(1.0, 1.0), frameon=False)  # fmt: skip
         slowest = ""
-        if links:
-            worst = links[-1]
-            slowest = (
-                f"slowest link {worst} (median {delivered.loc[delivered['link'] == worst, 'delay'].median():.0f} h)"
-            )
+        slow = slowest_link(alerts)
+        if slow:
+            slowest = f"slowest link by {SLOWEST_LINK_MEASURE}: {slow[0]} → {slow[1]} ({slow[2]:.0f} h)"
         fig.suptitle(f"{late_total} alerts reached a border after the traveller had crossed; {slowest}".rstrip("; "),
                      x=0.01, ha="left", fontsize=16, fontweight="bold")  # fmt: skip
         fig.tight_layout()
