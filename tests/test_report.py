@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pytest
 from builders import ROOT, SCENARIOS
 
@@ -105,11 +106,54 @@ def test_the_longest_hop_and_the_slowest_link_name_their_measures(run_folder: Pa
         return
     assert SLOWEST_LINK_MEASURE in network_figure(tables).axes[0].get_title(loc="left")
     assert SLOWEST_LINK_MEASURE in link_delay_figure(tables).texts[0].get_text()
+    plt.close("all")
     text = (run_folder / "report.html").read_text(encoding="utf-8")
     assert "slowest hop" not in text
     hops = set(re.findall(r"longest hop on the alert&#x27;s way was (.+?)\.<", text))
     if hops and f"{slow[0]} → {slow[1]}" not in hops:
         assert "Two measures" in text and escape(SLOWEST_LINK_MEASURE) in text, "say what each measures"
+
+
+def test_the_journeys_are_few_large_and_name_the_border_of_each_mark(run_folder: Path) -> None:
+    from sim.debrief.run_figures import JOURNEYS_SHOWN, journeys_figure
+
+    tables = RunTables.from_folder(run_folder)
+    if not (tables.travellers["crossings"] > 0).any():
+        return
+    ax = journeys_figure(tables).axes[0]
+    shown = len(ax.get_yticks())
+    assert shown <= JOURNEYS_SHOWN + 2 * 6, f"{shown} journeys: too many to read in ten seconds"
+    assert "red" not in ax.get_title(loc="left").lower(), "the bands are not red"
+    countries = {c.id for c in tables.scenario.countries}
+    marks = [t.get_text() for t in ax.texts if t.get_text() in countries]
+    shown_ids = {label.get_text() for label in ax.get_yticklabels()}
+    crossed = tables.crossings[tables.crossings["traveller"].isin(shown_ids)]
+    assert len(marks) == len(crossed), "every crossing mark says which border it is"
+    plt.close("all")
+
+
+def test_network_labels_overlap_neither_each_other_nor_the_agencies(run_folder: Path) -> None:
+    from matplotlib.patches import FancyBboxPatch
+
+    from sim.debrief.run_figures import network_figure
+
+    fig = network_figure(RunTables.from_folder(run_folder))
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    labels = [t.get_window_extent(renderer) for t in ax.texts if t.get_bbox_patch() is not None]
+    boxes = [p.get_window_extent(renderer) for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    for i, label in enumerate(labels):
+        assert not any(label.overlaps(other) for other in labels[i + 1 :]), "two link labels overlap"
+        assert not any(label.overlaps(box) for box in boxes), "a link label covers an agency"
+    plt.close("all")
+
+
+def test_link_delays_say_they_count_alerts_not_travellers(run_folder: Path) -> None:
+    from sim.debrief.run_figures import link_delay_figure
+
+    title = link_delay_figure(RunTables.from_folder(run_folder)).texts[0].get_text()
+    plt.close("all")
+    assert "counted in alerts" in title and "cause table counts each traveller once" in title, title
 
 
 def test_report_command_reproduces_the_same_report(run_folder: Path) -> None:
