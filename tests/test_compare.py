@@ -9,7 +9,8 @@ from pathlib import Path
 
 from builders import ROOT, SCENARIOS
 
-from sim.experiments.comparison import compare, differences, paired_interval, write_comparison_folder
+from sim.debrief.comparison_report import write_comparison_report
+from sim.experiments.comparison import ABSENT, compare, differences, paired_interval, write_comparison_folder
 from sim.spec.scenario import load_scenario
 from sim.spec.seeds import replication_seeds
 from sim.vocabulary import COMPARED_OUTPUTS
@@ -80,6 +81,38 @@ def test_differences_name_the_changed_fields() -> None:
     a = load_scenario(BASELINE).raw
     b = load_scenario(BASELINE, ["sharing.delay_scale=0.5"]).raw
     assert differences(a, b) == [("sharing.delay_scale", 1.0, 0.5)]
+
+
+def test_differences_match_list_items_by_their_id_or_ends_not_their_position() -> None:
+    a = load_scenario(SCENARIOS / "bilateral-slow.yaml").raw
+    b = load_scenario(SCENARIOS / "bilateral-slow.yaml", ["sharing.links[HAL-INT->HAL-BRD].trust=0.2"]).raw
+    b["sharing"]["links"].reverse()
+    b["agencies"].reverse()
+    assert differences(a, b) == [("sharing.links[HAL-INT->HAL-BRD].trust", 0.9, 0.2)]
+    b["agencies"].append({"id": "NEW-BRD", "country": "HAL", "kind": "border", "name": "New Border Guard"})
+    b["sharing"]["links"] = [x for x in b["sharing"]["links"] if x["to"] != "SOL-BRD"]
+    found = {path: (x, y) for path, x, y in differences(a, b)}
+    assert found["agencies[NEW-BRD]"][0] is ABSENT, "an item only B has is added"
+    assert found["sharing.links[HAL-INT->SOL-BRD]"][1] is ABSENT, "an item only A has is removed"
+    assert not any(path.startswith("sharing.links[") and path.endswith("]") and "->" not in path for path in found)
+
+
+def test_what_differs_reads_as_paths_with_old_and_new_values_never_json(tmp_path: Path) -> None:
+    a = load_scenario(SCENARIOS / "bilateral-slow.yaml")
+    b = load_scenario(SCENARIOS / "regional-hub.yaml", ["sharing.links[HAL-INT->HAL-BRD].trust=0.5"])
+    write_comparison_folder(compare(a, b, replications=4, workers=1), tmp_path)
+    report = write_comparison_report(tmp_path, plots=False).read_text()
+    report = report.replace(' class=""', "")
+    differs = report[report.index("What differs") : report.index("Findings")]
+    assert '{"' not in report and "[{" not in report and '..."' not in report, "no JSON, nothing cut off"
+    assert "sharing.links[HAL-INT-&gt;HAL-BRD].trust</td><td>0.9</td><td>0.5</td>" in differs
+    assert "sharing.defaults.delay_hours.median</td><td>72</td><td>3</td>" in differs
+    assert "<td>sharing.links[HUB-&gt;DRV-BRD]</td><td>—</td><td>added: HUB → DRV-BRD</td>" in differs
+    assert "<td>sharing.links[HAL-INT-&gt;SOL-BRD]</td><td>HAL-INT → SOL-BRD</td><td>removed</td>" in differs
+    assert "sharing.links[HAL-INT-&gt;HUB].delay_hours</td><td>—</td>" not in differs
+    assert "agencies[HUB]</td><td>—</td><td>added: HUB (country SOL, kind hub, name Regional Alert Centre)" in differs
+    plan = report[report.index("Improvement plan") :]
+    assert "sharing.defaults.trust: 0.6 → 0.9" in plan and "agencies[HUB]: added — HUB (country SOL" in plan, plan
 
 
 def test_the_shipped_pairs_make_their_point_in_the_report(tmp_path: Path) -> None:

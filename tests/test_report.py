@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import html.parser
 import json
+import re
 import struct
 import subprocess
 import sys
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pytest
 from builders import ROOT, SCENARIOS
 
 from sim.debrief.html_page import escape
 from sim.debrief.run_figures import RUN_FIGURES
 from sim.debrief.run_report import debrief
-from sim.debrief.run_tables import RunTables, chain_stages
+from sim.debrief.run_tables import SLOWEST_LINK_MEASURE, RunTables, chain_stages, slowest_link
 from sim.engine.one_run import run_one, write_run_folder, write_run_metadata
 from sim.spec.scenario import load_scenario
+from sim.vocabulary import CAUSES
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 FIGURES = [entry.name for entry in RUN_FIGURES]
@@ -80,6 +83,79 @@ def test_report_is_self_contained_html_with_the_numbers(run_folder: Path) -> Non
         assert f"<h2>{heading}</h2>" in text
 
 
+def test_report_tables_speak_words_with_a_header_on_every_column(run_folder: Path) -> None:
+    text = (run_folder / "report.html").read_text(encoding="utf-8")
+    assert '<th class=""></th>' not in text and '<th class="num"></th>' not in text, "every column has a header"
+    causes = text[text.index("Why the others got through") : text.index("<h2>Findings</h2>")]
+    for code in CAUSES:
+        assert f">{code}<" not in causes, f"the cause table shows the code {code}"
+    lead = text[text.index('<p class="lead">') : text.index("</p>", text.index('<p class="lead">'))]
+    assert "--set" not in lead and "tabletop " not in lead, "no command-line hint in the description"
+    scenario = load_scenario(run_folder / "scenario.yaml")
+    meta = text[text.index('<p class="meta">') :]
+    meta = meta[: meta.index("</p>")]
+    assert ("no injects" in meta) == (not scenario.injects), meta
+
+
+def test_the_longest_hop_and_the_slowest_link_name_their_measures(run_folder: Path) -> None:
+    from sim.debrief.run_figures import link_delay_figure, network_figure
+
+    tables = RunTables.from_folder(run_folder)
+    slow = slowest_link(tables.alerts)
+    if slow is None:
+        return
+    assert SLOWEST_LINK_MEASURE in network_figure(tables).axes[0].get_title(loc="left")
+    assert SLOWEST_LINK_MEASURE in link_delay_figure(tables).texts[0].get_text()
+    plt.close("all")
+    text = (run_folder / "report.html").read_text(encoding="utf-8")
+    assert "slowest hop" not in text
+    hops = set(re.findall(r"longest hop on the alert&#x27;s way was (.+?)\.<", text))
+    if hops and f"{slow[0]} → {slow[1]}" not in hops:
+        assert "Two measures" in text and escape(SLOWEST_LINK_MEASURE) in text, "say what each measures"
+
+
+def test_the_journeys_are_few_large_and_name_the_border_of_each_mark(run_folder: Path) -> None:
+    from sim.debrief.run_figures import JOURNEYS_SHOWN, journeys_figure
+
+    tables = RunTables.from_folder(run_folder)
+    if not (tables.travellers["crossings"] > 0).any():
+        return
+    ax = journeys_figure(tables).axes[0]
+    shown = len(ax.get_yticks())
+    assert shown <= JOURNEYS_SHOWN + 2 * 6, f"{shown} journeys: too many to read in ten seconds"
+    assert "red" not in ax.get_title(loc="left").lower(), "the bands are not red"
+    countries = {c.id for c in tables.scenario.countries}
+    marks = [t.get_text() for t in ax.texts if t.get_text() in countries]
+    shown_ids = {label.get_text() for label in ax.get_yticklabels()}
+    crossed = tables.crossings[tables.crossings["traveller"].isin(shown_ids)]
+    assert len(marks) == len(crossed), "every crossing mark says which border it is"
+    plt.close("all")
+
+
+def test_network_labels_overlap_neither_each_other_nor_the_agencies(run_folder: Path) -> None:
+    from matplotlib.patches import FancyBboxPatch
+
+    from sim.debrief.run_figures import network_figure
+
+    fig = network_figure(RunTables.from_folder(run_folder))
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    labels = [t.get_window_extent(renderer) for t in ax.texts if t.get_bbox_patch() is not None]
+    boxes = [p.get_window_extent(renderer) for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    for i, label in enumerate(labels):
+        assert not any(label.overlaps(other) for other in labels[i + 1 :]), "two link labels overlap"
+        assert not any(label.overlaps(box) for box in boxes), "a link label covers an agency"
+    plt.close("all")
+
+
+def test_link_delays_say_they_count_alerts_not_travellers(run_folder: Path) -> None:
+    from sim.debrief.run_figures import link_delay_figure
+
+    title = link_delay_figure(RunTables.from_folder(run_folder)).texts[0].get_text()
+    plt.close("all")
+    assert "counted in alerts" in title and "cause table counts each traveller once" in title, title
+
+
 def test_report_command_reproduces_the_same_report(run_folder: Path) -> None:
     before = (run_folder / "report.html").read_bytes()
     done = subprocess.run([sys.executable, "-m", "sim", "report", str(run_folder)], capture_output=True, text=True,
@@ -112,6 +188,20 @@ def test_inject_effects_are_measured_on_the_same_seed(tmp_path: Path) -> None:
     assert inject_effects(scenario, seed, result.summary) == inject_effects(scenario, seed), (
         "the run's own summary is the base of the inject effects: giving it only saves a run"
     )
+
+
+def test_an_inject_that_adds_travellers_is_evaluated_as_rates_and_says_so(tmp_path: Path) -> None:
+    scenario = load_scenario(SCENARIOS / "exercise-injects.yaml")
+    result = run_one(scenario)
+    write_run_folder(result, scenario, tmp_path)
+    debrief(tmp_path, scenario, result.summary["seed"], plots=False)
+    text = (tmp_path / "report.html").read_text()
+    guide = text[text.index("Exercise Evaluation Guide") :]
+    surge = next(row for row in guide.split("<tr>") if "depart" in row or "Camp" in row or "surge" in row.lower())
+    assert "detections" not in surge, "more travellers give more detections whatever the arrangements"
+    assert "detection rate" in surge and "pts" in surge and "as rates of the travellers who crossed" in surge, surge
+    intel = next(row for row in guide.split("<tr>")[2:] if row not in surge and "learn" in row)
+    assert "as rates" not in intel, "an inject that adds nobody is still given in travellers"
 
 
 def test_report_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:

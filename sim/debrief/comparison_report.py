@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
 from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
 from sim.debrief.run_figures import chain_figure
-from sim.experiments.comparison import differences
+from sim.experiments.comparison import ABSENT, differences
 from sim.spec.scenario import load_scenario
 from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, COMPARED_OUTPUT_WORDS, MISS_SHARES
 
@@ -152,7 +152,7 @@ def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
     a, b = load_scenario(folder / "a.yaml"), load_scenario(folder / "b.yaml")
     stats = json.loads((folder / "comparison.json").read_text())
     figures = draw_comparison_figures(folder) if plots else {}
-    varied = [(p, x, y) for p, x, y in differences(a.raw, b.raw) if p not in ("name", "description")]
+    varied = changes(a.raw, b.raw)
     parts = [f"<h1>Comparison: {escape(a.name)} and {escape(b.name)}</h1>"]
     n = stats["detection_rate"]["replications"]
     parts.append('<p class="meta">' + escape(
@@ -160,7 +160,10 @@ def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
         f"travellers, routes, leg times and intelligence in A and B); master seed {a.seed}.") + "</p>")  # fmt: skip
     parts.append("<h2>Overview</h2><h3>What differs</h3>")
     if varied:
-        parts.append(table_html(["field", "A", "B"], [[p, _short(x), _short(y)] for p, x, y in varied[:40]]))
+        parts.append(table_html(["field", f"A: {a.name}", f"B: {b.name}"],
+                                [[p, *change_cells(p, x, y)] for p, x, y in varied[:MAX_CHANGES]]))  # fmt: skip
+        if len(varied) > MAX_CHANGES:
+            parts.append(f"<p>… and {len(varied) - MAX_CHANGES} more fields (a.yaml and b.yaml hold them all).</p>")
     else:
         parts.append("<p>Nothing: A and B are the same scenario (the differences below must all be zero).</p>")
     parts.append("<h2>Findings</h2>")
@@ -183,7 +186,8 @@ def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
     parts.append("<h2>Improvement plan</h2>")
     st = stats["detection_rate"]
     if st["diff"] is not None and st["ci_low"] > 0 and varied:
-        action = "Adopt B's arrangements: " + "; ".join(f"{p} = {_short(y)}" for p, _, y in varied[:6])
+        action = "Adopt B's arrangements: " + "; ".join(change_words(p, x, y) for p, x, y in varied[:6])
+        action += f"; and {len(varied) - 6} more (see “What differs”)." if len(varied) > 6 else "."
         parts.append(
             table_html(
                 ["finding", "corrective action", "agency"],
@@ -204,9 +208,77 @@ def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
     return path
 
 
-def _short(value: Any) -> str:
-    text = json.dumps(value) if not isinstance(value, str) else value
-    return text if len(text) <= 60 else text[:57] + "..."
+MAX_CHANGES = 40
+"""Rows of the "What differs" table; the rest are counted."""
+
+NOT_SET = "not set (the default)"
+"""A field one scenario leaves out: it takes its default."""
+
+
+def changes(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """The fields where two scenarios differ, as (path, A, B) (`sim.experiments.comparison.differences`).
+
+    The name and description are left out: they always differ, and say nothing about the arrangements.
+    """
+    return [(p, x, y) for p, x, y in differences(a, b) if p not in ("name", "description")]
+
+
+def value_words(value: Any) -> str:
+    """A scenario value as a participant reads it, never JSON.
+
+    ``ABSENT`` -> "—"; None -> "none"; True -> "yes"; a distribution
+    ``{dist: lognormal, median: 12, sigma: 0.6}`` -> "lognormal (median 12, sigma 0.6)";
+    a link -> "HAL-INT → HAL-BRD (trust 0.9, …)"; an agency -> "HAL-INT (country HAL, …)";
+    a list -> its items, comma-separated.
+    """
+    if value is ABSENT:
+        return "—"
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ", ".join(value_words(x) for x in value) if value else "none"
+    if isinstance(value, dict):
+        rest = dict(value)
+        head = ""
+        if "dist" in rest:
+            head = str(rest.pop("dist"))
+        elif "from" in rest and "to" in rest:
+            head = f"{rest.pop('from')} → {rest.pop('to')}"
+        elif isinstance(rest.get("id"), str):
+            head = str(rest.pop("id"))
+        elif isinstance(rest.get("name"), str):
+            head = str(rest.pop("name"))
+        inner = ", ".join(f"{str(k).replace('_', ' ')} {value_words(v)}" for k, v in rest.items())
+        return f"{head} ({inner})" if head and inner else head or inner or "none"
+    return str(value)
+
+
+def change_cells(path: str, a: Any, b: Any) -> list[str]:
+    """The A and B cells of one row of "What differs": the values in words, or "added" / "removed".
+
+    A list item (its path ends in a selector) only one side has is "added" or "removed"; a
+    field one side leaves out takes its default ("not set: the default").
+    """
+    item = path.endswith("]")
+    if a is ABSENT:
+        return ["—", f"added: {value_words(b)}"] if item else [NOT_SET, value_words(b)]
+    if b is ABSENT:
+        return [value_words(a), "removed"] if item else [value_words(a), NOT_SET]
+    return [value_words(a), value_words(b)]
+
+
+def change_words(path: str, a: Any, b: Any) -> str:
+    """One change in words: ``path: 12 → 4``, ``path: added — …`` or ``path: removed``."""
+    if path.endswith("]") and a is ABSENT:
+        return f"{path}: added — {value_words(b)}"
+    if path.endswith("]") and b is ABSENT:
+        return f"{path}: removed"
+    old, new = (NOT_SET if v is ABSENT else value_words(v) for v in (a, b))
+    return f"{path}: {old} → {new}"
 
 
 def _findings(stats: dict[str, Any], name_a: str, name_b: str) -> list[str]:

@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
-from sim.debrief.run_tables import RunTables, chain_stages, chain_title
+from sim.debrief.run_tables import SLOWEST_LINK_MEASURE, RunTables, chain_stages, chain_title, slowest_link
 from sim.spec.scenario import Scenario, expand_links
 from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, KIND_COLOURS
 
@@ -92,13 +92,18 @@ def _sample_travellers(travellers: pd.DataFrame, limit: int) -> pd.DataFrame:
     return chosen.drop(columns=["rank"])
 
 
-def journeys_figure(tables: RunTables, limit: int = 48) -> Figure:
+JOURNEYS_SHOWN = 12
+"""Travellers the journeys figure aims to show (at least two of each outcome): few enough to read in ten seconds."""
+
+
+def journeys_figure(tables: RunTables, limit: int = JOURNEYS_SHOWN) -> Figure:
     """One line per traveller (a sample by outcome), from departure to the end of the journey.
 
     Journeys are aligned on departure, so legs and alerts compare at a glance.
-    Crossings are ticks, detections green crosses, alert arrivals at a border
-    agency on the route triangles; for ``late`` misses a red band spans the hours
-    between the crossing and the alert that came too late.
+    Crossings are ticks and detections green crosses, each labelled with the
+    country whose border it is; alert arrivals at a border agency on the route are
+    triangles; for ``late`` misses a shaded band (the colour of "alert came too
+    late") spans the hours between the crossing and the alert that came too late.
     """
     travellers = tables.travellers
     sample = _sample_travellers(travellers, limit)
@@ -115,7 +120,7 @@ def journeys_figure(tables: RunTables, limit: int = 48) -> Figure:
     longest = float((sample["last_crossing_hours"] - sample["depart_hours"]).max())
     scale, unit = (24.0, "days") if longest > 24 * 8 else (1.0, "hours")
     with plt.rc_context(STYLE):
-        height = max(5.5, 0.2 * len(sample) + 2.4)
+        height = max(5.5, 0.42 * len(sample) + 2.6)
         fig, ax = plt.subplots(figsize=(13, height))
         ids = sample["id"].tolist()
         ys = {tid: len(ids) - 1 - i for i, tid in enumerate(ids)}
@@ -132,39 +137,45 @@ def journeys_figure(tables: RunTables, limit: int = 48) -> Figure:
             end = row["detected_at_hours"] if row["outcome"] == "detected" else (
                 row["last_crossing_hours"] if bool(row["arrived"]) else horizon)  # fmt: skip
             colour = COLOURS.get(stratum, "#777777")
-            ax.plot([0, (end - row["depart_hours"]) / scale], [y, y], color=colour, lw=2.4, solid_capstyle="butt")
+            ax.plot([0, (end - row["depart_hours"]) / scale], [y, y], color=colour, lw=3, solid_capstyle="butt")
             if (
                 row["cause"] == "late"
                 and isinstance(row["cause_alert"], str)
                 and row["cause_alert"] in alerts_by_id.index
             ):
                 due = alerts_by_id.loc[row["cause_alert"], "due_hours"] - row["depart_hours"]
-                ax.plot([(due - row["hours_late"]) / scale, due / scale], [y, y], color=COLOURS["late"], lw=8,
+                ax.plot([(due - row["hours_late"]) / scale, due / scale], [y, y], color=COLOURS["late"], lw=14,
                         alpha=0.4, solid_capstyle="butt")  # fmt: skip
         for _, c in crossings.iterrows():
             y, x = ys[c["traveller"]], (c["time_hours"] - departs[c["traveller"]]) / scale
             if c["result"] == "detected":
-                ax.plot(x, y, marker="X", color=COLOURS["detected"], ms=11, mec="black", mew=0.6, zorder=4)
+                ax.plot(x, y, marker="X", color=COLOURS["detected"], ms=16, mec="black", mew=0.8, zorder=4)
             else:
-                ax.plot(x, y, marker="|", color="black", ms=13, mew=2.2, zorder=4)
+                ax.plot(x, y, marker="|", color="black", ms=20, mew=3, zorder=4)
+            ax.annotate(str(c["country"]), (x, y), xytext=(0, 11), textcoords="offset points", ha="center",
+                        va="bottom", fontsize=11, fontweight="bold", zorder=5)  # fmt: skip
         xs = (arrivals["delivered_hours"] - arrivals["subject"].map(departs)) / scale
-        ax.plot(xs, arrivals["subject"].map(ys), marker="v", color=COLOURS["flow"], ms=7, ls="none", zorder=3)
-        ax.set_yticks(list(ys.values()), list(ys.keys()), fontsize=9 if len(ys) > 30 else 11)
-        ax.set_ylim(-0.7, len(ids) - 0.3)
+        ax.plot(xs, arrivals["subject"].map(ys), marker="v", color=COLOURS["flow"], ms=10, ls="none", alpha=0.8,
+                zorder=3)  # fmt: skip
+        ax.set_yticks(list(ys.values()), list(ys.keys()), fontsize=12)
+        ax.set_ylim(-0.7, len(ids) - 0.1)
         ax.axvline(0, color="#999999", lw=1)
+        left, right = ax.get_xlim()
+        ax.set_xlim(left, right + 0.22 * (right - left))  # room for the outcome labels, right of every journey
         ax.set_xlabel(f"{unit} since the traveller left")
         shown, total = len(sample), int((travellers["crossings"] > 0).sum())
         late = int((sample["cause"] == "late").sum())
         what = f"{shown} of the {total} travellers who crossed" if shown < total else f"all {total} who crossed"
         title = f"Journeys of {what}"
         if late:
-            title += f"\nRed bands: {late} shown crossed before the alert reached the border"
+            title += f"\nShaded bands: {late} shown crossed before the alert reached the border"
         ax.set_title(title, loc="left", fontsize=15)
         handles = [
-            Line2D([], [], color="black", marker="|", ls="none", ms=12, mew=2, label="border crossed"),
-            Line2D([], [], color=COLOURS["detected"], marker="X", ls="none", ms=10, mec="black", label="stopped"),
-            Line2D([], [], color=COLOURS["flow"], marker="v", ls="none", ms=8, label="alert reaches a border agency"),
-            Line2D([], [], color=COLOURS["late"], lw=8, alpha=0.4, label="hours the alert was late"),
+            Line2D([], [], color="black", marker="|", ls="none", ms=16, mew=3,
+                   label="border crossed\n(its country above)"),
+            Line2D([], [], color=COLOURS["detected"], marker="X", ls="none", ms=13, mec="black", label="stopped"),
+            Line2D([], [], color=COLOURS["flow"], marker="v", ls="none", ms=10, label="alert reaches a border agency"),
+            Line2D([], [], color=COLOURS["late"], lw=12, alpha=0.4, label="shaded: hours the alert was late"),
         ]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
         fig.tight_layout()
@@ -235,6 +246,8 @@ def network_figure(tables: RunTables) -> Figure:
         height = max(6.0, 1.1 * max([abs(y) for _, y in positions.values()] + [1]) * 2 + 3)
         fig, ax = plt.subplots(figsize=(13, height))
         pairs = {(a, b) for a, b, _ in links}
+        arrows: list[FancyArrowPatch] = []
+        labels: list[tuple[str, FancyArrowPatch, tuple[float, ...]]] = []
         for a, b, settings in links:
             (xa, ya), (xb, yb) = positions[a], positions[b]
             count = carried.get((a, b), 0)
@@ -248,16 +261,18 @@ def network_figure(tables: RunTables) -> Figure:
                                     mutation_scale=14 + 2.0 * width, lw=width, color=colour, shrinkA=2, shrinkB=2,
                                     zorder=2, alpha=0.85 if not backwards else 0.5)  # fmt: skip
             ax.add_patch(arrow)
+            arrows.append(arrow)
             if backwards:
                 continue  # return links of a both-ways pair: drawn, not labelled (the label is on the way out)
-            # Label where the arrows fan out least: near the end that has fewer links.
-            t = 0.7 if out_degree.get(a, 0) > in_degree.get(b, 0) else 0.3
-            lx, ly = start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1])
+            # Preferably where the arrows fan out least: near the end that has fewer links.
+            near_end = out_degree.get(a, 0) > in_degree.get(b, 0)
             trust = settings["trust"]
             label = f"trust {trust:g}" + (f"→{trust_now[(a, b)]:g}" if trust_now.get((a, b), trust) != trust else "")
-            label += f" · {count} alerts" + (f" · {delay:.0f} h" if delay is not None and np.isfinite(delay) else "")
-            ax.text(lx, ly, label, ha="center", va="center", fontsize=10, zorder=4,
-                    bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#CCCCCC", "alpha": 0.9})  # fmt: skip
+            label += f"\n{count} alerts" + (f" · {delay:.0f} h" if delay is not None and np.isfinite(delay) else "")
+            steps = [0.7 + d for d in (0, 0.05, -0.05, 0.1, -0.1, 0.15, -0.15)]
+            steps += [t for t in np.arange(0.85, 0.1, -0.05).round(2) if t not in steps]
+            order = tuple(steps) if near_end else tuple(1 - t for t in steps)
+            labels.append((label, arrow, order))
         for agency_id, (x, y) in positions.items():
             agency = agencies[agency_id]
             box = FancyBboxPatch((x - 1.0, y - 0.4), 2.0, 0.8, boxstyle="round,pad=0.04",
@@ -284,13 +299,54 @@ def network_figure(tables: RunTables) -> Figure:
                   ncols=len(kinds_shown), frameon=False, bbox_to_anchor=(0, 0.0))  # fmt: skip
         total = int(sum(carried.values()))
         title = f"Sharing network: {total} alerts carried"
-        slow = [(v, k) for k, v in delay_of.items() if np.isfinite(v) and carried.get(k, 0) > 0]
+        slow = slowest_link(alerts)
         if slow:
-            worst, (a, b) = max(slow)
-            title += f"; slowest link {a} → {b} (median {worst:.0f} h)"
+            title += f"\nSlowest link by {SLOWEST_LINK_MEASURE}: {slow[0]} → {slow[1]} ({slow[2]:.0f} h)"
         ax.set_title(title + "\nline width: alerts carried; colour: median delay", loc="left", fontsize=15)
         fig.tight_layout()
+        _place_link_labels(ax, labels, arrows)
         return fig
+
+
+def _place_link_labels(ax: Any, labels: list[tuple[str, FancyArrowPatch, tuple[float, ...]]],
+                       arrows: list[FancyArrowPatch]) -> None:  # fmt: skip
+    """Put each link's label on its own arrow, where it covers no other label, agency box or arrow.
+
+    Labels of short arrows go first (they have the fewest places). Each tries the
+    places along its arrow in its order of preference (the fractions of the way in
+    `labels`) and takes the first that covers nothing, else the one that covers
+    least; overlaps are measured on the drawn figure (display coordinates), so they
+    hold for any size of text or canvas.
+    """
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [patch.get_window_extent(renderer) for patch in ax.patches if isinstance(patch, FancyBboxPatch)]
+    paths = {id(arrow): arrow.get_transform().transform_path(arrow.get_path()) for arrow in arrows}
+    placed: list[Any] = []
+
+    def length(item: tuple[str, FancyArrowPatch, tuple[float, ...]]) -> float:
+        a, b = (np.asarray(ax.transData.transform(p)) for p in item[1]._posA_posB)  # noqa: SLF001
+        return float(np.hypot(*(b - a)))
+
+    for text, arrow, order in sorted(labels, key=length):  # short arrows have the fewest places: first
+        start, end = (np.asarray(ax.transData.transform(p)) for p in arrow._posA_posB)  # noqa: SLF001
+        rad = float(str(arrow.get_connectionstyle().rad))
+        control = (start + end) / 2 + rad * np.array([end[1] - start[1], start[0] - end[0]])
+        label = ax.text(0, 0, text, ha="center", va="center", fontsize=10, zorder=4, linespacing=1.1,
+                        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "#CCCCCC", "alpha": 0.95})  # fmt: skip
+        best: tuple[float, Any] | None = None
+        for t in order:
+            point = (1 - t) ** 2 * start + 2 * (1 - t) * t * control + t**2 * end
+            label.set_position(ax.transData.inverted().transform(point))
+            extent = label.get_window_extent(renderer).padded(4)
+            cost = 10 * sum(extent.overlaps(other) for other in placed + boxes)
+            cost += sum(path.intersects_bbox(extent, filled=False) for key, path in paths.items() if key != id(arrow))
+            if best is None or cost < best[0]:
+                best = (cost, point)
+            if cost == 0:
+                break
+        assert best is not None
+        label.set_position(ax.transData.inverted().transform(best[1]))
+        placed.append(label.get_window_extent(renderer).padded(4))
 
 
 def _box_edge(centre: tuple[float, float], towards: tuple[float, float], half_width: float = 1.06,
@@ -398,16 +454,17 @@ def link_delay_figure(tables: RunTables) -> Figure:
         right.set_xlabel("hours before (−) or after (+) the crossing")
         right.set_title("Alerts against the moment of crossing", loc="left")
         right.legend(handles=[Patch(color=COLOURS["detected"], label="before the crossing"),
-                              Patch(color=COLOURS["late"], label="after: too late")], loc="upper left",
+                              Patch(color=COLOURS["late"], label=f"after: {CAUSE_LABELS['late']}")], loc="upper left",
                      bbox_to_anchor=(1.0, 1.0), frameon=False)  # fmt: skip
         slowest = ""
-        if links:
-            worst = links[-1]
-            slowest = (
-                f"slowest link {worst} (median {delivered.loc[delivered['link'] == worst, 'delay'].median():.0f} h)"
-            )
-        fig.suptitle(f"{late_total} alerts reached a border after the traveller had crossed; {slowest}".rstrip("; "),
-                     x=0.01, ha="left", fontsize=16, fontweight="bold")  # fmt: skip
+        slow = slowest_link(alerts)
+        if slow:
+            slowest = f"slowest link by {SLOWEST_LINK_MEASURE}: {slow[0]} → {slow[1]} ({slow[2]:.0f} h)"
+        late_travellers = int(merged.loc[merged["after"] > 0, "subject"].nunique()) if len(merged) else 0
+        head = (f"{late_total} alerts, on {late_travellers} travellers, reached a border after the crossing\n"
+                "counted in alerts: a traveller can have several, while the cause table counts each traveller once")
+        fig.suptitle(head + (f"\n{slowest[0].upper()}{slowest[1:]}" if slowest else ""), x=0.01, ha="left",
+                     fontsize=15, fontweight="bold")  # fmt: skip
         fig.tight_layout()
         return fig
 

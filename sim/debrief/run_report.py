@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
-from sim.debrief.run_tables import RunTables, chain_title
+from sim.debrief.run_tables import LONGEST_HOP_MEASURE, SLOWEST_LINK_MEASURE, RunTables, chain_title, slowest_link
 from sim.vocabulary import CAUSE_LABELS, CAUSES
 
 INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
-                         *[f"{c}_difference" for c in CAUSES]]  # fmt: skip
-"""Columns of ``injects.csv``: each inject's effect, measured against the same run without it."""
+                         *[f"{c}_difference" for c in CAUSES], "travellers_with", "travellers_without",
+                         "crossed_with", "crossed_without", *[f"{c}_without" for c in CAUSES]]  # fmt: skip
+"""Columns of ``injects.csv``: each inject's effect, measured against the same run without it.
+
+The travellers and crossings with and without it tell an inject that adds travellers (a
+surge), whose effect the report gives as rates: more travellers mean more detections and
+more misses, whatever the arrangements."""
 
 ACTIONS = {
     "late": "Cut the delay on {link}: a direct secure channel, a 24/7 duty desk, or automatic forwarding.",
@@ -50,8 +56,38 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def _travellers(count: int) -> str:
+    """``1 traveller``, ``4 travellers``."""
+    return f"{count} traveller" + ("" if count == 1 else "s")
+
+
 def _pct(part: float, whole: float) -> str:
     return f"{part / whole:.0%}" if whole else "-"
+
+
+def _count(n: int, word: str) -> str:
+    """``no injects``, ``1 inject``, ``3 injects``."""
+    return f"no {word}s" if n == 0 else f"{n} {word}" + ("" if n == 1 else "s")
+
+
+COMMAND_HINT = re.compile(r"\s*\([^()]*(?:--[a-z]|\btabletop\s)[^()]*\)|\s*`[^`]*(?:--[a-z]|\btabletop\s)[^`]*`")
+"""A parenthesis or a code span that tells how to run something (``(try --set sharing.delay_scale=0)``)."""
+
+
+def without_command_hints(text: str) -> str:
+    """A scenario's description for participants: without its hints for whoever runs the command line."""
+    return COMMAND_HINT.sub("", text).strip()
+
+
+def _measures_note(tables: RunTables, found: list[Finding]) -> str:
+    """When the late findings' longest hop is not the figures' slowest link, what each of them measures."""
+    hops = {m.group(1) for f in found if (m := re.search(r"longest hop on the alert's way was (.+?)\.$", f.text))}
+    slowest = slowest_link(tables.alerts)
+    if not hops or slowest is None or f"{slowest[0]} → {slowest[1]}" in hops:
+        return ""
+    return (f"Two measures: a finding's “longest hop on the alert's way” is, for the alerts that came too late, "
+            f"{LONGEST_HOP_MEASURE}; the network figure's “slowest link” ({slowest[0]} → {slowest[1]}, "
+            f"{slowest[2]:.0f} h) is the link with the highest {SLOWEST_LINK_MEASURE}.")  # fmt: skip
 
 
 def findings(tables: RunTables) -> list[Finding]:
@@ -76,11 +112,13 @@ def findings(tables: RunTables) -> list[Finding]:
             link = f"{sender} → {receiver}"
             if cause == "late":
                 late = group["hours_late"].median()
-                text = (f"{len(group)} travellers crossed before the alert reached the border "
-                        f"(median {late:.0f} h late); the slowest hop of its way was {link}.")  # fmt: skip
+                text = (f"{_travellers(len(group))} crossed before the alert reached the border "
+                        f"(median {late:.0f} h late); the longest hop on the alert's way was {link}.")  # fmt: skip
                 out.append(Finding(text, ACTIONS["late"].format(link=link), sender))
             else:
-                text = f"{len(group)} travellers got through because {receiver} did not trust the alert from {sender}."
+                text = (
+                    f"{_travellers(len(group))} got through because {receiver} did not trust the alert from {sender}."
+                )
                 out.append(Finding(text, ACTIONS["not_trusted"].format(sender=sender, receiver=receiver), receiver))
     not_shared = missed[missed["cause"] == "not_shared"]
     if len(not_shared):
@@ -168,6 +206,11 @@ def inject_effects(scenario: Any, seed: int, base: dict[str, Any] | None = None)
                 "detected_without": without["detected"],
                 "difference": base["detected"] - without["detected"],
                 **{f"{c}_difference": base["misses"][c] - without["misses"][c] for c in CAUSES},
+                "travellers_with": base["travellers"],
+                "travellers_without": without["travellers"],
+                "crossed_with": base["crossed"],
+                "crossed_without": without["crossed"],
+                **{f"{c}_without": without["misses"][c] for c in CAUSES},
             }
         )
     return rows
@@ -182,10 +225,37 @@ def write_inject_effects(rows: list[dict[str, Any]], folder: Path) -> None:
 
 
 def _effect_words(row: dict[str, str]) -> str:
+    """An inject's effect in words: counts, or rates of the travellers who crossed when it adds travellers."""
+    if row.get("travellers_with") and row["travellers_with"] != row["travellers_without"]:
+        return _rate_words(row)
     diff = int(row["difference"])
     changes = [f"{int(row[f'{c}_difference']):+d} {CAUSE_LABELS[c]}" for c in CAUSES if int(row[f"{c}_difference"])]
     head = "no change in detections" if diff == 0 else f"{diff:+d} detections"
     return head + (" (" + ", ".join(changes) + ")" if changes else "")
+
+
+def _rate_words(row: dict[str, str]) -> str:
+    """The effect of an inject that adds travellers, as shares of the travellers who crossed (and saying so)."""
+    crossed_with, crossed_without = int(row["crossed_with"]), int(row["crossed_without"])
+    added = int(row["travellers_with"]) - int(row["travellers_without"])
+
+    def share(count: str | int, crossed: int) -> float:
+        return 100 * int(count) / crossed if crossed else 0.0
+
+    rate_with = share(row["detected_with"], crossed_with)
+    rate_without = share(row["detected_without"], crossed_without)
+    points = rate_with - rate_without
+    head = (f"detection rate {rate_without:.0f}% → {rate_with:.0f}% ({points:+.1f} pts)" if round(points, 1)
+            else f"no change in the detection rate ({rate_with:.0f}%)")  # fmt: skip
+    changes = []
+    for c in CAUSES:
+        without = int(row[f"{c}_without"])
+        moved = share(without + int(row[f"{c}_difference"]), crossed_with) - share(without, crossed_without)
+        if round(moved, 1):
+            changes.append(f"{moved:+.1f} pts {CAUSE_LABELS[c]}")
+    return (head + (" (" + ", ".join(changes) + ")" if changes else "")
+            + f"; as rates of the travellers who crossed, because the inject adds {added} travellers "
+            f"({crossed_with - crossed_without} more crossed): counts would grow with the crowd alone")  # fmt: skip
 
 
 def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | None) -> str:
@@ -195,11 +265,12 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
     meta = json.loads((folder / "run.json").read_text()) if (folder / "run.json").is_file() else {}
     varied = meta.get("overrides") or []
     parts = [f"<h1>After-action report: {escape(scenario.name)}</h1>"]
-    parts.append(f'<p class="lead">{escape(scenario.description)}</p>')
+    parts.append(f'<p class="lead">{escape(without_command_hints(scenario.description))}</p>')
     parts.append(
         '<p class="meta">'
         + escape(f"Seed {s['seed']} · {s['horizon_days']:g} days · {s['travellers']} travellers · "
-                 f"{len(scenario.agencies)} agencies · {len(scenario.sharing.links)} links · tabletop {s['version']}")
+                 f"{len(scenario.agencies)} agencies · {len(scenario.sharing.links)} links · "
+                 f"{_count(len(scenario.injects), 'inject')} · tabletop {s['version']}")
         + "<br>"
         + escape("What was varied: " + (", ".join(varied) if varied else "nothing (the scenario as written)"))
         + "</p>"
@@ -215,9 +286,9 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
     for cause in CAUSES:
         count = s["misses"][cause]
         extra = f"median {s['median_hours_late']:.1f} h late" if cause == "late" and s["median_hours_late"] else ""
-        rows.append([CAUSE_LABELS[cause], cause, count, _pct(count, crossed), extra])
+        rows.append([CAUSE_LABELS[cause], count, _pct(count, crossed), extra])
     parts.append("<h3>Why the others got through</h3>")
-    parts.append(table_html(["cause", "code", "travellers", "of crossed", ""], rows, [False, False, True, True, False]))
+    parts.append(table_html(["cause", "travellers", "of crossed", "how late"], rows, [False, True, True, False]))
     parts.append(
         "<p>“Alert came too late” is the share of misses that faster sharing alone would have turned into "
         "detections; “known, but not shared” and “alert not trusted” are gaps in the arrangements between agencies.</p>"
@@ -233,6 +304,9 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
     parts.append("<h2>Findings</h2>")
     found = findings(tables)
     parts += [f'<div class="finding">{escape(f.text)}</div>' for f in found]
+    measures = _measures_note(tables, found)
+    if measures:
+        parts.append(f"<p>{escape(measures)}</p>")
     effects = _read_csv(folder / "injects.csv")
     parts.append("<h2>Injects</h2>")
     if scenario.injects:

@@ -80,3 +80,22 @@ def chain_title(summary: dict[str, Any]) -> str:
     if missed <= 0 or count == 0:
         return head
     return f"{head}.\nOf the {missed:g} who got through, {count:g}: {CAUSE_LABELS[worst]}"
+
+
+SLOWEST_LINK_MEASURE = "median delay of all the alerts it delivered"
+"""What the network and link-delay figures' "slowest link" measures (said wherever it is named)."""
+
+LONGEST_HOP_MEASURE = "the hop that took longest, from sending to arrival (waiting on a link that was down included)"
+"""What a late finding's "longest hop" measures: per alert that came too late, not per link."""
+
+
+def slowest_link(alerts: pd.DataFrame) -> tuple[str, str, float] | None:
+    """The link with the highest median delivery delay (`SLOWEST_LINK_MEASURE`): (from, to, hours), or None."""
+    delivered = alerts[alerts["delivered_hours"].notna() & alerts["sent_hours"].notna()]
+    if delivered.empty:
+        return None
+    medians = (
+        (delivered["delivered_hours"] - delivered["sent_hours"]).groupby([delivered["from"], delivered["to"]]).median()
+    )
+    (a, b), hours = max(medians.items(), key=lambda kv: (kv[1], kv[0]))
+    return str(a), str(b), float(hours)

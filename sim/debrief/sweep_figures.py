@@ -24,7 +24,7 @@ from matplotlib.ticker import FuncFormatter
 
 from sim.debrief.plotting import COMPACT_STYLE
 from sim.experiments.sensitivity import Critical, critical_value
-from sim.vocabulary import OKABE_ITO, OUTPUT_WORDS
+from sim.vocabulary import CAUSE_LABELS, CAUSES, COMPARED_OUTPUT_WORDS, MISS_SHARES, OKABE_ITO, OUTPUT_WORDS
 
 PARAMETER_WORDS = {
     "sharing.delay_scale": "delay scale (x every link's delay)",
@@ -33,16 +33,36 @@ PARAMETER_WORDS = {
     "sharing.links[*].reliability": "reliability (every link)",
     "travellers.count": "travellers",
 }
-"""Axis words for common parameters; others are named by their path."""
+"""Axis words for common parameters; others are put into words from their path (`parameter_label`)."""
 
-QUALIFYING_KEYS = frozenset({"screening", "defaults", "documents"})
+FIELD_WORDS = {
+    "covers": "coverage",
+    "delay_hours": "delay",
+    "learn_hours": "time of learning",
+    "verify_hours": "verification time",
+    "leg_hours": "leg time",
+    "depart_day": "departure day",
+    "party_size": "party size",
+    "name": "name check success",
+    "document": "document check success",
+    "biometric": "biometric check success",
+}
+"""Words for the last key of a parameter's path (``covers`` -> "coverage"); other keys are spelled out."""
+
+EVERY = {"links": "every link", "agencies": "every agency", "groups": "every group", "intelligence": "every source"}
+"""Words for a ``[*]`` selector, by the list it selects from."""
+
+QUALIFYING_KEYS = frozenset({"defaults", "documents"})
 """Keys that a field's own name needs to make sense: ``screening.name`` is a "screening name"."""
 
 NEGLIGIBLE_INDEX = 0.05
 """A total Sobol' index below this: the parameter barely matters over the range swept (said in the title)."""
 
-TITLE_WIDTH = 78
-"""Characters per line of a figure title (it must fit over the plot)."""
+TITLE_WIDTH = 68
+"""Characters per line of a title over the narrowest figure, 8.6 inches (it must fit over the plot)."""
+
+TITLE_CHARACTERS_PER_INCH = 8
+"""Bold 14-point characters an inch, with room for wide ones: titles wrap to the figure's width."""
 
 
 # ---------------------------------------------------------------- words and numbers
@@ -53,33 +73,84 @@ def is_share(output: str) -> bool:
     return output.endswith("_rate") or output.endswith("_share")
 
 
-def output_label(output: str) -> str:
-    """An output in words: ``misses.late`` -> ``missed: alert came too late``; ``detection_rate`` -> ``detection rate``.
-
-    Words from `sim.vocabulary.OUTPUT_WORDS`, else the key itself, with ``.`` and ``_`` spelled out.
-    """
-    return OUTPUT_WORDS.get(output) or output.replace(".", ": ").replace("_", " ")
+def _path_words(path: str) -> tuple[str, str]:
+    """A path as (what, where): ``agencies[HAL-BRD].screening.name`` -> ("name check success", "HAL-BRD")."""
+    steps = re.findall(r"([^.\[\]]+)((?:\[[^\]]*\])*)", path)
+    keys = [key for key, _ in steps]
+    last = keys[-1]
+    what = FIELD_WORDS.get(last, last.replace("_", " "))
+    if len(keys) >= 2 and keys[-2] in QUALIFYING_KEYS:
+        what = f"{keys[-2].removesuffix('s')} {what}"
+    if keys[0] == "intelligence":
+        what = f"intelligence {what}"
+    places = []
+    for key, selectors in steps:
+        for selector in re.findall(r"\[([^\]]*)\]", selectors):
+            if selector == "*":
+                places.append(EVERY.get(key, f"every {key}"))
+            else:
+                places.append(selector.replace("->", " → ") if not selector.isdigit() else f"{key} {int(selector) + 1}")
+    return what, ", ".join(places)
 
 
 def parameter_label(path: str) -> str:
-    """The axis label of a parameter: words for common ones, else its path."""
-    return PARAMETER_WORDS.get(path, path)
+    """The axis label of a parameter, in words: ``intelligence[HAL-INT].covers`` -> "intelligence coverage (HAL-INT)".
+
+    Words for common parameters from `PARAMETER_WORDS`; any other path is put into
+    words (`FIELD_WORDS`, `EVERY`) with the item it selects in parentheses.
+    """
+    if path in PARAMETER_WORDS:
+        return PARAMETER_WORDS[path]
+    what, where = _path_words(path)
+    return f"{what} ({where})" if where else what
 
 
 def short_parameter(path: str) -> str:
-    """A parameter in a title: ``sharing.delay_scale`` -> ``delay scale``."""
+    """A parameter in a title: ``sharing.delay_scale`` -> ``delay scale``; a specific item stays named."""
     words = PARAMETER_WORDS.get(path)
     if words:
         return words.split(" (")[0]
-    keys = path.split(".")
-    last = re.sub(r"\[.*?\]", "", keys[-1]).replace("_", " ")
-    if len(keys) >= 2 and keys[-2] in QUALIFYING_KEYS:
-        last = f"{keys[-2]} {last}"
-    for key in keys[:-1]:
-        selector = re.search(r"\[(.*?)\]", key)
-        if selector and selector.group(1) != "*":
-            return f"{last} ({selector.group(1) if not selector.group(1).isdigit() else key})"
-    return last
+    what, where = _path_words(path)
+    return f"{what} ({where})" if where and "every" not in where else what
+
+
+def output_label(output: str) -> str:
+    """An output in words: ``misses.late`` -> ``missed: alert came too late``; ``detection_rate`` -> ``detection rate``.
+
+    Words from `sim.vocabulary` (a miss cause always in its `CAUSE_LABELS` words), else
+    the key itself, with ``.`` and ``_`` spelled out.
+    """
+    return OUTPUT_WORDS.get(output) or COMPARED_OUTPUT_WORDS.get(output) or output.replace(".", ": ").replace("_", " ")
+
+
+HIGHER_IS_BETTER = frozenset({"detection_rate", "detected", "companions_stopped", "alerts.delivered"})
+"""Outputs where more is better; misses, late shares and hours are worse when higher."""
+
+
+def higher_is(output: str) -> str | None:
+    """Whether a high value of `output` is "better" or "worse" (None when it is neither)."""
+    if output in HIGHER_IS_BETTER:
+        return "better"
+    worse = ("misses.", "missed", "alerts.lost", "alerts.discarded", "companions_not_stopped")
+    if output.startswith(worse) or output.endswith("_share") or output.startswith("median_hours"):
+        return "worse"
+    return None
+
+
+def chain_caveat(output: str, parameter: str) -> str:
+    """Why a miss cause later in the chain than "alert came too late" falls as sharing slows, if it may.
+
+    Each traveller who got through is counted once, at the first step that failed;
+    when alerts come later, more of them are counted late first, so fewer are left
+    to count as not trusted or failed at the border: a fall that is no improvement.
+    """
+    cause = next((c for c in CAUSES if output in (f"misses.{c}", MISS_SHARES[c])), None)
+    if cause is None or CAUSES.index(cause) <= CAUSES.index("late") or "delay" not in parameter:
+        return ""
+    return (
+        f"Caveat: “{CAUSE_LABELS[cause]}” falls as delay grows because those travellers are counted "
+        f"“{CAUSE_LABELS['late']}” first (each miss has one cause, the first step that failed)"
+    )
 
 
 def fmt_value(output: str, value: float | None) -> str:
@@ -112,7 +183,7 @@ def _span(output: str, width: float) -> str:
 
 def _title(fig: Figure, text: str) -> None:
     """A bold title over the whole figure, left-aligned, each line wrapped to fit."""
-    width = max(TITLE_WIDTH, int(fig.get_figwidth() * 9))  # about 9 bold characters an inch at 14 pt
+    width = int(fig.get_figwidth() * TITLE_CHARACTERS_PER_INCH)
     wrapped = "\n".join(textwrap.fill(line, width) for line in text.split("\n"))
     fig.suptitle(wrapped, x=0.01, ha="left", fontsize=14, fontweight="bold")
 
@@ -268,6 +339,11 @@ def response_curve(
                 f"\n{short_parameter(by or '').capitalize()} makes no difference: the curves coincide"
                 if _same(curves)
                 else ""
+            )
+            + (
+                f"\n{caveat}"
+                if (caveat := chain_caveat(output, parameter)) and np.mean(lasts) < np.mean(firsts)
+                else ""
             ),
         )
     return fig
@@ -362,7 +438,8 @@ def heatmap(
             grid, origin="lower", aspect="auto", cmap="viridis", vmin=np.nanmin(grid), vmax=np.nanmax(grid)
         )
         bar = fig.colorbar(image, ax=ax, shrink=0.9)
-        bar.set_label(output_label(output) + " (mean)")
+        direction = higher_is(output)
+        bar.set_label(output_label(output) + " (mean" + (f"; higher is {direction})" if direction else ")"))
         if is_share(output):
             bar.formatter = FuncFormatter(lambda v, _: f"{v:.0%}")
             bar.update_ticks()
@@ -409,7 +486,8 @@ def heatmap(
                     label=f"critical {short_parameter(x)}: {output_label(output)} = {fmt_value(output, threshold)}",
                 )
                 ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False)
-        _title(fig, _heatmap_title(grid, xs, ys, x, y, output))
+        caveats = [c for c in (chain_caveat(output, x), chain_caveat(output, y)) if c][:1]
+        _title(fig, "\n".join([_heatmap_title(grid, xs, ys, x, y, output), *caveats]))
     return fig
 
 

@@ -9,8 +9,10 @@ interrupted sweep too: its figures then show the runs finished so far.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,6 +101,14 @@ def figures(folder: str | Path, threshold: float | None = None) -> Drawn:
     folder = Path(folder)
     info = folder_info(folder)
     points = load_points(folder, info)
+    named = named_positions(folder, info.paths)
+    if named:
+        points = points.rename(columns=named)
+        info = dataclasses.replace(info, paths=tuple(named.get(p, p) for p in info.paths))
+        if info.threshold and info.threshold.get("parameter") in named:
+            info = dataclasses.replace(
+                info, threshold={**info.threshold, "parameter": named[info.threshold["parameter"]]}
+            )
     limit = dict(info.threshold or {})
     if threshold is not None:
         limit.setdefault("output", "detection_rate" if "detection_rate" in info.outputs else info.outputs[0])
@@ -112,6 +122,40 @@ def figures(folder: str | Path, threshold: float | None = None) -> Drawn:
     out: Drawn = []
     for kind in DESIGNS[info.design].figures:
         out += FIGURE_KINDS[kind](context)
+    return out
+
+
+def named_positions(folder: Path, paths: Sequence[str]) -> dict[str, str]:
+    """Paths that select a list item by position, with the item's name instead (for the figures' words).
+
+    ``intelligence[0].covers`` -> ``intelligence[HAL-INT].covers`` when the sweep's scenario
+    (``scenario.yaml`` in the folder) has HAL-INT's source first: the same field, named.
+    """
+    from sim.experiments.comparison import item_key
+    from sim.spec.yaml_files import read_yaml
+
+    if not any(re.search(r"\[\d+\]", p) for p in paths) or not (folder / "scenario.yaml").is_file():
+        return {}
+    raw, _ = read_yaml(folder / "scenario.yaml")
+    out = {}
+    for path in paths:
+        node: Any = raw
+        named = []
+        for key, selector in re.findall(r"([^.\[\]]+)|\[([^\]]*)\]", path):
+            if key:
+                node = node.get(key) if isinstance(node, dict) else None
+                named.append(("." if named else "") + key)
+                continue
+            if selector.isdigit() and isinstance(node, list) and int(selector) < len(node):
+                keys = [item_key(item) for item in node]
+                name = keys[int(selector)]
+                node = node[int(selector)]
+                named.append(f"[{name}]" if name and keys.count(name) == 1 else f"[{selector}]")
+            else:
+                node = None
+                named.append(f"[{selector}]")
+        if "".join(named) != path:
+            out[path] = "".join(named)
     return out
 
 

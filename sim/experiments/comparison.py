@@ -167,20 +167,65 @@ def compare(
     return Comparison(a=a, b=b, master_seed=master, seeds=seeds, summaries=summaries)
 
 
-def differences(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[tuple[str, Any, Any]]:
-    """Field paths where two scenario mappings differ: (path, value in A, value in B)."""
+class _Absent:
+    """The value of a field or list item that one side of a comparison does not have."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+"""What `differences` gives for a field or list item that only the other side has (``None`` is a value)."""
+
+
+def item_key(item: Any) -> str | None:
+    """The selector a list item is known by in field paths: ``FROM->TO`` for a link, else its id, name or agency."""
+    if not isinstance(item, dict):
+        return None
+    if "from" in item and "to" in item:
+        return f"{item['from']}->{item['to']}"
+    for key in ("id", "name", "agency"):
+        if isinstance(item.get(key), str):
+            return str(item[key])
+    return None
+
+
+def _keys(items: list[Any]) -> list[str] | None:
+    """The items' keys (`item_key`) if every item has one and no two share it; else None (match by position)."""
+    keys = [item_key(x) for x in items]
+    if any(k is None for k in keys) or len(set(keys)) != len(keys):
+        return None
+    return [str(k) for k in keys]
+
+
+def differences(a: Any, b: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """Field paths where two scenario mappings differ: (path, value in A, value in B).
+
+    Paths are those of ``--set`` (`sim.spec.field_paths`): list items that have an
+    id, a name or ends are matched by it, whatever their position, so a changed link
+    reads ``sharing.links[HAL-INT->DRV-BRD].delay_hours``; other lists are matched by
+    position. A field or item only one side has is `ABSENT` on the other.
+    """
     out: list[tuple[str, Any, Any]] = []
     if isinstance(a, dict) and isinstance(b, dict):
         for key in list(a) + [k for k in b if k not in a]:
             path = f"{prefix}.{key}" if prefix else str(key)
             if key not in a or key not in b:
-                out.append((path, a.get(key), b.get(key)))
+                out.append((path, a.get(key, ABSENT), b.get(key, ABSENT)))
             else:
                 out += differences(a[key], b[key], path)
-    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            out += differences(x, y, f"{prefix}[{i}]")
-    elif a != b:
+    elif isinstance(a, list) and isinstance(b, list) and a != b:
+        keys_a, keys_b = _keys(a), _keys(b)
+        if keys_a is not None and keys_b is not None:
+            by_a, by_b = dict(zip(keys_a, a, strict=True)), dict(zip(keys_b, b, strict=True))
+            for key in keys_a + [k for k in keys_b if k not in by_a]:
+                out += differences(by_a.get(key, ABSENT), by_b.get(key, ABSENT), f"{prefix}[{key}]")
+        elif all(not isinstance(x, (dict, list)) for x in a + b):
+            out.append((prefix, a, b))  # a list of plain values (a route, a list of ids) is one value
+        else:
+            for i in range(max(len(a), len(b))):
+                out += differences(a[i] if i < len(a) else ABSENT, b[i] if i < len(b) else ABSENT, f"{prefix}[{i}]")
+    elif a is ABSENT or b is ABSENT or a != b:
         out.append((prefix, a, b))
     return out
 
