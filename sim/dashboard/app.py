@@ -13,6 +13,9 @@ updates the figures' data sources. Only this module imports Bokeh, and only the
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import html
 import math
 import socket
@@ -46,6 +49,8 @@ from sim.debrief.run_tables import chain_stages
 from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, KIND_COLOURS
 
 PLAY_TICK_MS = 150
+CHECK_UNUSED_MS = 2_000
+UNUSED_SESSION_MS = 3_000
 SPEEDS = {"1 day a second": 1.0, "4 days a second": 4.0, "10 days a second": 10.0}
 
 def _clock_text(hours: float) -> str:
@@ -572,6 +577,39 @@ def page_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+_collection_pending = False
+
+
+def _release(context: Any) -> None:
+    """A session is gone (its tab closed): soon, collect its runs and give the memory back.
+
+    Once for all the sessions that close together (a full collection takes a moment).
+    """
+    global _collection_pending
+    if _collection_pending:
+        return
+    _collection_pending = True
+
+    def collect() -> None:
+        global _collection_pending
+        _collection_pending = False
+        gc.collect()
+        _trim_heap()
+
+    from tornado.ioloop import IOLoop
+
+    IOLoop.current().call_later(1.0, collect)
+
+
+def _trim_heap() -> None:
+    """Return freed heap memory to the system (glibc only; elsewhere nothing to do)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def serve(path: str, host: str = "127.0.0.1", port: int = 5006, announce: Callable[[str], None] = print) -> None:
     """Serve the workshop page until Ctrl-C (KeyboardInterrupt), then stop cleanly.
 
@@ -597,6 +635,7 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 5006, announce: Callab
 
     def make_page(doc: Document) -> None:
         WorkshopPage(doc, path, choices)
+        doc.on_session_destroyed(_release)
 
     server = Server(
         {"/": Application(FunctionHandler(make_page))},
@@ -604,6 +643,10 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 5006, announce: Callab
         port=port,
         allow_websocket_origin=origins,
         num_procs=1,
+        # A closed tab's session (its runs and its document) is let go a few seconds later,
+        # not Bokeh's default of 15 to 30 s: a room of laptops reloading keeps memory flat.
+        check_unused_sessions_milliseconds=CHECK_UNUSED_MS,
+        unused_session_lifetime_milliseconds=UNUSED_SESSION_MS,
     )
     server.start()
     announce(page_url(host, port))
