@@ -1,6 +1,6 @@
 # Two commands for a fresh machine:
-#   make run    builds .venv (Python >= 3.12) and runs the baseline corridor scenario
-#   make test   builds .venv with the test tools and runs the test suite
+#   make run    builds .venv (Python >= 3.12) with what running needs, and runs the baseline corridor scenario
+#   make test   adds the test tools to .venv and runs the test suite (about 8 minutes on 2 cores)
 # Nothing is installed outside .venv.
 
 VENV     := .venv
@@ -10,20 +10,29 @@ PYTHON   ?= $(shell sh .ci/find-python)
 
 .PHONY: run test lint clean-venv
 
+# What running needs: the package and its dependencies (no test tools).
 $(VENV)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "no Python >= 3.12 found (set PYTHON=...)"; exit 1; }
+	@echo "make: building $(VENV) with $(PYTHON) and installing tabletop's dependencies (about a minute, once)"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet --progress-bar off -e .
+	touch $@
+
+# The test tools on top (pytest, hypothesis, playwright, ipykernel, ...).
+$(VENV)/.installed-test: $(VENV)/.installed
+	@echo "make: installing the test tools into $(VENV) (pytest, hypothesis, playwright, ipykernel; once)"
+	$(PY) -m pip install --quiet --progress-bar off -e '.[test]'
 	touch $@
 
 run: $(VENV)/.installed
 	$(VENV)/bin/tabletop run $(SCENARIO)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed-test
+	@echo "make: running the test suite (about 8 minutes on 2 cores; the browser test needs Chromium)"
 	$(PY) -m pytest
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check sim tests
 
 clean-venv:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sim import api
 from sim.errors import Problem, ScenarioError
+from sim.experiments.progress_lines import progress_callback
 from sim.spec.scenario import Scenario
 from sim.version import __version__
 from sim.vocabulary import CAUSE_LABELS
@@ -261,7 +262,9 @@ def _schema(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise ScenarioError([Problem("--workers", None, "", "must be at least 1", args.workers)])
-    progress = None if args.quiet or not sys.stderr.isatty() else _progress_line
+    progress = None
+    if not args.quiet:
+        progress = _progress_line if sys.stderr.isatty() else progress_callback("paired runs")
     comparison = api.compare(
         args.a, args.b, replications=args.replications, seed=args.seed, workers=args.workers,
         out=args.out or True, plots=not args.no_plots, overrides_a=args.set_a, overrides_b=args.set_b,
@@ -388,10 +391,13 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.quiet:
         print(outcome.folder)
     else:
+        before = f" ({outcome.done - outcome.made} were already done)" if args.resume else ""
         print(
             f"{outcome.made} runs made in {outcome.seconds:.1f} s on {outcome.executor}; "
-            f"{outcome.done} of {outcome.runs} done, {outcome.failed} failed\n  sweep folder: {outcome.folder}"
+            f"{outcome.done} of {outcome.runs} done{before}, {outcome.failed} failed\n  sweep folder: {outcome.folder}"
         )
+        if (outcome.folder / "report.html").is_file():
+            print(f"  report: {outcome.folder / 'report.html'}")
     return 0
 
 

@@ -266,7 +266,7 @@ def test_the_page_in_a_real_browser(dashboard_server, tmp_path):
         for css in ("tt-scenario select", "tt-delay .noUi-handle", "tt-trust .noUi-handle", "tt-coverage .noUi-handle",
                     "tt-biometric .noUi-handle", "tt-seed input", "tt-compare button", "tt-play button",
                     "tt-hour button", "tt-day button", "tt-end button", "tt-reset button",
-                    "tt-over-time canvas", "tt-chain canvas", "tt-network canvas"):  # fmt: skip
+                    "tt-over-time canvas", "tt-chain .track", "tt-network canvas"):  # fmt: skip
             expect(page.locator(f".{css}").first).to_be_visible()
         assert page.locator(".tt-scenario option").count() >= len(SHIPPED)
         clock = page.get_by_test_id("clock")

@@ -13,6 +13,9 @@ updates the figures' data sources. Only this module imports Bokeh, and only the
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import html
 import math
 import socket
@@ -26,7 +29,6 @@ from bokeh.models import (
     Button,
     ColumnDataSource,
     Div,
-    FactorRange,
     Label,
     LabelSet,
     Legend,
@@ -47,8 +49,8 @@ from sim.debrief.run_tables import chain_stages
 from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, KIND_COLOURS
 
 PLAY_TICK_MS = 150
-CHAIN_COLUMNS = ("stage", "full", "kept", "drop_end", "colour", "drop_colour", "text", "text_x", "drop_text",
-                 "drop_x", "drop_text_colour")  # fmt: skip
+CHECK_UNUSED_MS = 2_000
+UNUSED_SESSION_MS = 3_000
 SPEEDS = {"1 day a second": 1.0, "4 days a second": 4.0, "10 days a second": 10.0}
 
 def _clock_text(hours: float) -> str:
@@ -162,10 +164,14 @@ class WorkshopPage:
             self.end, self.reset, self.speed, self.status,
             width=360, stylesheets=[self.styles.panel], css_classes=["tt-controls"],
         )  # fmt: skip
+        self.over_time_title = self._title_div("tt-over-time-title")
+        self.network_title = self._title_div("tt-network-title")
+        over_time = self._titled(self.over_time, self.over_time_title, "tt-over-time-panel", self.styles.panel)
+        network = self._titled(self.network, self.network_title, "tt-network-panel", self.styles.panel)
         views = column(
             self.cards,
             self.chain,
-            row(self.over_time, self.network, sizing_mode="stretch_width"),
+            row(over_time, network, sizing_mode="stretch_width"),
             self.footer,
             sizing_mode="stretch_width",
         )
@@ -173,9 +179,8 @@ class WorkshopPage:
                            margin=(10, 18, 10, 18))  # fmt: skip
 
     def _build_over_time(self) -> None:
-        plot = figure(height=440, sizing_mode="stretch_width", title="Stopped and got through, day by day",
-                      x_axis_label="day of the exercise", y_axis_label="travellers", tools="",
-                      css_classes=["tt-over-time"], stylesheets=[self.styles.panel])  # fmt: skip
+        plot = figure(height=400, sizing_mode="stretch_width", x_axis_label="day of the exercise",
+                      y_axis_label="travellers", tools="", css_classes=["tt-over-time"])  # fmt: skip
         horizon_days = self.session.run.horizon / 24.0
         plot.x_range = Range1d(0, horizon_days)
         plot.y_range.start = 0
@@ -210,36 +215,22 @@ class WorkshopPage:
         self.over_time = plot
 
     def _build_chain(self) -> None:
-        stages = [name for name, _, _, _ in chain_stages({"crossed": 0, "detected": 0,
-                                                           "misses": dict.fromkeys(CAUSES, 0)})]  # fmt: skip
-        self.stage_names = stages
-        plot = figure(height=320, sizing_mode="stretch_width", y_range=FactorRange(*reversed(stages)), tools="",
-                      title="Where the chain broke", x_axis_label="travellers", css_classes=["tt-chain"],
-                      stylesheets=[self.styles.panel])  # fmt: skip
-        plot.x_range = Range1d(0, 1)
-        self.chain_src = ColumnDataSource(dict.fromkeys(CHAIN_COLUMNS, []))
-        self.chain_ref = ColumnDataSource({"stage": [], "kept": []})
-        plot.hbar(y="stage", left=0, right="full", height=0.66, source=self.chain_src, color="#eeeeee")
-        plot.hbar(y="stage", left=0, right="kept", height=0.66, source=self.chain_src, color="colour")
-        plot.hbar(y="stage", left="kept", right="drop_end", height=0.66, source=self.chain_src, color="drop_colour")
-        plot.text(x="text_x", y="stage", text="text", source=self.chain_src, text_font_size="17px",
-                  text_baseline="middle", text_align="right", text_color=INK, text_font_style="bold")  # fmt: skip
-        plot.text(x="drop_x", y="stage", text="drop_text", source=self.chain_src, text_font_size="16px",
-                  text_baseline="middle", text_color="drop_text_colour", text_font_style="bold")  # fmt: skip
-        self.chain_ref_marks = plot.scatter(x="kept", y="stage", source=self.chain_ref, marker="dash",
-                                            angle=math.pi / 2, size=34, line_width=4, color=INK)  # fmt: skip
-        style_figure(plot, title_size="19px")
-        plot.ygrid.grid_line_color = None
-        plot.xgrid.grid_line_color = None
-        plot.xaxis.visible = False
-        plot.yaxis.major_label_text_font_size = "17px"
-        plot.yaxis.major_tick_line_color = None
-        plot.yaxis.axis_line_color = None
-        self.chain = plot
+        """The chain as HTML (a CSS grid), not a canvas: its labels take the room they need and wrap, never cut."""
+        self.chain = Div(stylesheets=[self.styles.panel, self.styles.chain], sizing_mode="stretch_width",
+                         css_classes=["tt-chain"])  # fmt: skip
+
+    def _title_div(self, css: str) -> Div:
+        return Div(stylesheets=[self.styles.title], sizing_mode="stretch_width", css_classes=[css])
+
+    @staticmethod
+    def _titled(plot: Any, title: Div, css: str, panel: Any) -> Any:
+        """A figure under an HTML title (a canvas title is cut when the panel is narrow; an HTML one wraps)."""
+        plot.title = None
+        plot.stylesheets = []
+        return column(title, plot, sizing_mode="stretch_width", stylesheets=[panel], css_classes=[css])
 
     def _build_network(self) -> None:
-        plot = figure(height=440, sizing_mode="stretch_width", tools="", title="Sharing network",
-                      css_classes=["tt-network"], stylesheets=[self.styles.panel])  # fmt: skip
+        plot = figure(height=400, sizing_mode="stretch_width", tools="", css_classes=["tt-network"])
         plot.axis.visible = False
         plot.grid.visible = False
         self.edges = ColumnDataSource({"xs": [], "ys": [], "colour": [], "width": [], "alpha": []})
@@ -474,42 +465,47 @@ class WorkshopPage:
             title = "Day by day: press ▶ Play"
         else:
             title = f"Day {live.hours / 24.0:.0f}: {live.detected} stopped · {live.got_through} through"
-        self.over_time.title.text = title
+        self.over_time_title.text = f"<div class='title' data-testid='over-time-title'>{html.escape(title)}</div>"
 
     def _update_chain(self, live: Snapshot, ref: Snapshot | None) -> None:
         stages = chain_stages(live.chain_summary())
-        crossed = max(float(live.crossed), 1.0)
-        data: dict[str, list[Any]] = {k: [] for k in CHAIN_COLUMNS}
+        ref_kept = {name: kept for name, kept, _, _ in chain_stages(ref.chain_summary())} if ref is not None else {}
+        scale = max(float(live.crossed), float(ref.crossed) if ref is not None else 0.0, 1.0)
+
+        def share(count: float) -> str:
+            return f"{100.0 * min(max(count / scale, 0.0), 1.0):.2f}%"
+
+        rows = []
         for name, count, cause, drop in stages:
-            data["stage"].append(name)
-            data["full"].append(crossed if live.crossed else 0)
-            data["kept"].append(count)
-            data["drop_end"].append(count + drop)
-            data["colour"].append(COLOURS["detected"] if cause == "screening_miss" else COLOURS["flow"])
-            data["drop_colour"].append(COLOURS[cause] if cause else COLOURS["flow"])
-            data["text"].append(f"{count:g}")
-            data["text_x"].append(-0.012 * crossed)
-            data["drop_text"].append(f"−{drop:g} {CAUSE_LABELS[cause]}" if cause and drop > 0 else "")
-            data["drop_x"].append(crossed * 1.02)
-            data["drop_text_colour"].append(COLOURS[cause] if cause and cause != "no_intel" else MUTED)
-        self.chain_src.data = data
-        if ref is not None:
-            ref_stages = chain_stages(ref.chain_summary())
-            self.chain_ref.data = {"stage": [s[0] for s in ref_stages], "kept": [s[1] for s in ref_stages]}
-            crossed = max(crossed, float(ref.crossed))
-        else:
-            self.chain_ref.data = {"stage": [], "kept": []}
-        self.chain_ref_marks.visible = ref is not None
-        self.chain.x_range.start = -0.1 * crossed
-        self.chain.x_range.end = crossed * 1.55
+            colour = COLOURS["detected"] if cause == "screening_miss" else COLOURS["flow"]
+            bars = (
+                f"<div class='full' style='width:{share(live.crossed)}'></div>"
+                f"<div class='kept' style='width:{share(count)};background:{colour}'></div>"
+            )
+            why = ""
+            if cause and drop > 0:
+                bars += (f"<div class='drop' style='left:{share(count)};width:{share(drop)};"
+                         f"background:{COLOURS[cause]}'></div>")  # fmt: skip
+                tone = COLOURS[cause] if cause != "no_intel" else MUTED
+                why = f"<span style='color:{tone}'>−{drop:g} {html.escape(CAUSE_LABELS[cause])}</span>"
+            if name in ref_kept:
+                bars += f"<div class='mark' style='left:{share(ref_kept[name])}'></div>"
+            rows.append(
+                f"<div class='stage'>{html.escape(name)}</div><div class='count'>{count:g}</div>"
+                f"<div class='track'>{bars}</div><div class='why'>{why}</div>"
+            )
         if live.crossed == 0:
-            self.chain.title.text = "Where the chain broke: nobody has crossed a border yet"
+            title = "Where the chain broke: nobody has crossed a border yet"
         else:
             worst = max(CAUSES, key=lambda c: live.misses[c])
             finding = f"{live.misses[worst]} of {live.got_through} misses: {CAUSE_LABELS[worst]}"
             if live.got_through == 0:
                 finding = f"nowhere yet, all {live.detected} stopped"
-            self.chain.title.text = f"Where the chain broke: {finding}" + ("  · ┃ as written" if ref else "")
+            title = f"Where the chain broke: {finding}" + ("  · ┃ as written" if ref else "")
+        self.chain.text = (
+            f"<div class='title' data-testid='chain-title'>{html.escape(title)}</div>"
+            f"<div class='chain' data-testid='chain'>{''.join(rows)}</div>"
+        )
 
     def _update_network(self, live: Snapshot) -> None:
         edges: dict[str, list[Any]] = {"xs": [], "ys": [], "colour": [], "width": [], "alpha": []}
@@ -560,9 +556,10 @@ class WorkshopPage:
         self.dots.data = dots
         self.nodes.data = nodes
         down = sum(1 for link in live.links if not link.up)
-        self.network.title.text = f"Sharing network: ● {live.alerts_in_flight} alerts in flight" + (
+        title = f"Sharing network: ● {live.alerts_in_flight} alerts in flight" + (
             f" · {down} link{'s' if down != 1 else ''} down" if down else ""
         )
+        self.network_title.text = f"<div class='title' data-testid='network-title'>{html.escape(title)}</div>"
 
 
 def _free_port(host: str) -> int:
@@ -578,6 +575,39 @@ def page_url(host: str, port: int) -> str:
     if ":" in shown and not shown.startswith("["):
         shown = f"[{shown}]"
     return f"http://{shown}:{port}/"
+
+
+_collection_pending = False
+
+
+def _release(context: Any) -> None:
+    """A session is gone (its tab closed): soon, collect its runs and give the memory back.
+
+    Once for all the sessions that close together (a full collection takes a moment).
+    """
+    global _collection_pending
+    if _collection_pending:
+        return
+    _collection_pending = True
+
+    def collect() -> None:
+        global _collection_pending
+        _collection_pending = False
+        gc.collect()
+        _trim_heap()
+
+    from tornado.ioloop import IOLoop
+
+    IOLoop.current().call_later(1.0, collect)
+
+
+def _trim_heap() -> None:
+    """Return freed heap memory to the system (glibc only; elsewhere nothing to do)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def serve(path: str, host: str = "127.0.0.1", port: int = 5006, announce: Callable[[str], None] = print) -> None:
@@ -605,6 +635,7 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 5006, announce: Callab
 
     def make_page(doc: Document) -> None:
         WorkshopPage(doc, path, choices)
+        doc.on_session_destroyed(_release)
 
     server = Server(
         {"/": Application(FunctionHandler(make_page))},
@@ -612,6 +643,10 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 5006, announce: Callab
         port=port,
         allow_websocket_origin=origins,
         num_procs=1,
+        # A closed tab's session (its runs and its document) is let go a few seconds later,
+        # not Bokeh's default of 15 to 30 s: a room of laptops reloading keeps memory flat.
+        check_unused_sessions_milliseconds=CHECK_UNUSED_MS,
+        unused_session_lifetime_milliseconds=UNUSED_SESSION_MS,
     )
     server.start()
     announce(page_url(host, port))

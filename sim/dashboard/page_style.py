@@ -86,6 +86,26 @@ code {{ font-size: 14px; color: {INK}; word-break: break-all; }}
 .err {{ color: #b00020; font-size: 16px; font-weight: 700; }}
 """
 
+TITLE_CSS = f"""
+:host {{ font-family: {FONT}; color: {INK}; width: 100%; }}
+.title {{ font-size: 21px; font-weight: 700; padding: 10px 18px 0 18px; line-height: 1.25; overflow-wrap: anywhere; }}
+"""
+
+# The chain: stage | count | bar | what dropped out. The text columns take the width they need
+# (max-content); the bar takes what is left, so no label is ever cut at any page width.
+CHAIN_CSS = TITLE_CSS + f"""
+.chain {{ display: grid; grid-template-columns: max-content max-content minmax(90px, 1fr) max-content;
+          column-gap: 12px; row-gap: 10px; align-items: center; padding: 12px 18px 16px 18px; }}
+.stage {{ font-size: 17px; text-align: right; white-space: nowrap; }}
+.count {{ font-size: 17px; font-weight: 700; text-align: right; min-width: 3ch; }}
+.track {{ position: relative; height: 34px; }}
+.track > div {{ position: absolute; top: 0; height: 100%; }}
+.full {{ left: 0; background: #eeeeee; }}
+.kept {{ left: 0; }}
+.mark {{ width: 5px; margin-left: -2px; top: -4px !important; height: 42px !important; background: {INK}; }}
+.why {{ font-size: 16px; font-weight: 700; white-space: nowrap; }}
+"""
+
 PANEL_CSS = """:host { background: white; border-radius: 12px; box-shadow: 0 1px 3px rgba(0,0,0,0.12); }"""
 
 
@@ -98,6 +118,8 @@ class PageStyles:
     header: InlineStyleSheet
     small: InlineStyleSheet
     panel: InlineStyleSheet
+    title: InlineStyleSheet
+    chain: InlineStyleSheet
 
 
 def page_styles() -> PageStyles:
@@ -108,6 +130,8 @@ def page_styles() -> PageStyles:
         header=InlineStyleSheet(css=HEADER_CSS),
         small=InlineStyleSheet(css=SMALL_CSS),
         panel=InlineStyleSheet(css=PANEL_CSS),
+        title=InlineStyleSheet(css=TITLE_CSS),
+        chain=InlineStyleSheet(css=CHAIN_CSS),
     )
 
 

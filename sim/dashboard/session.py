@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -385,6 +386,25 @@ class LiveRun:
         )
 
 
+def _load_scenario(path: str | Path) -> Scenario:
+    """`load_scenario`, read once per version of the file: every tab of a room opens the same one.
+
+    Raises:
+        sim.errors.ScenarioError: if the file is not a valid scenario.
+    """
+    resolved = Path(path).resolve()
+    try:
+        stat = resolved.stat()
+    except OSError:
+        return load_scenario(path)  # let it say what is wrong
+    return _load_version(str(path), str(resolved), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _load_version(path: str, resolved: str, mtime_ns: int, size: int) -> Scenario:
+    return load_scenario(path)
+
+
 @dataclass
 class Session:
     """The page's state: a scenario, the settings, the run, and the run as written (same seed).
@@ -409,7 +429,7 @@ class Session:
         Raises:
             sim.errors.ScenarioError: if the file is not a valid scenario.
         """
-        scenario = load_scenario(path)
+        scenario = _load_scenario(path)
         self.path = path
         self.scenario = scenario
         self.settings = settings_as_written(scenario)

@@ -45,6 +45,7 @@ from typing import Any
 from sim.engine.one_run import run_one
 from sim.errors import ScenarioError
 from sim.experiments.executors import Executor, describe_exception, make_executor
+from sim.experiments.progress_lines import ProgressLines
 from sim.experiments.sweep_folder import (
     Progress,
     prepare_folder,
@@ -209,7 +210,8 @@ def run_sweep(
             (`sim.experiments.executors.make_executor`).
         scheduler: a Dask scheduler address; the runs go to that cluster instead.
         resume: finish the sweep already in `folder` (its file must be the same sweep).
-        progress: show a progress bar (default: when stderr is a terminal).
+        progress: show a progress bar; default: a bar when stderr is a terminal, nothing in a notebook,
+            else (a pipe, a log) a line every 5%.
 
     Returns:
         The outcome; points.csv (and sensitivity.csv) are written once every run is done.
@@ -229,6 +231,9 @@ def run_sweep(
     session: dict[str, Any] = {"started": started_at.isoformat(timespec="seconds"), "runs_made": 0}
     stats = _WorkerStats()
     interrupted = True
+    if resume and progress is not False and not type(sys.stderr).__module__.startswith("ipykernel"):
+        print(f"resuming: {state.count} of {sweep.runs} runs already done, {sweep.runs - state.count} to go",
+              file=sys.stderr, flush=True)  # fmt: skip
     bar = _progress_bar(sweep.runs, state.count, progress)
     try:
         _record_runs(sweep, path, executor, state, session, stats, bar)
@@ -329,10 +334,12 @@ def _point_data_or_none(sweep: Sweep, number: int) -> Any:
 
 
 def _progress_bar(total: int, initial: int, enabled: bool | None) -> Any:
-    if enabled is None:
-        enabled = sys.stderr.isatty()
-    if not enabled:
+    if enabled is False:
         return None
+    if enabled is None and not sys.stderr.isatty():
+        if type(sys.stderr).__module__.startswith("ipykernel"):
+            return None  # a notebook: the cell shows its result, not a stream of lines
+        return ProgressLines(total, "runs", initial=initial)  # a pipe or a log: a line every 5%
     from tqdm import tqdm
 
     try:
