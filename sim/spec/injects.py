@@ -168,8 +168,32 @@ class IntelInject(Inject):
         return self.agency
 
 
+class _OnALink(Inject):
+    """What the kinds that act on one link share (not a kind itself: it is not registered).
+
+    Each kind declares its own ``link`` field, so the fields keep their order in the schema.
+    """
+
+    if TYPE_CHECKING:
+        link: str
+
+    @classmethod
+    def check_references(cls, raw: dict[str, Any], at: PathKey, known: References, add: AddProblem) -> None:
+        """The link exists."""
+        _check_link(raw, at, known, add)
+
+    def what_was_done(self, tables: RunTables) -> str:
+        """How many alerts waited for the link."""
+        return _waited_on(self.link, tables)
+
+    def reaches(self) -> str:
+        """The sender of the link."""
+        ref = parse_link_ref(self.link)
+        return ref[0] if ref else ""
+
+
 @inject_kind
-class LinkDownInject(Inject):
+class LinkDownInject(_OnALink):
     """A link (or both directions) goes down."""
 
     kind: Literal["link_down"]
@@ -177,11 +201,6 @@ class LinkDownInject(Inject):
     hours: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | None = Field(
         default=None, description="Back up after this many hours (default: until a link_up)."
     )
-
-    @classmethod
-    def check_references(cls, raw: dict[str, Any], at: PathKey, known: References, add: AddProblem) -> None:
-        """The link exists."""
-        _check_link(raw, at, known, add)
 
     def apply(self, model: SharingModel, number: int) -> None:
         """The link stops carrying alerts (for `hours`, or until a link_up)."""
@@ -197,27 +216,13 @@ class LinkDownInject(Inject):
         """The link is down, for how long."""
         return f"{self.link} down" + (f" for {self.hours:g} h" if self.hours else " until it is brought back up")
 
-    def what_was_done(self, tables: RunTables) -> str:
-        """How many alerts waited for the link."""
-        return _waited_on(self.link, tables)
-
-    def reaches(self) -> str:
-        """The sender of the link."""
-        ref = parse_link_ref(self.link)
-        return ref[0] if ref else ""
-
 
 @inject_kind
-class LinkUpInject(Inject):
+class LinkUpInject(_OnALink):
     """A link comes back up."""
 
     kind: Literal["link_up"]
     link: str
-
-    @classmethod
-    def check_references(cls, raw: dict[str, Any], at: PathKey, known: References, add: AddProblem) -> None:
-        """The link exists."""
-        _check_link(raw, at, known, add)
 
     def apply(self, model: SharingModel, number: int) -> None:
         """The link carries alerts again, those it held first."""
@@ -233,28 +238,14 @@ class LinkUpInject(Inject):
         """The link is back."""
         return f"{self.link} back up"
 
-    def what_was_done(self, tables: RunTables) -> str:
-        """How many alerts waited for the link."""
-        return _waited_on(self.link, tables)
-
-    def reaches(self) -> str:
-        """The sender of the link."""
-        ref = parse_link_ref(self.link)
-        return ref[0] if ref else ""
-
 
 @inject_kind
-class TrustInject(Inject):
+class TrustInject(_OnALink):
     """The trust on a link changes."""
 
     kind: Literal["trust"]
     link: str
     trust: Probability
-
-    @classmethod
-    def check_references(cls, raw: dict[str, Any], at: PathKey, known: References, add: AddProblem) -> None:
-        """The link exists."""
-        _check_link(raw, at, known, add)
 
     def apply(self, model: SharingModel, number: int) -> None:
         """The link's receiver trusts what comes on it as much as `trust` says."""

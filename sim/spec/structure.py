@@ -56,7 +56,7 @@ def _problem_from_pydantic(err: Any, data: Any, source: str, lines: LineMap, mod
     kind = err["type"]
     value: Any = err.get("input")
     if kind == "extra_forbidden":
-        allowed = _allowed_fields(model, path[:-1], _get(data, path[:-1]))
+        allowed = _allowed_fields(model, path[:-1], value_at(data, path[:-1]))
         hint = did_you_mean(str(path[-1]), allowed)
         message = f"unknown field{hint}" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
         return Problem(source, lines.line(path), format_path(path), message)
@@ -64,7 +64,7 @@ def _problem_from_pydantic(err: Any, data: Any, source: str, lines: LineMap, mod
         return Problem(source, lines.line(path), format_path(path), "required field is missing")
     if kind == "union_tag_invalid":
         message = f"unknown inject kind{did_you_mean(str(value), INJECT_KINDS)}; use one of {', '.join(INJECT_KINDS)}"
-        value = _get(data, (*path, "kind"))
+        value = value_at(data, (*path, "kind"))
         return Problem(source, lines.line((*path, "kind")), format_path((*path, "kind")), message, value)
     if kind == "union_tag_not_found":
         return Problem(
@@ -132,7 +132,8 @@ def _model_of(annotation: Any, value: Any) -> Any:
     return None
 
 
-def _get(data: Any, path: PathKey) -> Any:
+def value_at(data: Any, path: PathKey) -> Any:
+    """The value at `path` in plain data, or None when the path leads nowhere."""
     for part in path:
         try:
             data = data[part]

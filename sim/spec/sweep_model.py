@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 from sim.errors import _MISSING, Problem
 from sim.spec.checks import did_you_mean
 from sim.spec.designs import DEFAULT_DESIGN, DESIGNS
+from sim.spec.structure import value_at
 from sim.spec.yaml_files import LineMap, PathKey, format_path
 
 RANGE_FIELDS: tuple[str, ...] = ("low", "high", "steps", "integer")
@@ -167,7 +168,7 @@ _BY_TYPE = {
 
 
 def _problem(path: PathKey, err: Any, data: dict[str, Any], source: str, lines: LineMap) -> Problem:
-    kind, value = err["type"], _get(data, path)
+    kind, value = err["type"], value_at(data, path)
     pattern = tuple("*" if i == 1 and len(path) > 1 else p for i, p in enumerate(path))
     if kind == "extra_forbidden":
         unknown = _unknown("threshold", THRESHOLD_FIELDS) if path[0] == "threshold" else _UNKNOWN[len(path)]
@@ -193,15 +194,6 @@ def _shape_message(design: Any) -> str:
     known = DESIGNS[design] if isinstance(design, str) and design in DESIGNS else DESIGNS[DEFAULT_DESIGN]
     hint = known.range_hint
     return "give a list of values, e.g. [0.5, 1, 2], or a range {low: 0.2, high: 1, steps: 5}" + hint
-
-
-def _get(data: Any, path: PathKey) -> Any:
-    for part in path:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
 
 
 # ---------------------------------------------------------------- the parts of a valid sweep
