@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tomllib
@@ -19,8 +20,11 @@ def _dry_run(target: str, tmp_path: Path) -> list[str]:
         shutil.copy(ROOT / name, tmp_path / name)
     (tmp_path / ".ci").mkdir()
     shutil.copy(ROOT / ".ci" / "find-python", tmp_path / ".ci" / "find-python")
-    done = subprocess.run(["make", "-n", target, "PYTHON=python3"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=30)  # fmt: skip
+    # Under `make test` (as CI runs the suite) this is a nested make: without the outer make's
+    # variables it prints no "Entering directory" lines around what it would do.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")}
+    done = subprocess.run(["make", "--no-print-directory", "-n", target, "PYTHON=python3"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=30, env=env)  # fmt: skip
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
 
