@@ -167,11 +167,8 @@ def _is_day(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float) and value >= 0
 
 
-def _read_order(row: Any, where: PathKey, check: _Collector) -> StandingOrder | None:
-    if not isinstance(row, dict):
-        check.add(where, "a standing order is a mapping", row)
-        return None
-    check.unknown_fields(row, where, ORDER_FIELDS)
+def _kind_and_choice(row: dict[Any, Any], where: PathKey, check: _Collector) -> tuple[str, str] | None:
+    """The ``kind`` and ``choice`` of a decision or an order, checked; None (with the problem) when wrong."""
     kind = row.get("kind")
     if kind not in ("intelligence", "alert"):
         check.add((*where, "kind"), "must be intelligence or alert", kind)
@@ -181,6 +178,27 @@ def _read_order(row: Any, where: PathKey, check: _Collector) -> StandingOrder | 
     if action not in allowed:
         check.add((*where, "choice"), f"must be one of {', '.join(allowed)}", action)
         return None
+    return kind, action
+
+
+def _links(row: dict[Any, Any], where: PathKey, check: _Collector) -> tuple[bool, tuple[str, ...] | None]:
+    """The ``links`` of a decision or an order: (whether they are valid, the links or None for all)."""
+    links = row.get("links")
+    if links is not None and (not isinstance(links, list) or not all(isinstance(x, str) for x in links)):
+        check.add((*where, "links"), "must be a list of links such as HUB->TRA-BRD", links)
+        return False, None
+    return True, tuple(links) if links is not None else None
+
+
+def _read_order(row: Any, where: PathKey, check: _Collector) -> StandingOrder | None:
+    if not isinstance(row, dict):
+        check.add(where, "a standing order is a mapping", row)
+        return None
+    check.unknown_fields(row, where, ORDER_FIELDS)
+    kind_and_choice = _kind_and_choice(row, where, check)
+    if kind_and_choice is None:
+        return None
+    kind, action = kind_and_choice
     day, until = row.get("day", 0), row.get("until_day")
     if not _is_day(day):
         check.add((*where, "day"), "must be a day >= 0 (when the order starts)", day)
@@ -196,13 +214,12 @@ def _read_order(row: Any, where: PathKey, check: _Collector) -> StandingOrder | 
     if other_field in row:
         check.add((*where, other_field), f"an order on {kind} is scoped by {scope_field!r}, not {other_field!r}")
         return None
-    links = row.get("links")
-    if links is not None and (not isinstance(links, list) or not all(isinstance(x, str) for x in links)):
-        check.add((*where, "links"), "must be a list of links such as HUB->TRA-BRD", links)
+    valid, links = _links(row, where, check)
+    if not valid:
         return None
     return StandingOrder(kind=kind, action=action, day=float(day), until_day=None if until is None else float(until),
                          sender=scope if kind == "alert" else "", identifier=scope if kind == "intelligence" else "",
-                         links=tuple(links) if links is not None else None)  # fmt: skip
+                         links=links)  # fmt: skip
 
 
 def _read_decision(
@@ -212,26 +229,20 @@ def _read_decision(
         check.add(where, "a decision is a mapping", row)
         return None
     check.unknown_fields(row, where, DECISION_FIELDS)
-    kind = row.get("kind")
-    if kind not in ("intelligence", "alert"):
-        check.add((*where, "kind"), "must be intelligence or alert", kind)
+    kind_and_choice = _kind_and_choice(row, where, check)
+    if kind_and_choice is None:
         return None
+    kind, action = kind_and_choice
     traveller = row.get("traveller")
     if not isinstance(traveller, str):
         check.add((*where, "traveller"), "required: the traveller's id", traveller)
-        return None
-    allowed = INTELLIGENCE_CHOICES if kind == "intelligence" else ALERT_CHOICES
-    action = row.get("choice")
-    if action not in allowed:
-        check.add((*where, "choice"), f"must be one of {', '.join(allowed)}", action)
         return None
     second_field = "alert" if kind == "alert" else "identifier"
     second = row.get(second_field)
     if not isinstance(second, str):
         check.add((*where, second_field), "required", second)
         return None
-    links = row.get("links")
-    if links is not None and (not isinstance(links, list) or not all(isinstance(x, str) for x in links)):
-        check.add((*where, "links"), "must be a list of links such as HUB->TRA-BRD", links)
+    valid, links = _links(row, where, check)
+    if not valid:
         return None
-    return (kind, traveller, second), (action, tuple(links) if links is not None else None)
+    return (kind, traveller, second), (action, links)
