@@ -517,6 +517,17 @@ def _heatmap_title(grid: np.ndarray, xs: list[Any], ys: list[Any], x: str, y: st
     )
 
 
+def _small_multiples(n: int) -> tuple[Figure, list[Any]]:
+    """A figure of `n` panels (three to a row, shared y axis), and its axes in order; empty cells hidden."""
+    columns = min(n, 3)
+    rows = math.ceil(n / columns)
+    fig = Figure(figsize=(4.2 * columns, 3.6 * rows + 0.8), layout="constrained")
+    grid = fig.subplots(rows, columns, squeeze=False, sharey=True)
+    for k in range(n, rows * columns):
+        grid[k // columns][k % columns].set_visible(False)
+    return fig, [grid[k // columns][k % columns] for k in range(n)]
+
+
 def main_effects(points: pd.DataFrame, parameters: Sequence[str], output: str) -> Figure:
     """Small multiples: one panel per parameter, the output's mean at each of its levels (others averaged).
 
@@ -524,15 +535,10 @@ def main_effects(points: pd.DataFrame, parameters: Sequence[str], output: str) -
     the point means at that level over the other parameters: how much the rest matters.
     """
     data = _one(points, output)
-    n = len(parameters)
-    columns = min(n, 3)
-    rows = math.ceil(n / columns)
     spans = []
     with matplotlib.rc_context(COMPACT_STYLE):
-        fig = Figure(figsize=(4.2 * columns, 3.6 * rows + 0.8), layout="constrained")
-        axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
-        for k, parameter in enumerate(parameters):
-            ax = axes[k // columns][k % columns]
+        fig, axes = _small_multiples(len(parameters))
+        for ax, parameter in zip(axes, parameters, strict=True):
             levels = _levels(data, parameter)
             grouped = data.groupby(parameter)["mean"]
             mean = [float(grouped.get_group(v).mean()) for v in levels]
@@ -547,10 +553,8 @@ def main_effects(points: pd.DataFrame, parameters: Sequence[str], output: str) -
             ax.grid(axis="y", color="#e5e5e5")
             _axis_format(ax, output)
             spans.append((max(mean) - min(mean), parameter))
-        for k in range(n, rows * columns):
-            axes[k // columns][k % columns].set_visible(False)
-        axes[0][0].set_ylabel(output_label(output) + " (mean)")
-        axes[0][0].legend(loc="best", frameon=False, fontsize=9)
+        axes[0].set_ylabel(output_label(output) + " (mean)")
+        axes[0].legend(loc="best", frameon=False, fontsize=9)
         top = max(spans)
         _title(
             fig,
@@ -567,15 +571,10 @@ def scatter_effects(points: pd.DataFrame, parameters: Sequence[str], output: str
     effect with the others averaged over.
     """
     data = _one(points, output).dropna(subset=["mean"])
-    n = len(parameters)
-    columns = min(n, 3)
-    rows = math.ceil(n / columns)
     spans = []
     with matplotlib.rc_context(COMPACT_STYLE):
-        fig = Figure(figsize=(4.2 * columns, 3.6 * rows + 0.8), layout="constrained")
-        axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
-        for k, parameter in enumerate(parameters):
-            ax = axes[k // columns][k % columns]
+        fig, axes = _small_multiples(len(parameters))
+        for ax, parameter in zip(axes, parameters, strict=True):
             x = pd.to_numeric(data[parameter], errors="coerce")
             y = data["mean"].astype(float)
             ax.scatter(x, y, s=6, color=OKABE_ITO[5], alpha=0.35, lw=0, label="a point of the design")
@@ -588,10 +587,8 @@ def scatter_effects(points: pd.DataFrame, parameters: Sequence[str], output: str
             ax.grid(axis="y", color="#e5e5e5")
             _axis_format(ax, output)
             spans.append((max(by) - min(by), parameter))
-        for k in range(n, rows * columns):
-            axes[k // columns][k % columns].set_visible(False)
-        axes[0][0].set_ylabel(output_label(output) + " (point mean)")
-        axes[0][0].legend(loc="best", frameon=False, fontsize=9, markerscale=3)
+        axes[0].set_ylabel(output_label(output) + " (point mean)")
+        axes[0].legend(loc="best", frameon=False, fontsize=9, markerscale=3)
         top = max(spans)
         _title(
             fig,
