@@ -320,7 +320,7 @@ def test_timelines_t3sf_cannot_pace_are_refused_with_the_pace_that_fits() -> Non
     assert [row["real_time"] for row in rows] == ["10:40 AM", "11:10 AM", "03:40 PM", "07:00 PM"], "the CSV is free"
 
 
-@pytest.mark.parametrize("value", ["nan", "0", "-3", "inf"])
+@pytest.mark.parametrize("value", ["nan", "0", "-3", "inf", "1e308", "1441"])
 def test_minutes_per_day_must_be_positive(value: str) -> None:
     with pytest.raises(ScenarioError) as caught:
         api.msel(SCENARIOS / "exercise-injects.yaml", minutes_per_day=float(value))

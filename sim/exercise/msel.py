@@ -146,6 +146,10 @@ def _real_time(start_minutes: int, offset: int) -> str:
     return f"{(hour % 12) or 12:02d}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
 
 
+MAX_MINUTES_PER_DAY = 1440
+"""The slowest pace: a scenario day played in a real day (the MSEL's clock times are within a day)."""
+
+
 def pacing_problem(days: list[float], minutes_per_day: float) -> str | None:
     """Why T3SF cannot wait between these injects as the MSEL says, or None when it can.
 
@@ -206,8 +210,9 @@ def msel_rows(scenario: Scenario, start: str = "09:00", minutes_per_day: float |
     begin = _start_minutes(start)
     if minutes_per_day is None:
         minutes_per_day = default_minutes_per_day(scenario)
-    if not (math.isfinite(minutes_per_day) and minutes_per_day > 0):
-        raise MselError("--minutes-per-day", "must be a positive number of minutes", minutes_per_day)
+    if not (math.isfinite(minutes_per_day) and 0 < minutes_per_day <= MAX_MINUTES_PER_DAY):
+        raise MselError("--minutes-per-day", f"must be a positive number of minutes, at most {MAX_MINUTES_PER_DAY} "
+                        "(a scenario day played in a real day)", minutes_per_day)  # fmt: skip
     names = t3sf_players(scenario)
     labels = {a.id: f"{a.id} ({a.name})" if a.name else a.id for a in scenario.agencies}
     rows = []
