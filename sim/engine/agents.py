@@ -101,6 +101,8 @@ class TravellerAgent(mesa.Agent):
         party_size: people crossing together, the traveller included.
         crossings: (time, country) of each crossing made.
         detected: (time, country, agency, identifier) if stopped, else None.
+        of_interest: a person of interest (True), or an innocent subject of a wrong lead
+            (False: stopping them is a wrongful stop, see `sim.engine.wrongful`).
     """
 
     def __init__(
@@ -115,6 +117,7 @@ class TravellerAgent(mesa.Agent):
         leg_hours: tuple[float, ...],
         fraudulent: bool,
         party_size: int,
+        of_interest: bool = True,
     ):
         super().__init__(model)
         self.index = index
@@ -126,6 +129,7 @@ class TravellerAgent(mesa.Agent):
         self.leg_hours = leg_hours
         self.fraudulent = fraudulent
         self.party_size = party_size
+        self.of_interest = of_interest
         self.crossings: list[tuple[float, str]] = []
         self.detected: tuple[float, str, str, str] | None = None
 

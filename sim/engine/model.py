@@ -40,6 +40,7 @@ from sim.engine.decisions import Choice, DecisionPoint, Player, Record
 from sim.engine.messages import Message, alert_label
 from sim.engine.outcomes import collect
 from sim.engine.streams import BLOCK, Streams
+from sim.engine.wrongful import WrongfulStop
 from sim.spec.distributions import Distribution
 from sim.spec.field_types import IDENTIFIERS
 from sim.spec.inject_base import parse_link_ref
@@ -206,6 +207,8 @@ class SharingModel(mesa.Model):
         self.travellers_detected = 0
         self.player = player
         self.decisions: list[Record] = []
+        self.costs_modelled = scenario.costs_modelled
+        self.wrongful_stops: list[WrongfulStop] = []
 
         self.agencies: dict[str, AgencyAgent] = {}
         for spec in scenario.agencies:
@@ -622,6 +625,8 @@ class SharingModel(mesa.Model):
                 traveller.detected = (self.now, country, agency.code, identifier or "")
                 self.travellers_detected += 1
                 agency.detections += 1
+                if self.costs_modelled:
+                    self._stop_outcome(agency, traveller.index, traveller.of_interest)
                 if self.log_events:
                     self._log("detected", agency.code, traveller.index, None, f"{identifier} at {country} border")
                 return
@@ -631,6 +636,14 @@ class SharingModel(mesa.Model):
                 )
         if self.log_events:
             self._log("crossed", "", traveller.index, None, f"into {country}")
+
+    def _stop_outcome(self, agency: AgencyAgent, traveller: int, confirmed: bool) -> None:
+        """A stop by `agency` on its watchlist entry for `traveller` turned out right or wrong.
+
+        `confirmed`: the person stopped was that person of interest; False: an innocent
+        (the subject of a wrong lead, or an ordinary namesake taken for the entry). The
+        receiver learns the outcome at the stop; adaptive links update their track record here.
+        """
 
     # ------------------------------------------------------------ injects
 

@@ -27,6 +27,7 @@ from sim.engine.outcomes import (
     RunResult,
     collect,
 )
+from sim.engine.wrongful import WRONGFUL_STOP_COLUMNS
 from sim.spec.scenario import Scenario
 from sim.spec.yaml_files import dump_yaml
 
@@ -150,4 +151,6 @@ def write_run_folder(result: RunResult, scenario: Scenario, folder: str | Path) 
     _write_csv(folder / "events.csv", EVENT_COLUMNS, result.events)
     _write_csv(folder / "timeseries.csv", TIMESERIES_COLUMNS, result.timeseries)
     _write_csv(folder / "crossings.csv", CROSSING_COLUMNS, result.crossings)
+    if "wrongful_stops" in result.summary:
+        _write_csv(folder / "wrongful_stops.csv", WRONGFUL_STOP_COLUMNS, result.wrongful_stops)
     return folder

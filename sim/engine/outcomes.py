@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.engine.messages import alert_label
+from sim.engine.wrongful import WRONGFUL_STOP_KINDS
 from sim.version import __version__
 from sim.vocabulary import CAUSES
 
@@ -76,6 +77,8 @@ class RunResult:
         events: the timeline, one tuple per event (`EVENT_COLUMNS`).
         timeseries: one dict per day (`TIMESERIES_COLUMNS`).
         crossings: one dict per border crossing (`CROSSING_COLUMNS`).
+        wrongful_stops: one dict per wrongful stop (`sim.engine.wrongful.WRONGFUL_STOP_COLUMNS`);
+            written to ``wrongful_stops.csv`` only when the scenario models the cost of sharing.
         folder: the run folder it was written to (by `sim.api.run`), if any.
         seed: the seed it ran with (given, else the scenario's, else a fresh one): the same seed
             gives the same run; `sim.spec.seeds.replication_seeds` gives independent ones.
@@ -87,6 +90,7 @@ class RunResult:
     events: list[tuple[Any, ...]] = field(default_factory=list)
     timeseries: list[dict[str, Any]] = field(default_factory=list)
     crossings: list[dict[str, Any]] = field(default_factory=list)
+    wrongful_stops: list[dict[str, Any]] = field(default_factory=list)
     folder: Path | None = None
     seed: int | None = None
 
@@ -363,7 +367,35 @@ def summarize(model: SharingModel, rows: list[dict[str, Any]]) -> dict[str, Any]
         "companions_stopped": sum(r["party_size"] - 1 for r in detected),
         "companions_not_stopped": sum(r["party_size"] - 1 for r in missed),
         "injects": len(model.injects_done),
+        **(cost_summary(model, len(detected)) if model.costs_modelled else {}),
         "version": __version__,
+    }
+
+
+def cost_summary(model: SharingModel, detected: int) -> dict[str, Any]:
+    """The cost side's keys of ``summary.json`` (only for a scenario that models it).
+
+    ``wrongful_stops``: the total, by kind (`WRONGFUL_STOP_KINDS`), by agency and by
+    identifier; ``stop_precision``: detected / (detected + wrongful stops), None
+    when nobody was stopped.
+    """
+    stops = model.wrongful_stops
+    by_kind = {kind: 0 for kind in WRONGFUL_STOP_KINDS}
+    by_agency: dict[str, int] = defaultdict(int)
+    by_identifier: dict[str, int] = defaultdict(int)
+    for stop in stops:
+        by_kind[stop.kind] += 1
+        by_agency[stop.agency] += 1
+        by_identifier[stop.identifier] += 1
+    total = len(stops)
+    return {
+        "wrongful_stops": {
+            "total": total,
+            "by_kind": by_kind,
+            "by_agency": dict(sorted(by_agency.items())),
+            "by_identifier": dict(sorted(by_identifier.items())),
+        },
+        "stop_precision": _num(detected / (detected + total), 6) if detected + total else None,
     }
 
 
@@ -381,4 +413,5 @@ def collect(model: SharingModel, tables: bool = True) -> RunResult:
         events=[(round(e[0], 4) + 0.0, *e[1:]) for e in model.event_log],
         timeseries=timeseries_rows(model, rows),
         crossings=crossing_rows(model),
+        wrongful_stops=[stop.row() for stop in model.wrongful_stops],
     )

@@ -215,6 +215,16 @@ class Scenario(Strict):
         """The horizon in hours."""
         return self.horizon_days * 24.0
 
+    @property
+    def costs_modelled(self) -> bool:
+        """True when the scenario uses any field of the cost side of sharing.
+
+        (The background population, false matches, precision, refuting verification,
+        adaptive trust, ``carries``, retention, PNR rules.) A scenario that uses none runs
+        byte for byte as before they existed: no new summary keys, no new tables.
+        """
+        return False
+
     def with_seed(self, seed: int) -> Scenario:
         """A copy with `seed` set (in the object and in its raw data)."""
         raw = self.raw
