@@ -535,6 +535,8 @@ class SharingModel(mesa.Model):
                 self._log("lost", link.sender.code, message.traveller, message.id, link.key)
             return
         delay = link.draw(streams, "delay", message.identifier, message.traveller) * self.delay_scale
+        if not self.delay_scale:
+            delay = 0.0  # instant, whatever the draw (no inf * 0 = nan)
         message.delivered = self.now + delay
         message.fate = "in_transit"
         if self.log_events:

@@ -23,7 +23,7 @@ from pydantic import Field, PrivateAttr
 
 from sim.errors import Problem, ScenarioError
 from sim.spec.checks import dedupe
-from sim.spec.distributions import Distribution
+from sim.spec.distributions import DRAW_LIMIT, Distribution
 from sim.spec.field_paths import apply_changes, blame_changes, parse_overrides, traced_changes
 from sim.spec.field_types import Duration, Id, Identifier, PartySize, Probability, SignedHours, Strict
 from sim.spec.injects import AnyInject, IntelInject, SurgeInject
@@ -127,7 +127,7 @@ class Link(LinkSettings):
 class Sharing(Strict):
     """How agencies share alerts."""
 
-    delay_scale: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = Field(
+    delay_scale: Annotated[float, Field(ge=0.0, le=DRAW_LIMIT, allow_inf_nan=False)] = Field(
         default=1.0,
         description="Multiplies every link delay: the one knob for the speed of sharing.",
     )
