@@ -394,5 +394,5 @@ def msel(scenario: Scenario | str | Path, start: str = "09:00", minutes_per_day:
         rows = msel_rows(_scenario(scenario), start=start, minutes_per_day=minutes_per_day)
         return rows, write_msel(rows, form, profile=profile)
     except MselError as exc:
-        raise ScenarioError([Problem(exc.option, None, "", exc.message, exc.value)]) from None
+        raise ScenarioError([Problem(e.option, None, "", e.message, e.value) for e in (exc, *exc.also)]) from None
 

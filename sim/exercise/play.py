@@ -210,10 +210,14 @@ class InteractivePlayer:
             self.say(f"  {number}) {link}")
         answer = self.ask("links to share on (numbers, e.g. 1 3; Enter for none)> ").replace(",", " ").split()
         try:
-            chosen = tuple(point.links[int(x) - 1] for x in answer)
-        except (ValueError, IndexError):
-            self.say("Use the numbers shown.")
+            numbers = [int(x) for x in answer]
+        except ValueError:
+            numbers = [0]
+        if not all(1 <= n <= len(point.links) for n in numbers):
+            # 0 and negative numbers would index from the end of the list: a link not chosen.
+            self.say(f"Use the numbers shown (1 to {len(point.links)}).")
             return None
+        chosen = tuple(dict.fromkeys(point.links[n - 1] for n in numbers))
         return Choice("share", chosen) if chosen else Choice("hold")
 
     def _situation(self, point: DecisionPoint, model: Any) -> str:
