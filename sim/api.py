@@ -295,7 +295,8 @@ def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, 
         scenario: a scenario, or a scenario file.
         player: who decides: `sim.exercise.play.InteractivePlayer` (asks in the terminal), or the
             `sim.engine.decisions.ReplayPlayer` that `sim.exercise.play.load_decisions` reads.
-        seed: the run's seed (default: the scenario's).
+        seed: the run's seed (default: the seed the player's decisions were recorded on, else the
+            scenario's).
         out: the run folder, or True for ``results/<scenario>/<UTC time>/``.
         plots: draw the figures of the report.
 
@@ -303,14 +304,18 @@ def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, 
         The game, what the choices changed against the scenario's policy on the same seed
         (`sim.exercise.play.what_changed`), and the folder holding decisions.yaml, play.json
         and the report.
+
+    Raises:
+        ScenarioError: an agency the scenario lacks, a verification time that is not a finite number
+            of hours >= 0, or a `seed` other than the one the player's decisions were recorded on.
     """
     _load_engine()
     from sim.debrief.run_report import debrief
     from sim.engine.one_run import default_run_folder, resolve_seed, write_run_metadata
-    from sim.exercise.play import InteractivePlayer, play_game, what_changed, write_game
+    from sim.exercise.play import InteractivePlayer, game_seed, play_game, what_changed, write_game
 
     scenario = _scenario(scenario)
-    seed = resolve_seed(scenario, seed)
+    seed = resolve_seed(scenario, game_seed(player, seed))
     game = play_game(scenario, player, seed)
     quit_at = player.quit_at if isinstance(player, InteractivePlayer) else None
     folder = default_run_folder(scenario) if out is True else Path(out)
@@ -389,5 +394,5 @@ def msel(scenario: Scenario | str | Path, start: str = "09:00", minutes_per_day:
         rows = msel_rows(_scenario(scenario), start=start, minutes_per_day=minutes_per_day)
         return rows, write_msel(rows, form, profile=profile)
     except MselError as exc:
-        raise ScenarioError([Problem(exc.option, None, "", exc.message, exc.value)]) from None
+        raise ScenarioError([Problem(e.option, None, "", e.message, e.value) for e in (exc, *exc.also)]) from None
 

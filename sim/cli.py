@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import signal
 import sys
@@ -85,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("--as", dest="agency", required=True, metavar="AGENCY", help="the agency you play")
     play.add_argument("--decisions", metavar="FILE", help="replay recorded decisions instead of asking")
     play.add_argument("--seed", type=_seed, help="the run's seed (default: the scenario's)")
-    play.add_argument("--verify-hours", type=float, default=24.0, metavar="H",
+    play.add_argument("--verify-hours", type=_hours, default=24.0, metavar="H",
                       help="hours a verification takes when the scenario does not say (default 24)")  # fmt: skip
     play.add_argument("--out", metavar="DIR", help="the run folder (default: results/<scenario>/<UTC time>/)")
     play.add_argument("--no-plots", action="store_true", help="do not draw figures")
@@ -138,6 +139,21 @@ def _seed(text: str) -> int:
     if value < 0 or value >= 2**63:
         raise argparse.ArgumentTypeError(f"a seed is a whole number >= 0 (got {text!r})")
     return value
+
+
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of hours >= 0 (got {text!r})") from None
+    if not (math.isfinite(value) and value >= 0):  # NaN would poison the event calendar
+        raise argparse.ArgumentTypeError(f"a finite number of hours >= 0 (got {text!r})")
+    return value
+
+
+def _stdin_closed() -> bool:
+    """Whether standard input is closed (``<&-``): Python then has no ``sys.stdin`` at all."""
+    return sys.stdin is None or sys.stdin.closed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -298,10 +314,11 @@ def _play(args: argparse.Namespace) -> int:
         raise ScenarioError([Problem("--as", None, "", "no such agency (agencies: "
                                      + ", ".join(a.id for a in scenario.agencies) + ")", args.agency)])  # fmt: skip
     if args.decisions:
-        player, _ = load_decisions(args.decisions, args.agency)
-    elif not sys.stdin.isatty():
-        raise ScenarioError([Problem("play", None, "", "asks its questions in a terminal; to play without one, "
-                                     "replay recorded decisions with --decisions FILE")])  # fmt: skip
+        player, _ = load_decisions(args.decisions, args.agency, args.seed)
+    elif _stdin_closed() or not sys.stdin.isatty():
+        why = "standard input is closed" if _stdin_closed() else "standard input is not a terminal"
+        raise ScenarioError([Problem("play", None, "", f"{why}: play asks its questions in a terminal; to play "
+                                     "without one, replay recorded decisions with --decisions FILE")])  # fmt: skip
     else:
         player = InteractivePlayer(args.agency, verify_hours=args.verify_hours)
         print(f"{scenario.name}: you play {args.agency}. Enter takes the scenario's policy; ? explains; q quits.")
@@ -342,7 +359,7 @@ def _msel(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from sim.exercise.starter import ask_missing, command_line, starter_scenario
+    from sim.exercise.starter import DEFAULTS, ask_missing, command_line, starter_scenario
 
     path = Path(args.file)
     if path.suffix.lower() not in (".yaml", ".yml"):
@@ -350,8 +367,17 @@ def _new(args: argparse.Namespace) -> int:
                                      f"(e.g. {path.stem or 'exercise'}.yaml)")])  # fmt: skip
     if path.exists() and not args.force:
         raise ScenarioError([Problem(str(path), None, "", "exists already (use --force to overwrite)")])
-    interactive = sys.stdin.isatty()
-    answers = ask_missing(vars(args), interactive=interactive)
+    missing = [key for key in DEFAULTS if getattr(args, key) is None]
+    if _stdin_closed() and missing:
+        options = ", ".join(f"--{key.replace('_', '-')}" for key in missing)
+        raise ScenarioError([Problem("new", None, "", f"standard input is closed, so there is no one to ask: give "
+                                     f"{options} (or run it in a terminal)")])  # fmt: skip
+    interactive = not _stdin_closed() and sys.stdin.isatty()
+    try:
+        answers = ask_missing(vars(args), interactive=interactive)
+    except EOFError:
+        raise ScenarioError([Problem("new", None, "", "the input ended before every question was answered "
+                                     "(give the answers as options to skip the questions)")]) from None
     path.write_text(starter_scenario(**answers, file=str(path)), encoding="utf-8")
     print(f"wrote {path}: try `tabletop run {path}`")
     if interactive:

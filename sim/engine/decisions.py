@@ -143,12 +143,15 @@ class ReplayPlayer:
         orders: the standing orders.
         used: keys that were found in the run.
         by_order: decision key -> the number of the order that decided it.
+        seed: the seed the game was recorded on (its decisions name that run's travellers and
+            alerts), or None; `sim.api.play` replays on it.
     """
 
     agency: str
     choices: dict[tuple[str, str, str], Choice]
     verify_hours: float = DEFAULT_VERIFY_HOURS
     orders: tuple[StandingOrder, ...] = ()
+    seed: int | None = None
     used: set[tuple[str, str, str]] = field(default_factory=set)
     by_order: dict[tuple[str, str, str], int] = field(default_factory=dict)
 

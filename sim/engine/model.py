@@ -46,7 +46,15 @@ from sim.spec.field_types import IDENTIFIERS
 from sim.spec.inject_base import parse_link_ref
 from sim.spec.injects import IntelInject, SurgeInject
 from sim.spec.outputs import flatten_summary
-from sim.spec.scenario import Scenario, apportion, changed_scenario, expand_links, load_scenario, traveller_label
+from sim.spec.scenario import (
+    Scenario,
+    apportion,
+    changed_scenario,
+    covered_count,
+    expand_links,
+    load_scenario,
+    traveller_label,
+)
 from sim.vocabulary import REPORTED_OUTPUTS
 
 # Order of events that fall at the same time.
@@ -285,7 +293,8 @@ class SharingModel(mesa.Model):
                 departs = np.full(count, depart_at)
             legs = [group.leg_hours.ppf(draw("leg", k)) for k in range(len(group.route) - 1)]
             fraudulent = draw("documents") < group.documents.fraudulent_share
-            party = np.maximum(1, np.floor(group.party_size.ppf(draw("party")) + 0.5)).astype(int)
+            # Halves to even (np.rint), as the format says; draws are finite (at most DRAW_LIMIT).
+            party = np.maximum(1, np.rint(group.party_size.ppf(draw("party")))).astype(np.int64)
             route = tuple(group.route)
             for j in range(count):
                 index = len(self.travellers)
@@ -327,7 +336,7 @@ class SharingModel(mesa.Model):
                 eligible = np.arange(total)
             else:
                 eligible = np.flatnonzero(np.isin(groups_of, source.groups))
-            how_many = math.floor(source.covers * len(eligible) + 0.5)
+            how_many = covered_count(source.covers, len(eligible))  # on the decimal as written
             if how_many == 0:
                 continue
             cover_u = self.streams.uniforms(("intel", number, "cover"), total)
@@ -538,6 +547,8 @@ class SharingModel(mesa.Model):
                 self._log("lost", link.sender.code, message.traveller, message.id, link.key)
             return
         delay = link.draw(streams, "delay", message.identifier, message.traveller) * self.delay_scale
+        if not self.delay_scale:
+            delay = 0.0  # instant, whatever the draw (no inf * 0 = nan)
         message.delivered = self.now + delay
         message.fate = "in_transit"
         if self.log_events:

@@ -65,11 +65,13 @@ class MselError(ValueError):
         option: the command-line option at fault (``--minutes-per-day``, ``--start``, ...).
         message: what is wrong and what would do, in words.
         value: the value given.
+        also: the problems of other options found with this one.
     """
 
     def __init__(self, option: str, message: str, value: object) -> None:
         super().__init__(message)
         self.option, self.message, self.value = option, message, value
+        self.also: list[MselError] = []
 
 
 def t3sf_similar(a: str, b: str) -> float:
@@ -207,12 +209,20 @@ def msel_rows(scenario: Scenario, start: str = "09:00", minutes_per_day: float |
     Raises:
         MselError: a start time that is not HH:MM, or minutes per day that are not a positive number.
     """
-    begin = _start_minutes(start)
     if minutes_per_day is None:
         minutes_per_day = default_minutes_per_day(scenario)
+    pace_error = None
     if not (math.isfinite(minutes_per_day) and 0 < minutes_per_day <= MAX_MINUTES_PER_DAY):
-        raise MselError("--minutes-per-day", f"must be a positive number of minutes, at most {MAX_MINUTES_PER_DAY} "
-                        "(a scenario day played in a real day)", minutes_per_day)  # fmt: skip
+        pace_error = MselError("--minutes-per-day", f"must be a positive number of minutes, at most "
+                               f"{MAX_MINUTES_PER_DAY} (a scenario day played in a real day)",
+                               minutes_per_day)  # fmt: skip
+    try:
+        begin = _start_minutes(start)
+    except MselError as exc:
+        exc.also = [pace_error] if pace_error is not None else []  # both options named, each once
+        raise
+    if pace_error is not None:
+        raise pace_error
     names = t3sf_players(scenario)
     labels = {a.id: f"{a.id} ({a.name})" if a.name else a.id for a in scenario.agencies}
     rows = []

@@ -210,10 +210,14 @@ class InteractivePlayer:
             self.say(f"  {number}) {link}")
         answer = self.ask("links to share on (numbers, e.g. 1 3; Enter for none)> ").replace(",", " ").split()
         try:
-            chosen = tuple(point.links[int(x) - 1] for x in answer)
-        except (ValueError, IndexError):
-            self.say("Use the numbers shown.")
+            numbers = [int(x) for x in answer]
+        except ValueError:
+            numbers = [0]
+        if not all(1 <= n <= len(point.links) for n in numbers):
+            # 0 and negative numbers would index from the end of the list: a link not chosen.
+            self.say(f"Use the numbers shown (1 to {len(point.links)}).")
             return None
+        chosen = tuple(dict.fromkeys(point.links[n - 1] for n in numbers))
         return Choice("share", chosen) if chosen else Choice("hold")
 
     def _situation(self, point: DecisionPoint, model: Any) -> str:
@@ -322,17 +326,50 @@ def decisions_document(scenario_file: str, agency: str, seed: int, verify_hours:
     return document
 
 
-def load_decisions(path: str | Path, agency: str | None = None) -> tuple[ReplayPlayer, dict[str, Any]]:
-    """Read a decisions file (`sim.spec.decisions_file`) into a player that replays it.
+def load_decisions(path: str | Path, agency: str | None = None,
+                   seed: int | None = None) -> tuple[ReplayPlayer, dict[str, Any]]:  # fmt: skip
+    """Read a decisions file (`sim.spec.decisions_file`) into a player that replays it, on its own seed.
+
+    Args:
+        path: the file.
+        agency: the agency played; a file recorded for another is refused.
+        seed: the seed asked for (``--seed``); a file recorded on another is refused.
 
     Raises:
         ScenarioError: naming file, line and field of every problem.
     """
-    decisions = read_decisions(path, agency)
+    decisions = read_decisions(path, agency, seed)
     choices = {key: Choice(action, links) for key, (action, links) in decisions.choices.items()}
     player = ReplayPlayer(agency=decisions.agency, choices=choices, verify_hours=decisions.verify_hours,
-                          orders=decisions.orders)  # fmt: skip
+                          orders=decisions.orders, seed=decisions.seed)  # fmt: skip
     return player, decisions.data
+
+
+def game_seed(player: Any, seed: int | None) -> int | None:
+    """The seed to play on: `seed` if given, else the seed `player` replays (None: the scenario's).
+
+    Raises:
+        ScenarioError: `seed` differs from the seed the player's decisions were recorded on.
+    """
+    recorded = getattr(player, "seed", None)
+    if recorded is None:
+        return seed
+    if seed is not None and seed != recorded:
+        raise ScenarioError([Problem("--seed", None, "", f"the decisions were recorded on seed {recorded}: "
+                                     "leave out the seed to replay them on it", seed)])  # fmt: skip
+    return int(recorded)
+
+
+def check_verify_hours(hours: Any, option: str = "--verify-hours") -> float:
+    """`hours` as the played agency's verification time: a finite number >= 0.
+
+    Raises:
+        ScenarioError: naming `option`, for NaN, an infinity, a negative number or not a number
+            (a NaN time would poison the event calendar).
+    """
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not math.isfinite(hours) or hours < 0:
+        raise ScenarioError([Problem(option, None, "", "must be a finite number of hours >= 0", hours)])
+    return float(hours)
 
 
 # ---------------------------------------------------------------- the game and its debrief
@@ -358,10 +395,16 @@ class Game:
 
 
 def play_game(scenario: Scenario, player: Any, seed: int) -> Game:
-    """Run the scenario with `player` deciding for its agency, and with the default policy on the same seed."""
+    """Run the scenario with `player` deciding for its agency, and with the default policy on the same seed.
+
+    Raises:
+        ScenarioError: an agency the scenario does not have, or a verification time that is not a
+            finite number of hours >= 0.
+    """
     if player.agency not in {a.id for a in scenario.agencies}:
         raise ScenarioError([Problem("--as", None, "", "no such agency in the scenario (agencies: "
                                      + ", ".join(a.id for a in scenario.agencies) + ")", player.agency)])  # fmt: skip
+    check_verify_hours(player.verify_hours)
     with gc_paused():
         model = SharingModel(scenario, seed=seed, player=player, collect_data=False)
         model.run()

@@ -24,6 +24,7 @@ which takes its vocabulary (the choices and the default verification time) from 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,8 @@ class Decisions:
         verify_hours: hours the played agency takes to verify.
         choices: (kind, traveller, alert or identifier) -> (action, links or None).
         orders: the standing orders, in the order of the file.
-        data: the file as read (for the fields the game reports, such as ``seed``).
+        data: the file as read (for the fields the game reports, such as ``scenario``).
+        seed: the seed the game was played on (a replay runs on it), or None if the file has none.
     """
 
     agency: str
@@ -98,6 +100,7 @@ class Decisions:
     choices: dict[DecisionKey, tuple[str, tuple[str, ...] | None]]
     data: dict[str, Any]
     orders: tuple[StandingOrder, ...] = ()
+    seed: int | None = None
 
 
 class _Collector:
@@ -117,12 +120,14 @@ class _Collector:
                 self.add((*where, key), f"unknown field{hint}; allowed: " + ", ".join(sorted(allowed)))
 
 
-def read_decisions(path: str | Path, agency: str | None = None) -> Decisions:
+def read_decisions(path: str | Path, agency: str | None = None, seed: int | None = None) -> Decisions:
     """Read and check a decisions file.
 
     Args:
         path: the file.
         agency: the agency the game is played as; a file recorded for another is refused.
+        seed: the seed asked for (``--seed``); a file recorded on another seed is refused, since its
+            decisions name the travellers and alerts of its own run.
 
     Raises:
         ScenarioError: naming file, line and field of every problem.
@@ -138,10 +143,20 @@ def read_decisions(path: str | Path, agency: str | None = None) -> Decisions:
         check.add(("agency",), "required: the agency played", played)
     elif agency is not None and played != agency:
         check.add(("agency",), f"this game was played as {played}, not {agency}", played)
+    recorded = data.get("seed")
+    if recorded is not None and (isinstance(recorded, bool) or not isinstance(recorded, int)
+                                 or not 0 <= recorded < 2**63):  # fmt: skip
+        check.add(("seed",), "must be a whole number >= 0 (the seed the game was played on)", recorded)
+        recorded = None
+    elif recorded is not None and seed is not None and seed != recorded:
+        check.add(("seed",), f"this game was played on seed {recorded}, not --seed {seed}: leave out --seed "
+                  "to replay it on its own seed", recorded)  # fmt: skip
     verify = data.get("verify_hours", DEFAULT_VERIFY_HOURS)
-    if isinstance(verify, bool) or not isinstance(verify, int | float) or verify < 0:
-        check.add(("verify_hours",), "must be a number of hours >= 0", verify)
+    if not _is_day(verify):
+        check.add(("verify_hours",), "must be a finite number of hours >= 0", verify)
         verify = DEFAULT_VERIFY_HOURS
+    if "quit_day" in data and not _is_day(data["quit_day"]):
+        check.add(("quit_day",), "must be a finite day >= 0 (when the player left the table)", data["quit_day"])
     rows = data.get("decisions", [])
     if not isinstance(rows, list):
         check.add(("decisions",), "must be a list", rows)
@@ -160,11 +175,12 @@ def read_decisions(path: str | Path, agency: str | None = None) -> Decisions:
     if check.problems:
         raise ScenarioError(check.problems)
     return Decisions(agency=str(played), verify_hours=float(verify), choices=choices, data=data,
-                     orders=tuple(order for order in orders if order is not None))  # fmt: skip
+                     orders=tuple(order for order in orders if order is not None), seed=recorded)  # fmt: skip
 
 
 def _is_day(value: Any) -> bool:
-    return not isinstance(value, bool) and isinstance(value, int | float) and value >= 0
+    """A finite number >= 0 (a day, or hours): NaN and infinity are refused, as they would poison the clock."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value) and value >= 0
 
 
 def _kind_and_choice(row: dict[Any, Any], where: PathKey, check: _Collector) -> tuple[str, str] | None:
@@ -233,6 +249,9 @@ def _read_decision(
     if kind_and_choice is None:
         return None
     kind, action = kind_and_choice
+    if "day" in row and not _is_day(row["day"]):
+        check.add((*where, "day"), "must be a finite day >= 0 (when the decision was taken)", row["day"])
+        return None
     traveller = row.get("traveller")
     if not isinstance(traveller, str):
         check.add((*where, "traveller"), "required: the traveller's id", traveller)

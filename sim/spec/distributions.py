@@ -4,6 +4,11 @@ Every distribution is sampled by its inverse CDF from uniforms that the caller
 draws from its own keyed stream (see `sim.engine.streams`). One uniform per decision
 keeps common random numbers strong: halving a delay's median halves every
 delay, draw by draw, instead of reshuffling them.
+
+Every draw is finite and in range, not only every parameter as written: a number of a
+quantity that may vary lies within ``±DRAW_LIMIT`` (checked when it is read, see
+`sim.spec.field_types`), and every draw is clipped to that range (and to 0 and above for a
+duration), so a lognormal whose tail overflows gives ``DRAW_LIMIT``, never ``inf``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,14 @@ from statistics import NormalDist
 import numpy as np
 
 _STANDARD_NORMAL = NormalDist()
+
+DRAW_LIMIT = 1e9
+"""The largest size of a number written in, or drawn from, a quantity that may vary
+(hours, days or people): about 114,000 years in hours, far beyond any horizon."""
+
+NORMAL_TRUNCATION_LIMIT = 37.0
+"""A normal duration needs ``mean >= -37 sd``: below, the share of the law at or above 0
+(under 1e-299) is beyond double precision, so truncating at 0 leaves nothing to draw."""
 
 
 def ndtri(u: np.ndarray) -> np.ndarray:
@@ -31,6 +44,11 @@ def ndtri(u: np.ndarray) -> np.ndarray:
 def ndtr(x: float) -> float:
     """The standard normal CDF."""
     return _STANDARD_NORMAL.cdf(x)
+
+
+def normal_tail(x: float) -> float:
+    """P(Z > x) for a standard normal Z, accurate far into the tail (``erfc``, not ``1 - cdf``)."""
+    return 0.5 * math.erfc(x / math.sqrt(2.0))
 
 
 DIST_PARAMETERS: dict[str, tuple[str, ...]] = {
@@ -88,8 +106,17 @@ class Distribution:
         raise ValueError(self.kind)  # pragma: no cover
 
     def ppf(self, u: np.ndarray | float) -> np.ndarray:
-        """Map uniforms in [0, 1) to draws (the inverse CDF), elementwise."""
-        u = np.asarray(u, dtype=float)
+        """Map uniforms in [0, 1) to draws (the inverse CDF), elementwise.
+
+        Every draw is finite: clipped to ``[-DRAW_LIMIT, DRAW_LIMIT]``, and to 0 and above
+        when `nonnegative` (a lognormal's overflowing tail gives ``DRAW_LIMIT``, not ``inf``).
+        """
+        with np.errstate(over="ignore", under="ignore"):
+            draws = self._inverse_cdf(np.asarray(u, dtype=float))
+        return np.clip(draws, 0.0 if self.nonnegative else -DRAW_LIMIT, DRAW_LIMIT)
+
+    def _inverse_cdf(self, u: np.ndarray) -> np.ndarray:
+        """The law's inverse CDF, before clipping."""
         p = dict(self.params)
         match self.kind:
             case "fixed":
@@ -107,6 +134,11 @@ class Distribution:
                 mean, sd = float(p["mean"]), float(p["sd"])
                 if sd == 0:
                     return np.full_like(u, max(mean, 0.0) if self.nonnegative else mean)
+                if self.nonnegative and mean < 0:
+                    # Truncated far in the upper tail: 1 - ndtr(...) would round to 0 (at mean < -8.3 sd)
+                    # and the draws fall below 0. Invert the upper tail instead: P(Z > z) = (1 - u) P(Z > a).
+                    tail = normal_tail(-mean / sd)
+                    return mean - sd * ndtri(_open((1.0 - u) * tail))
                 floor = ndtr(-mean / sd) if self.nonnegative else 0.0
                 return mean + sd * ndtri(_open(floor + u * (1.0 - floor)))
             case "choice":
@@ -129,6 +161,8 @@ def _weights(p: dict[str, object]) -> np.ndarray:
     if weights is None:
         return np.full(len(values), 1.0 / len(values))  # type: ignore[arg-type]
     w = np.asarray(weights, dtype=float)
+    if not math.isfinite(float(w.sum())):
+        w = w / w.max()  # relative weights so large their sum overflows
     return w / w.sum()
 
 

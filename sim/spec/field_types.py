@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
 from sim.spec.checks import did_you_mean
-from sim.spec.distributions import DIST_PARAMETERS, Distribution
+from sim.spec.distributions import DIST_PARAMETERS, DRAW_LIMIT, NORMAL_TRUNCATION_LIMIT, Distribution
 
 IDENTIFIERS: tuple[str, ...] = ("biometric", "document", "name")
 """Identifier types, from the one that matches best to the one that matches least."""
@@ -55,6 +55,7 @@ def parse_number(value: Any, nonnegative: bool = True) -> Distribution:
         number = _finite(value, "a number or a {dist: ...} mapping")
         if nonnegative and number < 0:
             raise ValueError("must not be negative")
+        _within_limit(number, "the number")
         return Distribution.fixed(number)
     kind = value.get("dist")
     if kind is None:
@@ -83,6 +84,8 @@ def _choice_parameters(value: dict[str, Any], nonnegative: bool) -> dict[str, An
     if not isinstance(values, list) or not values:
         raise ValueError("choice needs a non-empty list of values")
     params: dict[str, Any] = {"values": [_finite(v, "each choice value") for v in values]}
+    for v in params["values"]:
+        _within_limit(v, "each choice value")
     weights = value.get("weights")
     if weights is not None:
         if not isinstance(weights, list) or len(weights) != len(values):
@@ -98,7 +101,15 @@ def _choice_parameters(value: dict[str, Any], nonnegative: bool) -> dict[str, An
     return params
 
 
+def _within_limit(number: float, what: str) -> None:
+    """Refuse a number whose draws could not stay finite (`DRAW_LIMIT`: hours, days or people)."""
+    if abs(number) > DRAW_LIMIT:
+        raise ValueError(f"{what} must be at most {DRAW_LIMIT:.0e} in size".replace("e+0", "e"))
+
+
 def _check_law(kind: str, p: dict[str, Any], nonnegative: bool) -> None:
+    for name, number in p.items():
+        _within_limit(number, f"{kind} {name}")
     if kind == "exponential" and p["mean"] <= 0:
         raise ValueError("exponential needs mean > 0")
     if kind == "lognormal":
@@ -118,6 +129,11 @@ def _check_law(kind: str, p: dict[str, Any], nonnegative: bool) -> None:
             raise ValueError("triangular low must not be negative for a duration")
     if kind == "normal" and p["sd"] < 0:
         raise ValueError("normal needs sd >= 0")
+    if kind == "normal" and nonnegative and p["mean"] < -NORMAL_TRUNCATION_LIMIT * p["sd"]:
+        raise ValueError(
+            f"a normal duration needs mean >= -{NORMAL_TRUNCATION_LIMIT:g} sd: truncated at 0, "
+            "it would have no draws left (a duration is never negative)"
+        )
     if kind == "fixed" and nonnegative and p["value"] < 0:
         raise ValueError("must not be negative")
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Iterable
+from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -23,7 +24,7 @@ from pydantic import Field, PrivateAttr
 
 from sim.errors import Problem, ScenarioError
 from sim.spec.checks import dedupe
-from sim.spec.distributions import Distribution
+from sim.spec.distributions import DRAW_LIMIT, Distribution
 from sim.spec.field_paths import apply_changes, blame_changes, parse_overrides, traced_changes
 from sim.spec.field_types import Duration, Id, Identifier, PartySize, Probability, SignedHours, Strict
 from sim.spec.injects import AnyInject, IntelInject, SurgeInject
@@ -127,7 +128,7 @@ class Link(LinkSettings):
 class Sharing(Strict):
     """How agencies share alerts."""
 
-    delay_scale: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] = Field(
+    delay_scale: Annotated[float, Field(ge=0.0, le=DRAW_LIMIT, allow_inf_nan=False)] = Field(
         default=1.0,
         description="Multiplies every link delay: the one knob for the speed of sharing.",
     )
@@ -373,15 +374,42 @@ def _unknown_traveller_ids(scenario: Scenario, source: str, lines: LineMap) -> l
 # ---------------------------------------------------------------- travellers
 
 
+def as_written(number: float) -> Fraction:
+    """A share as the decimal written in the file, exactly: 0.29 is 29/100, not the binary 0.28999...
+
+    A float read from YAML (or given to ``--set`` or the API) prints back as the shortest
+    decimal that reads as it (``repr``), which is the decimal written whenever it has at most
+    15 significant digits; counts multiplied by it are then exact, so its halves are halves.
+    """
+    return Fraction(repr(float(number)))
+
+
 def apportion(total: int, shares: list[float]) -> list[int]:
-    """Split `total` by `shares` into whole numbers (largest remainder; ties to the earlier group)."""
-    raw = [total * share for share in shares]
+    """Split `total` by `shares` into whole numbers (largest remainder; ties to the earlier group).
+
+    Computed on the shares as written (`as_written`), in exact fractions: with ``count: 50``,
+    shares 0.29 and 0.71 give 14.5 and 35.5, a tie, so 15 and 35. The shares are taken
+    relative to their sum (validation lets it differ from 1 by 1e-6), so the counts always
+    add up to `total`.
+    """
+    exact = [as_written(share) for share in shares]
+    whole = sum(exact)
+    raw = [total * share / whole if whole else Fraction(0) for share in exact]
     counts = [math.floor(x) for x in raw]
     left = total - sum(counts)
     order = sorted(range(len(shares)), key=lambda i: (-(raw[i] - counts[i]), i))
     for i in order[:left]:
         counts[i] += 1
     return counts
+
+
+def covered_count(covers: float, eligible: int) -> int:
+    """How many of `eligible` travellers a source covering `covers` of them learns about.
+
+    ``covers * eligible`` on the decimal as written (`as_written`), rounded to the nearest
+    whole number, halves up: ``covers: 0.29`` of 50 is 14.5, so 15.
+    """
+    return math.floor(as_written(covers) * eligible + Fraction(1, 2))
 
 
 def traveller_labels(scenario: Scenario) -> list[str]:
