@@ -144,21 +144,27 @@ def enforce(
         quiet: let them through without a note (a copy of an input already let through).
     """
     found = list(excesses)
-    if not found:
-        return
-    if not allow_large:
-        raise ScenarioError(
-            [
-                Problem(source, line_of(e.path), format_path(e.path), f"{e.message}; the limit is {e.limit}; "
-                        f"raise it with {ALLOW}", *(() if e.value is None else (e.value,)))  # fmt: skip
-                for e in found
-            ]
-        )
+    if found and not allow_large:
+        raise ScenarioError(problems_of(found, source, line_of))
     if not quiet:
-        for e in found:
-            where = f"{source}: {format_path(e.path)}" if e.path else source
-            warnings.warn(f"{where}: {e.message} (over the limit of {e.limit}; allowed by --allow-large)",
-                          LimitNote, stacklevel=3)  # fmt: skip
+        note(found, source)
+
+
+def problems_of(excesses: Iterable[Excess], source: str, line_of: Any) -> list[Problem]:
+    """The excesses as problems: the reason, the estimate, the limit and how to raise it."""
+    return [
+        Problem(source, line_of(e.path), format_path(e.path), f"{e.message}; the limit is {e.limit}; "
+                f"raise it with {ALLOW}", *(() if e.value is None else (e.value,)))  # fmt: skip
+        for e in excesses
+    ]
+
+
+def note(excesses: Iterable[Excess], source: str) -> None:
+    """A `LimitNote` for each excess let through by ``--allow-large``, with its estimate."""
+    for e in excesses:
+        where = f"{source}: {format_path(e.path)}" if e.path else source
+        warnings.warn(f"{where}: {e.message} (over the limit of {e.limit}; allowed by --allow-large)",
+                      LimitNote, stacklevel=4)  # fmt: skip
 
 
 # ---------------------------------------------------------------- scenarios
@@ -294,10 +300,10 @@ def runs_excess(path: tuple[str | int, ...], what: str, runs: int, work: Work | 
 
 
 def points_excess(path: tuple[str | int, ...], what: str, points: int) -> Excess | None:
-    """`points` past `MAX_POINTS`, described as `what`, or None."""
+    """`points` past `MAX_POINTS`, or None; `what` is the message, ``{}`` standing for the number."""
     if points <= MAX_POINTS:
         return None
-    return Excess(path, f"{what}: {count(points)} points", f"{count(MAX_POINTS)} points")
+    return Excess(path, what.format(count(points)), f"{count(MAX_POINTS)} points")
 
 
 def capped_workers(asked: int, cores: int) -> int:
