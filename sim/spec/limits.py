@@ -153,8 +153,9 @@ def enforce(
 def problems_of(excesses: Iterable[Excess], source: str, line_of: Any) -> list[Problem]:
     """The excesses as problems: the reason, the estimate, the limit and how to raise it."""
     return [
-        Problem(source, line_of(e.path), format_path(e.path), f"{e.message}; the limit is {e.limit}; "
-                f"raise it with {ALLOW}", *(() if e.value is None else (e.value,)))  # fmt: skip
+        Problem(source, line_of(e.path) if e.path else None, format_path(e.path),
+                f"{e.message}; the limit is {e.limit}; raise it with {ALLOW}",
+                *(() if e.value is None else (e.value,)))  # fmt: skip
         for e in excesses
     ]
 

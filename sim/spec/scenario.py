@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import copy
 import math
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -297,6 +298,17 @@ def load_scenario(
     except ScenarioError as exc:
         blamed = blame_changes(exc.problems, {done: names[number] for done, number in set_by.items()})
         raise ScenarioError(dedupe(blamed)) from None
+
+
+def load_recorded_scenario(path: str | Path) -> Scenario:
+    """The scenario a results folder records (``scenario.yaml``, ``a.yaml``): it ran already.
+
+    So the limits on size (`sim.spec.limits`) do not apply to it again, and no note is given:
+    a run let through by ``--allow-large`` can be reported on.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", limits.LimitNote)
+        return load_scenario(path, allow_large=True)
 
 
 def changed_scenario(
