@@ -398,7 +398,7 @@ def many_agencies(count: int) -> dict[str, Any]:
 
 
 def test_a_network_past_the_figure_limit_is_drawn_as_a_summary(tmp_path: Path) -> None:
-    from sim.debrief.run_figures import network_figure
+    from sim.debrief.run_figures import link_delay_figure, network_figure
     from sim.debrief.run_tables import RunTables
 
     scenario = sim.scenario_from_dict(many_agencies(150), source="many")
@@ -409,7 +409,9 @@ def test_a_network_past_the_figure_limit_is_drawn_as_a_summary(tmp_path: Path) -
     assert width <= 14 and height <= 14, (width, height)
     title = fig.axes[0].get_title(loc="left")
     assert "155 agencies and 153 links, too many to draw one by one" in title
-    assert len(fig.axes[0].get_yticklabels()) == 25
+    assert len(fig.axes[0].get_yticklabels()) == limits.FIGURE_BUSIEST_LINKS
+    delays = link_delay_figure(RunTables.from_folder(tmp_path / "run"))
+    assert delays.get_size_inches()[1] <= 20 and delays.axes[0].get_title(loc="left") == "Delay on the 25 busiest links"
 
 
 def test_a_network_within_the_figure_limit_is_drawn_whole(tmp_path: Path, monkeypatch: Any) -> None:
@@ -431,7 +433,8 @@ def test_a_network_within_the_figure_limit_is_drawn_whole(tmp_path: Path, monkey
     ("page", "names"),
     [
         ("scenario-format.md", ["MAX_FILE_BYTES", "MAX_YAML_DEPTH", "MAX_YAML_NODES", "MAX_TRAVELLERS",
-                                "MAX_AGENCIES", "MAX_LINKS", "MAX_EVENTS", "FIGURE_MAX_AGENCIES", "FIGURE_MAX_LINKS"]),
+                                "MAX_AGENCIES", "MAX_LINKS", "MAX_EVENTS", "FIGURE_MAX_AGENCIES", "FIGURE_MAX_LINKS",
+                                "FIGURE_BUSIEST_LINKS"]),
         ("sweeps.md", ["MAX_POINTS", "MAX_RUNS"]),
     ],
 )  # fmt: skip

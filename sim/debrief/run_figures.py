@@ -317,7 +317,7 @@ def network_figure(tables: RunTables) -> Figure:
 def network_summary_figure(tables: RunTables) -> Figure:
     """A network too large to draw, summarised: its busiest links as bars (alerts carried), coloured by median delay.
 
-    At most `sim.spec.limits.FIGURE_MAX_LINKS` bars, so the figure keeps the size of the others
+    `sim.spec.limits.FIGURE_BUSIEST_LINKS` bars, so the figure keeps the size of the others
     whatever the network.
     """
     scenario, alerts = tables.scenario, tables.alerts
@@ -328,7 +328,7 @@ def network_summary_figure(tables: RunTables) -> Figure:
         (delivered["delivered_hours"] - delivered["sent_hours"]).groupby([delivered["from"], delivered["to"]]).median()
         if len(delivered) else pd.Series(dtype=float)
     )  # fmt: skip
-    shown = min(limits.FIGURE_MAX_LINKS, 25)
+    shown = limits.FIGURE_BUSIEST_LINKS
     busiest = sorted(((int(carried.get((a, b), 0)), a, b) for a, b, _ in links), key=lambda t: (-t[0], t[1], t[2]))
     busiest = busiest[:shown]
     cmap = plt.get_cmap("viridis_r")
@@ -462,8 +462,10 @@ def link_delay_figure(tables: RunTables) -> Figure:
     delivered = alerts[alerts["delivered_hours"].notna() & alerts["sent_hours"].notna()].copy()
     delivered["delay"] = delivered["delivered_hours"] - delivered["sent_hours"]
     delivered["link"] = delivered["from"] + " → " + delivered["to"]
-    links = list(delivered["link"].value_counts().index[: limits.FIGURE_MAX_LINKS])  # the busiest, when there are many
-    links = sorted(links, key=lambda k: delivered.loc[delivered["link"] == k, "delay"].median())
+    links = list(delivered["link"].value_counts().index)
+    busiest = len(links) > limits.FIGURE_MAX_LINKS  # too many rows to read: the busiest only
+    links = sorted(links[: limits.FIGURE_BUSIEST_LINKS] if busiest else links,
+                   key=lambda k: delivered.loc[delivered["link"] == k, "delay"].median())  # fmt: skip
     # Arrival at the border agency of the country crossed into, relative to that crossing.
     borders = _border_agencies(tables.scenario)
     country_of = {a: c for c, ids in borders.items() for a in ids}
@@ -483,7 +485,7 @@ def link_delay_figure(tables: RunTables) -> Figure:
         left.set_yticks(range(len(links)), links)
         left.set_ylim(-0.9, len(links) - 0.4)
         left.set_xlabel("hours from sending to delivery (black: median)")
-        left.set_title("Delay on each link", loc="left")
+        left.set_title(f"Delay on the {len(links)} busiest links" if busiest else "Delay on each link", loc="left")
         right_links = [link for link in links if link in set(merged["link"])]
         late_total = 0
         for k, link in enumerate(right_links):

@@ -75,7 +75,10 @@ it draws the busiest links as bars instead (10,000 agencies drew 1430 x 907,648 
 
 FIGURE_MAX_LINKS = 60
 """A run's network figure draws every link up to 60 links, and its link-delay figure one row per
-link; past that the busiest `FIGURE_MAX_LINKS` links are shown."""
+link; past that both show the `FIGURE_BUSIEST_LINKS` busiest links."""
+
+FIGURE_BUSIEST_LINKS = 25
+"""Links shown, the busiest first, by a figure of a network past `FIGURE_MAX_AGENCIES` or `FIGURE_MAX_LINKS`."""
 
 BASE_BYTES = 120_000_000
 BYTES_PER_TRAVELLER = 2_000
@@ -235,7 +238,9 @@ def scenario_work(scenario: Scenario) -> Work:
         sizes[surge.group] = sizes.get(surge.group, 0) + surge.travellers
     travellers = scenario.travellers.count + sum(s.travellers for s in surges)
     crossings = sum(sizes[name] * routes.get(name, 1) for name in sizes)
-    reach = _reachable_links(scenario)
+    senders = {source.agency for source in scenario.intelligence}
+    senders |= {inject.agency for inject in scenario.injects if inject.kind == "intel"}
+    reach = _reachable_links(scenario, senders)
     learned = alerts = 0.0
     for source in scenario.intelligence:
         eligible = sum(sizes.get(name, 0) for name in (source.groups or sizes))
@@ -250,8 +255,8 @@ def scenario_work(scenario: Scenario) -> Work:
     return Work(travellers, len(surges), round(crossings), round(learned), round(alerts))
 
 
-def _reachable_links(scenario: Scenario) -> dict[str, int]:
-    """Per agency: the links an alert it sends can travel (its own, and those of forwarders it reaches)."""
+def _reachable_links(scenario: Scenario, senders: set[str]) -> dict[str, int]:
+    """Per sender: the links an alert it sends can travel (its own, and those of forwarders it reaches)."""
     out_links: dict[str, list[str]] = {}
     for link in scenario.sharing.links:
         out_links.setdefault(link.sender, []).append(link.receiver)
@@ -259,7 +264,7 @@ def _reachable_links(scenario: Scenario) -> dict[str, int]:
             out_links.setdefault(link.receiver, []).append(link.sender)
     forwards = {a.id for a in scenario.agencies if a.forwards}
     reach: dict[str, int] = {}
-    for agency in out_links:
+    for agency in senders & set(out_links):
         seen, stack, total = {agency}, [agency], 0
         while stack:
             here = stack.pop()
