@@ -80,8 +80,7 @@ class _GuardedLoader(yaml.SafeLoader):
         line = self.peek_event().start_mark.line + 1
         self.depth += 1
         if self.depth > limits.MAX_YAML_DEPTH:
-            raise _RefusedError(line, f"nested more than {limits.MAX_YAML_DEPTH} levels deep (lists and mappings "
-                                 "inside each other); a scenario nests about 6")  # fmt: skip
+            raise _too_deep(line)
         before = self.total
         try:
             node = super().compose_node(parent, index)
@@ -91,12 +90,23 @@ class _GuardedLoader(yaml.SafeLoader):
         self.sizes[id(node)] = self.total - before
         return node
 
+    def fetch_flow_collection_start(self, token_class: Any) -> None:
+        """Refuse a ``[`` or ``{`` too deep as the scanner meets it (its look-ahead is quadratic in the depth)."""
+        if self.flow_level >= limits.MAX_YAML_DEPTH:
+            raise _too_deep(self.get_mark().line + 1)
+        super().fetch_flow_collection_start(token_class)
+
     def _count(self, values: int, line: int, how: str) -> None:
         self.total += values
         if self.total > limits.MAX_YAML_NODES and not self.allow_large:
             raise _RefusedError(line, f"more than {limits.count(limits.MAX_YAML_NODES)} values{how}, aliases counted "
                                  f"at the size of what they name; the limit is {limits.count(limits.MAX_YAML_NODES)} "
                                  f"values; raise it with {limits.ALLOW}")  # fmt: skip
+
+
+def _too_deep(line: int) -> _RefusedError:
+    return _RefusedError(line, f"nested more than {limits.MAX_YAML_DEPTH} levels deep (lists and mappings inside "
+                               "each other); a scenario nests about 6")  # fmt: skip
 
 
 _GuardedLoader.add_implicit_resolver(
