@@ -211,12 +211,14 @@ def compare(
             problems += exc.problems
     if replications < 1:
         problems.append(Problem("--replications", None, "", "must be at least 1", replications))
-    elif excess := limits.runs_excess((), f"2 scenarios x {limits.count(replications)} replications",
-                                      2 * replications):  # fmt: skip
-        try:
-            limits.enforce([excess], "--replications", lambda path: None, allow_large)
-        except ScenarioError as exc:
-            problems += exc.problems
+    elif excess := limits.runs_excess(
+        (), f"2 scenarios x {limits.count(replications)} replications", 2 * replications,
+        limits.scenario_work(scenarios[0]) if scenarios else None,
+    ):  # fmt: skip
+        if allow_large:
+            limits.note([excess], "--replications")
+        else:
+            problems += limits.problems_of([excess], "--replications", lambda path: None)
     if problems:
         raise ScenarioError(problems)
     _load_engine()
