@@ -17,7 +17,7 @@ and docs/sweeps.md list them; a test keeps the pages and these values the same.
 Measured on the 2-core development machine (peak resident memory of `sim.run`,
 Python 3.12): about 120 MB to start, then about 2 KB per traveller, 1 KB per
 crossing and 2.5 KB per alert (the baseline corridor with 100,000 travellers:
-1.06 GB and 27 s; the estimate below says 1.07 GB).
+1.06 GB and 27 s; the estimate below says 1.09 GB).
 """
 
 from __future__ import annotations
