@@ -34,11 +34,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sim.errors import Problem, ScenarioError
+from sim.spec import limits
 from sim.spec.folders import folder_kind
-from sim.spec.scenario import Scenario, changed_scenario, load_scenario
-from sim.spec.sweep_file import Sweep, is_sweep_file, load_sweep, sweep_from_dict
+from sim.spec.scenario import Scenario, changed_scenario, load_scenario, scenario_from_dict
+from sim.spec.sweep_file import Sweep, is_sweep_data, load_sweep, sweep_from_dict
 from sim.spec.sweep_model import sweep_json_schema
-from sim.spec.yaml_files import dump_yaml
+from sim.spec.yaml_files import dump_yaml, read_yaml
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,8 +64,15 @@ def _load_engine() -> None:
         import sim.engine.model  # noqa: F401
 
 
-def _scenario(scenario: Scenario | str | Path, overrides: Sequence[str] = (), label: str = "--set") -> Scenario:
-    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario, overrides, label)
+def _scenario(
+    scenario: Scenario | str | Path, overrides: Sequence[str] = (), label: str = "--set", allow_large: bool = False
+) -> Scenario:
+    """A scenario as given, or loaded from its file; a given one let past the limits only by `allow_large`."""
+    if not isinstance(scenario, Scenario):
+        return load_scenario(scenario, overrides, label, allow_large)
+    if allow_large and not scenario.allow_large:
+        return changed_scenario(scenario, [], allow_large=True)
+    return scenario
 
 
 def save_scenario(scenario: Scenario, path: str | Path) -> Path:
@@ -83,17 +91,21 @@ def save_scenario(scenario: Scenario, path: str | Path) -> Path:
     return path
 
 
-def vary(scenario: Scenario | str | Path, changes: dict[str, Any]) -> Scenario:
+def vary(scenario: Scenario | str | Path, changes: dict[str, Any], allow_large: bool = False) -> Scenario:
     """A copy of `scenario` with fields changed by path (the paths of ``--set``).
 
     Args:
         scenario: a scenario or a scenario file.
         changes: path -> value, e.g. ``{"sharing.links[HAL-INT->DRV-BRD].delay_hours": 12}``.
+        allow_large: let the copy past the limits of `sim.spec.limits` (with a note); a scenario
+            already let through lets its copies through.
 
     Raises:
-        ScenarioError: when a path selects nothing or the result is not a valid scenario.
+        ScenarioError: when a path selects nothing, the result is not a valid scenario, or it
+            goes past a limit.
     """
-    return changed_scenario(_scenario(scenario), changes.items(), label="vary")
+    base = _scenario(scenario)
+    return changed_scenario(base, changes.items(), label="vary", allow_large=True if allow_large else None)
 
 
 def run(
@@ -102,6 +114,7 @@ def run(
     out: Out = None,
     plots: bool = True,
     overrides: Sequence[str] = (),
+    allow_large: bool = False,
 ) -> RunResult:
     """Run a scenario once; with `out`, also write the run folder (figures and report unless `plots` is false).
 
@@ -112,6 +125,7 @@ def run(
         plots: draw the figures and write report.html in the folder.
         overrides: ``PATH=VALUE`` texts (as ``--set`` takes them), applied when `scenario` is a
             file, and recorded in the folder's ``run.json``.
+        allow_large: run past the limits of `sim.spec.limits` (``--allow-large``); a note gives the estimate.
 
     Returns:
         The summary and the tables (lists of rows; `tables` turns them into DataFrames); its
@@ -119,10 +133,10 @@ def run(
         Without `seed`, every call runs the scenario's seed, the same run each time; for
         independent replications pass ``sim.replication_seeds(master, n)`` one by one.
     """
+    scenario = _scenario(scenario, overrides, allow_large=allow_large)  # a refusal comes before the engine loads
     _load_engine()
     from sim.engine.one_run import default_run_folder, resolve_seed, run_one, write_run_folder, write_run_metadata
 
-    scenario = _scenario(scenario, overrides)
     seed = resolve_seed(scenario, seed)
     result = run_one(scenario, seed)
     if out is not None:
@@ -162,6 +176,7 @@ def compare(
     overrides_a: Sequence[str] = (),
     overrides_b: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
+    allow_large: bool = False,
 ) -> Comparison:
     """Run A and B on the same seeds (common random numbers); with `out`, write the comparison folder.
 
@@ -177,6 +192,8 @@ def compare(
         overrides_a: ``PATH=VALUE`` texts applied to A only (when given as a file).
         overrides_b: the same, for B only.
         progress: called with (done, total) as paired runs finish.
+        allow_large: go past the limits of `sim.spec.limits` (scenarios, 2 x `replications` runs),
+            with a note giving the estimate.
 
     Returns:
         The comparison: ``.statistics()`` per output (means, paired difference, 95% interval),
@@ -189,11 +206,19 @@ def compare(
     scenarios: list[Scenario] = []
     for scenario, overrides, label in ((a, overrides_a, "--set-a"), (b, overrides_b, "--set-b")):
         try:
-            scenarios.append(_scenario(scenario, overrides, label))
+            scenarios.append(_scenario(scenario, overrides, label, allow_large))
         except ScenarioError as exc:
             problems += exc.problems
     if replications < 1:
         problems.append(Problem("--replications", None, "", "must be at least 1", replications))
+    elif excess := limits.runs_excess(
+        (), f"2 scenarios x {limits.count(replications)} replications", 2 * replications,
+        limits.scenario_work(scenarios[0]) if scenarios else None,
+    ):  # fmt: skip
+        if allow_large:
+            limits.note([excess], "--replications")
+        else:
+            problems += limits.problems_of([excess], "--replications", lambda path: None)
     if problems:
         raise ScenarioError(problems)
     _load_engine()
@@ -221,6 +246,7 @@ def sweep(
     progress: bool | None = None,
     plots: bool = True,
     threshold: float | None = None,
+    allow_large: bool = False,
 ) -> SweepOutcome:
     """Run a sweep locally (worker processes) or on a Dask cluster (`scheduler` address).
 
@@ -238,6 +264,8 @@ def sweep(
         progress: show a progress bar (default: when stderr is a terminal).
         plots: draw the figures and report.html when every run is done.
         threshold: the level of the critical value the report marks (default: the sweep file's).
+        allow_large: go past the limits of `sim.spec.limits` (points, runs, the scenario), with a
+            note giving the estimate; a `Sweep` given as such keeps its own.
 
     Returns:
         The outcome; its ``folder`` holds runs.csv, points.csv (and sensitivity.csv for Sobol designs).
@@ -245,19 +273,19 @@ def sweep(
     Raises:
         ScenarioError: listing every problem of the sweep (or of its scenario) before any run.
     """
-    _load_engine()
-    from sim.experiments.sweep_folder import default_sweep_folder, latest_sweep_folder
-    from sim.experiments.sweep_runner import run_sweep
-
     if isinstance(sweep_file, Sweep):
         spec = sweep_file
     elif isinstance(sweep_file, Mapping):
         data = dict(sweep_file)
         if isinstance(data.get("scenario"), Path):
             data["scenario"] = str(data["scenario"])
-        spec = sweep_from_dict(data, source="<sweep>", folder=Path.cwd())
+        spec = sweep_from_dict(data, source="<sweep>", folder=Path.cwd(), allow_large=allow_large)
     else:
-        spec = load_sweep(sweep_file, threshold=threshold)
+        spec = load_sweep(sweep_file, threshold=threshold, allow_large=allow_large)
+    _load_engine()  # after the checks: a refused sweep never loads the engine
+    from sim.experiments.sweep_folder import default_sweep_folder, latest_sweep_folder
+    from sim.experiments.sweep_runner import run_sweep
+
     if out is True and resume:
         folder = latest_sweep_folder(spec)
         if folder is None:
@@ -288,7 +316,7 @@ class Played:
 
 
 def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, out: str | Path | Literal[True] = True,
-         plots: bool = True) -> Played:  # fmt: skip
+         plots: bool = True, allow_large: bool = False) -> Played:  # fmt: skip
     """Play the scenario with `player` deciding for its agency; the simulation plays the others.
 
     Args:
@@ -299,6 +327,7 @@ def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, 
             scenario's).
         out: the run folder, or True for ``results/<scenario>/<UTC time>/``.
         plots: draw the figures of the report.
+        allow_large: play past the limits of `sim.spec.limits` (with a note giving the estimate).
 
     Returns:
         The game, what the choices changed against the scenario's policy on the same seed
@@ -309,12 +338,12 @@ def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, 
         ScenarioError: an agency the scenario lacks, a verification time that is not a finite number
             of hours >= 0, or a `seed` other than the one the player's decisions were recorded on.
     """
+    scenario = _scenario(scenario, allow_large=allow_large)
     _load_engine()
     from sim.debrief.run_report import debrief
     from sim.engine.one_run import default_run_folder, resolve_seed, write_run_metadata
     from sim.exercise.play import InteractivePlayer, game_seed, play_game, what_changed, write_game
 
-    scenario = _scenario(scenario)
     seed = resolve_seed(scenario, game_seed(player, seed))
     game = play_game(scenario, player, seed)
     quit_at = player.quit_at if isinstance(player, InteractivePlayer) else None
@@ -356,13 +385,19 @@ def report(folder: str | Path, threshold: float | None = None) -> Path:
     raise ScenarioError([Problem(str(folder), None, "", "not a run, comparison or sweep folder")])
 
 
-def check(path: str | Path) -> Scenario | Sweep:
+def check(path: str | Path, allow_large: bool = False) -> Scenario | Sweep:
     """Read and validate a scenario or sweep file (recognised by its fields), changing nothing.
+
+    The file is read once. `allow_large` lets it past the limits of `sim.spec.limits` (with a
+    note giving the estimate).
 
     Raises:
         ScenarioError: listing every problem of the file.
     """
-    return load_sweep(path) if is_sweep_file(path) else load_scenario(path)
+    data, lines = read_yaml(path, allow_large)
+    if is_sweep_data(data):
+        return sweep_from_dict(data, source=str(path), lines=lines, folder=Path(path).parent, allow_large=allow_large)
+    return scenario_from_dict(data, source=str(path), lines=lines, allow_large=allow_large)
 
 
 def schema(kind: Literal["scenario", "sweep"] = "scenario") -> dict[str, Any]:
@@ -374,7 +409,8 @@ def schema(kind: Literal["scenario", "sweep"] = "scenario") -> dict[str, Any]:
 
 
 def msel(scenario: Scenario | str | Path, start: str = "09:00", minutes_per_day: float | None = None,
-         form: Literal["csv", "json"] = "csv", profile: str = "") -> tuple[list[dict[str, Any]], str]:  # fmt: skip
+         form: Literal["csv", "json"] = "csv", profile: str = "",
+         allow_large: bool = False) -> tuple[list[dict[str, Any]], str]:  # fmt: skip
     """The injects as a Master Scenario Events List: its rows, and their text as CSV or JSON (T3SF's shape).
 
     Args:
@@ -383,6 +419,7 @@ def msel(scenario: Scenario | str | Path, start: str = "09:00", minutes_per_day:
         minutes_per_day: real minutes per scenario day; None takes the pace nearest 10 that T3SF keeps.
         form: ``csv``, or ``json`` for T3SF 2.5.1 (one object per inject and player).
         profile: the sender icon T3SF shows with each inject (an http(s) URL); empty lets T3SF pick one.
+        allow_large: read a scenario past the limits of `sim.spec.limits` (with a note).
 
     Raises:
         ScenarioError: a start time that is not a clock time, minutes per day that are not positive, or
@@ -391,7 +428,7 @@ def msel(scenario: Scenario | str | Path, start: str = "09:00", minutes_per_day:
     from sim.exercise.msel import MselError, msel_rows, write_msel
 
     try:
-        rows = msel_rows(_scenario(scenario), start=start, minutes_per_day=minutes_per_day)
+        rows = msel_rows(_scenario(scenario, allow_large=allow_large), start=start, minutes_per_day=minutes_per_day)
         return rows, write_msel(rows, form, profile=profile)
     except MselError as exc:
         raise ScenarioError([Problem(e.option, None, "", e.message, e.value) for e in (exc, *exc.also)]) from None

@@ -14,6 +14,7 @@ import signal
 import sys
 import tempfile
 import traceback
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,9 +23,12 @@ from typing import Any
 from sim import api
 from sim.errors import Problem, ScenarioError
 from sim.experiments.progress_lines import progress_callback
+from sim.spec.limits import LimitNote
 from sim.spec.scenario import Scenario
 from sim.version import __version__
 from sim.vocabulary import CAUSE_LABELS
+
+ALLOW_LARGE_HELP = "go past the limits on size (travellers, events, runs, file size): print the estimate, go on"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,9 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="DIR", help="the run folder (default: results/<scenario>/<UTC time>/)")
     run.add_argument("--no-plots", action="store_true", help="do not draw figures")
     run.add_argument("--quiet", action="store_true", help="print only the run folder's path")
+    run.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
 
     validate = commands.add_parser("validate", help="check scenario files; print every problem")
     validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of the scenario format (for editors)")
     schema.add_argument("--sweep", action="store_true", help="the JSON Schema of the sweep file instead")
@@ -66,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--threshold", type=float, metavar="LEVEL", help="mark the critical value at this level")
     sweep.add_argument("--no-plots", action="store_true", help="do not draw figures and report.html")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar; print only the sweep folder's path")
+    sweep.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
 
     compare = commands.add_parser("compare", help="two scenarios on the same seeds: paired differences")
     compare.add_argument("a", metavar="A.yaml")
@@ -80,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--out", metavar="DIR", help="the folder (default: results/compare-A-vs-B/<UTC time>/)")
     compare.add_argument("--no-plots", action="store_true", help="do not draw figures")
     compare.add_argument("--quiet", action="store_true", help="print only the folder's path")
+    compare.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
 
     play = commands.add_parser("play", help="play one agency in the terminal; the simulation plays the others")
     play.add_argument("scenario", metavar="SCENARIO.yaml")
@@ -90,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="hours a verification takes when the scenario does not say (default 24)")  # fmt: skip
     play.add_argument("--out", metavar="DIR", help="the run folder (default: results/<scenario>/<UTC time>/)")
     play.add_argument("--no-plots", action="store_true", help="do not draw figures")
+    play.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
 
     msel = commands.add_parser("msel", help="export the injects as a Master Scenario Events List")
     msel.add_argument("scenario", metavar="SCENARIO.yaml")
@@ -101,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
                            "that T3SF keeps)")  # fmt: skip
     msel.add_argument("--profile", default="", metavar="URL",
                       help="the sender icon T3SF shows with each inject (default: T3SF picks one)")  # fmt: skip
+    msel.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
 
     new = commands.add_parser("new", help="write a commented starter scenario (asks, or takes options)")
     new.add_argument("file", metavar="FILE.yaml")
@@ -164,19 +174,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return {
-            "run": _run,
-            "validate": _validate,
-            "schema": _schema,
-            "bench": _bench,
-            "report": _report,
-            "compare": _compare,
-            "play": _play,
-            "msel": _msel,
-            "new": _new,
-            "sweep": _sweep,
-            "dashboard": _dashboard,
-        }[args.command](args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", LimitNote)
+            warnings.showwarning = _show_note
+            return {
+                "run": _run,
+                "validate": _validate,
+                "schema": _schema,
+                "bench": _bench,
+                "report": _report,
+                "compare": _compare,
+                "play": _play,
+                "msel": _msel,
+                "new": _new,
+                "sweep": _sweep,
+                "dashboard": _dashboard,
+            }[args.command](args)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -207,8 +220,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _show_note(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None,
+               line: str | None = None) -> None:  # fmt: skip
+    """Print a `LimitNote` as ``note: ...`` (a limit lifted, workers reduced); other warnings as Python does."""
+    if issubclass(category, LimitNote):
+        print(f"note: {message}", file=sys.stderr, flush=True)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+
 def _run(args: argparse.Namespace) -> int:
-    result = api.run(args.scenario, args.seed, out=args.out or True, plots=not args.no_plots, overrides=args.overrides)
+    result = api.run(args.scenario, args.seed, out=args.out or True, plots=not args.no_plots, overrides=args.overrides,
+                     allow_large=args.allow_large)  # fmt: skip
     folder = result.folder
     if args.quiet:
         print(folder)
@@ -250,7 +273,7 @@ def _validate(args: argparse.Namespace) -> int:
     failed = 0
     for name in args.files:
         try:
-            checked = api.check(name)
+            checked = api.check(name, allow_large=args.allow_large)
         except ScenarioError as exc:
             failed += 1
             for problem in exc.problems:
@@ -284,7 +307,7 @@ def _compare(args: argparse.Namespace) -> int:
     comparison = api.compare(
         args.a, args.b, replications=args.replications, seed=args.seed, workers=args.workers,
         out=args.out or True, plots=not args.no_plots, overrides_a=args.set_a, overrides_b=args.set_b,
-        progress=progress,
+        progress=progress, allow_large=args.allow_large,
     )  # fmt: skip
     folder = comparison.folder
     if args.quiet:
@@ -309,7 +332,7 @@ def _progress_line(done: int, total: int) -> None:
 def _play(args: argparse.Namespace) -> int:
     from sim.exercise.play import InteractivePlayer, load_decisions, plural
 
-    scenario = api.load_scenario(args.scenario)
+    scenario = api.load_scenario(args.scenario, allow_large=args.allow_large)
     if args.agency not in {a.id for a in scenario.agencies}:
         raise ScenarioError([Problem("--as", None, "", "no such agency (agencies: "
                                      + ", ".join(a.id for a in scenario.agencies) + ")", args.agency)])  # fmt: skip
@@ -345,7 +368,7 @@ def _play(args: argparse.Namespace) -> int:
 
 def _msel(args: argparse.Namespace) -> int:
     rows, text = api.msel(args.scenario, start=args.start, minutes_per_day=args.minutes_per_day, form=args.format,
-                          profile=args.profile)  # fmt: skip
+                          profile=args.profile, allow_large=args.allow_large)  # fmt: skip
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         pace = f" at {rows[0]['minutes_per_day']:g} minutes per day" if rows else ""
@@ -395,7 +418,7 @@ def _sweep(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise ScenarioError([Problem("--workers", None, "", "must be at least 1", args.workers)])
-    sweep = api.load_sweep(args.sweep, threshold=args.threshold)
+    sweep = api.load_sweep(args.sweep, threshold=args.threshold, allow_large=args.allow_large)
     _stop_on_sigterm()
     if not args.quiet:
         print(f"{sweep.name}: {sweep.describe()}", file=sys.stderr)

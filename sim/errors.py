@@ -37,6 +37,17 @@ def _numeric(text: str) -> bool:
 _MISSING = object()
 
 
+def format_path(path: tuple[str | int, ...]) -> str:
+    """Render ``("sharing", "links", 0, "trust")`` as ``sharing.links[0].trust``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input file.

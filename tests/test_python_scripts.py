@@ -199,7 +199,8 @@ def test_the_rule_keeps_small_work_here_and_uses_the_cores_when_they_pay(monkeyp
         assert processes_for(100, threshold, cores=2) == 0, "the warning is given once"
 
 
-def test_make_executor_decides_only_when_no_number_of_workers_is_asked() -> None:
+def test_make_executor_decides_only_when_no_number_of_workers_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(executors, "default_workers", lambda: 8)  # workers are capped at the cores (test_limits.py)
     assert isinstance(make_executor(None, tasks=20), AutoExecutor)
     assert isinstance(make_executor(1, tasks=20), SerialExecutor)
     assert isinstance(make_executor(4, tasks=1), SerialExecutor)

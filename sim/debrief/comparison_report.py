@@ -20,7 +20,7 @@ from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table
 from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
 from sim.debrief.run_figures import chain_figure
 from sim.experiments.comparison import ABSENT, differences
-from sim.spec.scenario import load_scenario
+from sim.spec.scenario import load_recorded_scenario
 from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, COMPARED_OUTPUT_WORDS, MISS_SHARES
 
 SHARES = ("detection_rate", *[MISS_SHARES[c] for c in CAUSES])
@@ -109,7 +109,7 @@ class ComparisonTables:
     @classmethod
     def from_folder(cls, folder: Path) -> ComparisonTables:
         """Read a folder written by `sim.experiments.comparison.write_comparison_folder`."""
-        a, b = load_scenario(folder / "a.yaml"), load_scenario(folder / "b.yaml")
+        a, b = load_recorded_scenario(folder / "a.yaml"), load_recorded_scenario(folder / "b.yaml")
         stats = json.loads((folder / "comparison.json").read_text())
         return cls(pairs=_pairs(folder), stats=stats, name_a=a.name, name_b=b.name)
 
@@ -149,7 +149,7 @@ def _fmt(name: str, value: float | None, difference: bool = False) -> str:
 def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
     """(Re)draw the figures and write ``report.html`` of a comparison folder."""
     folder = Path(folder)
-    a, b = load_scenario(folder / "a.yaml"), load_scenario(folder / "b.yaml")
+    a, b = load_recorded_scenario(folder / "a.yaml"), load_recorded_scenario(folder / "b.yaml")
     stats = json.loads((folder / "comparison.json").read_text())
     figures = draw_comparison_figures(folder) if plots else {}
     varied = changes(a.raw, b.raw)

@@ -22,6 +22,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
 from sim.debrief.run_tables import SLOWEST_LINK_MEASURE, RunTables, chain_stages, chain_title, slowest_link
+from sim.spec import limits
 from sim.spec.scenario import Scenario, expand_links
 from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, KIND_COLOURS
 
@@ -218,9 +219,14 @@ def network_figure(tables: RunTables) -> Figure:
     """The sharing network: alerts flow left to right, from sources through hubs to border agencies.
 
     Line width = alerts carried; colour = median observed delivery delay; each link
-    is labelled with its trust (and its trust after a trust inject).
+    is labelled with its trust (and its trust after a trust inject). A network past
+    `sim.spec.limits.FIGURE_MAX_AGENCIES` agencies or `FIGURE_MAX_LINKS` links would be
+    unreadable (and enormous): its busiest links are drawn as bars instead
+    (`network_summary_figure`).
     """
     scenario = tables.scenario
+    if len(scenario.agencies) > limits.FIGURE_MAX_AGENCIES or len(expand_links(scenario)) > limits.FIGURE_MAX_LINKS:
+        return network_summary_figure(tables)
     alerts = tables.alerts
     carried = alerts.groupby(["from", "to"]).size().to_dict() if len(alerts) else {}
     delivered = alerts[alerts["delivered_hours"].notna() & alerts["sent_hours"].notna()]
@@ -305,6 +311,45 @@ def network_figure(tables: RunTables) -> Figure:
         ax.set_title(title + "\nline width: alerts carried; colour: median delay", loc="left", fontsize=15)
         fig.tight_layout()
         _place_link_labels(ax, labels, arrows)
+        return fig
+
+
+def network_summary_figure(tables: RunTables) -> Figure:
+    """A network too large to draw, summarised: its busiest links as bars (alerts carried), coloured by median delay.
+
+    `sim.spec.limits.FIGURE_BUSIEST_LINKS` bars, so the figure keeps the size of the others
+    whatever the network.
+    """
+    scenario, alerts = tables.scenario, tables.alerts
+    links = expand_links(scenario)
+    carried = alerts.groupby(["from", "to"]).size() if len(alerts) else pd.Series(dtype=int)
+    delivered = alerts[alerts["delivered_hours"].notna() & alerts["sent_hours"].notna()] if len(alerts) else alerts
+    delays = (
+        (delivered["delivered_hours"] - delivered["sent_hours"]).groupby([delivered["from"], delivered["to"]]).median()
+        if len(delivered) else pd.Series(dtype=float)
+    )  # fmt: skip
+    shown = limits.FIGURE_BUSIEST_LINKS
+    busiest = sorted(((int(carried.get((a, b), 0)), a, b) for a, b, _ in links), key=lambda t: (-t[0], t[1], t[2]))
+    busiest = busiest[:shown]
+    cmap = plt.get_cmap("viridis_r")
+    finite = [float(v) for v in delays.to_numpy() if np.isfinite(v)]
+    vmax = max(finite + [1.0])
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(13, max(4.8, 0.38 * len(busiest) + 2.8)))
+        names = [f"{a} → {b}" for _, a, b in busiest][::-1]
+        counts = [n for n, _, _ in busiest][::-1]
+        colours = [cmap(float(delays.get((a, b))) / vmax) if (a, b) in delays.index and np.isfinite(delays.get((a, b)))
+                   else "#BBBBBB" for _, a, b in busiest][::-1]  # fmt: skip
+        ax.barh(range(len(names)), counts, color=colours)
+        ax.set_yticks(range(len(names)), names)
+        ax.set_xlabel("alerts carried")
+        sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, vmax))
+        fig.colorbar(sm, ax=ax, fraction=0.03, pad=0.01).set_label("median delivery delay (hours)")
+        total = int(carried.sum()) if len(carried) else 0
+        ax.set_title(f"Sharing network: {len(scenario.agencies):,} agencies and {len(links):,} links, too many to "
+                     f"draw one by one\nthe {len(busiest)} busiest links ({total:,} alerts carried in all); "
+                     "colour: median delay", loc="left", fontsize=15)  # fmt: skip
+        fig.tight_layout()
         return fig
 
 
@@ -417,7 +462,10 @@ def link_delay_figure(tables: RunTables) -> Figure:
     delivered = alerts[alerts["delivered_hours"].notna() & alerts["sent_hours"].notna()].copy()
     delivered["delay"] = delivered["delivered_hours"] - delivered["sent_hours"]
     delivered["link"] = delivered["from"] + " → " + delivered["to"]
-    links = sorted(delivered["link"].unique(), key=lambda k: delivered.loc[delivered["link"] == k, "delay"].median())
+    links = list(delivered["link"].value_counts().index)
+    busiest = len(links) > limits.FIGURE_MAX_LINKS  # too many rows to read: the busiest only
+    links = sorted(links[: limits.FIGURE_BUSIEST_LINKS] if busiest else links,
+                   key=lambda k: delivered.loc[delivered["link"] == k, "delay"].median())  # fmt: skip
     # Arrival at the border agency of the country crossed into, relative to that crossing.
     borders = _border_agencies(tables.scenario)
     country_of = {a: c for c, ids in borders.items() for a in ids}
@@ -437,7 +485,7 @@ def link_delay_figure(tables: RunTables) -> Figure:
         left.set_yticks(range(len(links)), links)
         left.set_ylim(-0.9, len(links) - 0.4)
         left.set_xlabel("hours from sending to delivery (black: median)")
-        left.set_title("Delay on each link", loc="left")
+        left.set_title(f"Delay on the {len(links)} busiest links" if busiest else "Delay on each link", loc="left")
         right_links = [link for link in links if link in set(merged["link"])]
         late_total = 0
         for k, link in enumerate(right_links):

@@ -195,7 +195,8 @@ def inject_effects(scenario: Any, seed: int, base: dict[str, Any] | None = None)
     for number, inject in enumerate(scenario.injects):
         raw = scenario.raw
         raw["injects"] = [x for k, x in enumerate(raw["injects"]) if k != number]
-        without = run_one(scenario_from_dict(raw, source=scenario.source), seed, tables=False).summary
+        fewer = scenario_from_dict(raw, source=scenario.source, allow_large=scenario.allow_large, quiet=True)
+        without = run_one(fewer, seed, tables=False).summary
         rows.append(
             {
                 "inject": number + 1,

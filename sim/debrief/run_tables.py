@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.spec.scenario import Scenario, load_scenario
+from sim.spec.scenario import Scenario, load_recorded_scenario
 from sim.vocabulary import CAUSE_LABELS, CAUSES
 
 
@@ -46,7 +46,7 @@ class RunTables:
             events=table("events.csv"),
             timeseries=table("timeseries.csv"),
             crossings=table("crossings.csv"),
-            scenario=load_scenario(folder / "scenario.yaml"),
+            scenario=load_recorded_scenario(folder / "scenario.yaml"),
         )
 
 

@@ -136,7 +136,7 @@ def named_positions(folder: Path, paths: Sequence[str]) -> dict[str, str]:
 
     if not any(re.search(r"\[\d+\]", p) for p in paths) or not (folder / "scenario.yaml").is_file():
         return {}
-    raw, _ = read_yaml(folder / "scenario.yaml")
+    raw, _ = read_yaml(folder / "scenario.yaml", allow_large=True)  # as recorded: it ran already
     out = {}
     for path in paths:
         node: Any = raw

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from sim.errors import SimError
+from sim.spec.limits import capped_workers
 
 T = TypeVar("T")
 
@@ -596,7 +597,8 @@ def make_executor(workers: int | None = None, scheduler: str | None = None, task
 
     Args:
         workers: None to decide from the work (`AutoExecutor`, `processes_for`); 1 for this process;
-            more for that many local worker processes (at most one per task), as asked.
+            more for that many local worker processes (at most one per task, and one per core:
+            more are reduced with a `sim.spec.limits.LimitNote` saying so).
         scheduler: a Dask scheduler address: the tasks go to that cluster.
         tasks: how many tasks there will be (when known).
     """
@@ -604,6 +606,7 @@ def make_executor(workers: int | None = None, scheduler: str | None = None, task
         return DaskExecutor(scheduler)
     if workers is None:
         return AutoExecutor(tasks if tasks is not None else 2**31)
+    workers = capped_workers(workers, default_workers())
     if workers <= 1 or (tasks is not None and tasks <= 1):
         return SerialExecutor()
     return LocalExecutor(min(workers, tasks) if tasks is not None else workers)

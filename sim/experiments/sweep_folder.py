@@ -8,6 +8,7 @@ import os
 import platform
 import socket
 import sys
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -16,6 +17,7 @@ from typing import Any
 
 from sim.engine.one_run import slug
 from sim.errors import Problem, ScenarioError
+from sim.spec.limits import LimitNote
 from sim.spec.sweep_file import Sweep, data_hash, load_sweep
 from sim.spec.yaml_files import dump_yaml
 from sim.version import __version__
@@ -55,7 +57,9 @@ def prepare_folder(sweep: Sweep, folder: Path, resume: bool) -> None:
     if resume:
         if not (folder / "sweep.yaml").is_file():
             raise ScenarioError([Problem(str(folder), None, "", "holds no sweep to resume (no sweep.yaml)")])
-        before = load_sweep(folder / "sweep.yaml")
+        with warnings.catch_warnings():  # the sweep as recorded: checked when it started, not again
+            warnings.simplefilter("ignore", LimitNote)
+            before = load_sweep(folder / "sweep.yaml", allow_large=True)
         if before.replications > sweep.replications:
             raise ScenarioError(
                 [

@@ -77,6 +77,7 @@ class RunTask:
         scenario: the base scenario as JSON text.
         assignments: the point's ``[path, value]`` pairs as JSON text.
         outputs: the summary keys to report.
+        allow_large: the sweep's scenario was let past the limits (``--allow-large``): so are its points.
     """
 
     point: int
@@ -85,6 +86,7 @@ class RunTask:
     scenario: str
     assignments: str
     outputs: tuple[str, ...]
+    allow_large: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ def execute_run(task: RunTask) -> RunOutcome:
     start = time.perf_counter()
     values: dict[str, Any] = dict.fromkeys(task.outputs)
     error = None
-    scenario, problem = _point_scenario(task.scenario, task.assignments)
+    scenario, problem = _point_scenario(task.scenario, task.assignments, task.allow_large)
     if scenario is None:
         error = problem
     else:
@@ -149,14 +151,14 @@ def peak_rss_kb() -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def _point_scenario(scenario: str, assignments: str) -> tuple[Scenario | None, str | None]:
+def _point_scenario(scenario: str, assignments: str, allow_large: bool = False) -> tuple[Scenario | None, str | None]:
     """The validated scenario of a point (cached per worker: every replication reuses it)."""
     try:
         data = apply_changes(json.loads(scenario), [tuple(pair) for pair in json.loads(assignments)], "parameters")
     except ScenarioError as exc:
         return None, f"the point's parameters select nothing: {exc.problems[0].message}"
     try:
-        return scenario_from_dict(data, source="<point>"), None
+        return scenario_from_dict(data, source="<point>", allow_large=allow_large, quiet=True), None
     except ScenarioError as exc:
         return None, "the scenario refuses the point's values: " + "; ".join(
             f"{p.path}: {p.message}" for p in exc.problems
@@ -323,7 +325,8 @@ def _tasks(sweep: Sweep, state: Progress) -> Iterator[RunTask]:
     for replication, seed in enumerate(sweep.replication_seeds()):
         for number in range(len(assignments)):
             if not state.has(number, replication):
-                yield RunTask(number, replication, seed, base, assignments[number], sweep.outputs)
+                yield RunTask(number, replication, seed, base, assignments[number], sweep.outputs,
+                              sweep.scenario.allow_large)  # fmt: skip
 
 
 def _point_data_or_none(sweep: Sweep, number: int) -> Any:

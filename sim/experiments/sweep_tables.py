@@ -53,7 +53,7 @@ class FolderInfo:
 
 def folder_info(folder: str | Path) -> FolderInfo:
     """Read a sweep folder's `sweep.yaml`."""
-    data, _ = read_yaml(Path(folder) / "sweep.yaml")
+    data, _ = read_yaml(Path(folder) / "sweep.yaml", allow_large=True)  # as recorded: it ran already
     return FolderInfo(
         name=data.get("name", Path(folder).name),
         design=data.get("design", DEFAULT_DESIGN),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import abc
 import itertools
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -90,6 +91,10 @@ class Design(abc.ABC):
         """Extra tables from the rows of points.csv (`info`: the folder's `FolderInfo`), by file name."""
         return {}
 
+    @abc.abstractmethod
+    def point_count(self, parameters: Sequence[Parameter], samples: int | None, second_order: bool) -> int:
+        """How many points `points` would give (at most), without making them: checked against the limits."""
+
 
 class GridDesign(Design):
     """Every combination of the parameters' values (the first parameter varies slowest)."""
@@ -106,6 +111,10 @@ class GridDesign(Design):
         return [
             dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(p.grid_values() for p in parameters))
         ]
+
+    def point_count(self, parameters: Sequence[Parameter], samples: int | None, second_order: bool) -> int:
+        """The product of the parameters' value counts (`Parameter.value_count`)."""
+        return math.prod(p.value_count() for p in parameters)
 
 
 class SampledDesign(Design):
@@ -127,6 +136,10 @@ class SampledDesign(Design):
         assert samples is not None
         unit = self.unit_sample(len(parameters), samples, design_seed(seed), second_order)
         return [{p.path: p.from_unit(float(u)) for p, u in zip(parameters, row, strict=True)} for row in unit]
+
+    def point_count(self, parameters: Sequence[Parameter], samples: int | None, second_order: bool) -> int:
+        """The samples."""
+        return samples or 0
 
 
 class LatinHypercubeDesign(SampledDesign):
@@ -168,6 +181,10 @@ class SobolDesign(SampledDesign):
 
         problem = sobol_problem(dimensions)
         return sobol.sample(problem, samples, calc_second_order=second_order, scramble=True, seed=seed)
+
+    def point_count(self, parameters: Sequence[Parameter], samples: int | None, second_order: bool) -> int:
+        """N (D + 2), or N (2 D + 2) with second order (`sobol_points`)."""
+        return sobol_points(samples or 0, len(parameters), second_order)
 
     def analysis(self, points: list[dict[str, Any]], info: Any) -> dict[str, Table]:
         """sensitivity.csv: the Sobol' indices of every output (`sobol_table`)."""

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from sim.errors import Problem, ScenarioError
+from sim.spec.yaml_files import load_value
 
 _TOKEN = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]|(\.)")
 
@@ -142,18 +143,22 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> list[str]:
     return done
 
 
-def parse_assignment(text: str) -> tuple[str, Any]:
+def parse_assignment(text: str, label: str = "--set", allow_large: bool = False) -> tuple[str, Any]:
     """Split ``PATH=VALUE``; the value is read as YAML (``0.5``, ``[1, 2]``, ``{dist: ...}``).
+
+    The value is read within the limits of a file (`sim.spec.yaml_files.load_value`): an alias
+    bomb is refused before it is expanded.
 
     Raises:
         ValueError: when there is no ``=`` or the value is not valid YAML.
+        ScenarioError: a value past a limit (`sim.spec.limits`), named ``LABEL TEXT``.
     """
     path, sep, raw = text.partition("=")
     if not sep:
         raise ValueError("write PATH=VALUE, e.g. sharing.delay_scale=0.5")
     path = path.strip()
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = load_value(raw, f"{label} {_shown(text)}", allow_large) if raw.strip() else None
     except yaml.YAMLError as exc:
         raise ValueError(f"the value is not valid YAML ({exc.__class__.__name__})") from None
     return path, value
@@ -222,7 +227,12 @@ def traced_changes(
     return data, set_by
 
 
-def parse_overrides(overrides: Iterable[str], label: str = "--set") -> list[tuple[str, Any]]:
+def _shown(text: str) -> str:
+    """An override as messages name it: cut when long."""
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def parse_overrides(overrides: Iterable[str], label: str = "--set", allow_large: bool = False) -> list[tuple[str, Any]]:
     """Read ``PATH=VALUE`` overrides (the text of ``--set``) as ``(path, value)`` changes.
 
     Raises:
@@ -232,7 +242,9 @@ def parse_overrides(overrides: Iterable[str], label: str = "--set") -> list[tupl
     problems: list[Problem] = []
     for text in overrides:
         try:
-            changes.append(parse_assignment(text))
+            changes.append(parse_assignment(text, label, allow_large))
+        except ScenarioError as exc:
+            problems += exc.problems
         except ValueError as exc:
             problems.append(Problem(f"{label} {text}", None, "", str(exc)))
     if problems:

@@ -13,8 +13,10 @@ All defaults live in these modules, each with a comment saying why.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import math
+import warnings
 from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
@@ -23,6 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr
 
 from sim.errors import Problem, ScenarioError
+from sim.spec import limits
 from sim.spec.checks import dedupe
 from sim.spec.distributions import DRAW_LIMIT, Distribution
 from sim.spec.field_paths import apply_changes, blame_changes, parse_overrides, traced_changes
@@ -200,6 +203,7 @@ class Scenario(Strict):
 
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _source: str = PrivateAttr(default="<scenario>")
+    _allow_large: bool = PrivateAttr(default=False)
 
     @property
     def raw(self) -> dict[str, Any]:
@@ -210,6 +214,11 @@ class Scenario(Strict):
     def source(self) -> str:
         """Where the scenario came from (a path or a label)."""
         return self._source
+
+    @property
+    def allow_large(self) -> bool:
+        """Whether it was let past the limits of `sim.spec.limits` (``--allow-large``); copies inherit it."""
+        return self._allow_large
 
     @property
     def horizon_hours(self) -> float:
@@ -230,7 +239,7 @@ class Scenario(Strict):
         """A copy with `seed` set (in the object and in its raw data)."""
         raw = self.raw
         raw["seed"] = int(seed)
-        return scenario_from_dict(raw, source=self._source)
+        return scenario_from_dict(raw, source=self._source, allow_large=self._allow_large, quiet=True)
 
 
 def link_settings(scenario: Scenario, link: Link) -> dict[str, Any]:
@@ -270,14 +279,18 @@ def traveller_total(scenario: Scenario) -> int:
 # ---------------------------------------------------------------- loading
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = (), label: str = "--set") -> Scenario:
-    """Read, override and validate a scenario file.
+def load_scenario(
+    path: str | Path, overrides: Iterable[str] = (), label: str = "--set", allow_large: bool = False
+) -> Scenario:
+    """Read, override and validate a scenario file, within the limits of `sim.spec.limits`.
 
     Args:
         path: the YAML file.
         overrides: ``PATH=VALUE`` strings, as given to ``--set``.
         label: the option that gave `overrides` (``--set``, ``--set-a``): a problem at a field an
             override set names the override (``--set sharing.delay_scale=-1: ...``), not a line.
+        allow_large: let the file and its run past the limits (``--allow-large``), with a
+            `sim.spec.limits.LimitNote` saying what was let through.
 
     Returns:
         The validated scenario.
@@ -285,17 +298,28 @@ def load_scenario(path: str | Path, overrides: Iterable[str] = (), label: str = 
     Raises:
         ScenarioError: listing every problem found.
     """
-    data, lines = read_yaml(path)
+    data, lines = read_yaml(path, allow_large)
     overrides = list(overrides)
     if not overrides:
-        return scenario_from_dict(data, source=str(path), lines=lines)
+        return scenario_from_dict(data, source=str(path), lines=lines, allow_large=allow_large)
     names = [f"{label} {text}" for text in overrides]
-    data, set_by = traced_changes(data, parse_overrides(overrides, label), label, names=names)
+    data, set_by = traced_changes(data, parse_overrides(overrides, label, allow_large), label, names=names)
     try:
-        return scenario_from_dict(data, source=str(path), lines=lines)
+        return scenario_from_dict(data, source=str(path), lines=lines, allow_large=allow_large)
     except ScenarioError as exc:
         blamed = blame_changes(exc.problems, {done: names[number] for done, number in set_by.items()})
         raise ScenarioError(dedupe(blamed)) from None
+
+
+def load_recorded_scenario(path: str | Path) -> Scenario:
+    """The scenario a results folder records (``scenario.yaml``, ``a.yaml``): it ran already.
+
+    So the limits on size (`sim.spec.limits`) do not apply to it again, and no note is given:
+    a run let through by ``--allow-large`` can be reported on.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", limits.LimitNote)
+        return load_scenario(path, allow_large=True)
 
 
 def changed_scenario(
@@ -304,6 +328,7 @@ def changed_scenario(
     label: str = "vary",
     source: str | None = None,
     skip_empty_wildcards: bool = False,
+    allow_large: bool | None = None,
 ) -> Scenario:
     """A copy of `base` with field paths changed, validated again: the one "apply, then revalidate".
 
@@ -313,6 +338,8 @@ def changed_scenario(
         label: how a change that cannot be applied is named (``vary``, ``--set``).
         source: how validation problems name the input (default: the scenario's own).
         skip_empty_wildcards: see `sim.spec.field_paths.apply_changes`.
+        allow_large: let the result past the limits of `sim.spec.limits` (with a note); None: as
+            `base` was, without a new note.
 
     Raises:
         ScenarioError: a path that selects nothing, or a result that is not a valid scenario.
@@ -321,16 +348,31 @@ def changed_scenario(
     if source is None:
         source = base.source if isinstance(base, Scenario) else "<scenario>"
     data = apply_changes(data, changes, label, skip_empty_wildcards)
-    return scenario_from_dict(data, source=source)
+    if allow_large is None:
+        inherited = base.allow_large if isinstance(base, Scenario) else False
+        return scenario_from_dict(data, source=source, allow_large=inherited, quiet=True)
+    return scenario_from_dict(data, source=source, allow_large=allow_large)
 
 
-def scenario_from_dict(data: Any, source: str = "<scenario>", lines: LineMap | None = None) -> Scenario:
-    """Validate plain data (as YAML would give) into a `Scenario`.
+def scenario_from_dict(
+    data: Any,
+    source: str = "<scenario>",
+    lines: LineMap | None = None,
+    allow_large: bool = False,
+    quiet: bool = False,
+) -> Scenario:
+    """Validate plain data (as YAML would give) into a `Scenario`, within the limits of `sim.spec.limits`.
+
+    The agencies and links are counted before the structure is checked, and the run is
+    estimated (travellers with surges, events, memory) once it is: past a limit the scenario is
+    refused before anything in proportion to it is made.
 
     Args:
         data: the mapping.
         source: how errors name the input.
         lines: field path -> line, when the data came from a file.
+        allow_large: let it past the limits, with a `sim.spec.limits.LimitNote` each (``--allow-large``).
+        quiet: with `allow_large`, no note (a copy of a scenario already let through).
 
     Raises:
         ScenarioError: listing every problem found.
@@ -338,6 +380,7 @@ def scenario_from_dict(data: Any, source: str = "<scenario>", lines: LineMap | N
     lines = lines or LineMap()
     if not isinstance(data, dict):
         raise ScenarioError([Problem(source, lines.line(()), "", "a scenario must be a mapping of fields", data)])
+    limits.enforce(limits.raw_excesses(data), source, lines.line, allow_large, quiet)
     problems = list(lines.problems)
     problems += structural_problems(Scenario, data, source, lines)
     problems += semantic_problems(data, source, lines)
@@ -346,11 +389,14 @@ def scenario_from_dict(data: Any, source: str = "<scenario>", lines: LineMap | N
         problems.sort(key=lambda p: (p.line or 0, p.path))
         raise ScenarioError(problems)
     scenario = Scenario.model_validate(data)
+    limits.enforce(limits.scenario_excesses(scenario, limits.scenario_work(scenario)), source, lines.line,
+                   allow_large, quiet)  # fmt: skip
     problems = _unknown_traveller_ids(scenario, source, lines)
     if problems:
         raise ScenarioError(problems)
     scenario._raw = copy.deepcopy(data)
     scenario._source = source
+    scenario._allow_large = allow_large
     return scenario
 
 
@@ -361,14 +407,40 @@ def _unknown_traveller_ids(scenario: Scenario, source: str, lines: LineMap) -> l
     ]
     if not wanted:
         return []
-    labels = set(traveller_labels(scenario))
+    segments = _label_segments(scenario)
     problems = []
     for i, inject in wanted:
         for j, label in enumerate(inject.ids or []):
-            if label not in labels:
+            if not _is_traveller_label(label, segments):
                 path: PathKey = ("injects", i, "ids", j)
                 problems.append(Problem(source, lines.line(path), format_path(path), "no traveller has this id", label))
     return problems
+
+
+def _label_segments(scenario: Scenario) -> list[tuple[int, str]]:
+    """The travellers of a run as runs of one group: (first index after the run, the group's initial)."""
+    groups = scenario.travellers.groups
+    segments, end = [], 0
+    for group, count in zip(groups, apportion(scenario.travellers.count, [g.share for g in groups]), strict=True):
+        end += count
+        segments.append((end, traveller_label(0, group.name).rpartition("-")[0]))
+    for inject in scenario.injects:
+        if isinstance(inject, SurgeInject):
+            end += inject.travellers
+            segments.append((end, traveller_label(0, inject.group).rpartition("-")[0]))
+    return segments
+
+
+def _is_traveller_label(label: str, segments: list[tuple[int, str]]) -> bool:
+    """Whether some traveller of the run has this id (as `traveller_labels` would list it, without listing them)."""
+    initial, dash, digits = label.rpartition("-")
+    if not dash or not digits.isascii() or not digits.isdigit():
+        return False
+    index = int(digits) - 1
+    if index < 0 or traveller_label(index, initial) != label:
+        return False
+    start = bisect.bisect_right([end for end, _ in segments], index)
+    return start < len(segments) and segments[start][1] == initial
 
 
 # ---------------------------------------------------------------- travellers

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import _MISSING, Problem, ScenarioError
+from sim.spec import limits
 from sim.spec.checks import dedupe
 from sim.spec.designs import DEFAULT_DESIGN, DESIGNS, Design
 from sim.spec.field_paths import apply_changes, parse_path
@@ -154,7 +155,9 @@ def _range_structure_problems(spec: dict[str, Any]) -> bool:
 # ---------------------------------------------------------------- the scenario and its fields
 
 
-def check_scenario(problems: SweepProblems, data: dict[str, Any], folder: Path) -> tuple[Path, Scenario | None]:
+def check_scenario(
+    problems: SweepProblems, data: dict[str, Any], folder: Path, allow_large: bool = False
+) -> tuple[Path, Scenario | None]:
     """The scenario file (resolved against the sweep's folder) and the scenario, validated; its problems added."""
     value = data.get("scenario")
     if not isinstance(value, str) or not value.strip():
@@ -164,7 +167,7 @@ def check_scenario(problems: SweepProblems, data: dict[str, Any], folder: Path) 
         problems.add(("scenario",), f"no such file ({path})", value)
         return path, None
     try:
-        return path, load_scenario(path)
+        return path, load_scenario(path, allow_large=allow_large)
     except ScenarioError as exc:
         problems.add(("scenario",), f"the scenario has {len(exc.problems)} problem(s), listed below", value)
         problems.found += exc.problems
@@ -208,6 +211,41 @@ def check_parameters(problems: SweepProblems, data: dict[str, Any], design: Desi
             if parameter is not None:
                 out.append(parameter)
     return out
+
+
+def check_size(
+    problems: SweepProblems,
+    design: Design,
+    parameters: list[Parameter],
+    samples: int | None,
+    second_order: bool,
+    replications: int,
+    scenario: Scenario | None,
+    allow_large: bool,
+) -> bool:
+    """Points and runs within `sim.spec.limits`, counted before a point is made; False when refused.
+
+    With `allow_large`, what goes past a limit is let through with a note (the estimate).
+    """
+    found = []
+    for parameter in parameters:
+        if parameter.steps is not None:
+            found.append(limits.points_excess(("parameters", parameter.path, "steps"), "{} values of one range",
+                                              parameter.steps))  # fmt: skip
+    points = design.point_count(parameters, samples, second_order)
+    where: PathKey = ("samples",) if design.takes_samples else ("parameters",)
+    if not any(found):
+        found.append(limits.points_excess(where, f"the {design.name} design has {{}} points", points))
+    if not any(found):
+        work = limits.scenario_work(scenario) if scenario is not None else None
+        what = f"{limits.count(points)} points x {limits.count(replications)} replications"
+        found.append(limits.runs_excess(("replications",), what, points * replications, work))
+    excesses = [e for e in found if e is not None]
+    if allow_large:
+        limits.note(excesses, problems.source)
+        return True
+    problems.found += limits.problems_of(excesses, problems.source, problems.lines.line)
+    return not excesses
 
 
 def check_outputs(problems: SweepProblems, data: dict[str, Any], scenario: Scenario | None) -> list[str]:
@@ -281,7 +319,7 @@ def check_values(problems: SweepProblems, scenario: Scenario, parameters: list[P
         for index, value in enumerate(parameter.check_values()):
             spot = (*where, index) if parameter.levels is not None else where
             shown = value if parameter.levels is not None else f"{parameter.path}={value_text(value)}"
-            message = refusal(base, [(parameter.path, value)])
+            message = refusal(base, [(parameter.path, value)], scenario.allow_large)
             if message and message.startswith("selects nothing"):
                 problems.add(where, message)
                 break
@@ -294,7 +332,7 @@ def check_values(problems: SweepProblems, scenario: Scenario, parameters: list[P
                 problems.add(spot, message, shown)
     if len(parameters) > 1 and len(problems.found) == before:
         for highest, label in ((False, "lowest"), (True, "highest")):
-            message = refusal(base, [(p.path, p.end_value(highest)) for p in parameters])
+            message = refusal(base, [(p.path, p.end_value(highest)) for p in parameters], scenario.allow_large)
             if message:
                 problems.add(("parameters",), f"with every parameter at its {label} value, {message}")
 
@@ -303,20 +341,20 @@ def check_points(problems: SweepProblems, scenario: Scenario, points: Sequence[d
     """Apply every point of a design to the scenario (sampled values fall between the ends checked before)."""
     seen: set[str] = set()
     for number, point in enumerate(points):
-        message = refusal(scenario.raw, list(point.items()))
+        message = refusal(scenario.raw, list(point.items()), scenario.allow_large)
         if message and message not in seen:
             seen.add(message)
             problems.add(("parameters",), f"point {number} of the design: {message}")
 
 
-def refusal(base: dict[str, Any], assignments: list[tuple[str, Any]]) -> str | None:
-    """Why the scenario refuses these values, or None if it takes them."""
+def refusal(base: dict[str, Any], assignments: list[tuple[str, Any]], allow_large: bool = False) -> str | None:
+    """Why the scenario refuses these values, or None if it takes them (past the limits, with `allow_large`)."""
     try:
         data = apply_changes(base, assignments, "parameters")
     except ScenarioError as exc:
         return f"selects nothing in the scenario: {exc.problems[0].message}"
     try:
-        _validate_cached(json.dumps(data, sort_keys=True, default=str))
+        _validate_cached(json.dumps(data, sort_keys=True, default=str), allow_large)
     except ScenarioError as exc:
         return "; ".join(f"{p.path}: {p.message}" if p.path else p.message for p in exc.problems[:3]) + (
             f" (and {len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
@@ -325,8 +363,8 @@ def refusal(base: dict[str, Any], assignments: list[tuple[str, Any]]) -> str | N
 
 
 @functools.lru_cache(maxsize=512)
-def _validate_cached(text: str) -> None:
-    scenario_from_dict(json.loads(text), source="<point>")
+def _validate_cached(text: str, allow_large: bool) -> None:
+    scenario_from_dict(json.loads(text), source="<point>", allow_large=allow_large, quiet=True)
 
 
 def value_text(value: Any) -> str:

@@ -54,6 +54,7 @@ from sim.spec.sweep_checks import (
     check_samples,
     check_scenario,
     check_second_order,
+    check_size,
     check_threshold,
     check_values,
     known_design,
@@ -206,12 +207,14 @@ def is_sweep_file(path: str | Path) -> bool:
     return is_sweep_data(data)
 
 
-def load_sweep(path: str | Path, threshold: float | None = None) -> Sweep:
+def load_sweep(path: str | Path, threshold: float | None = None, allow_large: bool = False) -> Sweep:
     """Read and validate a sweep file, its scenario, and every value its parameters take.
 
     Args:
         path: the sweep file.
         threshold: sets (or replaces) ``threshold.above``.
+        allow_large: let the file, its scenario, points and runs past the limits of
+            `sim.spec.limits` (``--allow-large``), with a note giving each estimate.
 
     Returns:
         The validated sweep.
@@ -219,8 +222,9 @@ def load_sweep(path: str | Path, threshold: float | None = None) -> Sweep:
     Raises:
         ScenarioError: listing every problem found.
     """
-    data, lines = read_yaml(path)
-    return sweep_from_dict(data, source=str(path), lines=lines, folder=Path(path).parent, threshold=threshold)
+    data, lines = read_yaml(path, allow_large)
+    return sweep_from_dict(data, source=str(path), lines=lines, folder=Path(path).parent, threshold=threshold,
+                           allow_large=allow_large)  # fmt: skip
 
 
 def sweep_from_dict(
@@ -229,6 +233,7 @@ def sweep_from_dict(
     lines: LineMap | None = None,
     folder: str | Path = ".",
     threshold: float | None = None,
+    allow_large: bool = False,
 ) -> Sweep:
     """Validate plain data (as YAML would give) into a `Sweep`.
 
@@ -242,6 +247,7 @@ def sweep_from_dict(
         lines: field path -> line, when the data came from a file.
         folder: the folder the scenario path is relative to.
         threshold: sets (or replaces) ``threshold.above``.
+        allow_large: let it past the limits of `sim.spec.limits`, with a note giving each estimate.
 
     Raises:
         ScenarioError: listing every problem found.
@@ -250,14 +256,16 @@ def sweep_from_dict(
     if not isinstance(data, dict):
         problems.add((), "a sweep must be a mapping of fields", data)
         problems.fail()
-    sweep = _checked_sweep(problems, data, Path(folder), threshold)
+    sweep = _checked_sweep(problems, data, Path(folder), threshold, allow_large)
     if sweep.design_spec.checks_every_point:
         check_points(problems, sweep.scenario, sweep.points())
         problems.fail()
     return sweep
 
 
-def _checked_sweep(problems: SweepProblems, data: dict[str, Any], folder: Path, threshold: float | None) -> Sweep:
+def _checked_sweep(
+    problems: SweepProblems, data: dict[str, Any], folder: Path, threshold: float | None, allow_large: bool
+) -> Sweep:
     """Every check of the fields; the sweep when none has a problem (else `ScenarioError`)."""
     design = known_design(data)
     skipped = bad_parameter_keys(data)
@@ -275,7 +283,7 @@ def _checked_sweep(problems: SweepProblems, data: dict[str, Any], folder: Path, 
     samples = check_samples(problems, data, design)
     design = design or DESIGNS[DEFAULT_DESIGN]
     second_order = check_second_order(problems, data, design)
-    scenario_file, scenario = check_scenario(problems, data, folder)
+    scenario_file, scenario = check_scenario(problems, data, folder, allow_large)
     seed = whole(data.get("seed"), minimum=0, below=2**63)
     if seed is None:
         seed = scenario.seed if scenario is not None and scenario.seed is not None else DEFAULT_SEED
@@ -283,12 +291,14 @@ def _checked_sweep(problems: SweepProblems, data: dict[str, Any], folder: Path, 
     outputs = check_outputs(problems, data, scenario)
     check_columns(problems, parameters, outputs)
     limit = check_threshold(problems, data, outputs, parameters, threshold)
-    if scenario is not None:
+    replications = whole(data.get("replications"), minimum=1)
+    replications = DEFAULT_REPLICATIONS if replications is None else replications
+    sized = check_size(problems, design, parameters, samples, second_order, replications, scenario, allow_large)
+    if scenario is not None and sized:
         check_values(problems, scenario, parameters)
     problems.fail()
     assert scenario is not None  # else a problem was added and fail() raised
     name, description = data.get("name"), data.get("description")
-    replications = whole(data.get("replications"), minimum=1)
     return Sweep(
         source=problems.source,
         name=name if isinstance(name, str) else Path(problems.source).stem or "sweep",
@@ -297,7 +307,7 @@ def _checked_sweep(problems: SweepProblems, data: dict[str, Any], folder: Path, 
         scenario=scenario,
         design=design.name,
         samples=samples,
-        replications=DEFAULT_REPLICATIONS if replications is None else replications,
+        replications=replications,
         seed=seed,
         parameters=tuple(parameters),
         outputs=tuple(outputs),

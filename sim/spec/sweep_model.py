@@ -237,6 +237,15 @@ class Parameter:
                 values.append(value)
         return values
 
+    def value_count(self) -> int:
+        """How many values `grid_values` gives (without making them): the levels, or the steps of the range."""
+        if self.levels is not None:
+            return len(self.levels)
+        steps = self.steps or 2
+        if self.integer and self.low is not None and self.high is not None:
+            return min(steps, int(abs(round(self.high) - round(self.low))) + 1)
+        return steps
+
     def from_unit(self, u: float) -> Any:
         """The value at `u` in [0, 1]: a level (each with an equal share) or a point of the range."""
         if self.levels is not None:
