@@ -54,6 +54,12 @@ COMPARED_OUTPUT_WORDS: dict[str, str] = {
 }
 """The comparison's outputs (`COMPARED_OUTPUTS`) in the words of its report table."""
 
+COST_COMPARED_OUTPUTS: tuple[str, ...] = ("wrongful_stops", "stop_precision")
+"""Outputs a comparison adds when either scenario models the cost of sharing (``wrongful_stops``:
+the total; ``stop_precision``: persons of interest among everyone stopped)."""
+
+COMPARED_OUTPUT_WORDS.update({"wrongful_stops": "wrongful stops", "stop_precision": "stop precision"})
+
 OUTPUT_WORDS: dict[str, str] = {f"misses.{cause}": f"missed: {CAUSE_LABELS[cause]}" for cause in CAUSES}
 """Words for a run's outputs (keys of ``summary.json``, nested ones dotted) where their name is not enough.
 

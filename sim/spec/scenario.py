@@ -135,7 +135,7 @@ class LinkDefaults(LinkSettings):
     """Defaults for every link (the library defaults fill what is missing)."""
 
     delay_hours: Duration | None = Field(default_factory=lambda: Distribution.fixed(24.0))
-    trust: Probability | None = 0.8  # most alerts between partners are acted on
+    trust: Trust | None = 0.8  # most alerts between partners are acted on
     reliability: Probability | None = 1.0  # messages are not lost unless said
     when_down: Literal["hold", "drop"] | None = "hold"  # model.md: held until the link is up
 
