@@ -27,6 +27,7 @@ from sim.spec.outputs import COST_OUTPUTS, SUMMARY_OUTPUTS, flatten_summary, out
 from sim.vocabulary import CAUSES
 
 LEG = 48.0
+FATES = ("in_transit", "held", "dropped", "lost", "accepted", "verifying", "verified", "discarded")
 
 
 def with_precision(data: dict[str, Any], precision: float) -> dict[str, Any]:
@@ -291,7 +292,7 @@ def test_everyone_and_every_alert_is_accounted_for(data: dict[str, Any]) -> None
     assert a["delivered"] == a["accepted"] + a["verified"] + a["discarded"] + a["verifying"] + a["refuted"]
     assert a["messages"] == a["sent"] + a["held"] + a["dropped"]
     fates = {row["fate"] for row in result.alerts}
-    assert fates <= {"in_transit", "held", "dropped", "lost", "accepted", "verifying", "verified", "discarded", "refuted"}
+    assert fates <= {*FATES, "refuted"}
     for row in result.alerts:
         if row["fate"] == "refuted":
             assert not next(r for r in result.travellers if r["id"] == row["subject"])["of_interest"]
