@@ -360,7 +360,7 @@ def test_innocent_subjects_come_after_every_person_of_interest_with_their_own_dr
         (("sharing", "links", 0, "trust"), {"adaptive": False, "prior": 0.5}, "needs `adaptive: true`"),
         (("sharing", "defaults", "trust"), {"adaptive": True, "prior": 0.5, "strenght": 2}, "did you mean 'strength'"),
         (("sharing", "defaults", "trust"), {"adaptive": True, "prior": 0.5, "strength": 0}, "strength must be > 0"),
-        (("sharing", "defaults", "trust"), 1.5, "trust must lie in [0, 1]"),
+        (("sharing", "defaults", "trust"), 1.5, "sharing.defaults.trust: should be less than or equal to 1 (got 1.5)"),
     ],
 )
 def test_the_new_fields_are_validated(where: tuple[Any, ...], value: Any, message: str) -> None:

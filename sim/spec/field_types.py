@@ -282,8 +282,10 @@ def parse_trust(value: Any) -> float | AdaptiveTrust:
             raise ValueError("adaptive trust's strength must be > 0 (how many outcomes the prior is worth)")
         return AdaptiveTrust(prior=prior, strength=strength)
     number = _finite(value, "trust (a number from 0 to 1, or {adaptive: true, prior, strength})")
-    if not 0 <= number <= 1:
-        raise ValueError("trust must lie in [0, 1]")
+    if number < 0:  # pydantic's words for a probability out of range, as before trust could be adaptive
+        raise ValueError("should be greater than or equal to 0")
+    if number > 1:
+        raise ValueError("should be less than or equal to 1")
     return number
 
 
