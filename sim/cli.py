@@ -282,8 +282,8 @@ def _compare(args: argparse.Namespace) -> int:
               f"(95% interval {100 * stats['ci_low']:+.1f} to {100 * stats['ci_high']:+.1f})")  # fmt: skip
     stops = comparison.statistics().get("wrongful_stops")
     if stops is not None and stops["diff"] is not None:
-        print(f"  wrongful stops: {stops['a']:g} -> {stops['b']:g}, difference {stops['diff']:+g} "
-              f"(95% interval {stops['ci_low']:+g} to {stops['ci_high']:+g})")  # fmt: skip
+        print(f"  wrongful stops: {stops['a']:.1f} -> {stops['b']:.1f}, difference {stops['diff']:+.1f} "
+              f"(95% interval {stops['ci_low']:+.1f} to {stops['ci_high']:+.1f})")  # fmt: skip
     print(f"  comparison folder: {folder}")
     print(f"  report: {folder / 'report.html'}")
     return 0

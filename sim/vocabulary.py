@@ -58,7 +58,11 @@ COST_COMPARED_OUTPUTS: tuple[str, ...] = ("wrongful_stops", "stop_precision")
 """Outputs a comparison adds when either scenario models the cost of sharing (``wrongful_stops``:
 the total; ``stop_precision``: persons of interest among everyone stopped)."""
 
-COMPARED_OUTPUT_WORDS.update({"wrongful_stops": "wrongful stops", "stop_precision": "stop precision"})
+COST_COMPARED_OUTPUT_WORDS: dict[str, str] = {
+    "wrongful_stops": "wrongful stops",
+    "stop_precision": "stop precision (persons of interest among everyone stopped)",
+}
+"""`COST_COMPARED_OUTPUTS` in the words of the comparison's report table."""
 
 OUTPUT_WORDS: dict[str, str] = {
     **{f"misses.{cause}": f"missed: {CAUSE_LABELS[cause]}" for cause in CAUSES},
