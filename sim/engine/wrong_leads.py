@@ -82,7 +82,8 @@ def add_innocent_subjects(
             group = groups[name]
             depart = float(group.depart_day.ppf(depart_u[k : k + 1])[0]) * 24.0
             legs = tuple(float(group.leg_hours.ppf(leg_u[j][k : k + 1])[0]) for j in range(len(group.route) - 1))
-            party = max(1, int(math.floor(float(group.party_size.ppf(party_u[k : k + 1])[0]) + 0.5)))
+            # Halves to even, as the format says (np.rint).
+            party = max(1, int(np.rint(group.party_size.ppf(party_u[k : k + 1])[0])))
             traveller = model._add_traveller(
                 group,
                 depart_hours=depart,
