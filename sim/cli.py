@@ -319,6 +319,10 @@ def _compare(args: argparse.Namespace) -> int:
     if stats["diff"] is not None:
         print(f"  detection rate: {stats['a']:.1%} -> {stats['b']:.1%}, difference {100 * stats['diff']:+.1f} points "
               f"(95% interval {100 * stats['ci_low']:+.1f} to {100 * stats['ci_high']:+.1f})")  # fmt: skip
+    stops = comparison.statistics().get("wrongful_stops")
+    if stops is not None and stops["diff"] is not None:
+        print(f"  wrongful stops: {stops['a']:.1f} -> {stops['b']:.1f}, difference {stops['diff']:+.1f} "
+              f"(95% interval {stops['ci_low']:+.1f} to {stops['ci_high']:+.1f})")  # fmt: skip
     print(f"  comparison folder: {folder}")
     print(f"  report: {folder / 'report.html'}")
     return 0

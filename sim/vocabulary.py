@@ -54,7 +54,24 @@ COMPARED_OUTPUT_WORDS: dict[str, str] = {
 }
 """The comparison's outputs (`COMPARED_OUTPUTS`) in the words of its report table."""
 
-OUTPUT_WORDS: dict[str, str] = {f"misses.{cause}": f"missed: {CAUSE_LABELS[cause]}" for cause in CAUSES}
+COST_COMPARED_OUTPUTS: tuple[str, ...] = ("wrongful_stops", "stop_precision")
+"""Outputs a comparison adds when either scenario models the cost of sharing (``wrongful_stops``:
+the total; ``stop_precision``: persons of interest among everyone stopped)."""
+
+COST_COMPARED_OUTPUT_WORDS: dict[str, str] = {
+    "wrongful_stops": "wrongful stops",
+    "stop_precision": "stop precision (persons of interest among everyone stopped)",
+}
+"""`COST_COMPARED_OUTPUTS` in the words of the comparison's report table."""
+
+OUTPUT_WORDS: dict[str, str] = {
+    **{f"misses.{cause}": f"missed: {CAUSE_LABELS[cause]}" for cause in CAUSES},
+    "wrongful_stops.total": "wrongful stops",
+    "wrongful_stops.by_kind.innocent_subject": "wrongful stops of innocent subjects of wrong leads",
+    "stop_precision": "stop precision (persons of interest among everyone stopped)",
+    "alerts.refuted": "wrong alerts refuted by verification",
+    "innocent_subjects.wrongly_stopped": "innocent subjects wrongly stopped",
+}
 """Words for a run's outputs (keys of ``summary.json``, nested ones dotted) where their name is not enough.
 
 Sweep figures name any other output by its key (``late_share`` -> "late share"); the

@@ -112,6 +112,8 @@ EXPECTED = {
     "names-only",
     "biometrics-shared",
     "exercise-injects",
+    "act-or-verify",
+    "act-or-verify-checked",
 }
 
 
@@ -181,6 +183,11 @@ def test_golden_summary(stem: str) -> None:
             "names-only",
             "biometrics-shared",
             ("seed", "horizon_days", "countries", "agencies", "sharing", "travellers", "injects"),
+        ),
+        (
+            "act-or-verify",
+            "act-or-verify-checked",
+            ("seed", "horizon_days", "countries", "agencies", "travellers", "intelligence", "injects"),
         ),
     ],
 )
@@ -328,3 +335,27 @@ def test_surge_departs_at_the_inject() -> None:
         at_inject = [t for t in travellers if t["depart_hours"] == surge.at_hours]
         assert len(at_inject) == surge.travellers, "the camp closure sends its travellers all at once"
         assert all(t["group"] == surge.group for t in at_inject), "the surge is of the group it names"
+
+
+# ---------------------------------------------------------------- act or verify: the cost of sharing
+
+
+def test_act_or_verify_differ_only_in_the_partners_channel() -> None:
+    act, checked = scenario("act-or-verify").raw["sharing"], scenario("act-or-verify-checked").raw["sharing"]
+    assert act["defaults"] == checked["defaults"] and act["links"][1:] == checked["links"][1:], (
+        "the two files differ only in the partner's link to the frontier service"
+    )
+
+
+def test_verifying_first_trades_detections_for_fewer_wrongful_stops() -> None:
+    acting, checking = summaries("act-or-verify"), summaries("act-or-verify-checked")
+    for a, b in zip(acting, checking, strict=True):
+        assert (a["travellers"], a["innocent_subjects"]["total"]) == (
+            b["travellers"],
+            b["innocent_subjects"]["total"],
+        ), "the same persons of interest and innocent subjects (common random numbers)"
+        assert b["detected"] < a["detected"], "verifying first lets some cross while their alert is being checked"
+        assert b["wrongful_stops"]["total"] < a["wrongful_stops"]["total"], "verification refutes wrong leads"
+        assert a["alerts"]["refuted"] == 0 < b["alerts"]["refuted"], "only the checking policy refutes"
+        assert b["stop_precision"] > a["stop_precision"], "who is stopped is more often a person of interest"
+    assert mean(detected(acting)) - mean(detected(checking)) > 20, "the price in detections is large"

@@ -31,7 +31,7 @@ import numpy as np
 from sim.engine.model import SharingModel
 from sim.engine.outcomes import attribute
 from sim.spec.field_paths import parse_assignment
-from sim.spec.field_types import IDENTIFIERS
+from sim.spec.field_types import IDENTIFIERS, AdaptiveTrust
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario
 from sim.vocabulary import CAUSES
 
@@ -110,7 +110,7 @@ def settings_as_written(scenario: Scenario, seed: int | None = None) -> Settings
     trust = scenario.sharing.defaults.trust
     return Settings(
         delay_scale=float(scenario.sharing.delay_scale),
-        trust=float(0.8 if trust is None else trust),
+        trust=float(0.8 if trust is None else trust.prior if isinstance(trust, AdaptiveTrust) else trust),
         coverage=None if coverage is None else round(coverage, 6),
         biometric=None if biometric is None else round(biometric, 6),
         seed=int(scenario.seed if scenario.seed is not None else 0),
@@ -312,7 +312,7 @@ class LiveRun:
         through: list[tuple[float, int]] = []
         departs: list[float] = []
         stops: list[float] = []
-        for t in model.travellers:
+        for t in model.travellers[: model.persons_of_interest]:  # innocent subjects are not counted here
             departs.append(t.depart_hours)
             if t.detected is not None:
                 detections.append(t.detected[0])
@@ -368,7 +368,7 @@ class LiveRun:
         return Snapshot(
             hours=now,
             horizon_hours=horizon,
-            travellers=len(model.travellers),
+            travellers=model.persons_of_interest,
             not_departed=sum(1 for d in departs if d > now),
             detected=len(detections),
             got_through=len(through),

@@ -21,7 +21,14 @@ from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figure
 from sim.debrief.run_figures import chain_figure
 from sim.experiments.comparison import ABSENT, differences
 from sim.spec.scenario import load_recorded_scenario
-from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, COMPARED_OUTPUT_WORDS, MISS_SHARES
+from sim.vocabulary import (
+    CAUSE_LABELS,
+    CAUSES,
+    COLOURS,
+    COMPARED_OUTPUT_WORDS,
+    COST_COMPARED_OUTPUT_WORDS,
+    MISS_SHARES,
+)
 
 SHARES = ("detection_rate", *[MISS_SHARES[c] for c in CAUSES])
 """The compared outputs that are shares of the travellers who crossed (written in percent)."""
@@ -141,7 +148,7 @@ def _fmt(name: str, value: float | None, difference: bool = False) -> str:
     if value is None:
         return "-"
     sign = "+" if difference else ""
-    if name in SHARES:
+    if name in SHARES or name == "stop_precision":  # a share too (of everyone stopped)
         return f"{100 * value:{sign}.1f}" + (" pts" if difference else "%")
     return f"{value:{sign}.1f}"
 
@@ -171,7 +178,8 @@ def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
         parts.append(f'<div class="finding">{escape(sentence)}</div>')
     rows = []
     for name, st in stats.items():
-        rows.append([COMPARED_OUTPUT_WORDS.get(name, name), _fmt(name, st["a"]), _fmt(name, st["b"]),
+        words = COMPARED_OUTPUT_WORDS.get(name) or COST_COMPARED_OUTPUT_WORDS.get(name, name)
+        rows.append([words, _fmt(name, st["a"]), _fmt(name, st["b"]),
                      _fmt(name, st["diff"], True),
                      f"{_fmt(name, st['ci_low'], True)} to {_fmt(name, st['ci_high'], True)}" if st["diff"] is not None
                      else "-"])  # fmt: skip

@@ -23,6 +23,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
 from sim.debrief.run_tables import SLOWEST_LINK_MEASURE, RunTables, chain_stages, chain_title, slowest_link
 from sim.spec import limits
+from sim.spec.field_types import AdaptiveTrust
 from sim.spec.scenario import Scenario, expand_links
 from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, KIND_COLOURS
 
@@ -273,7 +274,10 @@ def network_figure(tables: RunTables) -> Figure:
             # Preferably where the arrows fan out least: near the end that has fewer links.
             near_end = out_degree.get(a, 0) > in_degree.get(b, 0)
             trust = settings["trust"]
+            adaptive = isinstance(trust, AdaptiveTrust)  # labelled with its prior
+            trust = trust.prior if adaptive else trust
             label = f"trust {trust:g}" + (f"→{trust_now[(a, b)]:g}" if trust_now.get((a, b), trust) != trust else "")
+            label += " (adaptive)" if adaptive else ""
             label += f"\n{count} alerts" + (f" · {delay:.0f} h" if delay is not None and np.isfinite(delay) else "")
             steps = [0.7 + d for d in (0, 0.05, -0.05, 0.1, -0.1, 0.15, -0.15)]
             steps += [t for t in np.arange(0.85, 0.1, -0.05).round(2) if t not in steps]

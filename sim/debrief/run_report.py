@@ -302,6 +302,8 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
                  f"the travellers, {s['companions_not_stopped']} were not.")
         + "</p>"
     )  # fmt: skip
+    if "wrongful_stops" in s:
+        parts.append(f"<p>{escape(_cost_words(s))}</p>")
     parts.append("<h2>Findings</h2>")
     found = findings(tables)
     parts += [f'<div class="finding">{escape(f.text)}</div>' for f in found]
@@ -352,6 +354,25 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
     parts.append("<h2>Improvement plan</h2>")
     parts.append(table_html(["finding", "corrective action", "agency"], [[f.text, f.action, f.agency] for f in found]))
     return page(f"After-action report: {scenario.name}", "\n".join(parts))
+
+
+def _cost_words(s: dict[str, Any]) -> str:
+    """The overview's sentence on the cost of sharing (a scenario that models it)."""
+    stops = s["wrongful_stops"]
+    innocents = s.get("innocent_subjects", {})
+    precision = s.get("stop_precision")
+    words = f"Wrongful stops: {stops['total']} innocent people were stopped"
+    if innocents.get("total"):
+        words += (
+            f" ({innocents['wrongly_stopped']} of the {innocents['total']} innocent subjects of wrong leads"
+            f", {s['alerts'].get('refuted', 0)} wrong alerts refuted by verification)"
+        )
+    words += "."
+    if precision is not None:
+        words += f" Of everyone stopped, {precision:.0%} were persons of interest."
+    for link, trust in s.get("trust_final", {}).items():
+        words += f" Trust on {link} ended at {trust:.2f}."
+    return words
 
 
 def evaluation_guide(tables: RunTables, effects: list[dict[str, str]]) -> list[list[str]]:

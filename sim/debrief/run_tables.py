@@ -39,13 +39,20 @@ class RunTables:
         def table(name: str) -> pd.DataFrame:
             return pd.read_csv(folder / name, keep_default_na=False, na_values=[""])
 
+        travellers, crossings = table("travellers.csv"), table("crossings.csv")
+        if "of_interest" in travellers.columns:
+            # The figures are about persons of interest, as the summary's counts are; the innocent
+            # subjects of wrong leads are in the summary's wrongful_stops and innocent_subjects.
+            innocent = set(travellers.loc[~travellers["of_interest"].astype(bool), "id"])
+            travellers = travellers[~travellers["id"].isin(innocent)].reset_index(drop=True)
+            crossings = crossings[~crossings["traveller"].isin(innocent)].reset_index(drop=True)
         return cls(
             summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
-            travellers=table("travellers.csv"),
+            travellers=travellers,
             alerts=table("alerts.csv"),
             events=table("events.csv"),
             timeseries=table("timeseries.csv"),
-            crossings=table("crossings.csv"),
+            crossings=crossings,
             scenario=load_recorded_scenario(folder / "scenario.yaml"),
         )
 

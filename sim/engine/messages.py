@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from sim.spec.field_types import IDENTIFIERS
+
 if TYPE_CHECKING:
     from sim.engine.model import Link
 
@@ -41,3 +43,18 @@ class Message:
 def alert_label(number: int) -> str:
     """The id of alert message `number` (1-based): ``A-000042``."""
     return f"A-{number:06d}"
+
+
+def carried_identifier(known: str, carries: tuple[str, ...] | None) -> str | None:
+    """The identifier an alert carries on a link that may carry only `carries`.
+
+    An agency that knows a traveller by biometrics also knows their name and documents; one
+    that knows their documents, their name. The alert carries the strongest identifier the
+    link allows among those; None when it allows none (the alert is not sent).
+    """
+    if carries is None or known in carries:
+        return known
+    for identifier in IDENTIFIERS[IDENTIFIERS.index(known) + 1 :]:
+        if identifier in carries:
+            return identifier
+    return None

@@ -37,12 +37,14 @@ import numpy as np
 
 from sim.engine.agents import AgencyAgent, TravellerAgent
 from sim.engine.decisions import Choice, DecisionPoint, Player, Record
-from sim.engine.messages import Message, alert_label
+from sim.engine.messages import Message, alert_label, carried_identifier
 from sim.engine.outcomes import collect
 from sim.engine.streams import BLOCK, Streams
+from sim.engine.trust import TrackRecord, TrustLedger
+from sim.engine.wrong_leads import WrongLeads, add_innocent_subjects
 from sim.engine.wrongful import WrongfulStop
 from sim.spec.distributions import Distribution
-from sim.spec.field_types import IDENTIFIERS
+from sim.spec.field_types import IDENTIFIERS, AdaptiveTrust
 from sim.spec.inject_base import parse_link_ref
 from sim.spec.injects import IntelInject, SurgeInject
 from sim.spec.outputs import flatten_summary
@@ -77,6 +79,8 @@ class Link:
     reliability: float
     verify: Distribution | None
     when_down: str
+    verify_catches: float = 0.0
+    carries: tuple[str, ...] | None = None
     up: bool = True
     down_token: int = 0
     held: list[Message] = field(default_factory=list)
@@ -237,24 +241,39 @@ class SharingModel(mesa.Model):
 
         self.links: list[Link] = []
         self.link_by_key: dict[tuple[str, str], Link] = {}
+        records: dict[int, TrackRecord] = {}
         for index, (sender, receiver, settings) in enumerate(expand_links(scenario)):
+            trust = settings["trust"]
+            if isinstance(trust, AdaptiveTrust):
+                records[index] = TrackRecord(prior=trust.prior, strength=trust.strength)
+                trust = trust.prior
+            carries = tuple(settings["carries"])
             link = Link(
                 index=index,
                 sender=self.agencies[sender],
                 receiver=self.agencies[receiver],
                 delay=settings["delay_hours"],
-                trust=float(settings["trust"]),
+                trust=float(trust),
                 reliability=float(settings["reliability"]),
                 verify=settings["verify_hours"],
                 when_down=settings["when_down"],
+                verify_catches=float(settings["verify_catches"]),
+                carries=None if set(carries) >= set(IDENTIFIERS) else carries,
             )
             self.links.append(link)
             self.link_by_key[(sender, receiver)] = link
             link.sender.outgoing.append(link)
+        # The cost side's bookkeeping (provenance of watchlist entries, adaptive trust): None when
+        # the scenario does not model it, so a plain run does no extra work.
+        self.ledger: TrustLedger | None = TrustLedger(self.links, records) if self.costs_modelled else None
 
         self.travellers: list[TravellerAgent] = []
         self._make_travellers()
-        self._schedule_intelligence()
+        self.persons_of_interest = len(self.travellers)
+        wrong_leads = self._schedule_intelligence()
+        if wrong_leads:
+            for at, payload in add_innocent_subjects(self, wrong_leads, _pick_identifier):
+                self._schedule(at, PRIORITY_LEARN, self._on_learn, payload)
         for number, inject in enumerate(scenario.injects):
             self._schedule(inject.at_hours, PRIORITY_INJECT, self._on_inject, number)
         self._calendar.sort(key=lambda event: event[:3])
@@ -295,37 +314,58 @@ class SharingModel(mesa.Model):
             fraudulent = draw("documents") < group.documents.fraudulent_share
             # Halves to even (np.rint), as the format says; draws are finite (at most DRAW_LIMIT).
             party = np.maximum(1, np.rint(group.party_size.ppf(draw("party")))).astype(np.int64)
-            route = tuple(group.route)
             for j in range(count):
-                index = len(self.travellers)
-                traveller = TravellerAgent(
-                    self,
-                    index=index,
-                    label=traveller_label(index, group.name),
-                    group=group.name,
-                    intent=group.intent,
-                    route=route,
+                self._add_traveller(
+                    group,
                     depart_hours=float(departs[j]),
                     leg_hours=tuple(float(leg[j]) for leg in legs),
                     fraudulent=bool(fraudulent[j]),
                     party_size=int(party[j]),
                 )
-                self.travellers.append(traveller)
-                # Every crossing is known from the start (the legs are drawn): all go into the
-                # sorted calendar, which keeps the heap for what the run makes (deliveries).
-                # A crossing after the traveller was stopped is skipped when it comes up.
-                at = traveller.depart_hours
-                for leg in traveller.leg_hours:
-                    at = at + leg
-                    if at > self.horizon:
-                        break
-                    self._schedule(at, PRIORITY_CROSS, self._on_cross, traveller)
 
-    def _schedule_intelligence(self) -> None:
+    def _add_traveller(
+        self,
+        group: Any,
+        depart_hours: float,
+        leg_hours: tuple[float, ...],
+        fraudulent: bool,
+        party_size: int,
+        of_interest: bool = True,
+    ) -> TravellerAgent:
+        """A traveller of `group`, next in index order, with its crossings scheduled."""
+        index = len(self.travellers)
+        traveller = TravellerAgent(
+            self,
+            index=index,
+            label=traveller_label(index, group.name),
+            group=group.name,
+            intent=group.intent,
+            route=tuple(group.route),
+            depart_hours=depart_hours,
+            leg_hours=leg_hours,
+            fraudulent=fraudulent,
+            party_size=party_size,
+            of_interest=of_interest,
+        )
+        self.travellers.append(traveller)
+        # Every crossing is known from the start (the legs are drawn): all go into the
+        # sorted calendar, which keeps the heap for what the run makes (deliveries).
+        # A crossing after the traveller was stopped is skipped when it comes up.
+        at = traveller.depart_hours
+        for leg in traveller.leg_hours:
+            at = at + leg
+            if at > self.horizon:
+                break
+            self._schedule(at, PRIORITY_CROSS, self._on_cross, traveller)
+        return traveller
+
+    def _schedule_intelligence(self) -> list[WrongLeads]:
+        """Schedule every source's learning; return the wrong leads of sources with ``precision`` < 1."""
         total = len(self.travellers)
         groups_of = np.array([t.group for t in self.travellers], dtype=object)
         departs = np.array([t.depart_hours for t in self.travellers])
         ordinal: dict[str, int] = {}
+        wrong: list[WrongLeads] = []
         for source in self.exercise.intelligence:
             # Keyed by the agency and the entry's rank among that agency's sources, not by its
             # position in the file or its parameters: editing or removing another entry, or
@@ -341,6 +381,8 @@ class SharingModel(mesa.Model):
                 continue
             cover_u = self.streams.uniforms(("intel", number, "cover"), total)
             chosen = eligible[np.argsort(cover_u[eligible], kind="stable")[:how_many]]
+            if source.precision is not None and source.precision < 1.0:
+                wrong.append(WrongLeads.of(source, number, [self.travellers[i].group for i in chosen]))
             chosen.sort()
             learn = source.learn_hours.ppf(self.streams.uniforms(("intel", number, "learn"), total))
             if source.relative_to == "departure":
@@ -352,6 +394,7 @@ class SharingModel(mesa.Model):
                 if at <= self.horizon:
                     identifier = _pick_identifier(source.identifier, float(ident_u[i]))
                     self._schedule(at, PRIORITY_LEARN, self._on_learn, (agency, int(i), identifier, "intelligence"))
+        return wrong
 
     # ------------------------------------------------------------ the clock
 
@@ -508,14 +551,18 @@ class SharingModel(mesa.Model):
         for link in agency.outgoing:
             if link.receiver.code in path or (only is not None and link.key not in only):
                 continue
-            key = (traveller, identifier)
+            carried = identifier if link.carries is None else carried_identifier(identifier, link.carries)
+            if carried is None:
+                self._log("withheld", agency.code, traveller, None, f"{identifier} not allowed on this link {link.key}")
+                continue
+            key = (traveller, carried)
             if key in link.shared:
                 continue
             link.shared.add(key)
             message = Message(
                 id=len(self.messages) + 1,
                 traveller=traveller,
-                identifier=identifier,
+                identifier=carried,
                 origin=origin,
                 path=(*path, link.receiver.code),
                 link=link,
@@ -601,6 +648,20 @@ class SharingModel(mesa.Model):
                 )
 
     def _on_verified(self, message: Message) -> None:
+        link = message.link
+        if (
+            link.verify_catches > 0.0
+            and not self.travellers[message.traveller].of_interest
+            and link.draw(self.streams, "refute", message.identifier, message.traveller) < link.verify_catches
+        ):
+            # Verification found the lead wrong: discarded, and the receiver learns it.
+            message.fate = "refuted"
+            message.settled = self.now
+            detail = f"wrong lead from {link.sender.code}"
+            self._log("refuted", link.receiver.code, message.traveller, message.id, detail)
+            if self.ledger is not None:
+                self.ledger.learn(link, False, self.now)
+            return
         self._accept(message, "verified")
 
     def _accept(self, message: Message, fate: str) -> None:
@@ -608,6 +669,8 @@ class SharingModel(mesa.Model):
         message.fate = fate
         message.settled = self.now
         new = receiver.accept(message.traveller, message.identifier, self.now)
+        if self.ledger is not None:
+            self.ledger.accepted(message)
         if self.log_events:
             self._log(
                 fate,
@@ -623,7 +686,7 @@ class SharingModel(mesa.Model):
         if traveller.detected is not None:
             return  # stopped at an earlier crossing: the journey ended there
         k = len(traveller.crossings)
-        if k == 0:
+        if k == 0 and traveller.of_interest:
             self.travellers_crossed += 1
         country = traveller.route[k + 1]
         traveller.crossings.append((self.now, country))
@@ -634,6 +697,9 @@ class SharingModel(mesa.Model):
             draw = self.streams.uniform(("screen", agency.code, k), traveller.index)
             if draw < probability:
                 traveller.detected = (self.now, country, agency.code, identifier or "")
+                if not traveller.of_interest:
+                    self._stop_innocent(agency, traveller, identifier or "", country)
+                    return
                 self.travellers_detected += 1
                 agency.detections += 1
                 if self.costs_modelled:
@@ -655,6 +721,27 @@ class SharingModel(mesa.Model):
         (the subject of a wrong lead, or an ordinary namesake taken for the entry). The
         receiver learns the outcome at the stop; adaptive links update their track record here.
         """
+        if self.ledger is not None:
+            self.ledger.stop_outcome(agency.code, traveller, confirmed, self.now)
+
+    def _stop_innocent(self, agency: AgencyAgent, traveller: TravellerAgent, identifier: str, country: str) -> None:
+        """`agency` stopped the innocent subject of a wrong lead: a wrongful stop; the journey ends there."""
+        alert = self.ledger.entry_alert(agency.code, traveller.index, identifier) if self.ledger else None
+        self.wrongful_stops.append(
+            WrongfulStop(
+                self.now,
+                country,
+                agency.code,
+                identifier,
+                "innocent_subject",
+                traveller.label,
+                alert.id if alert is not None else None,
+                alert.link.sender.code if alert is not None else "",
+            )
+        )
+        self._stop_outcome(agency, traveller.index, confirmed=False)
+        if self.log_events:
+            self._log("wrongful_stop", agency.code, traveller.index, None, f"{identifier} at {country} border")
 
     # ------------------------------------------------------------ injects
 
@@ -682,8 +769,13 @@ class SharingModel(mesa.Model):
             self._schedule(self.now + hours, PRIORITY_INJECT, self._on_auto_up, (link, link.down_token))
 
     def _set_trust(self, link: Link, trust: float) -> None:
-        """From now on, the receiver of `link` accepts an alert on it with probability `trust`."""
+        """From now on, the receiver of `link` accepts an alert on it with probability `trust`.
+
+        On an adaptive link the value becomes the prior and the track record starts again.
+        """
         link.trust = trust
+        if self.ledger is not None:
+            self.ledger.set_trust(link, trust, self.now)
 
     def _learn_from_inject(self, number: int, agency: str, travellers: list[int], identifier: dict[str, float]) -> None:
         """`agency` learns about `travellers` from inject `number`, each with an identifier drawn from `identifier`."""
@@ -699,7 +791,7 @@ class SharingModel(mesa.Model):
         priority = self.streams.uniforms((*self._stream_key(number), "pick"), len(self.travellers))
         chosen = []
         for i in np.argsort(priority, kind="stable"):
-            if self.travellers[i].en_route(self.now):
+            if self.travellers[i].of_interest and self.travellers[i].en_route(self.now):
                 chosen.append(int(i))
                 if len(chosen) == inject.travellers:
                     break
@@ -758,7 +850,7 @@ def scenario_with(scenario: Scenario | str | os.PathLike[str], parameters: dict[
 
 
 LIVE_OUTPUTS: dict[str, Callable[[SharingModel], int]] = {
-    "travellers": lambda model: len(model.travellers),
+    "travellers": lambda model: model.persons_of_interest,
     "crossed": lambda model: model.travellers_crossed,
     "detected": lambda model: model.travellers_detected,
 }

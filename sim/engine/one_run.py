@@ -23,10 +23,11 @@ from sim.engine.outcomes import (
     CROSSING_COLUMNS,
     EVENT_COLUMNS,
     TIMESERIES_COLUMNS,
-    TRAVELLER_COLUMNS,
     RunResult,
     collect,
+    traveller_columns,
 )
+from sim.engine.trust import TRUST_COLUMNS
 from sim.engine.wrongful import WRONGFUL_STOP_COLUMNS
 from sim.spec.scenario import Scenario
 from sim.spec.yaml_files import dump_yaml
@@ -146,11 +147,13 @@ def write_run_folder(result: RunResult, scenario: Scenario, folder: str | Path) 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "scenario.yaml").write_text(resolved_yaml(scenario, result.summary["seed"]), encoding="utf-8")
     (folder / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
-    _write_csv(folder / "travellers.csv", TRAVELLER_COLUMNS, result.travellers)
+    costs = "wrongful_stops" in result.summary
+    _write_csv(folder / "travellers.csv", traveller_columns(costs), result.travellers)
     _write_csv(folder / "alerts.csv", ALERT_COLUMNS, result.alerts)
     _write_csv(folder / "events.csv", EVENT_COLUMNS, result.events)
     _write_csv(folder / "timeseries.csv", TIMESERIES_COLUMNS, result.timeseries)
     _write_csv(folder / "crossings.csv", CROSSING_COLUMNS, result.crossings)
-    if "wrongful_stops" in result.summary:
+    if costs:
         _write_csv(folder / "wrongful_stops.csv", WRONGFUL_STOP_COLUMNS, result.wrongful_stops)
+        _write_csv(folder / "trust.csv", TRUST_COLUMNS, result.trust)
     return folder

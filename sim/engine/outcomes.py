@@ -64,6 +64,15 @@ ALERT_COLUMNS = [
 EVENT_COLUMNS = ["time_hours", "kind", "agency", "traveller", "alert", "detail"]
 TIMESERIES_COLUMNS = ["day", "detected", "missed", "alerts_in_transit", "en_route"]
 CROSSING_COLUMNS = ["traveller", "number", "country", "time_hours", "result"]
+COST_TRAVELLER_COLUMNS = [*TRAVELLER_COLUMNS, "of_interest"]
+"""The columns of ``travellers.csv`` when the scenario models the cost of sharing."""
+INNOCENT_OUTCOMES: tuple[str, ...] = ("wrongly_stopped", "passed")
+"""The outcomes of an innocent subject of a wrong lead (``of_interest`` false)."""
+
+
+def traveller_columns(costs_modelled: bool) -> list[str]:
+    """The columns of ``travellers.csv``: ``of_interest`` only when the cost of sharing is modelled."""
+    return COST_TRAVELLER_COLUMNS if costs_modelled else TRAVELLER_COLUMNS
 
 
 @dataclass
@@ -79,6 +88,8 @@ class RunResult:
         crossings: one dict per border crossing (`CROSSING_COLUMNS`).
         wrongful_stops: one dict per wrongful stop (`sim.engine.wrongful.WRONGFUL_STOP_COLUMNS`);
             written to ``wrongful_stops.csv`` only when the scenario models the cost of sharing.
+        trust: the history of adaptive trust (`sim.engine.trust.TRUST_COLUMNS`), written to
+            ``trust.csv`` only when the scenario models the cost of sharing.
         folder: the run folder it was written to (by `sim.api.run`), if any.
         seed: the seed it ran with (given, else the scenario's, else a fresh one): the same seed
             gives the same run; `sim.spec.seeds.replication_seeds` gives independent ones.
@@ -91,6 +102,7 @@ class RunResult:
     timeseries: list[dict[str, Any]] = field(default_factory=list)
     crossings: list[dict[str, Any]] = field(default_factory=list)
     wrongful_stops: list[dict[str, Any]] = field(default_factory=list)
+    trust: list[dict[str, Any]] = field(default_factory=list)
     folder: Path | None = None
     seed: int | None = None
 
@@ -144,7 +156,7 @@ def attribute(model: SharingModel) -> dict[int, Attribution]:
             to_screeners[message.traveller].append(message)
     causes: dict[int, Attribution] = {}
     for traveller in model.travellers:
-        if traveller.detected is not None or not traveller.crossings:
+        if traveller.detected is not None or not traveller.crossings or not traveller.of_interest:
             continue
         i = traveller.index
         known = model.first_intel.get(i, math.inf)
@@ -183,11 +195,13 @@ def attribute(model: SharingModel) -> dict[int, Attribution]:
 
 
 def traveller_rows(model: SharingModel, causes: dict[int, Attribution]) -> list[dict[str, Any]]:
-    """One row per traveller (`TRAVELLER_COLUMNS`)."""
+    """One row per traveller (`TRAVELLER_COLUMNS`, and ``of_interest`` when costs are modelled)."""
     rows = []
     for t in model.travellers:
         why = causes.get(t.index)
-        if t.detected is not None:
+        if not t.of_interest:
+            outcome = "wrongly_stopped" if t.detected is not None else "passed"
+        elif t.detected is not None:
             outcome = "detected"
         elif t.crossings:
             outcome = "missed"
@@ -218,6 +232,8 @@ def traveller_rows(model: SharingModel, causes: dict[int, Attribution]) -> list[
                 "last_crossing_hours": _num(t.crossings[-1][0]) if t.crossings else None,
             }
         )
+        if model.costs_modelled:
+            rows[-1]["of_interest"] = t.of_interest
     return rows
 
 
@@ -252,8 +268,8 @@ def alert_counts(model: SharingModel) -> dict[str, int]:
     fates: dict[str, int] = defaultdict(int)
     for m in model.messages:
         fates[m.fate] += 1
-    delivered = fates["accepted"] + fates["verified"] + fates["discarded"] + fates["verifying"]
-    return {
+    delivered = fates["accepted"] + fates["verified"] + fates["discarded"] + fates["verifying"] + fates["refuted"]
+    counts = {
         "sent": delivered + fates["lost"] + fates["in_transit"],
         "delivered": delivered,
         "lost": fates["lost"],
@@ -266,6 +282,9 @@ def alert_counts(model: SharingModel) -> dict[str, int]:
         "dropped": fates["dropped"],
         "messages": len(model.messages),
     }
+    if model.costs_modelled:
+        counts["refuted"] = fates["refuted"]
+    return counts
 
 
 def crossing_rows(model: SharingModel) -> list[dict[str, Any]]:
@@ -274,13 +293,14 @@ def crossing_rows(model: SharingModel) -> list[dict[str, Any]]:
     for t in model.travellers:
         for number, (time, country) in enumerate(t.crossings, start=1):
             stopped = t.detected is not None and number == len(t.crossings)
+            result = ("detected" if t.of_interest else "wrongly_stopped") if stopped else "crossed"
             rows.append(
                 {
                     "traveller": t.label,
                     "number": number,
                     "country": country,
                     "time_hours": _num(time),
-                    "result": "detected" if stopped else "crossed",
+                    "result": result,
                 }
             )
     rows.sort(key=lambda r: (r["time_hours"], r["traveller"]))
@@ -298,13 +318,14 @@ def timeseries_rows(model: SharingModel, rows: list[dict[str, Any]]) -> list[dic
     def at_or_before(times: list[float]) -> np.ndarray:
         return np.searchsorted(np.sort(np.asarray(times, dtype=float)), ends, side="right")
 
-    detections = [t.detected[0] for t in model.travellers if t.detected is not None]
-    misses = [t.crossings[-1][0] for t in model.travellers if t.detected is None and t.crossings]
+    people = [t for t in model.travellers if t.of_interest]  # innocent subjects are not counted here
+    detections = [t.detected[0] for t in people if t.detected is not None]
+    misses = [t.crossings[-1][0] for t in people if t.detected is None and t.crossings]
     sent = [m.sent for m in model.messages if m.sent is not None and m.delivered is not None]
     due = [m.delivered for m in model.messages if m.sent is not None and m.delivered is not None]
-    starts = [t.depart_hours for t in model.travellers]
+    starts = [t.depart_hours for t in people]
     stops = []
-    for t in model.travellers:
+    for t in people:
         if t.detected is not None:
             stops.append(t.detected[0])
         elif t.arrived:
@@ -327,7 +348,9 @@ def timeseries_rows(model: SharingModel, rows: list[dict[str, Any]]) -> list[dic
 
 
 def summarize(model: SharingModel, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The aggregates of ``summary.json``."""
+    """The aggregates of ``summary.json``: of persons of interest (innocent subjects: `cost_summary`)."""
+    everyone = rows
+    rows = rows[: model.persons_of_interest]
     crossed = sum(1 for r in rows if r["crossings"] > 0)
     detected = [r for r in rows if r["outcome"] == "detected"]
     missed = [r for r in rows if r["outcome"] == "missed"]
@@ -367,18 +390,22 @@ def summarize(model: SharingModel, rows: list[dict[str, Any]]) -> dict[str, Any]
         "companions_stopped": sum(r["party_size"] - 1 for r in detected),
         "companions_not_stopped": sum(r["party_size"] - 1 for r in missed),
         "injects": len(model.injects_done),
-        **(cost_summary(model, len(detected)) if model.costs_modelled else {}),
+        **(cost_summary(model, len(detected), everyone[model.persons_of_interest :]) if model.costs_modelled else {}),
         "version": __version__,
     }
 
 
-def cost_summary(model: SharingModel, detected: int) -> dict[str, Any]:
+def cost_summary(model: SharingModel, detected: int, innocents: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The cost side's keys of ``summary.json`` (only for a scenario that models it).
 
     ``wrongful_stops``: the total, by kind (`WRONGFUL_STOP_KINDS`), by agency and by
     identifier; ``stop_precision``: detected / (detected + wrongful stops), None
-    when nobody was stopped.
+    when nobody was stopped; ``innocent_subjects``: the subjects of wrong leads (rows of
+    `traveller_rows` with ``of_interest`` false) by outcome; ``trust_final``: link key ->
+    trust at the end, for adaptive links.
     """
+    innocents = innocents or []
+    wrongly = sum(1 for r in innocents if r["outcome"] == "wrongly_stopped")
     stops = model.wrongful_stops
     by_kind = {kind: 0 for kind in WRONGFUL_STOP_KINDS}
     by_agency: dict[str, int] = defaultdict(int)
@@ -396,6 +423,8 @@ def cost_summary(model: SharingModel, detected: int) -> dict[str, Any]:
             "by_identifier": dict(sorted(by_identifier.items())),
         },
         "stop_precision": _num(detected / (detected + total), 6) if detected + total else None,
+        "innocent_subjects": {"total": len(innocents), "wrongly_stopped": wrongly, "passed": len(innocents) - wrongly},
+        "trust_final": {k: _num(v, 6) for k, v in model.ledger.final().items()} if model.ledger is not None else {},
     }
 
 
@@ -414,4 +443,5 @@ def collect(model: SharingModel, tables: bool = True) -> RunResult:
         timeseries=timeseries_rows(model, rows),
         crossings=crossing_rows(model),
         wrongful_stops=[stop.row() for stop in model.wrongful_stops],
+        trust=model.ledger.rows() if model.ledger is not None else [],
     )

@@ -25,7 +25,7 @@ from sim.experiments.statistics import CONFIDENCE, mean_interval
 from sim.spec.scenario import Scenario
 from sim.spec.seeds import replication_seeds
 from sim.spec.yaml_files import dump_yaml
-from sim.vocabulary import CAUSES, COMPARED_OUTPUTS, MISS_SHARES
+from sim.vocabulary import CAUSES, COMPARED_OUTPUTS, COST_COMPARED_OUTPUTS, MISS_SHARES
 
 
 def outputs_of(summary: dict[str, Any]) -> dict[str, float]:
@@ -41,6 +41,9 @@ def outputs_of(summary: dict[str, Any]) -> dict[str, float]:
             out[MISS_SHARES[cause]] = summary["misses"][cause] / crossed if crossed else math.nan
     out["median_hours_to_detection"] = _nan(summary["median_hours_to_detection"])
     out["median_hours_late"] = _nan(summary["median_hours_late"])
+    stops = summary.get("wrongful_stops")
+    out["wrongful_stops"] = math.nan if stops is None else stops["total"]
+    out["stop_precision"] = _nan(summary.get("stop_precision"))
     return out
 
 
@@ -77,13 +80,20 @@ class Comparison:
     summaries: list[tuple[dict[str, Any], dict[str, Any]]]
     folder: Path | None = None
 
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """`COMPARED_OUTPUTS`, and `COST_COMPARED_OUTPUTS` when either scenario models the cost of sharing."""
+        if self.a.costs_modelled or self.b.costs_modelled:
+            return (*COMPARED_OUTPUTS, *COST_COMPARED_OUTPUTS)
+        return COMPARED_OUTPUTS
+
     def pairs(self) -> list[dict[str, Any]]:
         """One row per replication: seed, then each output for A and for B."""
         rows = []
         for number, (seed, (sa, sb)) in enumerate(zip(self.seeds, self.summaries, strict=True), start=1):
             oa, ob = outputs_of(sa), outputs_of(sb)
             row: dict[str, Any] = {"replication": number, "seed": seed}
-            for name in COMPARED_OUTPUTS:
+            for name in self.outputs:
                 row[f"a_{name}"] = oa[name]
                 row[f"b_{name}"] = ob[name]
             rows.append(row)
@@ -93,7 +103,7 @@ class Comparison:
         """Per output: means of A and B, the mean paired difference B - A and its 95% interval."""
         rows = self.pairs()
         out = {}
-        for name in COMPARED_OUTPUTS:
+        for name in self.outputs:
             a = np.array([r[f"a_{name}"] for r in rows], dtype=float)
             b = np.array([r[f"b_{name}"] for r in rows], dtype=float)
             keep = ~(np.isnan(a) | np.isnan(b))

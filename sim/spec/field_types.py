@@ -7,6 +7,7 @@ model of the scenario format: unknown fields are refused and nothing is coerced 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from typing import Annotated, Any
@@ -254,6 +255,87 @@ Identifier = Annotated[
 ]
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+# ---------------------------------------------------------------- trust
+
+DEFAULT_TRUST_STRENGTH = 10.0
+"""Strength of an adaptive link's prior when the scenario gives none: the prior counts as
+ten outcomes, so the first wrong alert moves trust by about a tenth of the way to 0."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AdaptiveTrust:
+    """Trust that learns from its track record: ``(prior * strength + c) / (strength + c + r)``.
+
+    Attributes:
+        prior: the trust before any outcome (a probability).
+        strength: how many outcomes the prior is worth (> 0).
+    """
+
+    prior: float
+    strength: float = DEFAULT_TRUST_STRENGTH
+
+
+def parse_trust(value: Any) -> float | AdaptiveTrust:
+    """Read a link's trust: a probability (fixed), or ``{adaptive: true, prior, strength}``."""
+    if isinstance(value, AdaptiveTrust):
+        return value
+    if isinstance(value, dict):
+        allowed = ("adaptive", "prior", "strength")
+        extra = [str(k) for k in value if k not in allowed]
+        if extra:
+            hint = did_you_mean(extra[0], allowed)
+            raise ValueError(f"adaptive trust takes adaptive, prior, strength; unknown: {', '.join(extra)}{hint}")
+        if value.get("adaptive") is not True:
+            raise ValueError("a mapping here needs `adaptive: true` (for fixed trust write a number)")
+        if "prior" not in value:
+            raise ValueError("adaptive trust needs prior (the trust before any outcome, 0 to 1)")
+        prior = _finite(value["prior"], "prior")
+        if not 0 <= prior <= 1:
+            raise ValueError("adaptive trust's prior must lie in [0, 1]")
+        strength = _finite(value.get("strength", DEFAULT_TRUST_STRENGTH), "strength")
+        if strength <= 0:
+            raise ValueError("adaptive trust's strength must be > 0 (how many outcomes the prior is worth)")
+        return AdaptiveTrust(prior=prior, strength=strength)
+    number = _finite(value, "trust (a number from 0 to 1, or {adaptive: true, prior, strength})")
+    if number < 0:  # pydantic's words for a probability out of range, as before trust could be adaptive
+        raise ValueError("should be greater than or equal to 0")
+    if number > 1:
+        raise ValueError("should be less than or equal to 1")
+    return number
+
+
+def _trust_to_yaml(value: float | AdaptiveTrust) -> Any:
+    if isinstance(value, AdaptiveTrust):
+        return {"adaptive": True, "prior": value.prior, "strength": value.strength}
+    return value
+
+
+Trust = Annotated[
+    float | AdaptiveTrust,
+    PlainValidator(parse_trust),
+    PlainSerializer(_trust_to_yaml),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 1},
+                {
+                    "type": "object",
+                    "properties": {
+                        "adaptive": {"const": True},
+                        "prior": {"type": "number", "minimum": 0, "maximum": 1},
+                        "strength": {"type": "number", "exclusiveMinimum": 0},
+                    },
+                    "required": ["adaptive", "prior"],
+                    "additionalProperties": False,
+                },
+            ],
+            "description": "A probability (fixed trust), or {adaptive: true, prior, strength}: trust learnt "
+            "from the link's track record, (prior * strength + confirmed) / (strength + confirmed + refuted).",
+        }
+    ),
+]
+"""A link's trust: fixed (a probability) or adaptive (`AdaptiveTrust`)."""
 Id = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from sim.spec.checks import did_you_mean
-from sim.spec.field_types import IDENTIFIERS
-from sim.spec.scenario import Scenario
+from sim.spec.field_types import IDENTIFIERS, AdaptiveTrust
+from sim.spec.scenario import Scenario, expand_links
 
 MISS_CAUSES: tuple[str, ...] = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
 """The keys of the summary's ``misses`` group (the engine's miss causes, in order)."""
@@ -30,6 +30,25 @@ SUMMARY_OUTPUTS: tuple[str, ...] = (
     "companions_not_stopped", "injects", "version",
 )  # fmt: skip
 """Every flattened summary key a run reports whatever its scenario, in summary order."""
+
+COST_OUTPUTS: tuple[str, ...] = (
+    "alerts.refuted", "wrongful_stops.total", "wrongful_stops.by_kind.ordinary",
+    "wrongful_stops.by_kind.innocent_subject", "wrongful_stops.by_kind.pnr", "stop_precision",
+    "innocent_subjects.total", "innocent_subjects.wrongly_stopped", "innocent_subjects.passed",
+)  # fmt: skip
+"""The fixed keys a run reports only when its scenario models the cost of sharing
+(`sim.spec.scenario.Scenario.costs_modelled`); per agency, identifier and adaptive link:
+`output_names`."""
+
+COST_GROUPS: tuple[str, ...] = ("wrongful_stops", "innocent_subjects", "trust_final")
+"""Summary groups of the cost of sharing (their keys are outputs only when it is modelled)."""
+
+NOT_MODELLED = (
+    "is reported only when the scenario models the cost of sharing (a source's precision, a link's "
+    "verify_catches, adaptive trust or carries); give one in the scenario (precision: 1.0 on a source "
+    "changes no draw)"
+)
+"""Why a cost output cannot be a sweep's output on a scenario that does not model the cost of sharing."""
 
 DETECTION_GROUPS: tuple[str, ...] = ("detections_by_country", "detections_by_agency", "detections_by_identifier")
 """Summary groups keyed by the scenario's countries, screening agencies and identifier types."""
@@ -58,7 +77,21 @@ def output_names(scenario: Scenario) -> list[str]:
     names += [f"detections_by_country.{country.id}" for country in scenario.countries]
     names += [f"detections_by_agency.{agency.id}" for agency in scenario.agencies if agency.screens]
     names += [f"detections_by_identifier.{identifier}" for identifier in IDENTIFIERS]
+    if scenario.costs_modelled:
+        names += COST_OUTPUTS
+        names += [f"wrongful_stops.by_agency.{agency.id}" for agency in scenario.agencies if agency.screens]
+        names += [f"wrongful_stops.by_identifier.{identifier}" for identifier in IDENTIFIERS]
+        names += [f"trust_final.{key}" for key in adaptive_links(scenario)]
     return names
+
+
+def adaptive_links(scenario: Scenario) -> list[str]:
+    """The keys (``FROM->TO``) of the scenario's links with adaptive trust, in link order."""
+    return [
+        f"{sender}->{receiver}"
+        for sender, receiver, settings in expand_links(scenario)
+        if isinstance(settings["trust"], AdaptiveTrust)
+    ]
 
 
 def output_problem(name: str, known: list[str]) -> str | None:
@@ -68,4 +101,7 @@ def output_problem(name: str, known: list[str]) -> str | None:
     group = [k for k in known if k.startswith(name + ".")]
     if group:
         return f"is a group of outputs; name one, e.g. {', '.join(group[:5])}"
+    modelled = COST_OUTPUTS[0] in known
+    if not modelled and (name in COST_OUTPUTS or name.split(".")[0] in COST_GROUPS):
+        return NOT_MODELLED
     return f"no run reports this output{did_you_mean(name, [k for k in known if k not in TEXT_OUTPUTS])}"

@@ -29,7 +29,18 @@ from sim.spec import limits
 from sim.spec.checks import dedupe
 from sim.spec.distributions import DRAW_LIMIT, Distribution
 from sim.spec.field_paths import apply_changes, blame_changes, parse_overrides, traced_changes
-from sim.spec.field_types import Duration, Id, Identifier, PartySize, Probability, SignedHours, Strict
+from sim.spec.field_types import (
+    IDENTIFIERS,
+    AdaptiveTrust,
+    Duration,
+    Id,
+    Identifier,
+    PartySize,
+    Probability,
+    SignedHours,
+    Strict,
+    Trust,
+)
 from sim.spec.injects import AnyInject, IntelInject, SurgeInject
 from sim.spec.scenario_checks import semantic_problems
 from sim.spec.structure import structural_problems
@@ -98,11 +109,25 @@ class LinkSettings(Strict):
     """Settings of a link; in `sharing.defaults` they apply to every link."""
 
     delay_hours: Duration | None = Field(default=None, description="Delivery delay of one message.")
-    trust: Probability | None = Field(default=None, description="Chance the receiver accepts an alert.")
+    trust: Trust | None = Field(
+        default=None,
+        description="Chance the receiver accepts an alert: a number (fixed), or {adaptive: true, prior, strength} "
+        "(learnt from the link's track record).",
+    )
     reliability: Probability | None = Field(default=None, description="Chance a message is not lost.")
     verify_hours: Duration | None = Field(
         default=None,
         description="Time to verify an alert that was not trusted; null: it is discarded.",
+    )
+    verify_catches: Probability | None = Field(
+        default=None,
+        description="Chance that verification refutes (discards) a wrong alert; default 0: verification only delays.",
+    )
+    carries: list[Literal["biometric", "document", "name"]] | None = Field(
+        default=None,
+        min_length=1,
+        description="Identifier types the link may carry (default: all); an alert carries the strongest one "
+        "allowed that its sender knows, or is not sent.",
     )
     when_down: Literal["hold", "drop"] | None = Field(
         default=None,
@@ -114,7 +139,7 @@ class LinkDefaults(LinkSettings):
     """Defaults for every link (the library defaults fill what is missing)."""
 
     delay_hours: Duration | None = Field(default_factory=lambda: Distribution.fixed(24.0))
-    trust: Probability | None = 0.8  # most alerts between partners are acted on
+    trust: Trust | None = 0.8  # most alerts between partners are acted on
     reliability: Probability | None = 1.0  # messages are not lost unless said
     when_down: Literal["hold", "drop"] | None = "hold"  # model.md: held until the link is up
 
@@ -185,6 +210,11 @@ class Intelligence(Strict):
     learn_hours: SignedHours = Field(default_factory=lambda: Distribution.fixed(0.0))
     relative_to: Literal["departure", "start"] = "departure"
     identifier: Identifier = Field(default_factory=lambda: {"name": 1.0})
+    precision: Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description="Share of its leads that are about a person of interest (default 1); the rest are wrong "
+        "leads about innocent travellers.",
+    )
 
 
 class Scenario(Strict):
@@ -233,6 +263,22 @@ class Scenario(Strict):
         adaptive trust, ``carries``, retention, PNR rules.) A scenario that uses none runs
         byte for byte as before they existed: no new summary keys, no new tables.
         """
+        return self.alert_costs_modelled
+
+    @property
+    def alert_costs_modelled(self) -> bool:
+        """The alert side of the cost of sharing: ``precision``, ``verify_catches``, adaptive trust, ``carries``.
+
+        A field counts as used when the file gives it, even at its default value
+        (``precision: 1.0`` turns the cost outputs on without changing a draw).
+        """
+        if any(source.precision is not None for source in self.intelligence):
+            return True
+        for settings in (self.sharing.defaults, *self.sharing.links):
+            if settings.verify_catches is not None or settings.carries is not None:
+                return True
+            if isinstance(settings.trust, AdaptiveTrust):
+                return True
         return False
 
     def with_seed(self, seed: int) -> Scenario:
@@ -242,12 +288,22 @@ class Scenario(Strict):
         return scenario_from_dict(raw, source=self._source, allow_large=self._allow_large, quiet=True)
 
 
+LINK_FIELDS: tuple[str, ...] = (
+    "delay_hours", "trust", "reliability", "verify_hours", "when_down", "verify_catches", "carries",
+)  # fmt: skip
+"""The settings of a link, each its own, else the scenario default, else the library default."""
+
+LIBRARY_LINK_DEFAULTS: dict[str, Any] = {"verify_catches": 0.0, "carries": list(IDENTIFIERS)}
+"""Built-in defaults of the settings `LinkDefaults` leaves unset (so that setting them is seen):
+verification refutes nothing, a link carries every identifier type."""
+
+
 def link_settings(scenario: Scenario, link: Link) -> dict[str, Any]:
     """The effective settings of a link: its own, else the scenario defaults."""
     defaults = scenario.sharing.defaults
     out = {}
     library = LinkDefaults()
-    for field in ("delay_hours", "trust", "reliability", "verify_hours", "when_down"):
+    for field in LINK_FIELDS:
         own = getattr(link, field)
         if field == "verify_hours" and field in link.model_fields_set:
             out[field] = own  # an explicit null means: discard alerts that are not trusted
@@ -255,7 +311,9 @@ def link_settings(scenario: Scenario, link: Link) -> dict[str, Any]:
             out[field] = own
         else:
             out[field] = getattr(defaults, field)
-            if out[field] is None and field != "verify_hours":
+            if out[field] is None and field in LIBRARY_LINK_DEFAULTS:
+                out[field] = LIBRARY_LINK_DEFAULTS[field]
+            elif out[field] is None and field != "verify_hours":
                 out[field] = getattr(library, field)
     return out
 

@@ -23,6 +23,7 @@ _TYPE_PARTS = (
     "str",
     "list[str]",
     "function-plain[parse_number()]",
+    "function-plain[parse_trust()]",
     "constrained-int",
     "constrained-float",
     "bool",
