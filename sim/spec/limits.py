@@ -198,7 +198,7 @@ class Work:
     """What one run of a scenario will make, estimated before it runs.
 
     Attributes:
-        travellers: the count and every surge.
+        travellers: the count, every surge, and the innocent subjects of wrong leads (``precision``).
         surges: how many surge injects.
         crossings: border crossings (every leg of every route, horizon ignored).
         learned: intelligence learned: each source's share of its groups, and each ``intel`` inject's targets.
@@ -241,12 +241,20 @@ def scenario_work(scenario: Scenario) -> Work:
     senders = {source.agency for source in scenario.intelligence}
     senders |= {inject.agency for inject in scenario.injects if inject.kind == "intel"}
     reach = _reachable_links(scenario, senders)
-    learned = alerts = 0.0
+    learned = alerts = innocent = 0.0
     for source in scenario.intelligence:
-        eligible = sum(sizes.get(name, 0) for name in (source.groups or sizes))
+        names = source.groups or list(sizes)
+        eligible = sum(sizes.get(name, 0) for name in names)
         known = source.covers * eligible
+        if source.precision is not None and source.precision < 1.0:
+            # Wrong leads: one innocent subject each, travelling like the source's groups.
+            wrong = known * (1.0 - source.precision) / source.precision
+            innocent += wrong
+            crossings += wrong * max((routes.get(name, 1) for name in names), default=1)
+            known += wrong
         learned += known
         alerts += known * reach.get(source.agency, 0)
+    travellers += round(innocent)
     for inject in scenario.injects:
         if inject.kind == "intel":
             targets = inject.travellers if inject.travellers is not None else len(inject.ids or [])
