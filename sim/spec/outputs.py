@@ -15,7 +15,16 @@ from sim.spec.field_types import IDENTIFIERS
 from sim.spec.scenario import Scenario
 
 MISS_CAUSES: tuple[str, ...] = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
-"""The keys of the summary's ``misses`` group (the engine's miss causes, in order)."""
+"""The keys of the summary's ``misses`` group (the engine's miss causes, in order) in every run."""
+
+COST_MISS_CAUSE = "expired"
+"""The miss cause a run reports only when its scenario models the cost of sharing (before ``screening_miss``)."""
+
+WRONGFUL_KINDS: tuple[str, ...] = ("ordinary", "innocent_subject", "pnr")
+"""The keys of ``wrongful_stops.by_kind`` (`sim.engine.wrongful.WRONGFUL_STOP_KINDS`)."""
+
+WRONGFUL_IDENTIFIERS: tuple[str, ...] = (*IDENTIFIERS, "pnr")
+"""The keys of ``wrongful_stops.by_identifier`` (`sim.engine.wrongful.WRONGFUL_STOP_IDENTIFIERS`)."""
 
 ALERT_COUNTS: tuple[str, ...] = (
     "sent", "delivered", "lost", "discarded", "verified", "accepted", "verifying", "in_transit", "held",
@@ -52,13 +61,34 @@ def flatten_summary(summary: dict[str, Any], prefix: str = "") -> dict[str, Any]
 def output_names(scenario: Scenario) -> list[str]:
     """Every summary key a run of `scenario` can report (flattened), in summary order.
 
-    The fixed keys, then the per-country, per-agency and per-identifier detection counts.
+    The fixed keys, then the per-country, per-agency and per-identifier detection counts; for a
+    scenario that models the cost of sharing, ``misses.expired`` and the cost keys too.
     """
     names = list(SUMMARY_OUTPUTS)
     names += [f"detections_by_country.{country.id}" for country in scenario.countries]
     names += [f"detections_by_agency.{agency.id}" for agency in scenario.agencies if agency.screens]
     names += [f"detections_by_identifier.{identifier}" for identifier in IDENTIFIERS]
+    if any(agency.pnr_rules is not None for agency in scenario.agencies):
+        names.append("detections_by_identifier.pnr")
+    if scenario.costs_modelled:
+        names += cost_output_names(scenario)
     return names
+
+
+def cost_output_names(scenario: Scenario) -> list[str]:
+    """The summary keys of the cost of sharing (flattened), for a scenario that models it."""
+    screening = [agency.id for agency in scenario.agencies if agency.screens]
+    border_countries = sorted({agency.country for agency in scenario.agencies if agency.screens})
+    return [
+        f"misses.{COST_MISS_CAUSE}",
+        "wrongful_stops.total",
+        *(f"wrongful_stops.by_kind.{kind}" for kind in WRONGFUL_KINDS),
+        *(f"wrongful_stops.by_agency.{agency}" for agency in sorted(screening)),
+        *(f"wrongful_stops.by_identifier.{identifier}" for identifier in WRONGFUL_IDENTIFIERS),
+        "stop_precision",
+        "ordinary_crossings.total",
+        *(f"ordinary_crossings.by_country.{country}" for country in border_countries),
+    ]
 
 
 def output_problem(name: str, known: list[str]) -> str | None:

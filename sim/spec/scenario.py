@@ -327,8 +327,7 @@ class Scenario(Strict):
     def border_costs_modelled(self) -> bool:
         """True when the scenario uses a field of the border side: population, false_match, retention, PNR."""
         return self.population is not None or any(
-            a.false_match is not None or a.retention_days is not None or a.pnr_rules is not None
-            for a in self.agencies
+            a.false_match is not None or a.retention_days is not None or a.pnr_rules is not None for a in self.agencies
         )
 
     def with_seed(self, seed: int) -> Scenario:
