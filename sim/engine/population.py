@@ -34,6 +34,8 @@ This module imports nothing of the model (types only): the model and the outcome
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -82,6 +84,7 @@ class Namesakes:
     target: float = 0.0
     number: int = 0
     token: int = 0
+    picks: tuple[list[int], list[float]] | None = None
 
     def rate(self) -> float:
         """Expected namesake stops per hour with the watchlist as it is."""
@@ -191,6 +194,7 @@ class BorderCosts:
         state = self.namesakes.get(agency.code)
         if state is None:
             return
+        state.picks = None
         self._advance(state)
         if before is not None:
             state.counts[before] -= 1
@@ -245,16 +249,13 @@ class BorderCosts:
 
     def _taken_for(self, state: Namesakes, u: float) -> int:
         """The entry an ordinary namesake was taken for: weighted by the entries' false-match rates."""
-        watchlist = state.agency.watchlist
-        entries = sorted(watchlist)
-        weights = [state.false_match[strongest(watchlist[t]) or "name"] for t in entries]
-        goal = u * sum(weights)
-        cumulative = 0.0
-        for traveller, weight in zip(entries, weights, strict=True):
-            cumulative += weight
-            if goal < cumulative:
-                return traveller
-        return entries[-1]
+        if state.picks is None:
+            watchlist = state.agency.watchlist
+            entries = sorted(watchlist)
+            weights = [state.false_match[strongest(watchlist[t]) or "name"] for t in entries]
+            state.picks = (entries, list(itertools.accumulate(weights)))
+        entries, cumulative = state.picks
+        return entries[min(bisect.bisect_right(cumulative, u * cumulative[-1]), len(entries) - 1)]
 
     # ------------------------------------------------------------ PNR
 
