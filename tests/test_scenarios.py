@@ -112,6 +112,10 @@ EXPECTED = {
     "names-only",
     "biometrics-shared",
     "exercise-injects",
+    "namesakes",
+    "namesakes-biometric",
+    "retention",
+    "retention-short",
 }
 
 
@@ -182,6 +186,16 @@ def test_golden_summary(stem: str) -> None:
             "biometrics-shared",
             ("seed", "horizon_days", "countries", "agencies", "sharing", "travellers", "injects"),
         ),
+        (
+            "namesakes",
+            "namesakes-biometric",
+            ("seed", "horizon_days", "countries", "agencies", "population", "sharing", "travellers", "injects"),
+        ),
+        (
+            "retention",
+            "retention-short",
+            ("seed", "horizon_days", "countries", "population", "sharing", "travellers", "intelligence", "injects"),
+        ),
     ],
 )
 def test_paired_scenarios_share_world_and_seed(first: str, second: str, same: tuple[str, ...]) -> None:
@@ -201,6 +215,25 @@ def test_names_and_biometrics_differ_only_in_identifiers() -> None:
 
 
 # ---------------------------------------------------------------- teaching points
+
+
+def test_namesakes_name_alerts_stop_many_innocents_at_the_busy_border() -> None:
+    names, biometrics = summaries("namesakes"), summaries("namesakes-biometric")
+    for a, b in zip(names, biometrics, strict=True):
+        # Names match about a hundred times more strangers than biometric templates; the busy border pays most.
+        assert a["wrongful_stops"]["by_kind"]["ordinary"] > 20 * max(1, b["wrongful_stops"]["by_kind"]["ordinary"])
+        by_agency = a["wrongful_stops"]["by_agency"]
+        assert by_agency["DRV-BRD"] > 2 * by_agency["HAL-BRD"]
+        assert a["detected"] < b["detected"]
+        assert a["stop_precision"] < 0.2 < 0.8 < b["stop_precision"]
+
+
+def test_retention_trades_namesake_stops_against_expired_misses() -> None:
+    long, short = summaries("retention"), summaries("retention-short")
+    for a, b in zip(long, short, strict=True):
+        assert a["misses"]["expired"] == 0 < b["misses"]["expired"]
+        assert b["detected"] < a["detected"]
+        assert b["wrongful_stops"]["total"] < a["wrongful_stops"]["total"] / 2
 
 
 def test_baseline_shows_every_cause_and_late_leads() -> None:
