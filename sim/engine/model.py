@@ -557,6 +557,8 @@ class SharingModel(mesa.Model):
     def _on_deliver(self, message: Message) -> None:
         link = message.link
         receiver = link.receiver
+        if self.borders is not None:
+            self.borders.before_judging(receiver)  # it has learned of its namesake stops so far
         trusted = (
             link.trust >= 1.0 or link.draw(self.streams, "trust", message.identifier, message.traveller) < link.trust
         )

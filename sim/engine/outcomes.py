@@ -425,5 +425,5 @@ def collect(model: SharingModel, tables: bool = True) -> RunResult:
         events=[(round(e[0], 4) + 0.0, *e[1:]) for e in model.event_log],
         timeseries=timeseries_rows(model, rows),
         crossings=crossing_rows(model),
-        wrongful_stops=[stop.row() for stop in model.wrongful_stops],
+        wrongful_stops=[stop.row() for stop in sorted(model.wrongful_stops, key=lambda stop: stop.time_hours)],
     )

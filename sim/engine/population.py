@@ -17,10 +17,12 @@ creates one only for such a scenario, so other scenarios run as before, draw for
   changes. They are drawn by a time change, never crossing by crossing: the k-th stop comes
   when the integrated intensity ``Lambda(t)`` reaches ``E_k``, the k-th point of a unit-rate
   Poisson process (exponential gaps from the keyed stream ``("population", agency, "stops")``,
-  entry k). This is the exact law for any number of crossings, costs one event per stop and
-  one reschedule per watchlist change, and couples runs monotonically on common random
-  numbers: a watchlist that is never larger (shorter retention) never makes more stops by
-  any time.
+  entry k). This is the exact law for any number of crossings and couples runs monotonically
+  on common random numbers: a watchlist that is never larger (shorter retention) never makes
+  more stops by any time. No event is scheduled per stop: the stops of an interval between
+  watchlist changes are recorded (each at its own time) when the interval ends, when the
+  agency is about to judge an alert, and at the horizon. The entry a namesake was taken for
+  is drawn in proportion to the entries' false-match rates (``("population", agency, "entry")``).
 - **Retention.** An entry expires ``retention_days`` after its latest acceptance (every
   accepted alert or intelligence about the traveller renews it); an expired entry is removed
   (it neither detects nor makes namesakes) and a later alert puts it back.
@@ -35,7 +37,6 @@ This module imports nothing of the model (types only): the model and the outcome
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -52,7 +53,10 @@ PRIORITY_EXPIRE = 3
 """Expiries run with the verification ends: after deliveries (a renewal at the same time wins), before crossings."""
 
 PRIORITY_STOP = 4
-"""Ordinary stops are crossings."""
+"""Ordinary stops flagged by PNR rules are crossings."""
+
+PRIORITY_LAST = 9
+"""The last namesake stops are recorded at the horizon, after everything else."""
 
 STRENGTH = {"biometric": 3, "document": 2, "name": 1}
 """Which identifier an entry is matched on when the agency holds several: the strongest."""
@@ -83,12 +87,16 @@ class Namesakes:
     done: float = 0.0
     target: float = 0.0
     number: int = 0
-    token: int = 0
-    picks: tuple[list[int], list[float]] | None = None
+    current: float = 0.0
+    members: dict[str, list[int]] = field(default_factory=lambda: {i: [] for i in IDENTIFIERS})
 
     def rate(self) -> float:
         """Expected namesake stops per hour with the watchlist as it is."""
-        log_miss = sum(self.log_keep[i] * k for i, k in self.counts.items() if k)
+        counts, keep = self.counts, self.log_keep
+        log_miss = 0.0
+        for identifier in IDENTIFIERS:
+            if counts[identifier]:
+                log_miss += keep[identifier] * counts[identifier]
         return self.per_hour * -math.expm1(log_miss)
 
 
@@ -129,6 +137,7 @@ class BorderCosts:
                 )
                 state.target = _exponential(model.streams.uniform(("population", agency.code, "stops"), 0))
                 self.namesakes[agency.code] = state
+                model._schedule(model.horizon, PRIORITY_LAST, self._at_horizon, state)
         for code, (_, flags_ordinary) in self.pnr.items():
             agency = model.agencies[code]
             rate = self.per_day[agency.country] / 24.0 * flags_ordinary
@@ -151,6 +160,7 @@ class BorderCosts:
         """
         now = self.model.now
         key = (agency.code, traveller)
+        self.before_judging(agency)  # the stops so far were made on the watchlist as it was
         before = strongest(agency.watchlist.get(traveller))
         new = agency.accept(traveller, identifier, now)
         after = strongest(agency.watchlist[traveller])
@@ -158,7 +168,7 @@ class BorderCosts:
             self.live_since[key] = now
         if after != before:
             self.source[key] = (None, "") if message is None else (message.id, message.link.sender.code)
-            self._entry_changed(agency, before, after)
+            self._entry_changed(agency, traveller, before, after)
         hours = self.retention.get(agency.code)
         if hours is not None:
             expiry = now + hours
@@ -173,9 +183,10 @@ class BorderCosts:
         if self.expires.get(key) != expiry:
             return  # renewed since
         del self.expires[key]
+        self.before_judging(agency)  # the stops so far were made on the watchlist as it was
         before = strongest(agency.watchlist.pop(traveller))
         self.ended.setdefault(key, []).append((self.live_since.pop(key), self.model.now))
-        self._entry_changed(agency, before, None)
+        self._entry_changed(agency, traveller, before, None)
         self.model._log(
             "expired", agency.code, traveller, None, f"{before} entry kept {self.retention[agency.code] / 24:g} days"
         )
@@ -190,72 +201,76 @@ class BorderCosts:
 
     # ------------------------------------------------------------ namesakes
 
-    def _entry_changed(self, agency: AgencyAgent, before: str | None, after: str | None) -> None:
+    def _entry_changed(self, agency: AgencyAgent, traveller: int, before: str | None, after: str | None) -> None:
         state = self.namesakes.get(agency.code)
         if state is None:
             return
-        state.picks = None
-        self._advance(state)
+        self._catch_up(state)
         if before is not None:
             state.counts[before] -= 1
+            members = state.members[before]
+            del members[bisect.bisect_left(members, traveller)]
         if after is not None:
             state.counts[after] += 1
-        self._reschedule(state)
+            bisect.insort(state.members[after], traveller)
+        state.current = state.rate()
 
-    def _advance(self, state: Namesakes) -> None:
-        now = self.model.now
-        state.done += state.rate() * (now - state.since)
-        state.since = now
+    def before_judging(self, agency: AgencyAgent) -> None:
+        """`agency` is about to judge an alert: it has learned of every namesake stop before now."""
+        state = self.namesakes.get(agency.code)
+        if state is not None:
+            self._catch_up(state)
 
-    def _reschedule(self, state: Namesakes) -> None:
-        state.token += 1
-        rate = state.rate()
-        if rate <= 0:
-            return
-        at = state.since + (state.target - state.done) / rate
-        if at <= self.model.horizon:
-            self.model._schedule(at, PRIORITY_STOP, self._on_namesake, (state, state.token))
+    def _at_horizon(self, state: Namesakes) -> None:
+        self._catch_up(state)
 
-    def _on_namesake(self, payload: tuple[Namesakes, int]) -> None:
-        state, token = payload
-        if token != state.token:
-            return  # the watchlist changed since this stop was scheduled
+    def _catch_up(self, state: Namesakes) -> None:
+        """Record the namesake stops since the last catch-up, each at its own time, and bring `state` to now.
+
+        The watchlist has not changed since the last catch-up (every change catches up first), so
+        the intensity was constant: the stops are where the integrated intensity passes each target.
+        No event is scheduled per stop: the agency catches up at every change of its watchlist,
+        before it judges an alert (so what it learns from a stop comes before its next decision)
+        and at the horizon.
+        """
         model = self.model
-        agency = state.agency
-        state.done, state.since = state.target, model.now
-        k = state.number
-        state.number += 1
-        state.target += _exponential(model.streams.uniform(("population", agency.code, "stops"), state.number))
-        entry = self._taken_for(state, model.streams.uniform(("population", agency.code, "entry"), k))
-        identifier = strongest(agency.watchlist[entry]) or ""
-        alert, sender = self.source.get((agency.code, entry), (None, ""))
-        model.wrongful_stops.append(
-            WrongfulStop(
-                time_hours=model.now,
-                country=agency.country,
-                agency=agency.code,
-                identifier=identifier,
-                kind="ordinary",
-                traveller=model.travellers[entry].label,
-                alert=alert,
-                sender=sender,
-            )
-        )
-        model._log(
-            "wrongful_stop", agency.code, entry, alert, f"ordinary traveller taken for this entry ({identifier})"
-        )
-        model._stop_outcome(agency, entry, confirmed=False)
-        self._reschedule(state)
+        now = model.now
+        rate = state.current
+        if rate > 0 and state.since + (state.target - state.done) / rate <= now:
+            agency = state.agency
+            code = agency.code
+            uniform = model.streams.uniform
+            gaps, picks = ("population", code, "stops"), ("population", code, "entry")
+            while True:
+                at = state.since + (state.target - state.done) / rate
+                if at > now:
+                    break
+                state.done, state.since = state.target, at
+                k = state.number
+                state.number += 1
+                state.target -= math.log1p(-uniform(gaps, state.number))
+                entry = self._taken_for(state, uniform(picks, k))
+                identifier = strongest(agency.watchlist[entry]) or ""
+                alert, sender = self.source.get((code, entry), (None, ""))
+                model.wrongful_stops.append(
+                    WrongfulStop(at, agency.country, code, identifier, "ordinary", model.travellers[entry].label,
+                                 alert, sender)
+                )  # fmt: skip
+                model._stop_outcome(agency, entry, confirmed=False)
+        state.done += rate * (now - state.since)
+        state.since = now
 
     def _taken_for(self, state: Namesakes, u: float) -> int:
         """The entry an ordinary namesake was taken for: weighted by the entries' false-match rates."""
-        if state.picks is None:
-            watchlist = state.agency.watchlist
-            entries = sorted(watchlist)
-            weights = [state.false_match[strongest(watchlist[t]) or "name"] for t in entries]
-            state.picks = (entries, list(itertools.accumulate(weights)))
-        entries, cumulative = state.picks
-        return entries[min(bisect.bisect_right(cumulative, u * cumulative[-1]), len(entries) - 1)]
+        weights = {i: state.false_match[i] * k for i, k in state.counts.items() if k}
+        goal = u * sum(weights.values())
+        for identifier, weight in weights.items():
+            if goal < weight or identifier == next(reversed(weights)):
+                # The rest of the uniform picks one of the entries of that identifier, all equally likely.
+                members = state.members[identifier]
+                return members[min(int(goal / weight * len(members)), len(members) - 1)]
+            goal -= weight
+        raise AssertionError("a namesake stop with no entry")  # the rate is 0 then: no stop is scheduled
 
     # ------------------------------------------------------------ PNR
 
