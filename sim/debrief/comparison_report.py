@@ -302,4 +302,14 @@ def _findings(stats: dict[str, Any], name_a: str, name_b: str) -> list[str]:
         if st["diff"] is not None and (st["ci_low"] > 0 or st["ci_high"] < 0):
             word = "more" if st["diff"] > 0 else "fewer"
             out.append(f"“{CAUSE_LABELS[cause]}”: {abs(100 * st['diff']):.1f} points {word} in {name_b}.")
+    st = stats.get("wrongful_stops")
+    if st is not None and st["diff"] is not None and (st["ci_low"] > 0 or st["ci_high"] < 0):
+        word = "more" if st["diff"] > 0 else "fewer"
+        precision = stats.get("stop_precision") or {}
+        shares = (f"; stop precision {100 * precision['a']:.0f}% against {100 * precision['b']:.0f}%"
+                  if precision.get("a") is not None and precision.get("b") is not None else "")  # fmt: skip
+        out.append(
+            f"Wrongful stops: {name_b} stops {abs(st['diff']):.0f} {word} innocent people a run "
+            f"({st['a']:.0f} against {st['b']:.0f} wrongful stops{shares})."
+        )
     return out
