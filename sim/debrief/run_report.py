@@ -295,6 +295,7 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
         "<p>“Alert came too late” is the share of misses that faster sharing alone would have turned into "
         "detections; “known, but not shared” and “alert not trusted” are gaps in the arrangements between agencies.</p>"
     )
+    parts += _wrongful_stops_html(s)
     a = s["alerts"]
     parts.append(
         "<p>"
@@ -408,3 +409,28 @@ def debrief(
     if scenario.injects and traveller_total(scenario) <= INJECT_EFFECTS_MAX_TRAVELLERS:
         write_inject_effects(inject_effects(scenario, seed, base), folder)
     return write_report(folder, plots=plots)
+
+
+def _wrongful_stops_html(s: dict[str, Any]) -> list[str]:
+    """The cost side's table (wrongful stops by agency and kind), when the scenario models it; else nothing."""
+    stops = s.get("wrongful_stops")
+    if stops is None:
+        return []
+    kinds = {"ordinary": "ordinary traveller (namesake)", "innocent_subject": "subject of a wrong lead",
+             "pnr": "flagged by PNR rules"}  # fmt: skip
+    rows = [[kinds.get(kind, kind), count] for kind, count in stops["by_kind"].items()]
+    rows += [[f"at {agency}", count] for agency, count in stops["by_agency"].items()]
+    precision = s.get("stop_precision")
+    crossings = s.get("ordinary_crossings", {}).get("total", 0)
+    return [
+        "<h3>The cost: innocent people stopped</h3>",
+        table_html(["wrongful stops", "people"], [["all", stops["total"]], *rows], [False, True]),
+        "<p>"
+        + escape(
+            f"{stops['total']} wrongful stops among {crossings:,} ordinary crossings"
+            + (f"; stop precision {precision:.0%}: the share of the people stopped who were persons of interest."
+               if precision is not None else ".")
+        )
+        + " wrongful_stops.csv names, for each namesake, the entry they were taken for and the alert behind it.</p>",
+    ]  # fmt: skip
+
