@@ -88,6 +88,8 @@ class Namesakes:
     target: float = 0.0
     number: int = 0
     current: float = 0.0
+    classes: list[tuple[str, float]] = field(default_factory=list)
+    weight: float = 0.0
     members: dict[str, list[int]] = field(default_factory=lambda: {i: [] for i in IDENTIFIERS})
 
     def rate(self) -> float:
@@ -205,7 +207,7 @@ class BorderCosts:
         state = self.namesakes.get(agency.code)
         if state is None:
             return
-        self._catch_up(state)
+        # The callers caught up first: the stops so far were made on the watchlist as it was.
         if before is not None:
             state.counts[before] -= 1
             members = state.members[before]
@@ -214,6 +216,10 @@ class BorderCosts:
             state.counts[after] += 1
             bisect.insort(state.members[after], traveller)
         state.current = state.rate()
+        state.classes = [
+            (i, state.false_match[i] * k) for i, k in state.counts.items() if k and state.false_match[i] > 0
+        ]
+        state.weight = sum(w for _, w in state.classes)
 
     def before_judging(self, agency: AgencyAgent) -> None:
         """`agency` is about to judge an alert: it has learned of every namesake stop before now."""
@@ -249,8 +255,7 @@ class BorderCosts:
                 k = state.number
                 state.number += 1
                 state.target -= math.log1p(-uniform(gaps, state.number))
-                entry = self._taken_for(state, uniform(picks, k))
-                identifier = strongest(agency.watchlist[entry]) or ""
+                entry, identifier = self._taken_for(state, uniform(picks, k))
                 alert, sender = self.source.get((code, entry), (None, ""))
                 model.wrongful_stops.append(
                     WrongfulStop(at, agency.country, code, identifier, "ordinary", model.travellers[entry].label,
@@ -260,17 +265,20 @@ class BorderCosts:
         state.done += rate * (now - state.since)
         state.since = now
 
-    def _taken_for(self, state: Namesakes, u: float) -> int:
-        """The entry an ordinary namesake was taken for: weighted by the entries' false-match rates."""
-        weights = {i: state.false_match[i] * k for i, k in state.counts.items() if k}
-        goal = u * sum(weights.values())
-        for identifier, weight in weights.items():
-            if goal < weight or identifier == next(reversed(weights)):
-                # The rest of the uniform picks one of the entries of that identifier, all equally likely.
+    def _taken_for(self, state: Namesakes, u: float) -> tuple[int, str]:
+        """The entry an ordinary namesake was taken for, and its identifier: weighted by false-match rate.
+
+        The uniform picks the identifier in proportion to ``false_match[i] * K[i]``; what is left of it
+        picks one of that identifier's entries, all equally likely (in traveller order).
+        """
+        goal = u * state.weight
+        last = len(state.classes) - 1
+        for number, (identifier, weight) in enumerate(state.classes):
+            if goal < weight or number == last:
                 members = state.members[identifier]
-                return members[min(int(goal / weight * len(members)), len(members) - 1)]
+                return members[min(int(goal / weight * len(members)), len(members) - 1)], identifier
             goal -= weight
-        raise AssertionError("a namesake stop with no entry")  # the rate is 0 then: no stop is scheduled
+        raise AssertionError("a namesake stop with no entry")  # the rate is 0 then: no stop is drawn
 
     # ------------------------------------------------------------ PNR
 
