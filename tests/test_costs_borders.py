@@ -146,7 +146,7 @@ def _with(scenario: Scenario, changes: dict[str, Any]) -> Scenario:
     return scenario_from_dict(raw)
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**31), short=st.floats(1, 20), longer=st.floats(0, 60))
 def test_shorter_retention_never_raises_namesake_stops(seed: int, short: float, longer: float) -> None:
     borders = ("HAL-BRD", "DRV-BRD", "LUN-BRD")
@@ -158,7 +158,7 @@ def test_shorter_retention_never_raises_namesake_stops(seed: int, short: float, 
     assert counts[0] <= counts[1] <= counts[2], counts
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**31), p=st.floats(0.01, 1.0))
 def test_adding_pnr_rules_never_lowers_detections(seed: int, p: float) -> None:
     plain = SharingModel(_corridor(), rng=seed, log_events=False, collect_data=False).run()
@@ -261,3 +261,13 @@ def test_the_new_fields_are_checked_with_their_place(change: dict[str, Any], mes
     with pytest.raises(ScenarioError) as caught:
         scenario_from_dict(data, source="x.yaml")
     assert message in str(caught.value)
+
+
+def test_a_problem_in_a_file_names_its_line(tmp_path) -> None:
+    text = (SCENARIOS / "retention.yaml").read_text(encoding="utf-8")
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if "retention_days: 365" in row)
+    path = tmp_path / "bad.yaml"
+    path.write_text(text.replace("retention_days: 365", "retention_days: -5", 1), encoding="utf-8")
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    assert f"bad.yaml:{line}: agencies[1].retention_days: should be greater than 0" in str(caught.value)
