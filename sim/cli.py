@@ -259,6 +259,17 @@ def format_summary(summary: dict[str, Any], folder: Path | str) -> str:
         if cause == "late" and summary.get("median_hours_late") is not None:
             extra = f"   median {summary['median_hours_late']:.1f} h late"
         lines.append(f"  {CAUSE_LABELS[cause]:<32}{count:>10}{share:>12}{extra}")
+    stops = summary.get("wrongful_stops")
+    if stops is not None:  # the cost of sharing is modelled
+        kinds = ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in stops["by_kind"].items() if count)
+        precision = summary.get("stop_precision")
+        lines += [
+            "",
+            f"  wrongful stops: {stops['total']}"
+            + (f" ({kinds})" if kinds else "")
+            + f" among {summary['ordinary_crossings']['total']:,} ordinary crossings"
+            + (f"; stop precision {precision:.0%} (detected / all stops)" if precision is not None else ""),
+        ]
     alerts = summary["alerts"]
     lines += [
         "",

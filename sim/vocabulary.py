@@ -6,14 +6,30 @@ and draws it in the colours here. This module imports nothing, so every layer
 (the engine as much as the dashboard) may import it.
 """
 
-CAUSES: tuple[str, ...] = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
+CAUSES: tuple[str, ...] = ("no_intel", "not_shared", "late", "not_trusted", "expired", "screening_miss")
 """Miss causes, from the earliest stage of the chain to the last (see `sim.engine.outcomes`)."""
+
+OPTIONAL_CAUSES: frozenset[str] = frozenset({"expired"})
+"""Causes a run reports only when its scenario models the cost of sharing (``expired``: watchlist
+retention). A summary without them is as before they existed; show a cause only if the summary has it."""
+
+BASE_CAUSES: tuple[str, ...] = tuple(cause for cause in CAUSES if cause not in OPTIONAL_CAUSES)
+"""The causes every run reports, in chain order."""
+
+
+def causes_in(misses: dict[str, object] | None) -> tuple[str, ...]:
+    """The causes a summary's ``misses`` reports, in chain order (`BASE_CAUSES` if it is not given)."""
+    if misses is None:
+        return BASE_CAUSES
+    return tuple(cause for cause in CAUSES if cause in misses or cause not in OPTIONAL_CAUSES)
+
 
 CAUSE_LABELS: dict[str, str] = {
     "no_intel": "no agency knew",
     "not_shared": "known, but not shared",
     "late": "alert came too late",
     "not_trusted": "alert not trusted",
+    "expired": "entry expired (retention)",
     "screening_miss": "check at the border failed",
 }
 """Each cause in the words of the debrief (terminal, figures, reports, dashboard)."""
@@ -23,7 +39,7 @@ CAUSE_LABELS: dict[str, str] = {
 REPORTED_OUTPUTS: tuple[str, ...] = (
     "detection_rate", "late_share", "travellers", "crossed", "detected", "missed", "en_route",
     "median_hours_to_detection", "median_hours_late",
-    *[f"misses.{cause}" for cause in CAUSES],
+    *[f"misses.{cause}" for cause in BASE_CAUSES],
     "alerts.sent", "alerts.delivered", "alerts.lost", "alerts.discarded", "alerts.verified",
     "companions_stopped", "companions_not_stopped",
 )  # fmt: skip
@@ -39,11 +55,14 @@ COMPARED_OUTPUTS: tuple[str, ...] = (
     "detection_rate",
     "detected",
     MISS_SHARES["late"],
-    *[MISS_SHARES[cause] for cause in CAUSES if cause != "late"],
+    *[MISS_SHARES[cause] for cause in BASE_CAUSES if cause != "late"],
     "median_hours_to_detection",
     "median_hours_late",
 )
 """The outputs a paired comparison compares, per replication (shares are of travellers who crossed)."""
+
+COST_COMPARED_OUTPUTS: tuple[str, ...] = (MISS_SHARES["expired"], "wrongful_stops", "stop_precision")
+"""What a comparison also compares when its runs model the cost of sharing (their summaries have ``wrongful_stops``)."""
 
 COMPARED_OUTPUT_WORDS: dict[str, str] = {
     "detection_rate": "detection rate",
@@ -51,23 +70,17 @@ COMPARED_OUTPUT_WORDS: dict[str, str] = {
     **{MISS_SHARES[cause]: f"share missed: {CAUSE_LABELS[cause]}" for cause in CAUSES},
     "median_hours_to_detection": "median hours from intelligence to detection",
     "median_hours_late": "median hours late (late misses)",
-}
-"""The comparison's outputs (`COMPARED_OUTPUTS`) in the words of its report table."""
-
-COST_COMPARED_OUTPUTS: tuple[str, ...] = ("wrongful_stops", "stop_precision")
-"""Outputs a comparison adds when either scenario models the cost of sharing (``wrongful_stops``:
-the total; ``stop_precision``: persons of interest among everyone stopped)."""
-
-COST_COMPARED_OUTPUT_WORDS: dict[str, str] = {
-    "wrongful_stops": "wrongful stops",
+    "wrongful_stops": "wrongful stops (innocent people stopped)",
     "stop_precision": "stop precision (persons of interest among everyone stopped)",
 }
-"""`COST_COMPARED_OUTPUTS` in the words of the comparison's report table."""
+"""The comparison's outputs (`COMPARED_OUTPUTS`, `COST_COMPARED_OUTPUTS`) in the words of its report table."""
 
 OUTPUT_WORDS: dict[str, str] = {
     **{f"misses.{cause}": f"missed: {CAUSE_LABELS[cause]}" for cause in CAUSES},
     "wrongful_stops.total": "wrongful stops",
+    "wrongful_stops.by_kind.ordinary": "wrongful stops of ordinary travellers (namesakes)",
     "wrongful_stops.by_kind.innocent_subject": "wrongful stops of innocent subjects of wrong leads",
+    "wrongful_stops.by_kind.pnr": "wrongful stops on PNR flags",
     "stop_precision": "stop precision (persons of interest among everyone stopped)",
     "alerts.refuted": "wrong alerts refuted by verification",
     "innocent_subjects.wrongly_stopped": "innocent subjects wrongly stopped",
@@ -92,6 +105,7 @@ COLOURS: dict[str, str] = {
     "not_shared": ORANGE,
     "late": VERMILLION,
     "not_trusted": PURPLE,
+    "expired": BLACK,
     "screening_miss": SKY_BLUE,
     "detected": GREEN,
     "en_route": YELLOW,

@@ -147,3 +147,19 @@ def test_compare_cli_set_b_and_bad_input(tmp_path: Path) -> None:
     )  # fmt: skip
     assert bad.returncode == 2 and "nothere.yaml: no such file" in bad.stderr and "delay_scale" in bad.stderr
     assert not (tmp_path / "never").exists()
+
+
+def test_the_retention_pair_trades_detections_against_wrongful_stops(tmp_path: Path) -> None:
+    out = tmp_path / "retention"
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", str(SCENARIOS / "retention.yaml"), str(SCENARIOS / "retention-short.yaml"),
+         "--replications", "4", "--workers", "1", "--out", str(out), "--no-plots"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    stats = json.loads((out / "comparison.json").read_text())
+    assert stats["detection_rate"]["ci_high"] < 0, "short retention detects fewer"
+    assert stats["expired_share"]["ci_low"] > 0, "because entries expired"
+    assert stats["wrongful_stops"]["ci_high"] < 0, "and stops fewer innocent people"
+    assert "Wrongful stops: Retention, 30 days stops" in (out / "report.html").read_text()
+

@@ -27,7 +27,7 @@ import pytest
 from sim.engine.one_run import run_one
 from sim.engine.outcomes import RunResult
 from sim.spec.scenario import Scenario, load_scenario, scenario_from_dict, traveller_total
-from sim.vocabulary import CAUSES
+from sim.vocabulary import BASE_CAUSES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -114,6 +114,10 @@ EXPECTED = {
     "exercise-injects",
     "act-or-verify",
     "act-or-verify-checked",
+    "namesakes",
+    "namesakes-biometric",
+    "retention",
+    "retention-short",
 }
 
 
@@ -189,6 +193,16 @@ def test_golden_summary(stem: str) -> None:
             "act-or-verify-checked",
             ("seed", "horizon_days", "countries", "agencies", "travellers", "intelligence", "injects"),
         ),
+        (
+            "namesakes",
+            "namesakes-biometric",
+            ("seed", "horizon_days", "countries", "agencies", "population", "sharing", "travellers", "injects"),
+        ),
+        (
+            "retention",
+            "retention-short",
+            ("seed", "horizon_days", "countries", "population", "sharing", "travellers", "intelligence", "injects"),
+        ),
     ],
 )
 def test_paired_scenarios_share_world_and_seed(first: str, second: str, same: tuple[str, ...]) -> None:
@@ -210,12 +224,31 @@ def test_names_and_biometrics_differ_only_in_identifiers() -> None:
 # ---------------------------------------------------------------- teaching points
 
 
+def test_namesakes_name_alerts_stop_many_innocents_at_the_busy_border() -> None:
+    names, biometrics = summaries("namesakes"), summaries("namesakes-biometric")
+    for a, b in zip(names, biometrics, strict=True):
+        # Names match about a hundred times more strangers than biometric templates; the busy border pays most.
+        assert a["wrongful_stops"]["by_kind"]["ordinary"] > 20 * max(1, b["wrongful_stops"]["by_kind"]["ordinary"])
+        by_agency = a["wrongful_stops"]["by_agency"]
+        assert by_agency["DRV-BRD"] > 2 * by_agency["HAL-BRD"]
+        assert a["detected"] < b["detected"]
+        assert a["stop_precision"] < 0.2 < 0.8 < b["stop_precision"]
+
+
+def test_retention_trades_namesake_stops_against_expired_misses() -> None:
+    long, short = summaries("retention"), summaries("retention-short")
+    for a, b in zip(long, short, strict=True):
+        assert a["misses"]["expired"] == 0 < b["misses"]["expired"]
+        assert b["detected"] < a["detected"]
+        assert b["wrongful_stops"]["total"] < a["wrongful_stops"]["total"] / 2
+
+
 def test_baseline_shows_every_cause_and_late_leads() -> None:
     rows = summaries("baseline-corridor")
     assert all(count > 0 for count in misses(rows, "late")), (
         f"slow links and intelligence close to departure give late misses in every run (got {misses(rows, 'late')})"
     )
-    totals = {cause: sum(misses(rows, cause)) for cause in CAUSES}
+    totals = {cause: sum(misses(rows, cause)) for cause in BASE_CAUSES}  # no retention: no expired
     crossed = sum(row["crossed"] for row in rows)
     # "Meaningful numbers": each cause is at least 2% of the crossings (the smallest, not_trusted and
     # not_shared, run at 6-8%), so every row of the debrief's table has travellers to point at.

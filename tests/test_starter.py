@@ -12,7 +12,7 @@ import pytest
 from builders import ROOT
 
 from sim.spec.scenario import load_scenario
-from sim.vocabulary import CAUSES
+from sim.vocabulary import BASE_CAUSES
 
 
 def tabletop(*args: str) -> subprocess.CompletedProcess[str]:
@@ -73,7 +73,7 @@ def test_the_starter_shows_every_miss_cause(tmp_path: Path, options: list[str]) 
     ran = tabletop("run", str(target), "--out", str(tmp_path / "run"), "--no-plots", "--quiet")
     assert ran.returncode == 0, ran.stderr
     misses = json.loads((tmp_path / "run" / "summary.json").read_text())["misses"]
-    assert all(misses[cause] > 0 for cause in CAUSES), misses
+    assert all(misses[cause] > 0 for cause in BASE_CAUSES), misses
     text = target.read_text()
     for lever in ("delay_scale", "covers", "reliability", "trust", "screening"):
         assert lever in text.split("name:")[0], f"the header says which row {lever} moves"

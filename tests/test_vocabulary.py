@@ -31,7 +31,10 @@ def test_every_cause_has_its_words_and_colour() -> None:
         label = vocabulary.CAUSE_LABELS[cause]
         assert vocabulary.OUTPUT_WORDS[f"misses.{cause}"] == f"missed: {label}", "sweeps say what runs say"
         assert vocabulary.COMPARED_OUTPUT_WORDS[vocabulary.MISS_SHARES[cause]] == f"share missed: {label}"
-    assert set(vocabulary.COMPARED_OUTPUTS) == set(vocabulary.COMPARED_OUTPUT_WORDS)
+    assert set(vocabulary.COMPARED_OUTPUTS) | set(vocabulary.COST_COMPARED_OUTPUTS) == set(
+        vocabulary.COMPARED_OUTPUT_WORDS
+    )
+    assert not set(vocabulary.COMPARED_OUTPUTS) & set(vocabulary.COST_COMPARED_OUTPUTS)
 
 
 @pytest.mark.parametrize("registry", [RUN_FIGURES, COMPARISON_FIGURES], ids=["run", "comparison"])

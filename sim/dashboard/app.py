@@ -53,6 +53,7 @@ CHECK_UNUSED_MS = 2_000
 UNUSED_SESSION_MS = 3_000
 SPEEDS = {"1 day a second": 1.0, "4 days a second": 4.0, "10 days a second": 10.0}
 
+
 def _clock_text(hours: float) -> str:
     day = int(hours // 24)
     minutes = int(round((hours - 24 * day) * 60))
@@ -425,6 +426,7 @@ class WorkshopPage:
             + (f" <span class='ref'>({ref.misses[c]})</span>" if ref is not None else "")
             + "</div>"
             for c in CAUSES
+            if c in live.misses
         )
         through_ref = f" <span class='ref'>as written {ref.got_through}</span>" if ref is not None else ""
         self.cards.text = (
@@ -497,7 +499,7 @@ class WorkshopPage:
         if live.crossed == 0:
             title = "Where the chain broke: nobody has crossed a border yet"
         else:
-            worst = max(CAUSES, key=lambda c: live.misses[c])
+            worst = max(live.misses, key=lambda c: live.misses[c])
             finding = f"{live.misses[worst]} of {live.got_through} misses: {CAUSE_LABELS[worst]}"
             if live.got_through == 0:
                 finding = f"nowhere yet, all {live.detected} stopped"

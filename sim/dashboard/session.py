@@ -33,7 +33,7 @@ from sim.engine.outcomes import attribute
 from sim.spec.field_paths import parse_assignment
 from sim.spec.field_types import IDENTIFIERS, AdaptiveTrust
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario
-from sim.vocabulary import CAUSES
+from sim.vocabulary import CAUSES, OPTIONAL_CAUSES
 
 IN_FLIGHT = "in_transit"
 
@@ -324,7 +324,7 @@ class LiveRun:
                 through.append((horizon, t.index))  # the debrief counts them as missed
                 stops.append(horizon)
         causes = attribute(model)
-        misses = {cause: 0 for cause in CAUSES}
+        misses = {cause: 0 for cause in CAUSES if cause not in OPTIONAL_CAUSES or model.costs_modelled}
         for _, index in through:
             misses[causes[index].cause] += 1
         whole_days = int(math.floor(now / 24.0 + 1e-9))

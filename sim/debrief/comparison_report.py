@@ -26,7 +26,6 @@ from sim.vocabulary import (
     CAUSES,
     COLOURS,
     COMPARED_OUTPUT_WORDS,
-    COST_COMPARED_OUTPUT_WORDS,
     MISS_SHARES,
 )
 
@@ -46,6 +45,8 @@ def _mean_chain(pairs: list[dict[str, float]], side: str) -> dict[str, Any]:
     misses = {}
     for cause in CAUSES:
         key = f"{side}_{MISS_SHARES[cause]}"
+        if key not in pairs[0]:
+            continue  # a cause only some runs report (expired), absent here
         misses[cause] = round(100 * float(np.nanmean([p[key] for p in pairs])), 1)
     detected = round(100 * float(np.nanmean([p[f"{side}_detection_rate"] for p in pairs])), 1)
     return {"crossed": 100, "detected": detected, "missed": 100 - detected, "misses": misses}
@@ -69,7 +70,7 @@ def differences_figure(pairs: list[dict[str, float]], stats: dict[str, Any], nam
     rng = np.random.default_rng(0)  # jitter only
     labels = {"detection_rate": "detected", **{MISS_SHARES[c]: CAUSE_LABELS[c] for c in CAUSES}}
     colours = {"detection_rate": COLOURS["detected"], **{MISS_SHARES[c]: COLOURS[c] for c in CAUSES}}
-    order = ["detection_rate", *[MISS_SHARES[c] for c in CAUSES]]
+    order = ["detection_rate", *[MISS_SHARES[c] for c in CAUSES if MISS_SHARES[c] in stats]]
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(13, 6))
         for k, name in enumerate(order[::-1]):
@@ -178,7 +179,7 @@ def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
         parts.append(f'<div class="finding">{escape(sentence)}</div>')
     rows = []
     for name, st in stats.items():
-        words = COMPARED_OUTPUT_WORDS.get(name) or COST_COMPARED_OUTPUT_WORDS.get(name, name)
+        words = COMPARED_OUTPUT_WORDS.get(name, name)
         rows.append([words, _fmt(name, st["a"]), _fmt(name, st["b"]),
                      _fmt(name, st["diff"], True),
                      f"{_fmt(name, st['ci_low'], True)} to {_fmt(name, st['ci_high'], True)}" if st["diff"] is not None
@@ -302,8 +303,20 @@ def _findings(stats: dict[str, Any], name_a: str, name_b: str) -> list[str]:
             + ("." if sure else ", a difference the runs cannot tell apart from noise.")
         )
     for cause in CAUSES:
-        st = stats[MISS_SHARES[cause]]
+        st = stats.get(MISS_SHARES[cause])
+        if st is None:
+            continue
         if st["diff"] is not None and (st["ci_low"] > 0 or st["ci_high"] < 0):
             word = "more" if st["diff"] > 0 else "fewer"
             out.append(f"“{CAUSE_LABELS[cause]}”: {abs(100 * st['diff']):.1f} points {word} in {name_b}.")
+    st = stats.get("wrongful_stops")
+    if st is not None and st["diff"] is not None and (st["ci_low"] > 0 or st["ci_high"] < 0):
+        word = "more" if st["diff"] > 0 else "fewer"
+        precision = stats.get("stop_precision") or {}
+        shares = (f"; stop precision {100 * precision['a']:.0f}% against {100 * precision['b']:.0f}%"
+                  if precision.get("a") is not None and precision.get("b") is not None else "")  # fmt: skip
+        out.append(
+            f"Wrongful stops: {name_b} stops {abs(st['diff']):.0f} {word} innocent people a run "
+            f"({st['a']:.0f} against {st['b']:.0f} wrongful stops{shares})."
+        )
     return out

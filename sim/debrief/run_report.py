@@ -16,11 +16,11 @@ from typing import Any
 
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
 from sim.debrief.run_tables import LONGEST_HOP_MEASURE, SLOWEST_LINK_MEASURE, RunTables, chain_title, slowest_link
-from sim.vocabulary import CAUSE_LABELS, CAUSES
+from sim.vocabulary import BASE_CAUSES, CAUSE_LABELS, causes_in
 
 INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
-                         *[f"{c}_difference" for c in CAUSES], "travellers_with", "travellers_without",
-                         "crossed_with", "crossed_without", *[f"{c}_without" for c in CAUSES]]  # fmt: skip
+                         *[f"{c}_difference" for c in BASE_CAUSES], "travellers_with", "travellers_without",
+                         "crossed_with", "crossed_without", *[f"{c}_without" for c in BASE_CAUSES]]  # fmt: skip
 """Columns of ``injects.csv``: each inject's effect, measured against the same run without it.
 
 The travellers and crossings with and without it tell an inject that adds travellers (a
@@ -206,12 +206,12 @@ def inject_effects(scenario: Any, seed: int, base: dict[str, Any] | None = None)
                 "detected_with": base["detected"],
                 "detected_without": without["detected"],
                 "difference": base["detected"] - without["detected"],
-                **{f"{c}_difference": base["misses"][c] - without["misses"][c] for c in CAUSES},
+                **{f"{c}_difference": base["misses"][c] - without["misses"][c] for c in BASE_CAUSES},
                 "travellers_with": base["travellers"],
                 "travellers_without": without["travellers"],
                 "crossed_with": base["crossed"],
                 "crossed_without": without["crossed"],
-                **{f"{c}_without": without["misses"][c] for c in CAUSES},
+                **{f"{c}_without": without["misses"][c] for c in BASE_CAUSES},
             }
         )
     return rows
@@ -230,7 +230,9 @@ def _effect_words(row: dict[str, str]) -> str:
     if row.get("travellers_with") and row["travellers_with"] != row["travellers_without"]:
         return _rate_words(row)
     diff = int(row["difference"])
-    changes = [f"{int(row[f'{c}_difference']):+d} {CAUSE_LABELS[c]}" for c in CAUSES if int(row[f"{c}_difference"])]
+    changes = [
+        f"{int(row[f'{c}_difference']):+d} {CAUSE_LABELS[c]}" for c in BASE_CAUSES if int(row[f"{c}_difference"])
+    ]
     head = "no change in detections" if diff == 0 else f"{diff:+d} detections"
     return head + (" (" + ", ".join(changes) + ")" if changes else "")
 
@@ -249,7 +251,7 @@ def _rate_words(row: dict[str, str]) -> str:
     head = (f"detection rate {rate_without:.0f}% → {rate_with:.0f}% ({points:+.1f} pts)" if round(points, 1)
             else f"no change in the detection rate ({rate_with:.0f}%)")  # fmt: skip
     changes = []
-    for c in CAUSES:
+    for c in BASE_CAUSES:
         without = int(row[f"{c}_without"])
         moved = share(without + int(row[f"{c}_difference"]), crossed_with) - share(without, crossed_without)
         if round(moved, 1):
@@ -284,7 +286,7 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
         + "</div>"
     )
     rows = []
-    for cause in CAUSES:
+    for cause in causes_in(s["misses"]):
         count = s["misses"][cause]
         extra = f"median {s['median_hours_late']:.1f} h late" if cause == "late" and s["median_hours_late"] else ""
         rows.append([CAUSE_LABELS[cause], count, _pct(count, crossed), extra])
@@ -294,6 +296,7 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
         "<p>“Alert came too late” is the share of misses that faster sharing alone would have turned into "
         "detections; “known, but not shared” and “alert not trusted” are gaps in the arrangements between agencies.</p>"
     )
+    parts += _wrongful_stops_html(s)
     a = s["alerts"]
     parts.append(
         "<p>"
@@ -428,3 +431,28 @@ def debrief(
     if scenario.injects and traveller_total(scenario) <= INJECT_EFFECTS_MAX_TRAVELLERS:
         write_inject_effects(inject_effects(scenario, seed, base), folder)
     return write_report(folder, plots=plots)
+
+
+def _wrongful_stops_html(s: dict[str, Any]) -> list[str]:
+    """The cost side's table (wrongful stops by agency and kind), when the scenario models it; else nothing."""
+    stops = s.get("wrongful_stops")
+    if stops is None:
+        return []
+    kinds = {"ordinary": "ordinary traveller (namesake)", "innocent_subject": "subject of a wrong lead",
+             "pnr": "flagged by PNR rules"}  # fmt: skip
+    rows = [[kinds.get(kind, kind), count] for kind, count in stops["by_kind"].items()]
+    rows += [[f"at {agency}", count] for agency, count in stops["by_agency"].items()]
+    precision = s.get("stop_precision")
+    crossings = s.get("ordinary_crossings", {}).get("total", 0)
+    return [
+        "<h3>The cost: innocent people stopped</h3>",
+        table_html(["wrongful stops", "people"], [["all", stops["total"]], *rows], [False, True]),
+        "<p>"
+        + escape(
+            f"{stops['total']} wrongful stops among {crossings:,} ordinary crossings"
+            + (f"; stop precision {precision:.0%}: the share of the people stopped who were persons of interest."
+               if precision is not None else ".")
+        )
+        + " wrongful_stops.csv names, for each namesake, the entry they were taken for and the alert behind it.</p>",
+    ]  # fmt: skip
+

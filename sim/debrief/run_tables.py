@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from sim.spec.scenario import Scenario, load_recorded_scenario
-from sim.vocabulary import CAUSE_LABELS, CAUSES
+from sim.vocabulary import CAUSE_LABELS, causes_in
 
 
 @dataclass
@@ -67,9 +67,10 @@ def chain_stages(summary: dict[str, Any]) -> list[tuple[str, float, str | None, 
         "not_shared": "Alert on its way to the border",
         "late": "Alert arrived in time",
         "not_trusted": "Alert trusted (on the watchlist)",
+        "expired": "Entry still kept (not expired)",
         "screening_miss": "Detected at the border",
     }
-    for cause in CAUSES:
+    for cause in causes_in(misses):
         remaining -= misses[cause]
         stages.append((names[cause], remaining, cause, float(misses[cause])))
     return stages
@@ -81,7 +82,7 @@ def chain_title(summary: dict[str, Any]) -> str:
     missed = crossed - detected
     if crossed == 0:
         return "Nobody crossed a border"
-    worst = max(CAUSES, key=lambda c: summary["misses"][c])
+    worst = max(causes_in(summary["misses"]), key=lambda c: summary["misses"][c])
     count = summary["misses"][worst]
     head = f"{detected:g} of {crossed:g} travellers who crossed were stopped"
     if missed <= 0 or count == 0:

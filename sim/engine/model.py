@@ -39,6 +39,7 @@ from sim.engine.agents import AgencyAgent, TravellerAgent
 from sim.engine.decisions import Choice, DecisionPoint, Player, Record
 from sim.engine.messages import Message, alert_label, carried_identifier
 from sim.engine.outcomes import collect
+from sim.engine.population import BorderCosts
 from sim.engine.streams import BLOCK, Streams
 from sim.engine.trust import TrackRecord, TrustLedger
 from sim.engine.wrong_leads import WrongLeads, add_innocent_subjects
@@ -171,6 +172,8 @@ class SharingModel(mesa.Model):
         now: the time of the event being processed (``time``, Mesa's observable clock,
             is set at each step's end and when an advance ends).
         events_processed: events run so far.
+        borders: the border side of the cost of sharing (`sim.engine.population.BorderCosts`:
+            ordinary travellers, namesakes, retention, PNR), or None when the scenario has none of it.
     """
 
     def __init__(
@@ -276,6 +279,8 @@ class SharingModel(mesa.Model):
                 self._schedule(at, PRIORITY_LEARN, self._on_learn, payload)
         for number, inject in enumerate(scenario.injects):
             self._schedule(inject.at_hours, PRIORITY_INJECT, self._on_inject, number)
+        # The border side of the cost of sharing (sim.engine.population), only when the scenario uses it.
+        self.borders = BorderCosts(self) if scenario.border_costs_modelled else None
         self._calendar.sort(key=lambda event: event[:3])
         self._clock_started = True
         if collect_data:
@@ -502,7 +507,10 @@ class SharingModel(mesa.Model):
         agency, traveller, identifier, source = payload
         if traveller not in self.first_intel:
             self.first_intel[traveller] = self.now
-        agency.accept(traveller, identifier, self.now)
+        if self.borders is not None:
+            self.borders.accept(agency, traveller, identifier, None)
+        else:
+            agency.accept(traveller, identifier, self.now)
         if self.log_events:
             self._log("learn", agency.code, traveller, None, f"{identifier} ({source})")
         if self.player is not None and agency.code == self.player.agency:
@@ -607,6 +615,8 @@ class SharingModel(mesa.Model):
     def _on_deliver(self, message: Message) -> None:
         link = message.link
         receiver = link.receiver
+        if self.borders is not None:
+            self.borders.before_judging(receiver)  # it has learned of its namesake stops so far
         trusted = (
             link.trust >= 1.0 or link.draw(self.streams, "trust", message.identifier, message.traveller) < link.trust
         )
@@ -668,7 +678,10 @@ class SharingModel(mesa.Model):
         receiver = message.link.receiver
         message.fate = fate
         message.settled = self.now
-        new = receiver.accept(message.traveller, message.identifier, self.now)
+        if self.borders is not None:
+            new = self.borders.accept(receiver, message.traveller, message.identifier, message)
+        else:
+            new = receiver.accept(message.traveller, message.identifier, self.now)
         if self.ledger is not None:
             self.ledger.accepted(message)
         if self.log_events:
@@ -690,8 +703,11 @@ class SharingModel(mesa.Model):
             self.travellers_crossed += 1
         country = traveller.route[k + 1]
         traveller.crossings.append((self.now, country))
+        borders = self.borders
         for agency in self.border_agencies.get(country, ()):
             if traveller.index not in agency.watchlist:
+                if borders is not None and borders.pnr_stop(agency, traveller, k, country):
+                    return
                 continue
             probability, identifier = agency.match_probability(traveller)
             draw = self.streams.uniform(("screen", agency.code, k), traveller.index)
@@ -711,6 +727,8 @@ class SharingModel(mesa.Model):
                 self._log(
                     "screened", agency.code, traveller.index, None, f"{identifier} check failed at {country} border"
                 )
+            if borders is not None and borders.pnr_stop(agency, traveller, k, country):
+                return
         if self.log_events:
             self._log("crossed", "", traveller.index, None, f"into {country}")
 

@@ -12,6 +12,8 @@ of the traveller's crossings:
 ``late``              an alert was on its way to that screening agency but was
                       delivered after the crossing (``hours_late`` records by how much)
 ``not_trusted``       delivered in time, but discarded or still in verification
+``expired``           accepted in time, but every entry had expired by the crossing
+                      (watchlist retention; only when the scenario models the cost of sharing)
 ``screening_miss``    accepted in time, but the check failed
 ====================  ========================================================
 
@@ -44,9 +46,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.engine.messages import alert_label
-from sim.engine.wrongful import WRONGFUL_STOP_KINDS
+from sim.engine.wrongful import WRONGFUL_STOP_IDENTIFIERS, WRONGFUL_STOP_KINDS
 from sim.version import __version__
-from sim.vocabulary import CAUSES
+from sim.vocabulary import CAUSES, OPTIONAL_CAUSES
+
+EXPIRED, SCREENING_MISS = CAUSES.index("expired"), CAUSES.index("screening_miss")
+"""The chain stages (indexes of `CAUSES`) of an accepted traveller: entry expired, or kept and the check failed."""
 
 if TYPE_CHECKING:
     from sim.engine.messages import Message
@@ -167,7 +172,10 @@ def attribute(model: SharingModel) -> dict[int, Attribution]:
             stage, candidate, lateness = 1, None, math.inf
             screeners = model.border_agencies.get(country, [])
             if any(agency.accepted_at.get(i, math.inf) <= time for agency in screeners):
-                stage = 4
+                # Accepted by then; with retention, the entry may have expired before the crossing.
+                borders = model.borders
+                live = borders is None or any(borders.live_at(agency, i, time) for agency in screeners)
+                stage = SCREENING_MISS if live else EXPIRED
             else:
                 codes = {agency.code for agency in screeners}
                 # On its way at the crossing: a message to a screening agency of this country whose
@@ -354,7 +362,7 @@ def summarize(model: SharingModel, rows: list[dict[str, Any]]) -> dict[str, Any]
     crossed = sum(1 for r in rows if r["crossings"] > 0)
     detected = [r for r in rows if r["outcome"] == "detected"]
     missed = [r for r in rows if r["outcome"] == "missed"]
-    misses = {cause: 0 for cause in CAUSES}
+    misses = {cause: 0 for cause in CAUSES if cause not in OPTIONAL_CAUSES or model.costs_modelled}
     for r in missed:
         misses[r["cause"]] += 1
     to_detection = [
@@ -408,23 +416,27 @@ def cost_summary(model: SharingModel, detected: int, innocents: list[dict[str, A
     wrongly = sum(1 for r in innocents if r["outcome"] == "wrongly_stopped")
     stops = model.wrongful_stops
     by_kind = {kind: 0 for kind in WRONGFUL_STOP_KINDS}
-    by_agency: dict[str, int] = defaultdict(int)
-    by_identifier: dict[str, int] = defaultdict(int)
+    # Every screening agency and identifier, zeros included: a sweep may name any of them.
+    by_agency: dict[str, int] = {a.code: 0 for a in model.agencies.values() if a.screens}
+    by_identifier: dict[str, int] = dict.fromkeys(WRONGFUL_STOP_IDENTIFIERS, 0)
     for stop in stops:
         by_kind[stop.kind] += 1
-        by_agency[stop.agency] += 1
-        by_identifier[stop.identifier] += 1
+        by_agency[stop.agency] = by_agency.get(stop.agency, 0) + 1
+        by_identifier[stop.identifier] = by_identifier.get(stop.identifier, 0) + 1
     total = len(stops)
+    border_countries = sorted({a.country for a in model.agencies.values() if a.screens})
+    no_crossings = {"total": 0, "by_country": dict.fromkeys(border_countries, 0)}
     return {
         "wrongful_stops": {
             "total": total,
             "by_kind": by_kind,
             "by_agency": dict(sorted(by_agency.items())),
-            "by_identifier": dict(sorted(by_identifier.items())),
+            "by_identifier": by_identifier,
         },
         "stop_precision": _num(detected / (detected + total), 6) if detected + total else None,
         "innocent_subjects": {"total": len(innocents), "wrongly_stopped": wrongly, "passed": len(innocents) - wrongly},
         "trust_final": {k: _num(v, 6) for k, v in model.ledger.final().items()} if model.ledger is not None else {},
+        "ordinary_crossings": model.borders.ordinary_crossings() if model.borders is not None else no_crossings,
     }
 
 
@@ -442,6 +454,6 @@ def collect(model: SharingModel, tables: bool = True) -> RunResult:
         events=[(round(e[0], 4) + 0.0, *e[1:]) for e in model.event_log],
         timeseries=timeseries_rows(model, rows),
         crossings=crossing_rows(model),
-        wrongful_stops=[stop.row() for stop in model.wrongful_stops],
+        wrongful_stops=[stop.row() for stop in sorted(model.wrongful_stops, key=lambda stop: stop.time_hours)],
         trust=model.ledger.rows() if model.ledger is not None else [],
     )

@@ -20,6 +20,9 @@ from sim.engine.messages import alert_label
 WRONGFUL_STOP_KINDS: tuple[str, ...] = ("ordinary", "innocent_subject", "pnr")
 """What kind of innocent person was stopped: a namesake, the subject of a wrong lead, a PNR flag."""
 
+WRONGFUL_STOP_IDENTIFIERS: tuple[str, ...] = ("biometric", "document", "name", "pnr")
+"""What a wrongful stop can be made on: a watchlist entry's identifier, or a PNR flag."""
+
 WRONGFUL_STOP_COLUMNS: list[str] = [
     "time_hours", "country", "agency", "identifier", "kind", "traveller", "alert", "sender",
 ]  # fmt: skip

@@ -12,7 +12,7 @@ from sim.errors import Problem, ScenarioError
 from sim.spec.real_countries import real_country
 from sim.spec.scenario import scenario_from_dict
 from sim.spec.yaml_files import parse_yaml
-from sim.vocabulary import CAUSE_LABELS, CAUSES
+from sim.vocabulary import BASE_CAUSES, CAUSE_LABELS
 
 DEFAULTS: dict[str, Any] = {
     "countries": 5,  # a conflict zone, transit states and home countries
@@ -134,7 +134,7 @@ def starter_scenario(countries: int, agencies_per_country: int, sharing: str, tr
         f"# Check edits: tabletop validate {file}   (field reference: docs/scenario-format.md)",
         "#",
         "# `tabletop run` prints why each traveller who crossed was missed. The lever that moves each row:",
-        *[f"#   {CAUSE_LABELS[cause] + ':':29}{LEVERS[cause]}" for cause in CAUSES],
+        *[f"#   {CAUSE_LABELS[cause] + ':':29}{LEVERS[cause]}" for cause in BASE_CAUSES],
         f"name: Starter exercise {seed}",
         "description: >",
         f"  Returnees leave {conflict[1]} through {', '.join(n for _, n in transits)} towards "

@@ -25,7 +25,7 @@ from sim.experiments.statistics import CONFIDENCE, mean_interval
 from sim.spec.scenario import Scenario
 from sim.spec.seeds import replication_seeds
 from sim.spec.yaml_files import dump_yaml
-from sim.vocabulary import CAUSES, COMPARED_OUTPUTS, COST_COMPARED_OUTPUTS, MISS_SHARES
+from sim.vocabulary import COMPARED_OUTPUTS, COST_COMPARED_OUTPUTS, MISS_SHARES, causes_in
 
 
 def outputs_of(summary: dict[str, Any]) -> dict[str, float]:
@@ -36,15 +36,22 @@ def outputs_of(summary: dict[str, Any]) -> dict[str, float]:
         "detected": summary["detected"],
         "late_share": _nan(summary["late_share"]),
     }
-    for cause in CAUSES:
+    for cause in causes_in(summary["misses"]):
         if cause != "late":
             out[MISS_SHARES[cause]] = summary["misses"][cause] / crossed if crossed else math.nan
     out["median_hours_to_detection"] = _nan(summary["median_hours_to_detection"])
     out["median_hours_late"] = _nan(summary["median_hours_late"])
-    stops = summary.get("wrongful_stops")
-    out["wrongful_stops"] = math.nan if stops is None else stops["total"]
-    out["stop_precision"] = _nan(summary.get("stop_precision"))
+    if "wrongful_stops" in summary:
+        out["wrongful_stops"] = summary["wrongful_stops"]["total"]
+        out["stop_precision"] = _nan(summary["stop_precision"])
     return out
+
+
+def compared_outputs(summaries: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The outputs compared over these summaries: `COMPARED_OUTPUTS`, and the cost side's when a run models it."""
+    if any("wrongful_stops" in summary for summary in summaries):
+        return COMPARED_OUTPUTS + COST_COMPARED_OUTPUTS
+    return COMPARED_OUTPUTS
 
 
 def _nan(value: float | None) -> float:
@@ -80,12 +87,9 @@ class Comparison:
     summaries: list[tuple[dict[str, Any], dict[str, Any]]]
     folder: Path | None = None
 
-    @property
     def outputs(self) -> tuple[str, ...]:
-        """`COMPARED_OUTPUTS`, and `COST_COMPARED_OUTPUTS` when either scenario models the cost of sharing."""
-        if self.a.costs_modelled or self.b.costs_modelled:
-            return (*COMPARED_OUTPUTS, *COST_COMPARED_OUTPUTS)
-        return COMPARED_OUTPUTS
+        """The outputs compared (`compared_outputs`): the cost side's too when a run models it."""
+        return compared_outputs([s for pair in self.summaries for s in pair])
 
     def pairs(self) -> list[dict[str, Any]]:
         """One row per replication: seed, then each output for A and for B."""
@@ -93,9 +97,9 @@ class Comparison:
         for number, (seed, (sa, sb)) in enumerate(zip(self.seeds, self.summaries, strict=True), start=1):
             oa, ob = outputs_of(sa), outputs_of(sb)
             row: dict[str, Any] = {"replication": number, "seed": seed}
-            for name in self.outputs:
-                row[f"a_{name}"] = oa[name]
-                row[f"b_{name}"] = ob[name]
+            for name in self.outputs():
+                row[f"a_{name}"] = oa.get(name, math.nan)
+                row[f"b_{name}"] = ob.get(name, math.nan)
             rows.append(row)
         return rows
 
@@ -103,7 +107,7 @@ class Comparison:
         """Per output: means of A and B, the mean paired difference B - A and its 95% interval."""
         rows = self.pairs()
         out = {}
-        for name in self.outputs:
+        for name in self.outputs():
             a = np.array([r[f"a_{name}"] for r in rows], dtype=float)
             b = np.array([r[f"b_{name}"] for r in rows], dtype=float)
             keep = ~(np.isnan(a) | np.isnan(b))

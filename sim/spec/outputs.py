@@ -15,7 +15,16 @@ from sim.spec.field_types import IDENTIFIERS, AdaptiveTrust
 from sim.spec.scenario import Scenario, expand_links
 
 MISS_CAUSES: tuple[str, ...] = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
-"""The keys of the summary's ``misses`` group (the engine's miss causes, in order)."""
+"""The keys of the summary's ``misses`` group (the engine's miss causes, in order) in every run."""
+
+COST_MISS_CAUSE = "expired"
+"""The miss cause a run reports only when its scenario models the cost of sharing (before ``screening_miss``)."""
+
+WRONGFUL_KINDS: tuple[str, ...] = ("ordinary", "innocent_subject", "pnr")
+"""The keys of ``wrongful_stops.by_kind`` (`sim.engine.wrongful.WRONGFUL_STOP_KINDS`)."""
+
+WRONGFUL_IDENTIFIERS: tuple[str, ...] = (*IDENTIFIERS, "pnr")
+"""The keys of ``wrongful_stops.by_identifier`` (`sim.engine.wrongful.WRONGFUL_STOP_IDENTIFIERS`)."""
 
 ALERT_COUNTS: tuple[str, ...] = (
     "sent", "delivered", "lost", "discarded", "verified", "accepted", "verifying", "in_transit", "held",
@@ -32,7 +41,8 @@ SUMMARY_OUTPUTS: tuple[str, ...] = (
 """Every flattened summary key a run reports whatever its scenario, in summary order."""
 
 COST_OUTPUTS: tuple[str, ...] = (
-    "alerts.refuted", "wrongful_stops.total", "wrongful_stops.by_kind.ordinary",
+    "alerts.refuted", "misses.expired", "ordinary_crossings.total", "wrongful_stops.total",
+    "wrongful_stops.by_kind.ordinary",
     "wrongful_stops.by_kind.innocent_subject", "wrongful_stops.by_kind.pnr", "stop_precision",
     "innocent_subjects.total", "innocent_subjects.wrongly_stopped", "innocent_subjects.passed",
 )  # fmt: skip
@@ -40,13 +50,13 @@ COST_OUTPUTS: tuple[str, ...] = (
 (`sim.spec.scenario.Scenario.costs_modelled`); per agency, identifier and adaptive link:
 `output_names`."""
 
-COST_GROUPS: tuple[str, ...] = ("wrongful_stops", "innocent_subjects", "trust_final")
+COST_GROUPS: tuple[str, ...] = ("wrongful_stops", "innocent_subjects", "trust_final", "ordinary_crossings")
 """Summary groups of the cost of sharing (their keys are outputs only when it is modelled)."""
 
 NOT_MODELLED = (
     "is reported only when the scenario models the cost of sharing (a source's precision, a link's "
-    "verify_catches, adaptive trust or carries); give one in the scenario (precision: 1.0 on a source "
-    "changes no draw)"
+    "verify_catches, adaptive trust or carries; the population, an agency's false_match, retention_days "
+    "or pnr_rules); give one in the scenario (precision: 1.0 on a source changes no draw)"
 )
 """Why a cost output cannot be a sweep's output on a scenario that does not model the cost of sharing."""
 
@@ -71,18 +81,39 @@ def flatten_summary(summary: dict[str, Any], prefix: str = "") -> dict[str, Any]
 def output_names(scenario: Scenario) -> list[str]:
     """Every summary key a run of `scenario` can report (flattened), in summary order.
 
-    The fixed keys, then the per-country, per-agency and per-identifier detection counts.
+    The fixed keys, then the per-country, per-agency and per-identifier detection counts; for a
+    scenario that models the cost of sharing, ``misses.expired`` and the cost keys too.
     """
     names = list(SUMMARY_OUTPUTS)
     names += [f"detections_by_country.{country.id}" for country in scenario.countries]
     names += [f"detections_by_agency.{agency.id}" for agency in scenario.agencies if agency.screens]
     names += [f"detections_by_identifier.{identifier}" for identifier in IDENTIFIERS]
+    if any(agency.pnr_rules is not None for agency in scenario.agencies):
+        names.append("detections_by_identifier.pnr")
     if scenario.costs_modelled:
-        names += COST_OUTPUTS
-        names += [f"wrongful_stops.by_agency.{agency.id}" for agency in scenario.agencies if agency.screens]
-        names += [f"wrongful_stops.by_identifier.{identifier}" for identifier in IDENTIFIERS]
-        names += [f"trust_final.{key}" for key in adaptive_links(scenario)]
+        names += cost_output_names(scenario)
     return names
+
+
+def cost_output_names(scenario: Scenario) -> list[str]:
+    """The summary keys of the cost of sharing (flattened), for a scenario that models it."""
+    screening = [agency.id for agency in scenario.agencies if agency.screens]
+    border_countries = sorted({agency.country for agency in scenario.agencies if agency.screens})
+    return [
+        f"misses.{COST_MISS_CAUSE}",
+        "alerts.refuted",
+        "wrongful_stops.total",
+        *(f"wrongful_stops.by_kind.{kind}" for kind in WRONGFUL_KINDS),
+        *(f"wrongful_stops.by_agency.{agency}" for agency in sorted(screening)),
+        *(f"wrongful_stops.by_identifier.{identifier}" for identifier in WRONGFUL_IDENTIFIERS),
+        "stop_precision",
+        "innocent_subjects.total",
+        "innocent_subjects.wrongly_stopped",
+        "innocent_subjects.passed",
+        *(f"trust_final.{key}" for key in adaptive_links(scenario)),
+        "ordinary_crossings.total",
+        *(f"ordinary_crossings.by_country.{country}" for country in border_countries),
+    ]
 
 
 def adaptive_links(scenario: Scenario) -> list[str]:

@@ -22,7 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PlainValidator, PrivateAttr, WithJsonSchema
 
 from sim.errors import Problem, ScenarioError
 from sim.spec import limits
@@ -50,6 +50,12 @@ DEFAULT_SCREENING = {"biometric": 0.95, "document": 0.85, "name": 0.5}
 """Screening probabilities of a border agency that does not give its own: a
 biometric check rarely fails, a name check often does."""
 
+DEFAULT_FALSE_MATCH = {"biometric": 1.0e-7, "document": 1.0e-8, "name": 1.0e-5}
+"""Chance that one ordinary crossing falsely matches one watchlist entry, by the entry's
+identifier. Illustrative orders of magnitude, not measurements: a name is shared by many
+namesakes, a document number almost never, a biometric template rarely (a false match rate
+of 1e-7 per comparison is in the range reported for good fingerprint matchers)."""
+
 # ---------------------------------------------------------------- the format
 
 
@@ -73,6 +79,78 @@ class Screening(Strict):
         return float(getattr(self, identifier))
 
 
+class FalseMatch(Strict):
+    """Chance that one ordinary crossing falsely matches one watchlist entry, by the entry's identifier."""
+
+    biometric: Probability = DEFAULT_FALSE_MATCH["biometric"]
+    document: Probability = DEFAULT_FALSE_MATCH["document"]
+    name: Probability = DEFAULT_FALSE_MATCH["name"]
+
+    def probability(self, identifier: str) -> float:
+        """The false-match probability for one identifier type."""
+        return float(getattr(self, identifier))
+
+
+class PnrRules(Strict):
+    """Risk rules on passenger name records at one border agency (identifier ``pnr``)."""
+
+    flags_interest: Probability = Field(
+        default=0.0, description="Chance a crossing person of interest is flagged (and stopped), known or not."
+    )
+    flags_ordinary: Probability = Field(
+        default=0.0, description="Chance an ordinary crossing is flagged: a wrongful stop of kind pnr."
+    )
+
+
+def _crossings_per_day(value: Any) -> float | dict[str, float]:
+    """A number of ordinary crossings per day (>= 0), or a mapping of country id (or ``default``) to one."""
+
+    def number(x: Any, what: str) -> float:
+        if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x):
+            raise ValueError(f"{what} should be a number of crossings per day")
+        if not 0 <= x <= 1.0e9:
+            raise ValueError(f"{what} should lie between 0 and 1e9 crossings per day")
+        return float(x)
+
+    if isinstance(value, dict):
+        return {str(k): number(v, f"{k}: {v!r}") for k, v in value.items()}
+    return number(value, "crossings_per_day")
+
+
+CrossingsPerDay = Annotated[
+    float | dict[str, float],
+    PlainValidator(_crossings_per_day),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0},
+                {"type": "object", "additionalProperties": {"type": "number", "minimum": 0}},
+            ],
+            "description": "Crossings per day: one number for every country, or {default: n, COUNTRY: n}.",
+        }
+    ),
+]
+"""Ordinary crossings into a country per day: one number, or a mapping by country id with a ``default``."""
+
+
+class Population(Strict):
+    """The ordinary travellers crossing each border: counted, never simulated one by one."""
+
+    crossings_per_day: CrossingsPerDay = Field(
+        default=0.0,
+        description="Ordinary crossings per day into each country with a border agency (every border agency of "
+        "the country checks each of them): one number for all, or a mapping of country id to number with an "
+        "optional `default` (0 if missing).",
+    )
+
+    def per_day(self, country: str) -> float:
+        """Ordinary crossings per day into `country`."""
+        value = self.crossings_per_day
+        if isinstance(value, dict):
+            return float(value.get(country, value.get("default", 0.0)))
+        return float(value)
+
+
 class Agency(Strict):
     """A national agency: it learns, shares, forwards and (if a border agency) screens."""
 
@@ -87,6 +165,18 @@ class Agency(Strict):
     forward: bool | None = Field(
         default=None,
         description="Relay accepted alerts on its own links (default: true for hubs, false otherwise).",
+    )
+    false_match: FalseMatch | None = Field(
+        default=None,
+        description="Border agencies only: chance one ordinary crossing falsely matches one watchlist entry, by the "
+        f"entry's identifier; missing ones take the defaults {DEFAULT_FALSE_MATCH}.",
+    )
+    retention_days: Annotated[float, Field(gt=0.0, le=36500, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description="Days a watchlist entry is kept after its latest acceptance (default: kept for the whole run).",
+    )
+    pnr_rules: PnrRules | None = Field(
+        default=None, description="Border agencies only: passenger name record risk rules (default: none)."
     )
 
     @property
@@ -103,6 +193,11 @@ class Agency(Strict):
     def screening_or_default(self) -> Screening:
         """Its screening probabilities, defaults filled in."""
         return self.screening or Screening()
+
+    @property
+    def false_match_or_default(self) -> FalseMatch:
+        """Its false-match probabilities, defaults filled in."""
+        return self.false_match or FalseMatch()
 
 
 class LinkSettings(Strict):
@@ -230,6 +325,9 @@ class Scenario(Strict):
     travellers: Travellers
     intelligence: list[Intelligence] = Field(default_factory=list)
     injects: list[AnyInject] = Field(default_factory=list)
+    population: Population | None = Field(
+        default=None, description="Ordinary travellers at each border (default: none, as before the cost side)."
+    )
 
     _raw: dict[str, Any] = PrivateAttr(default_factory=dict)
     _source: str = PrivateAttr(default="<scenario>")
@@ -263,7 +361,7 @@ class Scenario(Strict):
         adaptive trust, ``carries``, retention, PNR rules.) A scenario that uses none runs
         byte for byte as before they existed: no new summary keys, no new tables.
         """
-        return self.alert_costs_modelled
+        return self.alert_costs_modelled or self.border_costs_modelled
 
     @property
     def alert_costs_modelled(self) -> bool:
@@ -280,6 +378,13 @@ class Scenario(Strict):
             if isinstance(settings.trust, AdaptiveTrust):
                 return True
         return False
+
+    @property
+    def border_costs_modelled(self) -> bool:
+        """True when the scenario uses a field of the border side: population, false_match, retention, PNR."""
+        return self.population is not None or any(
+            a.false_match is not None or a.retention_days is not None or a.pnr_rules is not None for a in self.agencies
+        )
 
     def with_seed(self, seed: int) -> Scenario:
         """A copy with `seed` set (in the object and in its raw data)."""

@@ -63,6 +63,7 @@ def semantic_problems(data: dict[str, Any], source: str, lines: LineMap) -> list
     problems = _Problems(source, lines)
     country_ids = _check_countries(data, problems)
     agency_ids = _check_agencies(data, country_ids, problems)
+    _check_population(data, country_ids, problems)
     links, broken = _check_links(_section(data, "sharing"), agency_ids, problems)
     group_names = _check_groups(_section(data, "travellers"), country_ids, problems)
     _check_intelligence(data, agency_ids, group_names, problems)
@@ -101,7 +102,24 @@ def _check_agencies(data: dict[str, Any], country_ids: set[str], problems: _Prob
             problems.add(("agencies", i, "country"), f"no such country{did_you_mean(country, country_ids)}", country)
         if a.get("screening") is not None and a.get("kind") != "border":
             problems.add(("agencies", i, "screening"), "only border agencies screen (kind: border)", show=False)
+        for field in ("false_match", "pnr_rules"):
+            if a.get(field) is not None and a.get("kind") != "border":
+                problems.add(("agencies", i, field), "only border agencies check crossings (kind: border)", show=False)
     return agency_ids
+
+
+def _check_population(data: dict[str, Any], country_ids: set[str], problems: _Problems) -> None:
+    """``crossings_per_day`` by country names existing countries (or ``default``)."""
+    per_day = _section(data, "population").get("crossings_per_day")
+    if not isinstance(per_day, dict):
+        return
+    for key in per_day:
+        if key != "default" and key not in country_ids:
+            problems.add(
+                ("population", "crossings_per_day", key),
+                f"no such country{did_you_mean(str(key), country_ids | {'default'})}",
+                key,
+            )
 
 
 def _check_links(
