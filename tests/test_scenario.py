@@ -10,6 +10,7 @@ import pytest
 from builders import EXAMPLE, build, one_link_data
 
 from sim.errors import ScenarioError
+from sim.safe_text import visible
 from sim.spec.field_types import parse_number
 from sim.spec.real_countries import real_country_names
 from sim.spec.scenario import Scenario, load_scenario
@@ -225,8 +226,9 @@ def test_real_country_in_any_language_or_disguise_is_refused(tmp_path: Path, nam
     problems = problems_of(tmp_path, replace(GOOD, "name: Norland", f'name: "{name}"'))
     assert problems == [
         f"s.yaml:5: countries[1].name: is a real country ({real}); use a fictional name (synthetic actors only)"
-        f" (got {name})"
+        f" (got {visible(name)})"
     ], problems
+    assert real in problems[0] and "countries[1].name" in problems[0]
 
 
 @pytest.mark.parametrize("name", ["Ao", "Bi", "Ostria", "Transia", "Norland", "Zonara", "Cubanor"])
