@@ -169,13 +169,16 @@ def real_country_names() -> dict[str, str]:
     except (OSError, ValueError):
         pass
     names = _compute_names()
+    temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as handle:
+            temporary = Path(handle.name)
             json.dump(names, handle, ensure_ascii=False, sort_keys=True)
-        os.replace(handle.name, path)
+        os.replace(temporary, path)  # whole or not at all, when processes write it at once
     except OSError:  # a read-only home: computed again by the next process
-        pass
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
     return names
 
 
