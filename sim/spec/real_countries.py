@@ -12,16 +12,16 @@ computed once per process and kept in the user's cache folder (`real_country_nam
 
 from __future__ import annotations
 
+import bisect
 import csv
 import functools
 import hashlib
 import importlib.util
-import json
 import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 OTHER_NAMES: dict[str, str] = {
@@ -151,30 +151,62 @@ def _reference_keys(name: str) -> list[str]:
     return keep
 
 
+class CountryNames(Mapping[str, str]):
+    """The forms of real countries' names, each with the country's English name, looked up by bisection.
+
+    Held as the sorted lines ``form<TAB>English name`` of the cache file: reading them is
+    a split of one text, several times faster than building a mapping of some 50,000 names.
+    """
+
+    def __init__(self, lines: list[str]):
+        self._lines = lines
+
+    @classmethod
+    def from_mapping(cls, names: dict[str, str]) -> CountryNames:
+        """The table of `names` (forms hold no tab or line break: `fold_name` made their white space spaces)."""
+        return cls(sorted(f"{key}\t{english}" for key, english in names.items()))
+
+    def text(self) -> str:
+        """The table as the cache file holds it."""
+        return "\n".join(self._lines)
+
+    def __getitem__(self, key: str) -> str:
+        prefix = f"{key}\t"
+        at = bisect.bisect_left(self._lines, prefix)
+        if at < len(self._lines) and self._lines[at].startswith(prefix):
+            return self._lines[at][len(prefix) :]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (line.partition("\t")[0] for line in self._lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+
 @functools.cache
-def real_country_names() -> dict[str, str]:
+def real_country_names() -> CountryNames:
     """The forms (`name_keys`) of real countries' names, each with the country's English name.
 
     Computed once per process, on first use. Computing them reads every CLDR locale
     (a few seconds), so they are also kept in a file of the user's cache folder
     (`cache_file`), named after the versions of the data and of this module, and read
-    from there (a few tens of milliseconds) when it exists.
+    from there (about 20 milliseconds) when it exists.
     """
     path = cache_file()
     try:
-        with path.open(encoding="utf-8") as handle:
-            cached = json.load(handle)
-        if isinstance(cached, dict):
-            return cached
+        lines = path.read_text(encoding="utf-8").split("\n")
+        if lines and all("\t" in line for line in (lines[0], lines[-1])):
+            return CountryNames(lines)
     except (OSError, ValueError):
         pass
-    names = _compute_names()
+    names = CountryNames.from_mapping(_compute_names())
     temporary = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as handle:
             temporary = Path(handle.name)
-            json.dump(names, handle, ensure_ascii=False, sort_keys=True)
+            handle.write(names.text())
         os.replace(temporary, path)  # whole or not at all, when processes write it at once
     except OSError:  # a read-only home: computed again by the next process
         if temporary is not None:
@@ -199,7 +231,7 @@ def cache_file() -> Path:
             parts.append(package)
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "tabletop" / f"country-names-{digest}.json"
+    return root / "tabletop" / f"country-names-{digest}.txt"
 
 
 def _compute_names() -> dict[str, str]:
