@@ -23,6 +23,7 @@ from typing import Any
 from sim import api
 from sim.errors import Problem, ScenarioError
 from sim.experiments.progress_lines import progress_callback
+from sim.safe_text import visible
 from sim.spec.limits import LimitNote
 from sim.spec.scenario import Scenario
 from sim.version import __version__
@@ -166,8 +167,42 @@ def _stdin_closed() -> bool:
     return sys.stdin is None or sys.stdin.closed
 
 
+class VisibleStream:
+    r"""A text stream whose writes show control characters as escapes (`sim.safe_text.visible`).
+
+    The command line prints names, values and paths from its input; through this stream an
+    escape sequence in them (``\x1b[2J``) is shown, never obeyed. A carriage return that
+    begins a write is kept: a progress line rewriting itself. Everything else is the
+    wrapped stream's.
+    """
+
+    def __init__(self, stream: Any):
+        self.raw_stream = stream
+
+    def write(self, text: str) -> int:
+        """Write `text` with its control characters shown; returns its length."""
+        head = "\r" if text.startswith("\r") else ""
+        self.raw_stream.write(head + visible(text[len(head) :]))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw_stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Everything it prints goes through `VisibleStream`: no text of the input can drive the terminal.
+    """
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleStream(stdout), VisibleStream(stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -392,7 +427,10 @@ def _msel(args: argparse.Namespace) -> int:
             players = rows[0]["_t3sf_players"]
             print("T3SF players: " + ", ".join(f"{name} = {agency}" for agency, name in players.items()))
     else:
-        sys.stdout.write(text)
+        # The MSEL itself goes to a file or a pipe as written; only a terminal sees it escaped.
+        out = sys.stdout
+        raw = getattr(out, "raw_stream", out)
+        (out if raw.isatty() else raw).write(text)
     return 0
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.safe_text import visible
+
 MAX_VALUE_CHARS = 60
 
 
@@ -69,11 +71,12 @@ class Problem:
     excerpt: str = ""
 
     def __str__(self) -> str:
+        """``FILE:LINE: field.path: message (got VALUE)``, control characters shown as escapes (`visible`)."""
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f" {self.path}:" if self.path else ""
         got = "" if self.value is _MISSING else f" (got {shorten(self.value)})"
         shown = f"\n{self.excerpt}" if self.excerpt else ""
-        return f"{where}:{field} {self.message}{got}{shown}"
+        return visible(f"{where}:{field} {self.message}{got}{shown}")
 
 
 class SimError(Exception):

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,14 +19,9 @@ from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table
 from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
 from sim.debrief.run_figures import chain_figure
 from sim.experiments.comparison import ABSENT, differences
+from sim.safe_text import read_csv_rows
 from sim.spec.scenario import load_recorded_scenario
-from sim.vocabulary import (
-    CAUSE_LABELS,
-    CAUSES,
-    COLOURS,
-    COMPARED_OUTPUT_WORDS,
-    MISS_SHARES,
-)
+from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, COMPARED_OUTPUT_WORDS, MISS_SHARES
 
 SHARES = ("detection_rate", *[MISS_SHARES[c] for c in CAUSES])
 """The compared outputs that are shares of the travellers who crossed (written in percent)."""
@@ -36,7 +30,7 @@ SHARES = ("detection_rate", *[MISS_SHARES[c] for c in CAUSES])
 def _pairs(folder: Path) -> list[dict[str, float]]:
     with (folder / "pairs.csv").open(encoding="utf-8", newline="") as handle:
         return [
-            {k: float(v) if v not in ("",) else float("nan") for k, v in row.items()} for row in csv.DictReader(handle)
+            {k: float(v) if v not in ("",) else float("nan") for k, v in row.items()} for row in read_csv_rows(handle)
         ]
 
 

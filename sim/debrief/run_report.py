@@ -7,7 +7,6 @@ finding, a suggested corrective action, the agency it concerns).
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
 from sim.debrief.run_tables import LONGEST_HOP_MEASURE, SLOWEST_LINK_MEASURE, RunTables, chain_title, slowest_link
+from sim.safe_text import CsvWriter, dict_cells, read_csv_rows
 from sim.vocabulary import BASE_CAUSES, CAUSE_LABELS, causes_in
 
 INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
@@ -53,7 +53,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         return []
     with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+        return read_csv_rows(handle)
 
 
 def _travellers(count: int) -> str:
@@ -220,9 +220,9 @@ def inject_effects(scenario: Any, seed: int, base: dict[str, Any] | None = None)
 def write_inject_effects(rows: list[dict[str, Any]], folder: Path) -> None:
     """Write ``injects.csv``."""
     with (folder / "injects.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, INJECT_EFFECT_COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        writer = CsvWriter(handle)
+        writer.writerow(INJECT_EFFECT_COLUMNS)
+        writer.writerows(dict_cells(row, INJECT_EFFECT_COLUMNS) for row in rows)
 
 
 def _effect_words(row: dict[str, str]) -> str:

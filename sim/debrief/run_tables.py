@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.safe_text import csv_text
 from sim.spec.scenario import Scenario, load_recorded_scenario
 from sim.vocabulary import CAUSE_LABELS, causes_in
 
@@ -37,7 +38,7 @@ class RunTables:
         folder = Path(folder)
 
         def table(name: str) -> pd.DataFrame:
-            return pd.read_csv(folder / name, keep_default_na=False, na_values=[""])
+            return read_table(folder / name, keep_default_na=False, na_values=[""])
 
         travellers, crossings = table("travellers.csv"), table("crossings.csv")
         if "of_interest" in travellers.columns:
@@ -55,6 +56,16 @@ class RunTables:
             crossings=crossings,
             scenario=load_recorded_scenario(folder / "scenario.yaml"),
         )
+
+
+def read_table(path: str | Path, **options: Any) -> pd.DataFrame:
+    """A CSV the package wrote, as a data frame: ``pd.read_csv`` with `options`, text cells as written (`csv_text`)."""
+    frame = pd.read_csv(path, **options)
+    frame.columns = [csv_text(c) if isinstance(c, str) else c for c in frame.columns]
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].map(lambda v: csv_text(v) if isinstance(v, str) else v)
+    return frame
 
 
 def chain_stages(summary: dict[str, Any]) -> list[tuple[str, float, str | None, float]]:

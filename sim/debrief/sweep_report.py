@@ -8,7 +8,6 @@ interrupted sweep too: its figures then show the runs finished so far.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import re
@@ -20,7 +19,9 @@ from typing import Any
 import pandas as pd
 
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
+from sim.debrief.run_tables import read_table
 from sim.experiments.sweep_tables import FolderInfo, folder_info, read_csv, write_aggregates
+from sim.safe_text import read_csv_rows
 from sim.spec.designs import DESIGNS
 
 MAX_POINT_ROWS = 60
@@ -37,7 +38,7 @@ def load_points(folder: str | Path, info: FolderInfo | None = None) -> pd.DataFr
     runs = folder / "runs.csv"
     if not points.exists() or points.stat().st_mtime < runs.stat().st_mtime:
         write_aggregates(folder)
-    table = pd.read_csv(points, keep_default_na=True)
+    table = read_table(points, keep_default_na=True)
     for path in (info or folder_info(folder)).paths:
         converted = pd.to_numeric(table[path], errors="coerce")
         if converted.notna().all():
@@ -266,7 +267,7 @@ def _sobol_figures(context: FigureContext) -> Drawn:
     if not sensitivity.exists():
         return []
     out: Drawn = []
-    table = pd.read_csv(sensitivity)
+    table = read_table(sensitivity)
     for output in context.info.outputs:
         rows = table[(table["output"] == output) & table["index"].isin(["S1", "ST"])] if "index" in table else table[:0]
         if len(rows):
@@ -415,7 +416,7 @@ def _sensitivity_section(folder: Path) -> str:
     path = folder / "sensitivity.csv"
     if not path.exists():
         return "<h2>Sensitivity</h2><p>sensitivity.csv is written when every run of the design is done.</p>"
-    table = pd.read_csv(path)
+    table = read_table(path)
     notes = table[table["index"].isna()] if "index" in table else table
     rows = [
         (r.output, r.parameter, r.index, f"{r.value:.3f}", f"{r.ci_low:.3f} to {r.ci_high:.3f}")
@@ -469,7 +470,7 @@ def _failed_section(folder: Path, info: FolderInfo) -> str:
     failed = []
     total = 0
     with (folder / "runs.csv").open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
+        for row in read_csv_rows(handle):
             if row.get("error"):
                 total += 1
                 if len(failed) < MAX_FAILED_ROWS:

@@ -8,7 +8,6 @@ same result in any process.
 from __future__ import annotations
 
 import contextlib
-import csv
 import gc
 import json
 import re
@@ -29,6 +28,7 @@ from sim.engine.outcomes import (
 )
 from sim.engine.trust import TRUST_COLUMNS
 from sim.engine.wrongful import WRONGFUL_STOP_COLUMNS
+from sim.safe_text import CsvWriter
 from sim.spec.scenario import Scenario
 from sim.spec.yaml_files import dump_yaml
 
@@ -130,7 +130,7 @@ def write_run_metadata(folder: str | Path, source: str, overrides: list[str], se
 
 def _write_csv(path: Path, columns: list[str], rows: list[Any]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = CsvWriter(handle)
         writer.writerow(columns)
         for row in rows:
             values = [row[c] for c in columns] if isinstance(row, dict) else row

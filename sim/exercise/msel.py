@@ -30,7 +30,6 @@ What T3SF does with the JSON, and what the export does about it (its source,
 
 from __future__ import annotations
 
-import csv
 import difflib
 import io
 import json
@@ -38,6 +37,7 @@ import math
 import re
 from typing import Any
 
+from sim.safe_text import CsvWriter, dict_cells, read_csv_rows
 from sim.spec.scenario import Scenario
 
 CSV_COLUMNS = ["number", "day", "scenario_time", "real_time", "subject", "from", "to", "script", "expected_action",
@@ -322,10 +322,11 @@ def write_msel(rows: list[dict[str, Any]], form: str, profile: str = "") -> str:
         check_t3sf(rows)
         return json.dumps(t3sf_items(rows, profile), indent=2, ensure_ascii=False) + "\n"
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, CSV_COLUMNS, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
+    writer = CsvWriter(buffer)
+    writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow({**row, "parameters": json.dumps(row["parameters"], ensure_ascii=False)})
+        parameters = json.dumps(row["parameters"], ensure_ascii=False)
+        writer.writerow(dict_cells({**row, "parameters": parameters}, CSV_COLUMNS))
     return buffer.getvalue()
 
 
@@ -340,7 +341,7 @@ def read_msel(text: str, form: str) -> list[dict[str, Any]]:
                 seen.add(number)
                 injects.append(dict(item["Inject"]))
         return injects
-    for row in csv.DictReader(io.StringIO(text)):
+    for row in read_csv_rows(io.StringIO(text, newline="")):
         inject: dict[str, Any] = {"day": float(row["day"]), "kind": row["kind"]}
         for key in ("note", "expected_action", "objective"):
             if row[key]:

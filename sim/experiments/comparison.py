@@ -8,7 +8,6 @@ t-interval over replications.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from sim.engine.one_run import default_run_folder, resolve_seed, run_one, slug
 from sim.errors import SimError
 from sim.experiments.executors import make_executor
 from sim.experiments.statistics import CONFIDENCE, mean_interval
+from sim.safe_text import CsvWriter, dict_cells
 from sim.spec.scenario import Scenario
 from sim.spec.seeds import replication_seeds
 from sim.spec.yaml_files import dump_yaml
@@ -254,10 +254,12 @@ def write_comparison_folder(comparison: Comparison, folder: str | Path) -> Path:
         (folder / f"{name}.yaml").write_text(dump_yaml(raw), encoding="utf-8")
     rows = comparison.pairs()
     with (folder / "pairs.csv").open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, list(rows[0]) if rows else ["replication", "seed"], lineterminator="\n")
-        writer.writeheader()
+        columns = list(rows[0]) if rows else ["replication", "seed"]
+        writer = CsvWriter(handle)
+        writer.writerow(columns)
         for row in rows:
-            writer.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else _fmt(v)) for k, v in row.items()})
+            cells = {k: ("" if isinstance(v, float) and math.isnan(v) else _fmt(v)) for k, v in row.items()}
+            writer.writerow(dict_cells(cells, columns))
     # One object per output, as the interface contract says; the seeds are in a.yaml / pairs.csv.
     stats = comparison.statistics()
     (folder / "comparison.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")

@@ -17,6 +17,7 @@ from typing import Any
 
 from sim.engine.one_run import slug
 from sim.errors import Problem, ScenarioError
+from sim.safe_text import csv_text
 from sim.spec.limits import LimitNote
 from sim.spec.sweep_file import Sweep, data_hash, load_sweep
 from sim.spec.yaml_files import dump_yaml
@@ -163,7 +164,7 @@ def read_progress(path: Path, columns: list[str], points: int) -> Progress:
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
-        if header != columns:
+        if header is None or [csv_text(cell) for cell in header] != columns:
             raise ScenarioError(
                 [Problem(str(path), 1, "", "has other columns than this sweep's runs; it belongs to another sweep")]
             )

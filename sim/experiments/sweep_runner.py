@@ -28,7 +28,6 @@ so any executor can call it and the same task gives the same row anywhere.
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
 import os
@@ -56,6 +55,7 @@ from sim.experiments.sweep_folder import (
 from sim.experiments.sweep_tables import (
     write_aggregates,
 )
+from sim.safe_text import CsvWriter
 from sim.spec.field_paths import apply_changes
 from sim.spec.outputs import flatten_summary
 from sim.spec.scenario import Scenario, scenario_from_dict
@@ -278,7 +278,7 @@ def _record_runs(
     """Send the missing runs to the executor and append a row to runs.csv as each one finishes."""
     points = sweep.points()
     with path.open("a", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = CsvWriter(handle)
         if handle.tell() == 0:
             writer.writerow(sweep.run_columns)
             handle.flush()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.experiments.statistics import mean_interval
+from sim.safe_text import CsvWriter, csv_text, read_csv_rows
 from sim.spec.designs import DEFAULT_DESIGN, DESIGNS
 from sim.spec.yaml_files import read_yaml
 
@@ -103,7 +104,7 @@ def aggregate(
     params: dict[int, list[str]] = {}
     with Path(runs_csv).open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
-        header = next(reader)
+        header = [csv_text(cell) for cell in next(reader)]
         param_at = [header.index(p) for p in paths]
         output_at = [header.index(o) for o in outputs]
         for row in reader:
@@ -112,7 +113,7 @@ def aggregate(
             point = int(row[0])
             if point not in accumulators:
                 accumulators[point] = [[0, 0.0, 0.0] for _ in outputs]
-                params[point] = [row[i] for i in param_at]
+                params[point] = [csv_text(row[i]) for i in param_at]
             for acc, i in zip(accumulators[point], output_at, strict=True):
                 if row[i] == "":
                     continue
@@ -149,7 +150,7 @@ def _round(value: float | None) -> float | None:
 def write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
     """Write dict rows with these columns (None as an empty cell)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = CsvWriter(handle)
         writer.writerow(columns)
         for row in rows:
             writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
@@ -158,7 +159,7 @@ def write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> Non
 def read_csv(path: str | Path) -> list[dict[str, Any]]:
     """Read a table of the sweep folder back, cells parsed (`parse_cell`)."""
     with Path(path).open(newline="", encoding="utf-8") as handle:
-        return [{k: parse_cell(v) for k, v in row.items()} for row in csv.DictReader(handle)]
+        return [{k: parse_cell(v) for k, v in row.items()} for row in read_csv_rows(handle)]
 
 
 def write_aggregates(folder: str | Path) -> dict[str, Path]:

@@ -12,7 +12,7 @@ from typing import Any
 from sim.errors import Problem
 from sim.spec.checks import did_you_mean
 from sim.spec.injects import References, check_inject
-from sim.spec.real_countries import fold_name, real_country
+from sim.spec.real_countries import real_country
 from sim.spec.yaml_files import LineMap, PathKey, format_path
 
 Items = list[tuple[int, dict[str, Any]]]
@@ -85,7 +85,7 @@ def _check_countries(data: dict[str, Any], problems: _Problems) -> set[str]:
             problems.add(
                 ("countries", i, "name"),
                 "is a real country"
-                + (f" ({real})" if fold_name(real) != fold_name(name) else "")  # type: ignore[arg-type]
+                + (f" ({real})" if real != name.strip() else "")  # type: ignore[union-attr]
                 + "; use a fictional name (synthetic actors only)",
                 name,
             )
