@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sim.errors import Problem, ScenarioError
 from sim.spec.folders import folder_kind
+from sim.spec.output_files import check_target, new_folder
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario
 from sim.spec.sweep_file import Sweep, is_sweep_file, load_sweep, sweep_from_dict
 from sim.spec.sweep_model import sweep_json_schema
@@ -102,6 +103,7 @@ def run(
     out: Out = None,
     plots: bool = True,
     overrides: Sequence[str] = (),
+    force: bool = False,
 ) -> RunResult:
     """Run a scenario once; with `out`, also write the run folder (figures and report unless `plots` is false).
 
@@ -112,26 +114,35 @@ def run(
         plots: draw the figures and write report.html in the folder.
         overrides: ``PATH=VALUE`` texts (as ``--set`` takes them), applied when `scenario` is a
             file, and recorded in the folder's ``run.json``.
+        force: replace a folder `out` that holds tabletop's own files (never other files).
 
     Returns:
         The summary and the tables (lists of rows; `tables` turns them into DataFrames); its
         ``seed`` is the seed it ran with, its ``folder`` where it was written, if anywhere.
         Without `seed`, every call runs the scenario's seed, the same run each time; for
         independent replications pass ``sim.replication_seeds(master, n)`` one by one.
+
+    Raises:
+        ScenarioError: the scenario or an override is wrong.
+        OutputError: `out` is in the way (a folder with files, without `force`) or cannot be written;
+            nothing is left half-written (the folder is written under a temporary name, then renamed).
     """
     _load_engine()
     from sim.engine.one_run import default_run_folder, resolve_seed, run_one, write_run_folder, write_run_metadata
 
     scenario = _scenario(scenario, overrides)
+    folder = None if out is None else default_run_folder(scenario) if out is True else Path(out)
+    if folder is not None:
+        check_target(folder, force)  # before the run: a folder in the way is said at once
     seed = resolve_seed(scenario, seed)
     result = run_one(scenario, seed)
-    if out is not None:
+    if folder is not None:
         from sim.debrief.run_report import debrief
 
-        folder = default_run_folder(scenario) if out is True else Path(out)
-        write_run_folder(result, scenario, folder)
-        write_run_metadata(folder, scenario.source, list(overrides), seed)
-        debrief(folder, scenario, seed, plots=plots, base=result.summary)
+        with new_folder(folder, "run", force) as partial:
+            write_run_folder(result, scenario, partial)
+            write_run_metadata(partial, scenario.source, list(overrides), seed)
+            debrief(partial, scenario, seed, plots=plots, base=result.summary)
         result.folder = folder
     return result
 
@@ -162,6 +173,7 @@ def compare(
     overrides_a: Sequence[str] = (),
     overrides_b: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
+    force: bool = False,
 ) -> Comparison:
     """Run A and B on the same seeds (common random numbers); with `out`, write the comparison folder.
 
@@ -177,6 +189,7 @@ def compare(
         overrides_a: ``PATH=VALUE`` texts applied to A only (when given as a file).
         overrides_b: the same, for B only.
         progress: called with (done, total) as paired runs finish.
+        force: replace a folder `out` that holds tabletop's own files (never other files).
 
     Returns:
         The comparison: ``.statistics()`` per output (means, paired difference, 95% interval),
@@ -201,13 +214,16 @@ def compare(
     from sim.experiments.comparison import default_comparison_folder, write_comparison_folder
 
     first, second = scenarios
+    folder = None if out is None else default_comparison_folder(first, second) if out is True else Path(out)
+    if folder is not None:
+        check_target(folder, force)
     comparison = paired(first, second, replications=replications, seed=seed, workers=workers, progress=progress)
-    if out is not None:
+    if folder is not None:
         from sim.debrief.comparison_report import write_comparison_report
 
-        folder = default_comparison_folder(first, second) if out is True else Path(out)
-        write_comparison_folder(comparison, folder)
-        write_comparison_report(folder, plots=plots)
+        with new_folder(folder, "comparison", force) as partial:
+            write_comparison_folder(comparison, partial)
+            write_comparison_report(partial, plots=plots)
         comparison.folder = folder
     return comparison
 
@@ -221,6 +237,7 @@ def sweep(
     progress: bool | None = None,
     plots: bool = True,
     threshold: float | None = None,
+    force: bool = False,
 ) -> SweepOutcome:
     """Run a sweep locally (worker processes) or on a Dask cluster (`scheduler` address).
 
@@ -238,12 +255,15 @@ def sweep(
         progress: show a progress bar (default: when stderr is a terminal).
         plots: draw the figures and report.html when every run is done.
         threshold: the level of the critical value the report marks (default: the sweep file's).
+        force: start afresh in a folder `out` that holds tabletop's own files (never other files).
 
     Returns:
         The outcome; its ``folder`` holds runs.csv, points.csv (and sensitivity.csv for Sobol designs).
 
     Raises:
         ScenarioError: listing every problem of the sweep (or of its scenario) before any run.
+        OutputError: the folder is in the way, is locked by another sweep (its pid is said), or
+            cannot be written.
     """
     _load_engine()
     from sim.experiments.sweep_folder import default_sweep_folder, latest_sweep_folder
@@ -265,7 +285,8 @@ def sweep(
                                          "use --out")])  # fmt: skip
     else:
         folder = default_sweep_folder(spec) if out is True or out is None else Path(out)
-    outcome = run_sweep(spec, folder, workers=workers, scheduler=scheduler, resume=resume, progress=progress)
+    outcome = run_sweep(spec, folder, workers=workers, scheduler=scheduler, resume=resume, progress=progress,
+                        force=force)  # fmt: skip
     if plots and not outcome.interrupted:
         report(folder, threshold=threshold)
     return outcome
@@ -288,7 +309,7 @@ class Played:
 
 
 def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, out: str | Path | Literal[True] = True,
-         plots: bool = True) -> Played:  # fmt: skip
+         plots: bool = True, force: bool = False) -> Played:  # fmt: skip
     """Play the scenario with `player` deciding for its agency; the simulation plays the others.
 
     Args:
@@ -298,6 +319,7 @@ def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, 
         seed: the run's seed (default: the scenario's).
         out: the run folder, or True for ``results/<scenario>/<UTC time>/``.
         plots: draw the figures of the report.
+        force: replace a folder `out` that holds tabletop's own files (never other files).
 
     Returns:
         The game, what the choices changed against the scenario's policy on the same seed
@@ -310,13 +332,15 @@ def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, 
     from sim.exercise.play import InteractivePlayer, play_game, what_changed, write_game
 
     scenario = _scenario(scenario)
+    folder = default_run_folder(scenario) if out is True else Path(out)
+    check_target(folder, force)  # before the game: a folder in the way is said before the first question
     seed = resolve_seed(scenario, seed)
     game = play_game(scenario, player, seed)
     quit_at = player.quit_at if isinstance(player, InteractivePlayer) else None
-    folder = default_run_folder(scenario) if out is True else Path(out)
-    write_game(game, folder, scenario.source, player.verify_hours, quit_at)
-    write_run_metadata(folder, scenario.source, [], seed)
-    debrief(folder, scenario, seed, plots=plots, base=game.default.summary)
+    with new_folder(folder, "run", force) as partial:
+        write_game(game, partial, scenario.source, player.verify_hours, quit_at)
+        write_run_metadata(partial, scenario.source, [], seed)
+        debrief(partial, scenario, seed, plots=plots, base=game.default.summary)
     return Played(game, what_changed(game), folder)
 
 

@@ -20,6 +20,7 @@ from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table
 from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
 from sim.debrief.run_figures import chain_figure
 from sim.experiments.comparison import ABSENT, differences
+from sim.spec.output_files import write_text
 from sim.spec.scenario import load_scenario
 from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, COMPARED_OUTPUT_WORDS, MISS_SHARES
 
@@ -204,7 +205,7 @@ def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
     else:
         parts.append("<p>No difference in detection that the runs can tell apart from noise.</p>")
     path = folder / "report.html"
-    path.write_text(page(f"Comparison: {a.name} and {b.name}", "\n".join(parts)), encoding="utf-8")
+    write_text(path, page(f"Comparison: {a.name} and {b.name}", "\n".join(parts)))
     return path
 
 

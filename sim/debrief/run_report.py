@@ -16,6 +16,7 @@ from typing import Any
 
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
 from sim.debrief.run_tables import LONGEST_HOP_MEASURE, SLOWEST_LINK_MEASURE, RunTables, chain_title, slowest_link
+from sim.spec.output_files import replacing, write_text
 from sim.vocabulary import CAUSE_LABELS, CAUSES
 
 INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
@@ -218,7 +219,7 @@ def inject_effects(scenario: Any, seed: int, base: dict[str, Any] | None = None)
 
 def write_inject_effects(rows: list[dict[str, Any]], folder: Path) -> None:
     """Write ``injects.csv``."""
-    with (folder / "injects.csv").open("w", newline="", encoding="utf-8") as handle:
+    with replacing(folder / "injects.csv") as handle:
         writer = csv.DictWriter(handle, INJECT_EFFECT_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
@@ -375,7 +376,7 @@ def write_report(folder: str | Path, plots: bool = True) -> Path:
 
         figures = draw_run_figures(tables, folder / "figures")
     path = folder / "report.html"
-    path.write_text(render_report(tables, folder, figures), encoding="utf-8")
+    write_text(path, render_report(tables, folder, figures))
     return path
 
 
