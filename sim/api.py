@@ -34,8 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sim.errors import Problem, ScenarioError
-from sim.spec.folders import folder_kind
-from sim.spec.output_files import check_target, new_folder
+from sim.spec.output_files import MARKER, check_target, new_folder, write_marker
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario
 from sim.spec.sweep_file import Sweep, is_sweep_file, load_sweep, sweep_from_dict
 from sim.spec.sweep_model import sweep_json_schema
@@ -351,28 +350,43 @@ def report(folder: str | Path, threshold: float | None = None) -> Path:
         folder: the folder; its kind is recognised by the files it holds.
         threshold: for a sweep, the level of the critical value to mark.
 
+    The folder is checked first (`sim.debrief.folder_checks.check_folder`): its completion
+    marker, when it has one, must match its files, and its files must be what the report
+    reads. A folder without a marker (from an earlier version) is reported with a
+    `sim.debrief.folder_checks.FolderWarning`; the marker of one that has it is brought up
+    to date with the redrawn files.
+
     Returns:
         The path of the report.
 
     Raises:
-        ScenarioError: when the folder is none of the three kinds.
+        ScenarioError: the folder is none of the three kinds, is unfinished (a sweep without its
+            marker, a folder still being written), or a file is cut, changed or of the wrong shape:
+            every problem names its file.
+        OutputError: the report cannot be written (full or read-only disk, a link as figures/).
     """
+    from sim.debrief.folder_checks import FolderWarning, check_folder
+
     folder = Path(folder)
-    kind = folder_kind(folder)
+    kind, notes = check_folder(folder)
+    for note in notes:
+        warnings.warn(note, FolderWarning, stacklevel=2)
     if kind == "run":
         from sim.debrief.run_report import write_report
 
-        return write_report(folder)
-    if kind == "comparison":
+        path = write_report(folder)
+    elif kind == "comparison":
         from sim.debrief.comparison_report import write_comparison_report
 
-        return write_comparison_report(folder)
-    if kind == "sweep":
+        path = write_comparison_report(folder)
+    else:
         from sim.debrief.sweep_report import report as sweep_report
 
         sweep_report(folder, threshold=threshold)
-        return folder / "report.html"
-    raise ScenarioError([Problem(str(folder), None, "", "not a run, comparison or sweep folder")])
+        path = folder / "report.html"
+    if (folder / MARKER).is_file():
+        write_marker(folder, kind)
+    return path
 
 
 def check(path: str | Path) -> Scenario | Sweep:
