@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,8 @@ from sim.spec.output_files import (
 )
 from sim.spec.sweep_file import Sweep, load_sweep
 from sim.vocabulary import CAUSES
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
 
 REDRAWN = frozenset({"report.html", FIGURES})
 """What `tabletop report` writes again: not held to the marker."""
@@ -248,7 +251,7 @@ def table_problems(path: Path, columns: Iterable[str] | None, numeric: Iterable[
         return [Problem(where, None, "", "is missing")]
     problems: list[Problem] = []
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8", errors="surrogateescape") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
@@ -267,6 +270,8 @@ def table_problems(path: Path, columns: Iterable[str] | None, numeric: Iterable[
                 if len(row) != len(header):
                     problems.append(Problem(where, line, "", f"has {len(row)} fields, not {len(header)}: the row "
                                             "was cut or changed"))  # fmt: skip
+                elif any(_SURROGATE.search(cell) for cell in row):
+                    problems.append(Problem(where, line, "", "is not UTF-8 text"))
                 else:
                     for i in numbers:
                         why = _numeric_problem(row[i], finite)
@@ -274,8 +279,6 @@ def table_problems(path: Path, columns: Iterable[str] | None, numeric: Iterable[
                             problems.append(Problem(where, line, header[i], why, row[i]))
                 if len(problems) > MAX_PROBLEMS:
                     break
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(where, None, "", f"is not UTF-8 text (byte {exc.start} of a block)"))
     except csv.Error as exc:
         problems.append(Problem(where, None, "", f"is not a CSV table ({exc})"))
     except OSError as exc:
