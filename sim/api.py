@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sim.errors import Problem, ScenarioError
-from sim.spec.output_files import MARKER, check_target, new_folder, write_marker
+from sim.spec.output_files import MARKER, check_target, new_folder, write_marker, write_text
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario
 from sim.spec.sweep_file import Sweep, is_sweep_file, load_sweep, sweep_from_dict
 from sim.spec.sweep_model import sweep_json_schema
@@ -79,8 +79,7 @@ def save_scenario(scenario: Scenario, path: str | Path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dump_yaml(scenario.raw), encoding="utf-8")
-    return path
+    return write_text(path, dump_yaml(scenario.raw))  # replaced whole; a link at the name is not followed
 
 
 def vary(scenario: Scenario | str | Path, changes: dict[str, Any]) -> Scenario:

@@ -191,17 +191,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = exc.filename or "the output"
         print(f"tabletop: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (e.g. `tabletop run X | head`): the work is done; stop printing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except OSError as exc:
         if exc.errno not in DISK_ERRORS:
             return _internal_error()
         # A full, read-only or forbidden disk that a writer did not name itself.
         print(f"tabletop: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        # The reader went away (e.g. `tabletop run X | head`): the work is done; stop printing.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
     except Exception:  # noqa: BLE001 - the last line of defence: report a bug, never a bare traceback
         return _internal_error()
 
@@ -404,7 +404,7 @@ def _new(args: argparse.Namespace) -> int:
         raise ScenarioError([Problem(str(path), None, "", "exists already (use --force to overwrite)")])
     interactive = sys.stdin.isatty()
     answers = ask_missing(vars(args), interactive=interactive)
-    path.write_text(starter_scenario(**answers, file=str(path)), encoding="utf-8")
+    write_text(path, starter_scenario(**answers, file=str(path)))
     print(f"wrote {path}: try `tabletop run {path}`")
     if interactive:
         print(f"  the same without questions: {command_line(str(path), answers)}")

@@ -276,6 +276,34 @@ def test_report_on_a_cut_or_changed_run_folder_exits_2_and_names_the_file(
     assert (copy_of / "report.html").read_bytes() == page, "nothing is drawn from a folder that is not whole"
 
 
+@pytest.mark.parametrize(
+    ("file", "text", "words"),
+    [
+        ("comparison.json", "[]\n", "not a JSON object of outputs"),
+        ("comparison.json", '{"detection_rate": {"a": 0.5, "b": "more", "diff": null, "ci_low": null, '
+         '"ci_high": null, "replications": 2}}', "detection_rate.b: should be a number"),
+        ("pairs.csv", None, "pairs.csv:3"),
+    ],
+)  # fmt: skip
+def test_report_on_a_changed_comparison_folder_exits_2_and_names_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], file: str, text: str | None, words: str
+) -> None:
+    scenario = str(small_scenario(tmp_path))
+    out = tmp_path / "cmp"
+    assert main(["compare", scenario, scenario, "--replications", "2", "--workers", "1", "--set-b",
+                 "sharing.delay_scale=0", "--out", str(out), "--no-plots", "--quiet"]) == 0  # fmt: skip
+    assert json.loads((out / MARKER).read_text())["kind"] == "comparison"
+    (out / MARKER).unlink()
+    if text is None:
+        lines = (out / "pairs.csv").read_text().splitlines(keepends=True)
+        text = "".join([*lines[:2], lines[2].replace(",", ",nan", 1)])
+    (out / file).write_text(text)
+
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert str(out / file) in err and words in err, err
+
+
 def test_report_on_a_folder_of_an_earlier_version_warns_and_reports(
     copy_of: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -310,6 +310,11 @@ def check_target(folder: str | Path, force: bool = False, ignore: tuple[str, ...
     if folder.is_symlink():
         raise OutputError([Problem(str(folder), None, "", "is a symbolic link; give the folder itself as --out")])
     if not folder.exists():
+        for parent in folder.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    raise OutputError([Problem(str(parent), None, "", "cannot write: is a file, not a folder")])
+                break
         return
     if not folder.is_dir():
         raise OutputError([Problem(str(folder), None, "", "is a file, not a folder; choose another --out")])
