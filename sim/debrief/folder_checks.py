@@ -38,7 +38,6 @@ from sim.spec.output_files import (
     read_marker,
 )
 from sim.spec.sweep_file import Sweep, load_sweep
-from sim.vocabulary import CAUSES
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
@@ -56,6 +55,9 @@ RUN_TABLES: dict[str, tuple[list[str], frozenset[str]]] = {
     "crossings.csv": (CROSSING_COLUMNS, frozenset({"number"})),
 }
 """A run folder's tables: their columns, and those that hold numbers (besides every ``*_hours``)."""
+
+REQUIRED_CAUSES = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
+"""The miss causes every summary counts (the interface contract); a summary may count more."""
 
 COUNTS = ("travellers", "crossed", "detected", "companions_stopped", "companions_not_stopped")
 NUMBERS_OR_NONE = ("detection_rate", "late_share", "median_hours_to_detection", "median_hours_late")
@@ -186,12 +188,12 @@ def summary_problems(path: Path) -> list[Problem]:
         need(key, _is_count(summary.get(key)), "a whole number >= 0")
     for key in NUMBERS_OR_NONE:
         need(key, summary.get(key) is None or _is_number(summary.get(key)), "a number or null")
-    for key, inner in (("misses", CAUSES), ("alerts", ALERT_COUNTS)):
+    for key, inner in (("misses", REQUIRED_CAUSES), ("alerts", ALERT_COUNTS)):
         value = summary.get(key)
         if key not in summary or not isinstance(value, dict):
             need(key, False, "an object")
             continue
-        for name in inner:
+        for name in dict.fromkeys([*inner, *(value if key == "misses" else ())]):
             if not _is_count(value.get(name)):
                 problems.append(Problem(where, None, f"{key}.{name}", "should be a whole number >= 0",
                                         value.get(name)))  # fmt: skip
@@ -237,11 +239,11 @@ def _numeric_problem(cell: str, finite: bool = True) -> str | None:
 
 def table_problems(path: Path, columns: Iterable[str] | None, numeric: Iterable[str] = (),
                    all_numeric_but: Iterable[str] | None = None, finite: bool = True) -> list[Problem]:  # fmt: skip
-    """A CSV table: UTF-8, its header (`columns`, when given), as many fields on every row, numbers that parse.
+    """A CSV table: UTF-8, its columns (`columns`, when given), as many fields on every row, numbers that parse.
 
     Args:
         path: the file.
-        columns: the header it must have, or None to take its own.
+        columns: columns its header must hold (others may follow, as a newer version adds them), or None.
         numeric: columns whose cells are numbers (or empty); every ``*_hours`` column is one too.
         all_numeric_but: instead, every column but these holds numbers.
         finite: refuse NaN and infinities (the analysis tables of a sweep may hold NaN: an index of a constant).
@@ -256,10 +258,10 @@ def table_problems(path: Path, columns: Iterable[str] | None, numeric: Iterable[
             header = next(reader, None)
             if header is None:
                 return [Problem(where, None, "", "is empty (not even its header): it was cut")]
-            expected = list(columns) if columns is not None else header
-            if header != expected:
-                return [Problem(where, 1, "", "does not have the columns of this table (" + ", ".join(expected[:6])
-                                + ("..." if len(expected) > 6 else "") + ")")]  # fmt: skip
+            missing = [name for name in (columns or ()) if name not in header]
+            if missing or len(set(header)) != len(header):
+                return [Problem(where, 1, "", "does not have the columns of this table (missing: "
+                                + (", ".join(missing[:6]) or "none, but a column comes twice") + ")")]  # fmt: skip
             if all_numeric_but is not None:
                 numbers = [i for i, name in enumerate(header) if name not in set(all_numeric_but)]
             else:

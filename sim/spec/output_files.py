@@ -59,6 +59,7 @@ OWN_FILES = frozenset(
         # a run folder (and a game's: decisions.yaml, play.json)
         "scenario.yaml", "summary.json", "travellers.csv", "alerts.csv", "events.csv", "timeseries.csv",
         "crossings.csv", "run.json", "injects.csv", "report.html", "decisions.yaml", "play.json",
+        "wrongful_stops.csv", "trust.csv",  # written by runs that model costs
         # a comparison folder
         "a.yaml", "b.yaml", "pairs.csv", "comparison.json",
         # a sweep folder
@@ -66,7 +67,8 @@ OWN_FILES = frozenset(
         LOCK, MARKER,
     }
 )  # fmt: skip
-"""The files tabletop writes in an output folder: the only ones ``--force`` removes (with ``figures/*.png``)."""
+"""The files tabletop writes in an output folder: the only ones ``--force`` removes (with ``figures/*.png``)
+and the ones the marker vouches for. A new file in a folder is added here (docs/architecture.md)."""
 
 FIGURES = "figures"
 """The folder of figures inside an output folder (only ``*.png`` files in it are ours)."""
