@@ -92,9 +92,11 @@ FIRST_RUN = [
         the scenario and the seed: the same seed gives the same travellers, the same
         delays, the same result, on any machine. With `out`, it also writes the run
         folder: the tables as CSV, `summary.json`, the debrief figures and `report.html`
-        (leave `out` out when you only need the numbers: it is faster)."""),
+        (leave `out` out when you only need the numbers: it is faster). A folder that
+        holds files is refused unless `force=True`, which replaces tabletop's own files
+        there (here: those of the last time this notebook ran) and never any other."""),
     code("""
-        result = sim.run(scenario, seed=4101, out=OUT / "baseline")
+        result = sim.run(scenario, seed=4101, out=OUT / "baseline", force=True)
         summary = result.summary
         print(f"detected {summary['detected']} of {summary['crossed']} travellers who crossed a border "
               f"({summary['detection_rate']:.0%})")
@@ -582,7 +584,7 @@ BUILD = [
         One run with its folder, as in notebook 1: the cause table, where the chain
         broke, and the network as the alerts used it."""),
     code("""
-        result = sim.run(hub, out=OUT / "hub-run")  # the scenario's seed (7)
+        result = sim.run(hub, out=OUT / "hub-run", force=True)  # the scenario's seed (7); replaces the last one
         summary = result.summary
         print(f"detected {summary['detected']} of {summary['crossed']} ({summary['detection_rate']:.0%})")
         summary["misses"]"""),
@@ -622,7 +624,8 @@ BUILD = [
         holds `pairs.csv`, figures and a report. 20 replications on two workers take a
         few seconds."""),
     code("""
-        comparison = sim.compare(hub, bilateral, replications=20, workers=2, out=OUT / "hub-vs-bilateral")
+        comparison = sim.compare(hub, bilateral, replications=20, workers=2, out=OUT / "hub-vs-bilateral",
+                                 force=True)
         statistics = pd.DataFrame(comparison.statistics()).T
         statistics[["a", "b", "diff", "ci_low", "ci_high"]].round(3)"""),
     code("""

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sim.errors import Problem, ScenarioError
 from sim.spec import limits
-from sim.spec.folders import folder_kind
+from sim.spec.output_files import MARKER, check_target, new_folder, write_marker, write_text
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario, scenario_from_dict
 from sim.spec.sweep_file import Sweep, is_sweep_data, load_sweep, sweep_from_dict
 from sim.spec.sweep_model import sweep_json_schema
@@ -87,8 +87,7 @@ def save_scenario(scenario: Scenario, path: str | Path) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(dump_yaml(scenario.raw), encoding="utf-8")
-    return path
+    return write_text(path, dump_yaml(scenario.raw))  # replaced whole; a link at the name is not followed
 
 
 def vary(scenario: Scenario | str | Path, changes: dict[str, Any], allow_large: bool = False) -> Scenario:
@@ -115,6 +114,7 @@ def run(
     plots: bool = True,
     overrides: Sequence[str] = (),
     allow_large: bool = False,
+    force: bool = False,
 ) -> RunResult:
     """Run a scenario once; with `out`, also write the run folder (figures and report unless `plots` is false).
 
@@ -126,26 +126,35 @@ def run(
         overrides: ``PATH=VALUE`` texts (as ``--set`` takes them), applied when `scenario` is a
             file, and recorded in the folder's ``run.json``.
         allow_large: run past the limits of `sim.spec.limits` (``--allow-large``); a note gives the estimate.
+        force: replace a folder `out` that holds tabletop's own files (never other files).
 
     Returns:
         The summary and the tables (lists of rows; `tables` turns them into DataFrames); its
         ``seed`` is the seed it ran with, its ``folder`` where it was written, if anywhere.
         Without `seed`, every call runs the scenario's seed, the same run each time; for
         independent replications pass ``sim.replication_seeds(master, n)`` one by one.
+
+    Raises:
+        ScenarioError: the scenario or an override is wrong.
+        OutputError: `out` is in the way (a folder with files, without `force`) or cannot be written;
+            nothing is left half-written (the folder is written under a temporary name, then renamed).
     """
     scenario = _scenario(scenario, overrides, allow_large=allow_large)  # a refusal comes before the engine loads
     _load_engine()
     from sim.engine.one_run import default_run_folder, resolve_seed, run_one, write_run_folder, write_run_metadata
 
+    folder = None if out is None else default_run_folder(scenario) if out is True else Path(out)
+    if folder is not None:
+        check_target(folder, force)  # before the run: a folder in the way is said at once
     seed = resolve_seed(scenario, seed)
     result = run_one(scenario, seed)
-    if out is not None:
+    if folder is not None:
         from sim.debrief.run_report import debrief
 
-        folder = default_run_folder(scenario) if out is True else Path(out)
-        write_run_folder(result, scenario, folder)
-        write_run_metadata(folder, scenario.source, list(overrides), seed)
-        debrief(folder, scenario, seed, plots=plots, base=result.summary)
+        with new_folder(folder, "run", force) as partial:
+            write_run_folder(result, scenario, partial)
+            write_run_metadata(partial, scenario.source, list(overrides), seed)
+            debrief(partial, scenario, seed, plots=plots, base=result.summary)
         result.folder = folder
     return result
 
@@ -177,6 +186,7 @@ def compare(
     overrides_b: Sequence[str] = (),
     progress: Callable[[int, int], None] | None = None,
     allow_large: bool = False,
+    force: bool = False,
 ) -> Comparison:
     """Run A and B on the same seeds (common random numbers); with `out`, write the comparison folder.
 
@@ -194,6 +204,7 @@ def compare(
         progress: called with (done, total) as paired runs finish.
         allow_large: go past the limits of `sim.spec.limits` (scenarios, 2 x `replications` runs),
             with a note giving the estimate.
+        force: replace a folder `out` that holds tabletop's own files (never other files).
 
     Returns:
         The comparison: ``.statistics()`` per output (means, paired difference, 95% interval),
@@ -226,13 +237,16 @@ def compare(
     from sim.experiments.comparison import default_comparison_folder, write_comparison_folder
 
     first, second = scenarios
+    folder = None if out is None else default_comparison_folder(first, second) if out is True else Path(out)
+    if folder is not None:
+        check_target(folder, force)
     comparison = paired(first, second, replications=replications, seed=seed, workers=workers, progress=progress)
-    if out is not None:
+    if folder is not None:
         from sim.debrief.comparison_report import write_comparison_report
 
-        folder = default_comparison_folder(first, second) if out is True else Path(out)
-        write_comparison_folder(comparison, folder)
-        write_comparison_report(folder, plots=plots)
+        with new_folder(folder, "comparison", force) as partial:
+            write_comparison_folder(comparison, partial)
+            write_comparison_report(partial, plots=plots)
         comparison.folder = folder
     return comparison
 
@@ -247,6 +261,7 @@ def sweep(
     plots: bool = True,
     threshold: float | None = None,
     allow_large: bool = False,
+    force: bool = False,
 ) -> SweepOutcome:
     """Run a sweep locally (worker processes) or on a Dask cluster (`scheduler` address).
 
@@ -266,12 +281,15 @@ def sweep(
         threshold: the level of the critical value the report marks (default: the sweep file's).
         allow_large: go past the limits of `sim.spec.limits` (points, runs, the scenario), with a
             note giving the estimate; a `Sweep` given as such keeps its own.
+        force: start afresh in a folder `out` that holds tabletop's own files (never other files).
 
     Returns:
         The outcome; its ``folder`` holds runs.csv, points.csv (and sensitivity.csv for Sobol designs).
 
     Raises:
         ScenarioError: listing every problem of the sweep (or of its scenario) before any run.
+        OutputError: the folder is in the way, is locked by another sweep (its pid is said), or
+            cannot be written.
     """
     if isinstance(sweep_file, Sweep):
         spec = sweep_file
@@ -293,7 +311,8 @@ def sweep(
                                          "use --out")])  # fmt: skip
     else:
         folder = default_sweep_folder(spec) if out is True or out is None else Path(out)
-    outcome = run_sweep(spec, folder, workers=workers, scheduler=scheduler, resume=resume, progress=progress)
+    outcome = run_sweep(spec, folder, workers=workers, scheduler=scheduler, resume=resume, progress=progress,
+                        force=force)  # fmt: skip
     if plots and not outcome.interrupted:
         report(folder, threshold=threshold)
     return outcome
@@ -316,7 +335,7 @@ class Played:
 
 
 def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, out: str | Path | Literal[True] = True,
-         plots: bool = True, allow_large: bool = False) -> Played:  # fmt: skip
+         plots: bool = True, allow_large: bool = False, force: bool = False) -> Played:  # fmt: skip
     """Play the scenario with `player` deciding for its agency; the simulation plays the others.
 
     Args:
@@ -328,6 +347,7 @@ def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, 
         out: the run folder, or True for ``results/<scenario>/<UTC time>/``.
         plots: draw the figures of the report.
         allow_large: play past the limits of `sim.spec.limits` (with a note giving the estimate).
+        force: replace a folder `out` that holds tabletop's own files (never other files).
 
     Returns:
         The game, what the choices changed against the scenario's policy on the same seed
@@ -344,13 +364,15 @@ def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, 
     from sim.engine.one_run import default_run_folder, resolve_seed, write_run_metadata
     from sim.exercise.play import InteractivePlayer, game_seed, play_game, what_changed, write_game
 
+    folder = default_run_folder(scenario) if out is True else Path(out)
+    check_target(folder, force)  # before the game: a folder in the way is said before the first question
     seed = resolve_seed(scenario, game_seed(player, seed))
     game = play_game(scenario, player, seed)
     quit_at = player.quit_at if isinstance(player, InteractivePlayer) else None
-    folder = default_run_folder(scenario) if out is True else Path(out)
-    write_game(game, folder, scenario.source, player.verify_hours, quit_at)
-    write_run_metadata(folder, scenario.source, [], seed)
-    debrief(folder, scenario, seed, plots=plots, base=game.default.summary)
+    with new_folder(folder, "run", force) as partial:
+        write_game(game, partial, scenario.source, player.verify_hours, quit_at)
+        write_run_metadata(partial, scenario.source, [], seed)
+        debrief(partial, scenario, seed, plots=plots, base=game.default.summary)
     return Played(game, what_changed(game), folder)
 
 
@@ -361,28 +383,43 @@ def report(folder: str | Path, threshold: float | None = None) -> Path:
         folder: the folder; its kind is recognised by the files it holds.
         threshold: for a sweep, the level of the critical value to mark.
 
+    The folder is checked first (`sim.debrief.folder_checks.check_folder`): its completion
+    marker, when it has one, must match its files, and its files must be what the report
+    reads. A folder without a marker (from an earlier version) is reported with a
+    `sim.debrief.folder_checks.FolderWarning`; the marker of one that has it is brought up
+    to date with the redrawn files.
+
     Returns:
         The path of the report.
 
     Raises:
-        ScenarioError: when the folder is none of the three kinds.
+        ScenarioError: the folder is none of the three kinds, is unfinished (a sweep without its
+            marker, a folder still being written), or a file is cut, changed or of the wrong shape:
+            every problem names its file.
+        OutputError: the report cannot be written (full or read-only disk, a link as figures/).
     """
+    from sim.debrief.folder_checks import FolderWarning, check_folder
+
     folder = Path(folder)
-    kind = folder_kind(folder)
+    kind, notes = check_folder(folder)
+    for note in notes:
+        warnings.warn(note, FolderWarning, stacklevel=2)
     if kind == "run":
         from sim.debrief.run_report import write_report
 
-        return write_report(folder)
-    if kind == "comparison":
+        path = write_report(folder)
+    elif kind == "comparison":
         from sim.debrief.comparison_report import write_comparison_report
 
-        return write_comparison_report(folder)
-    if kind == "sweep":
+        path = write_comparison_report(folder)
+    else:
         from sim.debrief.sweep_report import report as sweep_report
 
         sweep_report(folder, threshold=threshold)
-        return folder / "report.html"
-    raise ScenarioError([Problem(str(folder), None, "", "not a run, comparison or sweep folder")])
+        path = folder / "report.html"
+    if (folder / MARKER).is_file():
+        write_marker(folder, kind)
+    return path
 
 
 def check(path: str | Path, allow_large: bool = False) -> Scenario | Sweep:

@@ -7,6 +7,7 @@ internal error (a bug: the message says so and where the traceback was saved).
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
@@ -25,11 +26,13 @@ from sim.errors import Problem, ScenarioError
 from sim.experiments.progress_lines import progress_callback
 from sim.safe_text import visible
 from sim.spec.limits import LimitNote
+from sim.spec.output_files import OutputError, check_target, write_text
 from sim.spec.scenario import Scenario
 from sim.version import __version__
 from sim.vocabulary import CAUSE_LABELS
 
 ALLOW_LARGE_HELP = "go past the limits on size (travellers, events, runs, file size): print the estimate, go on"
+FORCE_HELP = "replace the folder if it holds only tabletop's own files (others are never removed)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--out", metavar="DIR", help="the run folder (default: results/<scenario>/<UTC time>/)")
     run.add_argument("--no-plots", action="store_true", help="do not draw figures")
+    run.add_argument("--force", action="store_true", help=FORCE_HELP)
     run.add_argument("--quiet", action="store_true", help="print only the run folder's path")
     run.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
 
@@ -70,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://127.0.0.1:8786")
     sweep.add_argument("--out", metavar="DIR", help="the sweep folder (default: results/<sweep>/<UTC time>/)")
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep: run only what is missing")
+    sweep.add_argument("--force", action="store_true",
+                       help="start afresh in a folder that holds tabletop's own files (never other files)")  # fmt: skip
     sweep.add_argument("--threshold", type=float, metavar="LEVEL", help="mark the critical value at this level")
     sweep.add_argument("--no-plots", action="store_true", help="do not draw figures and report.html")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar; print only the sweep folder's path")
@@ -87,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--workers", type=int, metavar="N", help="worker processes (default: all cores if they pay)")
     compare.add_argument("--out", metavar="DIR", help="the folder (default: results/compare-A-vs-B/<UTC time>/)")
     compare.add_argument("--no-plots", action="store_true", help="do not draw figures")
+    compare.add_argument("--force", action="store_true", help=FORCE_HELP)
     compare.add_argument("--quiet", action="store_true", help="print only the folder's path")
     compare.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
 
@@ -100,11 +107,13 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("--out", metavar="DIR", help="the run folder (default: results/<scenario>/<UTC time>/)")
     play.add_argument("--no-plots", action="store_true", help="do not draw figures")
     play.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
+    play.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     msel = commands.add_parser("msel", help="export the injects as a Master Scenario Events List")
     msel.add_argument("scenario", metavar="SCENARIO.yaml")
     msel.add_argument("--format", choices=("csv", "json"), default="csv", help="csv, or T3SF's MSEL JSON")
     msel.add_argument("--out", metavar="FILE", help="write to FILE (default: print)")
+    msel.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     msel.add_argument("--start", default="09:00", metavar="HH:MM", help="real time of the first day (default 09:00)")
     msel.add_argument("--minutes-per-day", type=float, default=None, metavar="M",
                       help="real minutes per scenario day, for the Real Time column (default: the pace nearest 10 "
@@ -225,6 +234,11 @@ def _main(argv: Sequence[str] | None) -> int:
                 "sweep": _sweep,
                 "dashboard": _dashboard,
             }[args.command](args)
+    except OutputError as exc:
+        for problem in exc.problems:
+            print(f"tabletop: {problem}", file=sys.stderr)
+        print("Nothing half-written was left behind.", file=sys.stderr)
+        return 2
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -244,15 +258,37 @@ def _main(argv: Sequence[str] | None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        if exc.errno not in DISK_ERRORS:
+            return _internal_error()
+        # A full, read-only or forbidden disk that a writer did not name itself.
+        print(f"tabletop: cannot write {exc.filename or 'the output'}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except Exception:  # noqa: BLE001 - the last line of defence: report a bug, never a bare traceback
-        log = Path(tempfile.gettempdir()) / f"tabletop-error-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
-        log.write_text(traceback.format_exc(), encoding="utf-8")
-        print(
-            f"tabletop: internal error (a bug, not your input). The traceback is in {log}; "
-            "please attach it to an issue.",
-            file=sys.stderr,
-        )
-        return 1
+        return _internal_error()
+
+
+DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+"""Errors of a write that are the machine's, not a bug: a full, read-only or forbidden disk (exit 2)."""
+
+
+def _internal_error() -> int:
+    """Save the traceback of the exception being handled to a fresh log file, say where, and return 1.
+
+    The log is made by `tempfile.mkstemp` (a name nobody can guess, exclusive creation, never through
+    a link, readable by this user only), in the temporary folder.
+    """
+    text = traceback.format_exc()
+    try:
+        descriptor, name = tempfile.mkstemp(prefix=f"tabletop-error-{datetime.now(UTC):%Y%m%dT%H%M%S}-", suffix=".log")
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        where = f"The traceback is in {name}"
+    except OSError:
+        sys.stderr.write(text)
+        where = "The traceback is above"
+    print(f"tabletop: internal error (a bug, not your input). {where}; please attach it to an issue.", file=sys.stderr)
+    return 1
 
 
 def _show_note(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None,
@@ -266,7 +302,7 @@ def _show_note(message: Warning | str, category: type[Warning], filename: str, l
 
 def _run(args: argparse.Namespace) -> int:
     result = api.run(args.scenario, args.seed, out=args.out or True, plots=not args.no_plots, overrides=args.overrides,
-                     allow_large=args.allow_large)  # fmt: skip
+                     allow_large=args.allow_large, force=args.force)  # fmt: skip
     folder = result.folder
     if args.quiet:
         print(folder)
@@ -353,7 +389,7 @@ def _compare(args: argparse.Namespace) -> int:
     comparison = api.compare(
         args.a, args.b, replications=args.replications, seed=args.seed, workers=args.workers,
         out=args.out or True, plots=not args.no_plots, overrides_a=args.set_a, overrides_b=args.set_b,
-        progress=progress, allow_large=args.allow_large,
+        progress=progress, allow_large=args.allow_large, force=args.force,
     )  # fmt: skip
     folder = comparison.folder
     if args.quiet:
@@ -395,7 +431,9 @@ def _play(args: argparse.Namespace) -> int:
     else:
         player = InteractivePlayer(args.agency, verify_hours=args.verify_hours)
         print(f"{scenario.name}: you play {args.agency}. Enter takes the scenario's policy; ? explains; q quits.")
-    played = api.play(scenario, player, seed=args.seed, out=args.out or True, plots=not args.no_plots)
+    if args.out:  # a folder in the way is said before the first question, not after the game
+        check_target(args.out, args.force)
+    played = api.play(scenario, player, seed=args.seed, out=args.out or True, plots=not args.no_plots, force=args.force)
     change, folder = played.change, played.folder
     unused = len(getattr(player, "choices", {})) - len(getattr(player, "used", ()))
     if args.decisions and unused:
@@ -417,10 +455,12 @@ def _play(args: argparse.Namespace) -> int:
 
 
 def _msel(args: argparse.Namespace) -> int:
+    if args.out:
+        _check_out_file(Path(args.out), args.force)
     rows, text = api.msel(args.scenario, start=args.start, minutes_per_day=args.minutes_per_day, form=args.format,
                           profile=args.profile, allow_large=args.allow_large)  # fmt: skip
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        write_text(args.out, text)  # whole or not at all; a link at the name is replaced, not written through
         pace = f" at {rows[0]['minutes_per_day']:g} minutes per day" if rows else ""
         print(f"{len(rows)} injects written to {args.out}{pace}")
         if args.format == "json" and rows:
@@ -432,6 +472,15 @@ def _msel(args: argparse.Namespace) -> int:
         raw = getattr(out, "raw_stream", out)
         (out if raw.isatty() else raw).write(text)
     return 0
+
+
+def _check_out_file(path: Path, force: bool) -> None:
+    """An output file's name: not a folder; an existing file only with --force."""
+    if path.is_dir() and not path.is_symlink():
+        raise OutputError([Problem(str(path), None, "", "is a folder; give a file name to --out")])
+    if (path.exists() or path.is_symlink()) and not force:
+        raise OutputError([Problem(str(path), None, "", "exists already; add --force to replace it, or choose "
+                                   "another --out")])  # fmt: skip
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -454,7 +503,7 @@ def _new(args: argparse.Namespace) -> int:
     except EOFError:
         raise ScenarioError([Problem("new", None, "", "the input ended before every question was answered "
                                      "(give the answers as options to skip the questions)")]) from None
-    path.write_text(starter_scenario(**answers, file=str(path)), encoding="utf-8")
+    write_text(path, starter_scenario(**answers, file=str(path)))
     print(f"wrote {path}: try `tabletop run {path}`")
     if interactive:
         print(f"  the same without questions: {command_line(str(path), answers)}")
@@ -462,7 +511,17 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    print(f"report: {api.report(args.folder)}")
+    from sim.debrief.folder_checks import FolderWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", FolderWarning)
+        path = api.report(args.folder)
+    for warning in caught:
+        if issubclass(warning.category, FolderWarning):
+            print(f"tabletop: warning: {warning.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
+    print(f"report: {path}")
     return 0
 
 
@@ -480,6 +539,7 @@ def _sweep(args: argparse.Namespace) -> int:
         outcome = api.sweep(
             sweep, out=folder or True, workers=args.workers, scheduler=args.scheduler, resume=args.resume,
             progress=False if args.quiet else None, plots=not args.no_plots, threshold=args.threshold,
+            force=args.force,
         )  # fmt: skip
     except (KeyboardInterrupt, ExecutorError) as exc:
         why = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"tabletop: {exc}"

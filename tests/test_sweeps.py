@@ -23,6 +23,7 @@ from sweep_helpers import (
     write_sweep,
 )
 
+from sim.cli import main
 from sim.experiments.executors import Executor, LocalExecutor, SerialExecutor
 from sim.experiments.sweep_runner import run_sweep
 from sim.experiments.sweep_tables import read_csv
@@ -133,7 +134,7 @@ def sweep_command(*args: str) -> list[str]:
 
 
 def test_resume_after_a_killed_sweep_has_no_duplicates_and_no_gaps(tmp_path: Path) -> None:
-    body = GRID.format(replications=60)  # 360 runs: long enough to kill it in the middle
+    body = GRID.format(replications=20)  # 120 runs: long enough to kill it in the middle, few to rerun
     path = write_sweep(tmp_path, body)
     killed = tmp_path / "killed"
     process = subprocess.Popen(
@@ -143,7 +144,7 @@ def test_resume_after_a_killed_sweep_has_no_duplicates_and_no_gaps(tmp_path: Pat
     runs = killed / "runs.csv"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if runs.exists() and runs.read_text().count("\n") > 40:
+        if runs.exists() and runs.read_text().count("\n") > 20:
             break
         time.sleep(0.05)
     descendants = psutil.Process(process.pid).children(recursive=True)
@@ -155,7 +156,9 @@ def test_resume_after_a_killed_sweep_has_no_duplicates_and_no_gaps(tmp_path: Pat
         orphan.kill()
     assert not alive, "the workers of a killed sweep end themselves"
     _, before = read_rows(runs)
-    assert 40 <= len(before) < 360, f"the sweep was killed part way ({len(before)} rows)"
+    assert 20 <= len(before) < 120, f"the sweep was killed part way ({len(before)} rows)"
+    assert not (killed / "complete.json").exists(), "a killed sweep has no completion marker"
+    assert main(["report", str(killed)]) == 2, "report refuses a sweep that is not finished"
 
     done = subprocess.run(
         sweep_command(str(path), "--out", str(killed), "--resume", "--workers", "2", "--quiet", "--no-plots"),
@@ -170,9 +173,10 @@ def test_resume_after_a_killed_sweep_has_no_duplicates_and_no_gaps(tmp_path: Pat
     _, reference = read_rows(whole / "runs.csv")
     keys = [(r[0], r[1]) for r in after]
     assert len(keys) == len(set(keys)), "no (point, replication) twice after resuming"
-    assert len(after) == 360, f"no gaps: every run of the design is there ({len(after)} rows)"
+    assert len(after) == 120, f"no gaps: every run of the design is there ({len(after)} rows)"
     assert sorted(after) == sorted(reference), "the resumed sweep's rows equal an uninterrupted sweep's"
     assert (killed / "points.csv").exists(), "the aggregates are written once the sweep is complete"
+    assert (killed / "complete.json").exists() and not (killed / "sweep.lock").exists(), "then the marker"
 
 
 def test_a_terminated_sweep_stops_cleanly_and_says_how_to_finish(tmp_path: Path) -> None:

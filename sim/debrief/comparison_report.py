@@ -20,6 +20,7 @@ from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figure
 from sim.debrief.run_figures import chain_figure
 from sim.experiments.comparison import ABSENT, differences
 from sim.safe_text import read_csv_rows
+from sim.spec.output_files import write_text
 from sim.spec.scenario import load_recorded_scenario
 from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, COMPARED_OUTPUT_WORDS, MISS_SHARES
 
@@ -207,7 +208,7 @@ def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
     else:
         parts.append("<p>No difference in detection that the runs can tell apart from noise.</p>")
     path = folder / "report.html"
-    path.write_text(page(f"Comparison: {a.name} and {b.name}", "\n".join(parts)), encoding="utf-8")
+    write_text(path, page(f"Comparison: {a.name} and {b.name}", "\n".join(parts)))
     return path
 
 

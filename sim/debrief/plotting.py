@@ -14,6 +14,7 @@ The words and colours the figures use are in `sim.vocabulary`.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+
+from sim.spec.output_files import subfolder, write_bytes
 
 matplotlib.use("Agg")
 
@@ -71,9 +74,10 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
         The path.
     """
     path = Path(path)
-    fig.savefig(path, dpi=DPI, metadata={"Software": None})
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     plt.close(fig)
-    return path
+    return write_bytes(path, buffer.getvalue())  # replaced, never written through a link
 
 
 @dataclass(frozen=True)
@@ -126,5 +130,6 @@ def draw_figures[T](entries: Sequence[FigureEntry[T]], data: T, folder: str | Pa
         The paths by figure name, in the registry's order.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    subfolder(folder.parent, folder.name)  # refused if it is a link
     return {entry.name: save_figure(entry.maker(data), folder / f"{entry.name}.png") for entry in entries}

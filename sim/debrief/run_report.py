@@ -16,6 +16,7 @@ from typing import Any
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
 from sim.debrief.run_tables import LONGEST_HOP_MEASURE, SLOWEST_LINK_MEASURE, RunTables, chain_title, slowest_link
 from sim.safe_text import CsvWriter, dict_cells, read_csv_rows
+from sim.spec.output_files import replacing, write_text
 from sim.vocabulary import BASE_CAUSES, CAUSE_LABELS, causes_in
 
 INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
@@ -219,7 +220,7 @@ def inject_effects(scenario: Any, seed: int, base: dict[str, Any] | None = None)
 
 def write_inject_effects(rows: list[dict[str, Any]], folder: Path) -> None:
     """Write ``injects.csv``."""
-    with (folder / "injects.csv").open("w", newline="", encoding="utf-8") as handle:
+    with replacing(folder / "injects.csv") as handle:
         writer = CsvWriter(handle)
         writer.writerow(INJECT_EFFECT_COLUMNS)
         writer.writerows(dict_cells(row, INJECT_EFFECT_COLUMNS) for row in rows)
@@ -400,7 +401,7 @@ def write_report(folder: str | Path, plots: bool = True) -> Path:
 
         figures = draw_run_figures(tables, folder / "figures")
     path = folder / "report.html"
-    path.write_text(render_report(tables, folder, figures), encoding="utf-8")
+    write_text(path, render_report(tables, folder, figures))
     return path
 
 

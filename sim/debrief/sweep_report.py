@@ -9,6 +9,7 @@ interrupted sweep too: its figures then show the runs finished so far.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ from sim.debrief.run_tables import read_table
 from sim.experiments.sweep_tables import FolderInfo, folder_info, read_csv, write_aggregates
 from sim.safe_text import read_csv_rows
 from sim.spec.designs import DESIGNS
+from sim.spec.output_files import subfolder, write_bytes, write_text
 
 MAX_POINT_ROWS = 60
 """Points listed in the report's table; a bigger design is in points.csv."""
@@ -309,11 +311,13 @@ def report(folder: str | Path, threshold: float | None = None) -> Path:
     info = folder_info(folder)
     succeeded = any(not row.get("error") for row in read_csv(folder / "runs.csv"))
     drawn = figures(folder, threshold) if succeeded else []
-    (folder / "figures").mkdir(exist_ok=True)
+    subfolder(folder, "figures")  # refused if it is a link
     blocks = [] if succeeded else ["<p>No run has finished without an error yet, so there is nothing to draw: "
                                    "see the failed runs below.</p>"]  # fmt: skip
     for name, caption, fig in drawn:
-        fig.savefig(folder / "figures" / name, dpi=110, bbox_inches="tight")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+        write_bytes(folder / "figures" / name, buffer.getvalue())  # replaced, never written through a link
         title = " ".join(fig.texts[0].get_text().split()) + ". " if fig.texts else ""
         blocks.append(figure_html(png_data_uri((folder / "figures" / name).read_bytes()), caption, alt=title + caption))
     manifest = _read_json(folder / "manifest.json")
@@ -341,7 +345,7 @@ def report(folder: str | Path, threshold: float | None = None) -> Path:
         "(timing, executor, machine), figures/.</p>"
     )
     path = folder / "report.html"
-    path.write_text(page(f"{info.name}: sweep report", "\n".join(body)), encoding="utf-8")
+    write_text(path, page(f"{info.name}: sweep report", "\n".join(body)))
     return path
 
 

@@ -29,6 +29,7 @@ from sim.engine.outcomes import (
 from sim.engine.trust import TRUST_COLUMNS
 from sim.engine.wrongful import WRONGFUL_STOP_COLUMNS
 from sim.safe_text import CsvWriter
+from sim.spec.output_files import OutputError, output_problem, replacing, write_text
 from sim.spec.scenario import Scenario
 from sim.spec.yaml_files import dump_yaml
 
@@ -124,12 +125,11 @@ def write_run_metadata(folder: str | Path, source: str, overrides: list[str], se
 
     path = Path(folder) / "run.json"
     meta = {"scenario_file": str(source), "overrides": list(overrides), "seed": seed, "version": __version__}
-    path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-    return path
+    return write_text(path, json.dumps(meta, indent=2) + "\n")
 
 
 def _write_csv(path: Path, columns: list[str], rows: list[Any]) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with replacing(path) as handle:
         writer = CsvWriter(handle)
         writer.writerow(columns)
         for row in rows:
@@ -138,15 +138,24 @@ def _write_csv(path: Path, columns: list[str], rows: list[Any]) -> None:
 
 
 def write_run_folder(result: RunResult, scenario: Scenario, folder: str | Path) -> Path:
-    """Write the run folder: scenario.yaml, summary.json and the five tables.
+    """Write the run folder's files: scenario.yaml, summary.json and the five tables.
+
+    Into `folder` as it is (made if missing): callers give the partial folder of
+    `sim.spec.output_files.new_folder`, which is renamed into place when complete.
 
     Returns:
         The folder.
+
+    Raises:
+        OutputError: a file cannot be written (full or read-only disk).
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "scenario.yaml").write_text(resolved_yaml(scenario, result.summary["seed"]), encoding="utf-8")
-    (folder / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError([output_problem(exc, folder)]) from None
+    write_text(folder / "scenario.yaml", resolved_yaml(scenario, result.summary["seed"]))
+    write_text(folder / "summary.json", json.dumps(result.summary, indent=2) + "\n")
     costs = "wrongful_stops" in result.summary
     _write_csv(folder / "travellers.csv", traveller_columns(costs), result.travellers)
     _write_csv(folder / "alerts.csv", ALERT_COLUMNS, result.alerts)

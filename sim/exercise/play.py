@@ -23,6 +23,7 @@ from sim.engine.one_run import gc_paused, run_one, write_run_folder
 from sim.engine.outcomes import RunResult, collect
 from sim.errors import Problem, ScenarioError
 from sim.spec.decisions_file import DEFAULT_VERIFY_HOURS, StandingOrder, read_decisions
+from sim.spec.output_files import write_text
 from sim.spec.scenario import Scenario
 from sim.spec.yaml_files import dump_yaml
 from sim.vocabulary import CAUSE_LABELS
@@ -553,5 +554,5 @@ def write_game(game: Game, folder: Path, scenario_file: str, verify_hours: float
     document = decisions_document(scenario_file, game.agency, game.seed, verify_hours, game.model, quit_at,
                                   game.orders, game.by_order)  # fmt: skip
     header = "# tabletop play: the decisions of one game. Replay: tabletop play SCENARIO --as AGENCY --decisions FILE\n"
-    (folder / "decisions.yaml").write_text(header + dump_yaml(document), encoding="utf-8")
-    (folder / "play.json").write_text(json.dumps(what_changed(game), indent=2) + "\n", encoding="utf-8")
+    write_text(folder / "decisions.yaml", header + dump_yaml(document))
+    write_text(folder / "play.json", json.dumps(what_changed(game), indent=2) + "\n")

@@ -22,6 +22,7 @@ from sim.errors import SimError
 from sim.experiments.executors import make_executor
 from sim.experiments.statistics import CONFIDENCE, mean_interval
 from sim.safe_text import CsvWriter, dict_cells
+from sim.spec.output_files import OutputError, output_problem, replacing, write_text
 from sim.spec.scenario import Scenario
 from sim.spec.seeds import replication_seeds
 from sim.spec.yaml_files import dump_yaml
@@ -245,15 +246,22 @@ def differences(a: Any, b: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
 
 
 def write_comparison_folder(comparison: Comparison, folder: str | Path) -> Path:
-    """Write a.yaml, b.yaml, pairs.csv and comparison.json (see the interface contract)."""
+    """Write a.yaml, b.yaml, pairs.csv and comparison.json (see the interface contract).
+
+    Into `folder` as it is (made if missing): callers give the partial folder of
+    `sim.spec.output_files.new_folder`, which is renamed into place when complete.
+    """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError([output_problem(exc, folder)]) from None
     for name, scenario in (("a", comparison.a), ("b", comparison.b)):
         raw = scenario.raw
         raw["seed"] = comparison.master_seed
-        (folder / f"{name}.yaml").write_text(dump_yaml(raw), encoding="utf-8")
+        write_text(folder / f"{name}.yaml", dump_yaml(raw))
     rows = comparison.pairs()
-    with (folder / "pairs.csv").open("w", newline="", encoding="utf-8") as handle:
+    with replacing(folder / "pairs.csv") as handle:
         columns = list(rows[0]) if rows else ["replication", "seed"]
         writer = CsvWriter(handle)
         writer.writerow(columns)
@@ -262,7 +270,7 @@ def write_comparison_folder(comparison: Comparison, folder: str | Path) -> Path:
             writer.writerow(dict_cells(cells, columns))
     # One object per output, as the interface contract says; the seeds are in a.yaml / pairs.csv.
     stats = comparison.statistics()
-    (folder / "comparison.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
+    write_text(folder / "comparison.json", json.dumps(stats, indent=2) + "\n")
     return folder
 
 

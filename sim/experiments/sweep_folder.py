@@ -1,15 +1,25 @@
-"""The sweep folder: where it goes, preparing (or resuming) it, the runs it already holds, its manifest."""
+"""The sweep folder: where it goes, preparing (or resuming) it, the runs it already holds, its manifest.
+
+A sweep folder grows in place (rows are appended as runs finish, and ``--resume``
+continues it), so unlike a run folder it is not written under a temporary name: it
+is held by a lock while a sweep runs in it, and gets its completion marker
+(`sim.spec.output_files.MARKER`) once its last run is in. Rows of ``runs.csv`` that
+are not runs of the sweep (cut, garbled, out of range, twice) are set aside into
+``runs.rejected.csv`` on resume and run again.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import platform
+import re
 import socket
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -17,8 +27,9 @@ from typing import Any
 
 from sim.engine.one_run import slug
 from sim.errors import Problem, ScenarioError
-from sim.safe_text import csv_text
+from sim.safe_text import CsvWriter, csv_text
 from sim.spec.limits import LimitNote
+from sim.spec.output_files import LOCK, REJECTED, check_target, clear_own_files, open_append, replacing, write_text
 from sim.spec.sweep_file import Sweep, data_hash, load_sweep
 from sim.spec.yaml_files import dump_yaml
 from sim.version import __version__
@@ -48,11 +59,39 @@ def is_sweep_folder(folder: str | Path) -> bool:
     return (folder / "sweep.yaml").is_file() and (folder / "runs.csv").is_file()
 
 
-def prepare_folder(sweep: Sweep, folder: Path, resume: bool) -> None:
-    """Make the folder (or check that it holds this sweep, to resume) and write sweep.yaml and scenario.yaml.
+def check_new_folder(folder: Path, resume: bool, force: bool = False, ignore: tuple[str, ...] = ()) -> None:
+    """Check the folder before its lock is taken: absent or empty for a new sweep, holding one to resume.
+
+    With `force`, a new sweep's folder may hold tabletop's own files (they are removed).
+
+    Raises:
+        ScenarioError: a folder holds a sweep already (without `resume`), or none to resume.
+        OutputError: a folder holds other files (`sim.spec.output_files.check_target`).
+    """
+    if resume:
+        if not (folder / "sweep.yaml").is_file():
+            raise ScenarioError([Problem(str(folder), None, "", "holds no sweep to resume (no sweep.yaml)")])
+        return
+    if (folder / "runs.csv").exists() and not force:
+        raise ScenarioError(
+            [
+                Problem(
+                    str(folder), None, "", "already holds a sweep: add --resume to finish it, --force to start it "
+                    "afresh, or choose another --out"
+                )
+            ]
+        )  # fmt: skip
+    check_target(folder, force, ignore)
+
+
+def prepare_folder(sweep: Sweep, folder: Path, resume: bool, force: bool = False) -> None:
+    """Check that the folder holds this sweep (to resume) or clear it (`force`); write sweep.yaml and scenario.yaml.
+
+    Called with the folder's lock held (`sim.spec.output_files.lock_folder`).
 
     Raises:
         ScenarioError: the folder holds another sweep, or already a sweep without `resume`.
+        OutputError: it cannot be written.
     """
     runs = folder / "runs.csv"
     if resume:
@@ -86,17 +125,14 @@ def prepare_folder(sweep: Sweep, folder: Path, resume: bool) -> None:
                     )
                 ]
             )
-    elif runs.exists():
-        raise ScenarioError(
-            [
-                Problem(
-                    str(folder), None, "", "already holds a sweep: add --resume to finish it, or choose another --out"
-                )
-            ]
-        )
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "scenario.yaml").write_text(dump_yaml(sweep.scenario.raw), encoding="utf-8")
-    (folder / "sweep.yaml").write_text(sweep.to_yaml(scenario="scenario.yaml"), encoding="utf-8")
+    else:
+        check_new_folder(folder, resume, force, ignore=(LOCK,))  # again, locked: another sweep may have begun
+        if force:
+            clear_own_files(folder, keep=(LOCK,))
+        if runs.exists():  # pragma: no cover - cleared above
+            raise ScenarioError([Problem(str(folder), None, "", "already holds a sweep")])
+    write_text(folder / "scenario.yaml", dump_yaml(sweep.scenario.raw))
+    write_text(folder / "sweep.yaml", sweep.to_yaml(scenario="scenario.yaml"))
 
 
 def repair_runs_file(path: Path) -> None:
@@ -134,6 +170,7 @@ class Progress:
     done: bytearray
     count: int = 0
     failed: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)
 
     def has(self, point: int, replication: int) -> bool:
         """Whether this run has a row."""
@@ -141,7 +178,7 @@ class Progress:
         return index < len(self.done) and self.done[index] == 1
 
     def add(self, point: int, replication: int, failed: bool) -> None:
-        """Record a row."""
+        """Record a row (a run of the sweep: `row_problem` found nothing wrong with it)."""
         index = replication * self.points + point
         if index >= len(self.done):
             self.done.extend(bytes(index + 1 - len(self.done)))
@@ -151,27 +188,118 @@ class Progress:
             self.failed += failed
 
 
-def read_progress(path: Path, columns: list[str], points: int) -> Progress:
+_WHOLE = re.compile(r"[0-9]{1,15}")
+
+
+def row_problem(row: list[str], sweep: Sweep, points: int, seeds: list[int]) -> str | None:
+    """What makes a row of runs.csv not a run of this sweep, or None when it is one.
+
+    Checks its number of fields, that point and replication are whole numbers of the design
+    (0 to points - 1, 0 to replications - 1), that the seed is the replication's, and that
+    every output is a finite number or empty.
+    """
+    columns = sweep.run_columns
+    if len(row) != len(columns):
+        return f"has {len(row)} fields, not {len(columns)}"
+    if any("\udc80" <= ch <= "\udcff" for cell in row for ch in cell):
+        return "is not UTF-8 text"
+    point, replication, seed = row[0], row[1], row[2]
+    if not _WHOLE.fullmatch(point) or int(point) >= points:
+        return f"point {point[:20]!r} is not a point of this sweep (0 to {points - 1})"
+    if not _WHOLE.fullmatch(replication) or int(replication) >= len(seeds):
+        return f"replication {replication[:20]!r} is not one of this sweep's (0 to {len(seeds) - 1})"
+    if seed != str(seeds[int(replication)]):
+        return f"seed {seed[:24]!r} is not replication {int(replication)}'s seed ({seeds[int(replication)]})"
+    first_output = 3 + len(sweep.paths)
+    for name, cell in zip(sweep.outputs, row[first_output : first_output + len(sweep.outputs)], strict=True):
+        if cell == "":
+            continue
+        try:
+            number = float(cell)
+        except ValueError:
+            return f"{name} is not a number ({cell[:20]!r})"
+        if not math.isfinite(number):
+            return f"{name} is not a finite number ({cell[:20]!r})"
+    return None
+
+
+def read_progress(path: Path, sweep: Sweep) -> Progress:
     """The runs a `runs.csv` already holds (one byte per run: flat however many).
+
+    Rows that are not runs of this sweep (`row_problem`), or a run's second row, are set
+    aside: moved into ``runs.rejected.csv`` beside it (line, reason, the row as it was)
+    and left out of runs.csv, so that resuming runs them again. `Progress.rejected` says
+    which lines and why.
 
     Raises:
         ScenarioError: when the file's columns are not this sweep's.
+        OutputError: runs.csv cannot be rewritten without the rejected rows.
     """
+    columns = sweep.run_columns
+    points = len(sweep.points())
+    seeds = sweep.replication_seeds()
     progress = Progress(points=points, done=bytearray())
     if not path.exists() or path.stat().st_size == 0:
         return progress
     error_at = columns.index("error")
-    with path.open(newline="", encoding="utf-8") as handle:
+    rejected: list[list[str]] = []
+    with path.open(newline="", encoding="utf-8", errors="surrogateescape") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None or [csv_text(cell) for cell in header] != columns:
             raise ScenarioError(
                 [Problem(str(path), 1, "", "has other columns than this sweep's runs; it belongs to another sweep")]
             )
-        for row in reader:
-            if len(row) == len(columns):
-                progress.add(int(row[0]), int(row[1]), bool(row[error_at]))
+        while True:
+            line = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                why = f"is not a CSV row ({exc})"
+                progress.rejected.append((line, why))
+                rejected.append([str(line), why])
+                continue
+            why = row_problem(row, sweep, points, seeds)
+            if why is None and progress.has(int(row[0]), int(row[1])):
+                why = f"run (point {int(row[0])}, replication {int(row[1])}) has a row already"
+            if why is not None:
+                progress.rejected.append((line, why))
+                rejected.append([str(line), why, *row])
+                continue
+            progress.add(int(row[0]), int(row[1]), bool(row[error_at]))
+    if progress.rejected:
+        _set_aside(path, columns, rejected)
     return progress
+
+
+def _set_aside(path: Path, columns: list[str], rejected: list[list[str]]) -> None:
+    """Append the rejected rows to runs.rejected.csv, then rewrite runs.csv with the good rows only."""
+    aside = path.with_name(REJECTED)
+    fresh = not aside.exists() or aside.stat().st_size == 0
+    with open_append(aside) as handle:
+        handle.reconfigure(errors="surrogateescape")
+        writer = CsvWriter(handle)
+        if fresh:
+            writer.writerow(["line", "reason", *columns])
+        writer.writerows(rejected)
+    bad = {int(row[0]) for row in rejected}
+    with path.open(newline="", encoding="utf-8", errors="surrogateescape") as source, replacing(path) as target:
+        target.reconfigure(errors="surrogateescape")
+        # Each cell read back (`csv_text`) and written again through the writer: the same bytes.
+        reader, writer = csv.reader(source), CsvWriter(target)
+        writer.writerow([csv_text(cell) for cell in next(reader)])
+        while True:
+            line = reader.line_num + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error:
+                continue
+            if line not in bad:
+                writer.writerow([csv_text(cell) for cell in row])
 
 
 def machine_facts() -> dict[str, Any]:
@@ -223,6 +351,4 @@ def write_manifest(folder: Path, sweep: Sweep, state: Progress, session: dict[st
         "machine": machine_facts(),
         "sessions": [*previous.get("sessions", []), session],
     }
-    temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(path)
+    write_text(path, json.dumps(manifest, indent=2) + "\n")

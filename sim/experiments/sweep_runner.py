@@ -20,6 +20,8 @@ The sweep folder:
 ``sensitivity.csv``  sobol designs: first-order and total indices with 95% intervals
 ``manifest.json``  status, timing, executor, and machine facts of every session
 ``figures/``, ``report.html``  drawn by `sim.debrief.sweep_report.report`
+``complete.json``  the completion marker, written once every run is in
+``sweep.lock``     while a sweep runs in the folder: its lock, holding its pid
 =================  =============================================================
 
 `execute_run` is the task: a pure top-level function of a picklable `RunTask`,
@@ -47,6 +49,7 @@ from sim.experiments.executors import Executor, describe_exception, make_executo
 from sim.experiments.progress_lines import ProgressLines
 from sim.experiments.sweep_folder import (
     Progress,
+    check_new_folder,
     prepare_folder,
     read_progress,
     repair_runs_file,
@@ -57,6 +60,7 @@ from sim.experiments.sweep_tables import (
 )
 from sim.safe_text import CsvWriter
 from sim.spec.field_paths import apply_changes
+from sim.spec.output_files import MARKER, REJECTED, OutputError, lock_folder, open_append, output_problem, write_marker
 from sim.spec.outputs import flatten_summary
 from sim.spec.scenario import Scenario, scenario_from_dict
 from sim.spec.sweep_checks import value_text
@@ -201,6 +205,7 @@ def run_sweep(
     scheduler: str | None = None,
     resume: bool = False,
     progress: bool | None = None,
+    force: bool = False,
 ) -> SweepOutcome:
     """Run every missing (point, replication) of a sweep and aggregate the results.
 
@@ -214,32 +219,68 @@ def run_sweep(
         resume: finish the sweep already in `folder` (its file must be the same sweep).
         progress: show a progress bar; default: a bar when stderr is a terminal, nothing in a notebook,
             else (a pipe, a log) a line every 5%.
+        force: start afresh in a folder that holds tabletop's own files (a sweep, a run): they are removed.
 
     Returns:
-        The outcome; points.csv (and sensitivity.csv) are written once every run is done.
+        The outcome; points.csv (and sensitivity.csv) are written once every run is done, then the
+        completion marker ``complete.json``.
 
     Raises:
         ScenarioError: the folder holds another sweep, or already a sweep without `resume`.
+        OutputError: another sweep runs in the folder (its pid is said), the folder holds other files,
+            or the disk refuses a write (full, read-only).
         KeyboardInterrupt: on Ctrl-C, after recording the finished runs and the manifest.
     """
     folder = Path(folder)
+    check_new_folder(folder, resume, force)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError([output_problem(exc, folder)]) from None
+    with lock_folder(folder):
+        return _run_locked(sweep, folder, executor, workers, scheduler, resume, progress, force)
+
+
+def _run_locked(
+    sweep: Sweep,
+    folder: Path,
+    executor: Executor | None,
+    workers: int | None,
+    scheduler: str | None,
+    resume: bool,
+    progress: bool | None,
+    force: bool,
+) -> SweepOutcome:
+    """`run_sweep` once the folder's lock is held."""
     started = time.perf_counter()
     started_at = datetime.now(UTC)
-    prepare_folder(sweep, folder, resume)
+    prepare_folder(sweep, folder, resume, force)
+    (folder / MARKER).unlink(missing_ok=True)  # no longer complete until its last run is in
     path = folder / "runs.csv"
     repair_runs_file(path)
-    state = read_progress(path, sweep.run_columns, len(sweep.points()))
+    state = read_progress(path, sweep)
+    quiet = progress is False or type(sys.stderr).__module__.startswith("ipykernel")
+    if state.rejected:
+        lines = "; ".join(f"line {line}: {why}" for line, why in state.rejected[:3])
+        more = f"; and {len(state.rejected) - 3} more" if len(state.rejected) > 3 else ""
+        print(f"{path}: set aside {len(state.rejected)} row{'s' if len(state.rejected) != 1 else ''} that "
+              f"{'are' if len(state.rejected) != 1 else 'is'} not runs of this sweep into {path.with_name(REJECTED)}"
+              f" ({lines}{more}); they will run again", file=sys.stderr, flush=True)  # fmt: skip
     executor = executor or make_executor(workers, scheduler, tasks=sweep.runs - state.count)
     session: dict[str, Any] = {"started": started_at.isoformat(timespec="seconds"), "runs_made": 0}
     stats = _WorkerStats()
     interrupted = True
-    if resume and progress is not False and not type(sys.stderr).__module__.startswith("ipykernel"):
+    failure: BaseException | None = None
+    if resume and not quiet:
         print(f"resuming: {state.count} of {sweep.runs} runs already done, {sweep.runs - state.count} to go",
               file=sys.stderr, flush=True)  # fmt: skip
     bar = _progress_bar(sweep.runs, state.count, progress)
     try:
         _record_runs(sweep, path, executor, state, session, stats, bar)
         interrupted = state.count < sweep.runs
+    except BaseException as exc:
+        failure = exc
+        raise
     finally:
         if bar is not None:
             bar.close()
@@ -251,9 +292,14 @@ def run_sweep(
             **stats.summary(),
             main_peak_rss_mb=round(peak_rss_kb() / 1024, 1),
         )
-        write_manifest(folder, sweep, state, session)
+        try:
+            write_manifest(folder, sweep, state, session)
+        except OutputError:
+            if failure is None:  # a full disk stops the runs first: say that, not the manifest after it
+                raise
     if not interrupted:
         write_aggregates(folder)
+        write_marker(folder, "sweep")
     return SweepOutcome(
         folder=folder,
         runs=sweep.runs,
@@ -277,45 +323,62 @@ def _record_runs(
 ) -> None:
     """Send the missing runs to the executor and append a row to runs.csv as each one finishes."""
     points = sweep.points()
-    with path.open("a", newline="", encoding="utf-8") as handle:
-        writer = CsvWriter(handle)
-        if handle.tell() == 0:
-            writer.writerow(sweep.run_columns)
-            handle.flush()
-        hashes: dict[int, str] = {}
-        with executor:
-            try:
-                for completed in executor.run(execute_run, _tasks(sweep, state)):
-                    task, outcome = completed.task, completed.value
-                    error = completed.error if outcome is None else outcome.error
-                    values = outcome.values if outcome is not None else {}
-                    if outcome is not None:
-                        stats.add(outcome)
-                    if task.point not in hashes:
-                        hashes[task.point] = data_hash(_point_data_or_none(sweep, task.point))
-                    point = points[task.point]
-                    writer.writerow(
-                        [
-                            task.point,
-                            task.replication,
-                            task.seed,
-                            *(value_text(point[p]) for p in sweep.paths),
-                            *("" if values.get(o) is None else values[o] for o in sweep.outputs),
-                            error or "",
-                            hashes[task.point],
-                            outcome.version if outcome is not None else "",
-                        ]
-                    )
-                    handle.flush()
-                    state.add(task.point, task.replication, error is not None)
-                    session["runs_made"] += 1
-                    if bar is not None:
-                        bar.update(1)
-                        if state.failed:
-                            bar.set_postfix(failed=state.failed, refresh=False)
-            finally:  # an `AutoExecutor` knows where the runs ran only once it has started them
-                session["executor"] = executor.description
-                session["workers"] = executor.workers
+    try:
+        with open_append(path) as handle:
+            _append_rows(sweep, points, handle, executor, state, session, stats, bar)
+    except OSError as exc:  # a full or read-only disk: the rows written so far stay, a torn one is cut on resume
+        raise OutputError([output_problem(exc, path)]) from None
+
+
+def _append_rows(
+    sweep: Sweep,
+    points: list[dict[str, Any]],
+    handle: Any,
+    executor: Executor,
+    state: Progress,
+    session: dict[str, Any],
+    stats: _WorkerStats,
+    bar: Any,
+) -> None:
+    """Append a row to runs.csv (`handle`) as each missing run finishes."""
+    writer = CsvWriter(handle)
+    if handle.tell() == 0:
+        writer.writerow(sweep.run_columns)
+        handle.flush()
+    hashes: dict[int, str] = {}
+    with executor:
+        try:
+            for completed in executor.run(execute_run, _tasks(sweep, state)):
+                task, outcome = completed.task, completed.value
+                error = completed.error if outcome is None else outcome.error
+                values = outcome.values if outcome is not None else {}
+                if outcome is not None:
+                    stats.add(outcome)
+                if task.point not in hashes:
+                    hashes[task.point] = data_hash(_point_data_or_none(sweep, task.point))
+                point = points[task.point]
+                writer.writerow(
+                    [
+                        task.point,
+                        task.replication,
+                        task.seed,
+                        *(value_text(point[p]) for p in sweep.paths),
+                        *("" if values.get(o) is None else values[o] for o in sweep.outputs),
+                        error or "",
+                        hashes[task.point],
+                        outcome.version if outcome is not None else "",
+                    ]
+                )
+                handle.flush()
+                state.add(task.point, task.replication, error is not None)
+                session["runs_made"] += 1
+                if bar is not None:
+                    bar.update(1)
+                    if state.failed:
+                        bar.set_postfix(failed=state.failed, refresh=False)
+        finally:  # an `AutoExecutor` knows where the runs ran only once it has started them
+            session["executor"] = executor.description
+            session["workers"] = executor.workers
 
 
 def _tasks(sweep: Sweep, state: Progress) -> Iterator[RunTask]:

@@ -16,6 +16,7 @@ from typing import Any
 from sim.experiments.statistics import mean_interval
 from sim.safe_text import CsvWriter, csv_text, read_csv_rows
 from sim.spec.designs import DEFAULT_DESIGN, DESIGNS
+from sim.spec.output_files import replacing
 from sim.spec.yaml_files import read_yaml
 
 """Level of the intervals in points.csv and sensitivity.csv."""
@@ -149,7 +150,7 @@ def _round(value: float | None) -> float | None:
 
 def write_csv(path: Path, columns: list[str], rows: list[dict[str, Any]]) -> None:
     """Write dict rows with these columns (None as an empty cell)."""
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with replacing(path) as handle:
         writer = CsvWriter(handle)
         writer.writerow(columns)
         for row in rows:
