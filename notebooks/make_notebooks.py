@@ -121,12 +121,12 @@ FIRST_RUN = [
         furthest stage the sharing chain reached for them. "Alert came too late" is the
         share of misses that faster sharing alone would have turned into detections."""),
     code("""
-        from sim.vocabulary import CAUSE_LABELS
+        from sim.vocabulary import CAUSE_LABELS, causes_in
 
         crossed = travellers[travellers["crossings"] > 0]
         missed = crossed[crossed["outcome"] == "missed"]
-        causes = (
-            missed["cause"].value_counts().reindex(list(CAUSE_LABELS), fill_value=0)
+        causes = (  # the causes this run reports (expired only where watchlists keep entries a limited time)
+            missed["cause"].value_counts().reindex(list(causes_in(summary["misses"])), fill_value=0)
             .rename(index=CAUSE_LABELS).rename("travellers").to_frame()
         )
         causes["of crossed"] = (causes["travellers"] / len(crossed)).map("{:.0%}".format)
@@ -235,7 +235,7 @@ FIRST_RUN = [
             return table["cause"].map(CAUSE_LABELS).fillna(table["outcome"])
 
 
-        chain_order = [*CAUSE_LABELS.values(), "detected"]
+        chain_order = [*(CAUSE_LABELS[cause] for cause in causes_in(summary["misses"])), "detected"]
         (pd.crosstab(fate(before).rename("as shipped"), fate(later).rename("faster to Drevia"))
            .reindex(index=chain_order, columns=chain_order, fill_value=0))"""),
     md("""
