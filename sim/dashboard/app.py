@@ -155,15 +155,21 @@ class WorkshopPage:
 
         options = [(key, label) for key, (label, _) in self.scenarios.items()]
         self.chooser = widget(Select, "tt-scenario", title="Scenario", value=self.scenario_key, options=options)
-        self.delay = widget(Slider, "tt-delay", title="Sharing delay ×", start=0.0, end=3.0, step=0.05,
-                            value=s.delay_scale, format="0.00")  # fmt: skip
-        self.trust = widget(Slider, "tt-trust", title="Default trust", start=0.0, end=1.0, step=0.05, value=s.trust,
-                            format="0.00")  # fmt: skip
-        self.coverage = widget(Slider, "tt-coverage", title="Intelligence coverage", start=0.0, end=1.0, step=0.01,
-                               value=s.coverage or 0.0, format="0%", disabled=s.coverage is None)  # fmt: skip
-        self.biometric = widget(Slider, "tt-biometric", title="Biometric identifiers", start=0.0, end=1.0, step=0.01,
-                                value=s.biometric or 0.0, format="0%", disabled=s.biometric is None)  # fmt: skip
-        self.seed = widget(Spinner, "tt-seed", title="Seed", low=0, high=2**31 - 1, step=1, value=s.seed, mode="int")
+        def ends(name: str) -> dict[str, float]:
+            return dict(zip(("start", "end"), SLIDER_RANGES[name], strict=True))
+
+        self.delay = widget(Slider, "tt-delay", title="Sharing delay ×", step=0.05, value=s.delay_scale,
+                            format="0.00", **ends("delay_scale"))  # fmt: skip
+        self.trust = widget(Slider, "tt-trust", title="Default trust", step=0.05, value=s.trust, format="0.00",
+                            **ends("trust"))  # fmt: skip
+        self.coverage = widget(Slider, "tt-coverage", title="Intelligence coverage", step=0.01,
+                               value=s.coverage or 0.0, format="0%", disabled=s.coverage is None,
+                               **ends("coverage"))  # fmt: skip
+        self.biometric = widget(Slider, "tt-biometric", title="Biometric identifiers", step=0.01,
+                                value=s.biometric or 0.0, format="0%", disabled=s.biometric is None,
+                                **ends("biometric"))  # fmt: skip
+        self.seed = widget(Spinner, "tt-seed", title="Seed", low=SEED_RANGE[0], high=SEED_RANGE[1], step=1,
+                           value=s.seed, mode="int")  # fmt: skip
         self.compare = widget(Toggle, "tt-compare", label="Compare with as written", active=False)
         self.restore = widget(Button, "tt-restore", label="↺ Settings as written")
         self.play = widget(Toggle, "tt-play", label="▶ Play", button_type="success")
@@ -353,13 +359,14 @@ class WorkshopPage:
     def _on_seed(self, new: Any) -> None:
         low, high = SEED_RANGE
         current = self.session.settings.seed
+        if new == current:
+            return  # the seed as it is (or put back after a refusal), even one beyond the spinner's range
         whole = isinstance(new, int | float) and not isinstance(new, bool) and math.isfinite(new) and new == int(new)
         if not whole or not low <= new <= high:
             self._refuse("seed", new, f"only a whole number from {low} to {high}", f"seed {current}")
             self.seed.value = current
             return
-        if int(new) != current:
-            self._act(lambda: self.session.change(seed=int(new)))
+        self._act(lambda: self.session.change(seed=int(new)))
 
     def _on_speed(self, old: Any, new: Any) -> None:
         if new not in SPEEDS:
