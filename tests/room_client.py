@@ -10,9 +10,7 @@ one asyncio loop, so twenty of them really are open at once.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
-from collections.abc import Coroutine
 from typing import Any
 
 from bokeh.client.websocket import WebSocketClientConnectionWrapper
@@ -22,24 +20,6 @@ from bokeh.protocol.receiver import Receiver
 from bokeh.util.token import generate_jwt_token, generate_session_id
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
-
-
-def run_async[T](work: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run(work)`` in a thread of its own: works even while Playwright's loop runs in this one."""
-    out: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            out["value"] = asyncio.run(work)
-        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-            out["error"] = exc
-
-    thread = threading.Thread(target=target, name="room-client")
-    thread.start()
-    thread.join()
-    if "error" in out:
-        raise out["error"]
-    return out["value"]
 
 
 class RoomSession:

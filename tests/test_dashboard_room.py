@@ -8,7 +8,7 @@ import statistics
 import time
 
 import pytest
-from room_client import RoomSession, run_async
+from room_client import RoomSession
 
 LAPTOPS = 20
 SETTLE_S = 8.0  # closed sessions are let go after 3 s (checked every 2 s), then collected 1 s later
@@ -125,7 +125,7 @@ async def _room(url: str, pid: int) -> dict[str, float]:
 def test_twenty_laptops_at_once_keep_the_slider_quick_and_give_their_memory_back(shared_dashboard):
     pytest.importorskip("psutil")
     process, url, _ = shared_dashboard
-    figures = run_async(_room(url, process.pid))
+    figures = asyncio.run(_room(url, process.pid))
     print("twenty sessions:", {k: round(v, 3) for k, v in figures.items()})
     assert figures["moves"] == 3 * LAPTOPS
     # Measured on a quiet 2-core machine: median about 0.1 s, max under 1 s (docs/dashboard.md has the figures).

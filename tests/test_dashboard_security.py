@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from dashboard_helpers import BASELINE, start_dashboard, stop
-from room_client import RoomSession, run_async
+from room_client import RoomSession
 from tornado.httpclient import HTTPClientError
 from tornado.ioloop import IOLoop
 
@@ -88,7 +88,7 @@ def test_a_crafted_scenario_path_is_refused_and_no_file_is_opened(room_server):
         page.close()
         return before, options, status, value, everything, chosen
 
-    before, options, status, value, everything, chosen = run_async(craft())
+    before, options, status, value, everything, chosen = asyncio.run(craft())
     assert MARKER not in everything, "the secret file's contents reached the page"
     assert log.read_text(encoding="utf-8") == "", "the server opened the file the browser named"
     assert "Refused scenario choice" in status and str(secret) in status, status
@@ -130,7 +130,7 @@ def test_crafted_values_outside_a_widgets_range_or_options_are_refused(room_serv
         page.close()
         return wrong
 
-    wrong = run_async(craft())
+    wrong = asyncio.run(craft())
     assert not wrong, "\n".join(wrong)
 
 
@@ -149,7 +149,7 @@ def test_plain_requests_and_a_session_share_the_server(shared_dashboard):
         two.close()
         return one.command(), two.command()
 
-    one, two = run_async(two_tabs())
+    one, two = asyncio.run(two_tabs())
     assert "sharing.delay_scale=0.25" in one.split() and "sharing.delay_scale=2.5" in two.split()
 
 
@@ -167,7 +167,7 @@ def _status(url: str, origin: str | None) -> int:
         page.close()
         return 101
 
-    return run_async(connect())
+    return asyncio.run(connect())
 
 
 def test_a_room_server_refuses_foreign_pages_and_accepts_its_own(room_server):
