@@ -140,6 +140,9 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--port", type=int, default=5006, metavar="P", help="the port (default 5006; 0: a free one)")
     dashboard.add_argument("--host", default="127.0.0.1", metavar="H",
                            help="the address to listen on (default 127.0.0.1: this machine only)")  # fmt: skip
+    dashboard.add_argument("--allow-origin", action="append", default=[], metavar="HOST:PORT",
+                           help="also accept the page opened at http://HOST:PORT/ (e.g. a name the room uses for this "
+                                "machine; repeatable). By default only the address served")  # fmt: skip
 
     bench = commands.add_parser("bench", help="time the standard workloads (medians of several repeats)")
     bench.add_argument("--repeats", type=int, default=5, help="repeats per workload (default 5)")
@@ -575,6 +578,13 @@ def _stop_on_sigterm() -> None:
 def _dashboard(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise ScenarioError([Problem("--port", None, "", "must be 0 to 65535 (0: any free port)", args.port)])
+    from sim.dashboard.origins import parse_origin
+
+    for text in args.allow_origin:
+        try:
+            parse_origin(text)
+        except ValueError as exc:
+            raise ScenarioError([Problem("--allow-origin", None, "", str(exc))]) from None
     api.load_scenario(args.scenario)  # a wrong scenario: exit 2 before the web framework is even imported
     from sim.dashboard.app import serve
 
@@ -584,7 +594,7 @@ def _dashboard(args: argparse.Namespace) -> int:
         print(f"tabletop dashboard: {url}  (Ctrl-C to stop)", flush=True)
 
     try:
-        serve(args.scenario, host=args.host, port=args.port, announce=announce)
+        serve(args.scenario, host=args.host, port=args.port, announce=announce, allow_origins=args.allow_origin)
     except OSError as exc:
         print(f"tabletop dashboard: cannot listen on {args.host}:{args.port} ({exc.strerror or exc})", file=sys.stderr)
         return 2

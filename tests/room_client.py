@@ -9,6 +9,7 @@ one asyncio loop, so twenty of them really are open at once.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -17,6 +18,7 @@ from bokeh.document import Document
 from bokeh.protocol import Protocol
 from bokeh.protocol.receiver import Receiver
 from bokeh.util.token import generate_jwt_token, generate_session_id
+from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
 
@@ -32,11 +34,19 @@ class RoomSession:
         self.sent: list[Any] = []
 
     @classmethod
-    async def open(cls, page_url: str) -> RoomSession:
-        """Connect to the page at `page_url` (``http://host:port/``) and pull its document."""
+    async def open(cls, page_url: str, origin: str | None = None) -> RoomSession:
+        """Connect to the page at `page_url` (``http://host:port/``) and pull its document.
+
+        `origin` is the ``Origin`` header a browser would send (the page that opens the websocket);
+        None sends none, as a program does.
+
+        Raises:
+            tornado.httpclient.HTTPClientError: if the server refuses the websocket (403 for an origin).
+        """
         ws_url = page_url.replace("http://", "ws://").rstrip("/") + "/ws"
         token = generate_jwt_token(generate_session_id())
-        socket = await websocket_connect(ws_url, subprotocols=["bokeh", token], max_message_size=100 * 2**20)
+        request = HTTPRequest(ws_url, headers={"Origin": origin} if origin else {})
+        socket = await websocket_connect(request, subprotocols=["bokeh", token], max_message_size=100 * 2**20)
         session = cls(socket)
         ack = await session._receive()
         assert ack.msgtype == "ACK", ack.msgtype
@@ -69,6 +79,27 @@ class RoomSession:
             if message.msgtype == "PATCH-DOC":
                 message.apply_to_document(self.document, self)
         return time.perf_counter() - started
+
+    async def send_value(self, css: str, attr: str, value: Any) -> None:
+        """Set property `attr` of the model with CSS class `css` to `value`, as a crafted message would."""
+        self.model(css).set_from_json(attr, value)
+        events, self.sent[:] = list(self.sent), []
+        await self._send(self.protocol.create("PATCH-DOC", events))
+
+    async def wait_for(self, done: Any, timeout: float = 10.0) -> bool:
+        """Apply the server's patches until `done()` is true; False if it is not within `timeout` seconds."""
+        deadline = time.perf_counter() + timeout
+        while not done():
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return False
+            try:
+                message = await asyncio.wait_for(self._receive(), left)
+            except TimeoutError:
+                return False
+            if message.msgtype == "PATCH-DOC":
+                message.apply_to_document(self.document, self)
+        return True
 
     def close(self) -> None:
         """Close the websocket, as closing the tab does."""

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from dashboard_helpers import start_dashboard, stop
 
 from sim.dashboard.session import (
     LiveRun,
@@ -192,131 +189,85 @@ def test_a_port_out_of_range_exits_2():
 
 # ---------------------------------------------------------------- in a real browser
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
-def _chromium() -> str | None:
-    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
-        if candidate and os.access(candidate, os.X_OK):
-            return candidate
-    return None
-
-
-def _browser_or_skip() -> str:
-    required = bool(os.environ.get("CI") or os.environ.get("TABLETOP_REQUIRE_BROWSER"))
-    executable = _chromium()
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        executable = None
-    if executable is None:
-        message = "Chromium (apt-get install chromium) and the playwright package are needed for the browser test"
-        if required:
-            pytest.fail(message + " (CI or TABLETOP_REQUIRE_BROWSER is set)")
-        pytest.skip(message)
-    return executable
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 @pytest.fixture
 def dashboard_server():
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sim", "dashboard", str(BASELINE), "--port", str(port)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    first = process.stdout.readline()  # the address, printed once the server listens
-    assert first.startswith("tabletop dashboard: http://127.0.0.1:"), first
-    url = re.search(r"http://\S+", first).group(0)
+    """A server of its own: the test ends by stopping it with Ctrl-C."""
+    process, url, port = start_dashboard()
+    assert url.startswith("http://127.0.0.1:"), url
     yield process, url, port
-    if process.poll() is None:
-        process.kill()
-        process.wait(10)
+    stop(process)
 
 
-def test_the_page_in_a_real_browser(dashboard_server, tmp_path):
-    executable = _browser_or_skip()
-    from playwright.sync_api import expect, sync_playwright
+def test_the_page_in_a_real_browser(dashboard_server, chromium_browser, tmp_path):
+    from playwright.sync_api import expect
 
     process, url, port = dashboard_server
     requests: list[str] = []
-    with sync_playwright() as playwright:
-        # A fresh profile folder (--user-data-dir), so nothing carries over between runs.
-        browser = playwright.chromium.launch_persistent_context(
-            tmp_path / "profile", executable_path=executable, args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1600, "height": 1000},
-        )  # fmt: skip
-        page = browser.new_page()
-        page.on("request", lambda request: requests.append(request.url))
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(url, timeout=30_000)
-        detected = page.get_by_test_id("detected")
-        detected.wait_for(timeout=20_000)
+    # A fresh context (like a fresh profile), so nothing carries over between tests.
+    context = chromium_browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.on("request", lambda request: requests.append(request.url))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url, timeout=30_000)
+    detected = page.get_by_test_id("detected")
+    detected.wait_for(timeout=20_000)
 
-        # Controls and views are there.
-        for css in ("tt-scenario select", "tt-delay .noUi-handle", "tt-trust .noUi-handle", "tt-coverage .noUi-handle",
-                    "tt-biometric .noUi-handle", "tt-seed input", "tt-compare button", "tt-play button",
-                    "tt-hour button", "tt-day button", "tt-end button", "tt-reset button",
-                    "tt-over-time canvas", "tt-chain .track", "tt-network canvas"):  # fmt: skip
-            expect(page.locator(f".{css}").first).to_be_visible()
-        assert page.locator(".tt-scenario option").count() >= len(SHIPPED)
-        clock = page.get_by_test_id("clock")
-        expect(clock).to_have_attribute("data-hours", "0.0000")
+    # Controls and views are there.
+    for css in ("tt-scenario select", "tt-delay .noUi-handle", "tt-trust .noUi-handle", "tt-coverage .noUi-handle",
+                "tt-biometric .noUi-handle", "tt-seed input", "tt-compare button", "tt-play button",
+                "tt-hour button", "tt-day button", "tt-end button", "tt-reset button",
+                "tt-over-time canvas", "tt-chain .track", "tt-network canvas"):  # fmt: skip
+        expect(page.locator(f".{css}").first).to_be_visible()
+    assert page.locator(".tt-scenario option").count() >= len(SHIPPED)
+    clock = page.get_by_test_id("clock")
+    expect(clock).to_have_attribute("data-hours", "0.0000")
 
-        # Play moves the clock; pause stops it.
-        page.locator(".tt-play button").click()
-        expect(clock).not_to_have_attribute("data-hours", "0.0000", timeout=5_000)
-        page.locator(".tt-play button").click()
+    # Play moves the clock; pause stops it.
+    page.locator(".tt-play button").click()
+    expect(clock).not_to_have_attribute("data-hours", "0.0000", timeout=5_000)
+    page.locator(".tt-play button").click()
 
-        # The scenario as written, to the end.
-        horizon = f"{load_scenario(BASELINE).horizon_hours:.4f}"
-        page.locator(".tt-end button").click()
-        expect(clock).to_have_attribute("data-hours", horizon)
-        at_default = int(detected.inner_text())
-        assert at_default == run_one(load_scenario(BASELINE), 4101).summary["detected"]
+    # The scenario as written, to the end.
+    horizon = f"{load_scenario(BASELINE).horizon_hours:.4f}"
+    page.locator(".tt-end button").click()
+    expect(clock).to_have_attribute("data-hours", horizon)
+    at_default = int(detected.inner_text())
+    assert at_default == run_one(load_scenario(BASELINE), 4101).summary["detected"]
 
-        # Back to day 0, sharing delay to zero, run to the end.
-        page.locator(".tt-reset button").click()
-        expect(clock).to_have_attribute("data-hours", "0.0000")
-        handle = page.locator(".tt-delay .noUi-handle")
-        handle.focus()
-        handle.press("Home")
-        expect(page.get_by_test_id("command")).to_contain_text("sharing.delay_scale=0")
-        page.locator(".tt-end button").click()
-        expect(clock).to_have_attribute("data-hours", horizon)
-        at_zero = int(detected.inner_text())
-        assert at_zero >= at_default, "same travellers, alerts only sooner: no fewer detections"
-        assert page.get_by_test_id("miss-late").inner_text() == "0"
+    # Back to day 0, sharing delay to zero, run to the end.
+    page.locator(".tt-reset button").click()
+    expect(clock).to_have_attribute("data-hours", "0.0000")
+    handle = page.locator(".tt-delay .noUi-handle")
+    handle.focus()
+    handle.press("Home")
+    expect(page.get_by_test_id("command")).to_contain_text("sharing.delay_scale=0")
+    page.locator(".tt-end button").click()
+    expect(clock).to_have_attribute("data-hours", horizon)
+    at_zero = int(detected.inner_text())
+    assert at_zero >= at_default, "same travellers, alerts only sooner: no fewer detections"
+    assert page.get_by_test_id("miss-late").inner_text() == "0"
 
-        # Compare with the scenario as written: the same seed gives the default's count.
-        page.locator(".tt-compare button").click()
-        expect(page.get_by_test_id("detected-as-written")).to_have_text(str(at_default))
+    # Compare with the scenario as written: the same seed gives the default's count.
+    page.locator(".tt-compare button").click()
+    expect(page.get_by_test_id("detected-as-written")).to_have_text(str(at_default))
 
-        # Responsiveness: a slider move redoes the 100-day baseline (and the one as written) to the end.
-        expect(page.get_by_test_id("command")).to_contain_text("delay_scale=0")
-        started = time.perf_counter()
-        handle.press("End")
-        expect(page.get_by_test_id("command")).to_contain_text("sharing.delay_scale=3")
-        seconds = time.perf_counter() - started
-        print(f"slider move to a redrawn page, 100-day baseline to the end: {seconds:.2f} s")
-        assert seconds < 3.0, f"a slider move took {seconds:.2f} s (about a second is the promise)"
+    # Responsiveness: a slider move redoes the 100-day baseline (and the one as written) to the end.
+    expect(page.get_by_test_id("command")).to_contain_text("delay_scale=0")
+    started = time.perf_counter()
+    handle.press("End")
+    expect(page.get_by_test_id("command")).to_contain_text("sharing.delay_scale=3")
+    seconds = time.perf_counter() - started
+    print(f"slider move to a redrawn page, 100-day baseline to the end: {seconds:.2f} s")
+    assert seconds < 3.0, f"a slider move took {seconds:.2f} s (about a second is the promise)"
 
-        shot = tmp_path / "dashboard.png"
-        handle.press("Home")
-        expect(page.get_by_test_id("command")).to_contain_text("sharing.delay_scale=0")
-        page.screenshot(path=shot, full_page=True)
-        assert shot.stat().st_size > 50_000
-        browser.close()
-
+    shot = tmp_path / "dashboard.png"
+    handle.press("Home")
+    expect(page.get_by_test_id("command")).to_contain_text("sharing.delay_scale=0")
+    page.screenshot(path=shot, full_page=True)
+    assert shot.stat().st_size > 50_000
+    context.close()
     assert not errors, errors
     local = (f"http://127.0.0.1:{port}/", "data:", "blob:")
     assert requests and all(r.startswith(local) for r in requests), [r for r in requests if not r.startswith(local)]

@@ -8,8 +8,8 @@ import statistics
 import time
 
 import pytest
+from dashboard_helpers import start_dashboard, stop
 from room_client import RoomSession
-from test_dashboard import CHROMIUM_ARGS, _browser_or_skip, dashboard_server  # noqa: F401 - a fixture
 
 LAPTOPS = 20
 SETTLE_S = 8.0  # closed sessions are let go after 3 s (checked every 2 s), then collected 1 s later
@@ -28,57 +28,57 @@ def _token(value: float) -> str:
 # ---------------------------------------------------------------- a session per tab
 
 
-def test_a_reload_and_other_tabs_each_get_their_own_session(dashboard_server):  # noqa: F811
+def test_a_reload_and_other_tabs_each_get_their_own_session(shared_dashboard, chromium_browser):
     """The first tab, its reload, and two more browsers: each moves its own slider, sees only its own run."""
-    executable = _browser_or_skip()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    _, url, _ = dashboard_server
+    _, url, _ = shared_dashboard
     errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+    browser = chromium_browser
+    contexts = [browser.new_context() for _ in range(3)]
 
-        def open_tab(context):
-            page = context.new_page()
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            response = page.goto(url, timeout=30_000)
-            assert response is not None and response.status == 200, response and response.status
-            page.get_by_test_id("detected").wait_for(timeout=30_000)
-            return page
-
-        def move(page, key: str, token: str) -> None:
-            handle = page.locator(".tt-delay .noUi-handle")
-            handle.focus()
-            handle.press(key)
-            expect(page.get_by_test_id("command")).to_contain_text(token, timeout=10_000)
-
-        first = open_tab(browser.new_context())
-        move(first, "Home", _token(0))
-        response = first.reload(timeout=30_000)  # used to answer "500: Internal Server Error"
+    def open_tab(context):
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        response = page.goto(url, timeout=30_000)
         assert response is not None and response.status == 200, response and response.status
-        first.get_by_test_id("detected").wait_for(timeout=30_000)
-        expect(first.get_by_test_id("command")).not_to_contain_text("delay_scale"), "a reload is a fresh session"
-        move(first, "End", _token(3))
+        page.get_by_test_id("detected").wait_for(timeout=30_000)
+        return page
 
-        second = open_tab(browser.new_context())
-        third = open_tab(browser.new_context())
-        expect(second.get_by_test_id("command")).not_to_contain_text("delay_scale")
-        move(second, "Home", _token(0))
-        move(third, "ArrowRight", _token(1.05))
-        for page in (first, second, third):
-            page.locator(".tt-end button").click()
-        pages = {"first": (first, _token(3)), "second": (second, _token(0)), "third": (third, _token(1.05))}
-        detected = {}
-        for name, (page, token) in pages.items():
-            expect(page.get_by_test_id("clock")).to_have_attribute("data-hours", "2400.0000", timeout=10_000)
-            expect(page.get_by_test_id("en-route")).to_have_text("0")
-            command = page.get_by_test_id("command").inner_text()
-            assert token in command.split(), f"the {name} tab shows {command}"
-            detected[name] = int(page.get_by_test_id("detected").inner_text())
-        # Same travellers (seed 4101): instant sharing stops at least as many as three times slower.
-        assert detected["second"] >= detected["third"] >= detected["first"], detected
-        assert detected["second"] > detected["first"], detected
-        browser.close()
+    def move(page, key: str, token: str) -> None:
+        handle = page.locator(".tt-delay .noUi-handle")
+        handle.focus()
+        handle.press(key)
+        expect(page.get_by_test_id("command")).to_contain_text(token, timeout=10_000)
+
+    first = open_tab(contexts[0])
+    move(first, "Home", _token(0))
+    response = first.reload(timeout=30_000)  # used to answer "500: Internal Server Error"
+    assert response is not None and response.status == 200, response and response.status
+    first.get_by_test_id("detected").wait_for(timeout=30_000)
+    expect(first.get_by_test_id("command")).not_to_contain_text("delay_scale"), "a reload is a fresh session"
+    move(first, "End", _token(3))
+
+    second = open_tab(contexts[1])
+    third = open_tab(contexts[2])
+    expect(second.get_by_test_id("command")).not_to_contain_text("delay_scale")
+    move(second, "Home", _token(0))
+    move(third, "ArrowRight", _token(1.05))
+    for page in (first, second, third):
+        page.locator(".tt-end button").click()
+    pages = {"first": (first, _token(3)), "second": (second, _token(0)), "third": (third, _token(1.05))}
+    detected = {}
+    for name, (page, token) in pages.items():
+        expect(page.get_by_test_id("clock")).to_have_attribute("data-hours", "2400.0000", timeout=10_000)
+        expect(page.get_by_test_id("en-route")).to_have_text("0")
+        command = page.get_by_test_id("command").inner_text()
+        assert token in command.split(), f"the {name} tab shows {command}"
+        detected[name] = int(page.get_by_test_id("detected").inner_text())
+    # Same travellers (seed 4101): instant sharing stops at least as many as three times slower.
+    assert detected["second"] >= detected["third"] >= detected["first"], detected
+    assert detected["second"] > detected["first"], detected
+    for context in contexts:
+        context.close()
     assert not errors, errors
 
 
@@ -123,9 +123,18 @@ async def _room(url: str, pid: int) -> dict[str, float]:
     return figures
 
 
-def test_twenty_laptops_at_once_keep_the_slider_quick_and_give_their_memory_back(dashboard_server):  # noqa: F811
+@pytest.fixture
+def own_dashboard():
+    """A server of its own: the test measures the process's memory and round trips, which must not depend on
+    what other tests did on a shared server before."""
+    process, url, port = start_dashboard()
+    yield process, url, port
+    stop(process)
+
+
+def test_twenty_laptops_at_once_keep_the_slider_quick_and_give_their_memory_back(own_dashboard):
     pytest.importorskip("psutil")
-    process, url, _ = dashboard_server
+    process, url, _ = own_dashboard
     figures = asyncio.run(_room(url, process.pid))
     print("twenty sessions:", {k: round(v, 3) for k, v in figures.items()})
     assert figures["moves"] == 3 * LAPTOPS
@@ -260,28 +269,26 @@ NETWORK_LABELS_JS = """
 
 
 @pytest.mark.parametrize("compare", [False, True], ids=["alone", "compared"])
-def test_nothing_is_cut_or_overlapping_at_1280_1400_and_1920_px(dashboard_server, compare, tmp_path):  # noqa: F811
-    executable = _browser_or_skip()
-    from playwright.sync_api import expect, sync_playwright
+def test_nothing_is_cut_or_overlapping_at_1280_1400_and_1920_px(shared_dashboard, chromium_browser, compare, tmp_path):
+    from playwright.sync_api import expect
 
-    _, url, _ = dashboard_server
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(url, timeout=30_000)
-        page.get_by_test_id("detected").wait_for(timeout=30_000)
-        if compare:
-            page.locator(".tt-compare button").click()
-            expect(page.get_by_test_id("delta")).to_be_visible()
-        page.locator(".tt-end button").click()  # the longest numbers and chain labels
-        expect(page.get_by_test_id("clock")).to_have_attribute("data-hours", "2400.0000")
-        found = {}
-        for width in (1280, 1400, 1920):
-            page.set_viewport_size({"width": width, "height": 900})
-            page.wait_for_timeout(600)  # Bokeh lays the page out again
-            problems = page.evaluate(CUT_OR_OVERLAPPING_JS) + page.evaluate(NETWORK_LABELS_JS)
-            if problems:
-                page.screenshot(path=tmp_path / f"page-{width}.png", full_page=True)
-                found[width] = problems
-        browser.close()
+    _, url, _ = shared_dashboard
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(url, timeout=30_000)
+    page.get_by_test_id("detected").wait_for(timeout=30_000)
+    if compare:
+        page.locator(".tt-compare button").click()
+        expect(page.get_by_test_id("delta")).to_be_visible()
+    page.locator(".tt-end button").click()  # the longest numbers and chain labels
+    expect(page.get_by_test_id("clock")).to_have_attribute("data-hours", "2400.0000")
+    found = {}
+    for width in (1280, 1400, 1920):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(600)  # Bokeh lays the page out again
+        problems = page.evaluate(CUT_OR_OVERLAPPING_JS) + page.evaluate(NETWORK_LABELS_JS)
+        if problems:
+            page.screenshot(path=tmp_path / f"page-{width}.png", full_page=True)
+            found[width] = problems
+    context.close()
     assert not found, found

@@ -20,7 +20,8 @@ import html
 import math
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from bokeh.document import Document
@@ -42,6 +43,7 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
+from sim.dashboard.origins import allowed_origins
 from sim.dashboard.page_style import INK, MUTED, PAGE_TEMPLATE, page_styles, style_figure
 from sim.dashboard.session import Session, Snapshot, shipped_scenarios
 from sim.debrief.run_figures import network_layout
@@ -52,6 +54,33 @@ PLAY_TICK_MS = 150
 CHECK_UNUSED_MS = 2_000
 UNUSED_SESSION_MS = 3_000
 SPEEDS = {"1 day a second": 1.0, "4 days a second": 4.0, "10 days a second": 10.0}
+DEFAULT_SPEED = "4 days a second"
+# The sliders' ranges, kept here: a browser can send any value, or change a slider's own start and end.
+SLIDER_RANGES = {"delay_scale": (0.0, 3.0), "trust": (0.0, 1.0), "coverage": (0.0, 1.0), "biometric": (0.0, 1.0)}
+SEED_RANGE = (0, 2**31 - 1)
+
+
+def scenario_keys(choices: list[tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """The chooser's keys: each (label, path) of `choices` under its file's stem (``-2``, ``-3`` if taken).
+
+    The page sends only a key; the path stays on the server, so no value from a browser is ever opened.
+    """
+    keys: dict[str, tuple[str, str]] = {}
+    for label, path in choices:
+        stem = Path(path).stem or "scenario"
+        key, n = stem, 1
+        while key in keys:
+            n += 1
+            key = f"{stem}-{n}"
+        keys[key] = (label, path)
+    return keys
+
+
+def _shown(value: Any) -> str:
+    """A value from the browser, quoted and cut short for the status line."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
 
 
 def _clock_text(hours: float) -> str:
@@ -98,6 +127,11 @@ class WorkshopPage:
         self.doc = doc
         self.session = Session(path)
         self.choices = choices or shipped_scenarios(path)
+        if all(Path(p).resolve() != Path(path).resolve() for _, p in self.choices):
+            self.choices = [(Path(path).name, path), *self.choices]
+        self.scenarios = scenario_keys(self.choices)
+        given = Path(path).resolve()
+        self.scenario_key = next(k for k, (_, p) in self.scenarios.items() if Path(p).resolve() == given)
         self._play_callback: Any = None
         self._last_ms = 0.0
         self.styles = page_styles()
@@ -120,21 +154,27 @@ class WorkshopPage:
         def widget(kind: type, css: str, **options: Any) -> Any:
             return kind(stylesheets=[self.styles.widget], css_classes=[css], sizing_mode="stretch_width", **options)
 
-        options = [(p, label) for label, p in self.choices]
-        self.chooser = widget(Select, "tt-scenario", title="Scenario", value=self.session.path, options=options)
-        self.delay = widget(Slider, "tt-delay", title="Sharing delay ×", start=0.0, end=3.0, step=0.05,
-                            value=s.delay_scale, format="0.00")  # fmt: skip
-        self.trust = widget(Slider, "tt-trust", title="Default trust", start=0.0, end=1.0, step=0.05, value=s.trust,
-                            format="0.00")  # fmt: skip
-        self.coverage = widget(Slider, "tt-coverage", title="Intelligence coverage", start=0.0, end=1.0, step=0.01,
-                               value=s.coverage or 0.0, format="0%", disabled=s.coverage is None)  # fmt: skip
-        self.biometric = widget(Slider, "tt-biometric", title="Biometric identifiers", start=0.0, end=1.0, step=0.01,
-                                value=s.biometric or 0.0, format="0%", disabled=s.biometric is None)  # fmt: skip
-        self.seed = widget(Spinner, "tt-seed", title="Seed", low=0, high=2**31 - 1, step=1, value=s.seed, mode="int")
+        options = [(key, label) for key, (label, _) in self.scenarios.items()]
+        self.chooser = widget(Select, "tt-scenario", title="Scenario", value=self.scenario_key, options=options)
+        def ends(name: str) -> dict[str, float]:
+            return dict(zip(("start", "end"), SLIDER_RANGES[name], strict=True))
+
+        self.delay = widget(Slider, "tt-delay", title="Sharing delay ×", step=0.05, value=s.delay_scale,
+                            format="0.00", **ends("delay_scale"))  # fmt: skip
+        self.trust = widget(Slider, "tt-trust", title="Default trust", step=0.05, value=s.trust, format="0.00",
+                            **ends("trust"))  # fmt: skip
+        self.coverage = widget(Slider, "tt-coverage", title="Intelligence coverage", step=0.01,
+                               value=s.coverage or 0.0, format="0%", disabled=s.coverage is None,
+                               **ends("coverage"))  # fmt: skip
+        self.biometric = widget(Slider, "tt-biometric", title="Biometric identifiers", step=0.01,
+                                value=s.biometric or 0.0, format="0%", disabled=s.biometric is None,
+                                **ends("biometric"))  # fmt: skip
+        self.seed = widget(Spinner, "tt-seed", title="Seed", low=SEED_RANGE[0], high=SEED_RANGE[1], step=1,
+                           value=s.seed, mode="int")  # fmt: skip
         self.compare = widget(Toggle, "tt-compare", label="Compare with as written", active=False)
         self.restore = widget(Button, "tt-restore", label="↺ Settings as written")
         self.play = widget(Toggle, "tt-play", label="▶ Play", button_type="success")
-        self.speed = widget(Select, "tt-speed", title="Play speed", value="4 days a second", options=list(SPEEDS))
+        self.speed = widget(Select, "tt-speed", title="Play speed", value=DEFAULT_SPEED, options=list(SPEEDS))
         self.hour = widget(Button, "tt-hour", label="+1 hour")
         self.day = widget(Button, "tt-day", label="+1 day")
         self.end = widget(Button, "tt-end", label="▶▶ Run to the end", button_type="primary")
@@ -143,8 +183,9 @@ class WorkshopPage:
         for slider, name in ((self.delay, "delay_scale"), (self.trust, "trust"), (self.coverage, "coverage"),
                              (self.biometric, "biometric")):  # fmt: skip
             slider.on_change("value_throttled", self._on_setting(name))
-        self.seed.on_change("value", lambda attr, old, new: self._act(lambda: self.session.change(seed=int(new))))
+        self.seed.on_change("value", lambda attr, old, new: self._on_seed(new))
         self.chooser.on_change("value", lambda attr, old, new: self._on_scenario(new))
+        self.speed.on_change("value", lambda attr, old, new: self._on_speed(old, new))
         self.compare.on_change("active", lambda attr, old, new: self._act(lambda: self.session.set_compare(new)))
         self.restore.on_click(lambda: self._act(self._restore))
         self.play.on_change("active", lambda attr, old, new: self._on_play(new))
@@ -289,16 +330,69 @@ class WorkshopPage:
             self.status.text = f"<span class='err'>{html.escape(str(exc))[:400]}</span>"
         self.refresh(started)
 
+    # A browser can send any value for any widget (a crafted websocket message): every value is
+    # checked against the widget's options or range, kept here, before it reaches the session.
+
+    def _refuse(self, what: str, value: Any, why: str, kept: str) -> None:
+        """Say on the status line that `value` for `what` was refused, why, and what is kept; change nothing."""
+        self.status.text = (
+            f"<span class='err' data-testid='refused'>Refused {html.escape(what)} {html.escape(_shown(value))}: "
+            f"{html.escape(why)}; kept {html.escape(kept)}.</span>"
+        )
+
     def _on_setting(self, name: str) -> Callable[[str, Any, Any], None]:
+        low, high = SLIDER_RANGES[name]
+
         def handler(attr: str, old: Any, new: Any) -> None:
+            current = getattr(self.session.settings, name)
+            ok = isinstance(new, int | float) and not isinstance(new, bool) and math.isfinite(new)
+            if current is None:
+                self._refuse(f"{name} value", new, "this scenario has no intelligence sources to set", "none")
+                return
+            if not ok or not low <= new <= high:
+                self._refuse(f"{name} value", new, f"only a number from {low:g} to {high:g}", f"{current:g}")
+                self._sync_widgets()
+                return
             self._act(lambda: self.session.change(**{name: float(new)}))
 
         return handler
 
-    def _on_scenario(self, path: str) -> None:
+    def _on_seed(self, new: Any) -> None:
+        low, high = SEED_RANGE
+        current = self.session.settings.seed
+        if new == current:
+            return  # the seed as it is (or put back after a refusal), even one beyond the spinner's range
+        whole = isinstance(new, int | float) and not isinstance(new, bool) and math.isfinite(new) and new == int(new)
+        if not whole or not low <= new <= high:
+            self._refuse("seed", new, f"only a whole number from {low} to {high}", f"seed {current}")
+            self.seed.value = current
+            return
+        self._act(lambda: self.session.change(seed=int(new)))
+
+    def _on_speed(self, old: Any, new: Any) -> None:
+        if new not in SPEEDS:
+            kept = old if old in SPEEDS else DEFAULT_SPEED
+            self._refuse("play speed", new, "only one of " + ", ".join(SPEEDS), kept)
+            self.speed.value = kept
+
+    def _on_scenario(self, key: Any) -> None:
+        if key == self.scenario_key:
+            return  # the choice as it is (or put back after a refusal)
+        if not isinstance(key, str) or key not in self.scenarios:
+            kept = self.scenarios[self.scenario_key][0]
+            self._refuse("scenario choice", key, "only one of the listed scenarios, by key", kept)
+            self.chooser.value = self.scenario_key
+            return
+        path = self.scenarios[key][1]
+
         def load() -> None:
             self._stop_play()
-            self.session.load(path)
+            try:
+                self.session.load(path)
+            except Exception:
+                self.chooser.value = self.scenario_key  # the previous choice, still open
+                raise
+            self.scenario_key = key
             self.session.set_compare(self.compare.active)
             self._sync_widgets()
             self._layout_network()
@@ -367,7 +461,7 @@ class WorkshopPage:
             self.play.active = False  # calls _on_play(False)
 
     def _tick(self) -> None:
-        hours = SPEEDS.get(self.speed.value, 4.0) * 24.0 * PLAY_TICK_MS / 1000.0
+        hours = SPEEDS.get(self.speed.value, SPEEDS[DEFAULT_SPEED]) * 24.0 * PLAY_TICK_MS / 1000.0
         self._act(lambda: self.session.advance(hours))
         if self.session.run.hours >= self.session.run.horizon:
             self._stop_play()
@@ -612,17 +706,24 @@ def _trim_heap() -> None:
         pass
 
 
-def serve(path: str, host: str = "127.0.0.1", port: int = 5006, announce: Callable[[str], None] = print) -> None:
-    """Serve the workshop page until Ctrl-C (KeyboardInterrupt), then stop cleanly.
+def make_server(path: str, host: str = "127.0.0.1", port: int = 5006, allow_origins: Sequence[str] = (),
+                io_loop: Any = None) -> Any:  # fmt: skip
+    """The workshop page's Bokeh server, listening but not yet started (`serve` runs it).
 
     Args:
-        path: the scenario file (checked before the server starts).
-        host: the address to listen on; loopback unless asked otherwise.
+        path: the scenario file (checked before anything listens).
+        host: the address to listen on.
         port: the port; 0 picks a free one.
-        announce: called with the page's address once the server listens.
+        allow_origins: ``HOST:PORT`` origins allowed besides the served address (``--allow-origin``).
+        io_loop: the tornado IOLoop to run on (default: the current one).
+
+    Returns:
+        a started-able ``bokeh.server.server.Server``; its websocket accepts only the origins of
+        `sim.dashboard.origins.allowed_origins` (docs/dashboard.md, "Who can connect").
 
     Raises:
-        sim.errors.ScenarioError: if the scenario is not valid (nothing is served).
+        sim.errors.ScenarioError: if the scenario is not valid.
+        ValueError: if an origin of `allow_origins` is not ``HOST:PORT``.
         OSError: if the port is taken.
     """
     from bokeh.application import Application
@@ -632,8 +733,7 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 5006, announce: Callab
     choices = shipped_scenarios(path)  # validates the given scenario first
     if port == 0:
         port = _free_port(host)
-    loopback = host in ("127.0.0.1", "localhost", "::1")
-    origins = [f"{host}:{port}", f"127.0.0.1:{port}", f"localhost:{port}"] if loopback else ["*"]
+    origins = allowed_origins(host, port, allow_origins)
 
     def make_page(doc: Document) -> None:
         WorkshopPage(doc, path, choices)
@@ -643,15 +743,40 @@ def serve(path: str, host: str = "127.0.0.1", port: int = 5006, announce: Callab
         {"/": Application(FunctionHandler(make_page))},
         address=host,
         port=port,
-        allow_websocket_origin=origins,
+        # Bokeh's own list parser cannot read an IPv6 "[::1]:5006"; those are added below.
+        allow_websocket_origin=[o for o in origins if not o.startswith("[")],
         num_procs=1,
+        io_loop=io_loop,
         # A closed tab's session (its runs and its document) is let go a few seconds later,
         # not Bokeh's default of 15 to 30 s: a room of laptops reloading keeps memory flat.
         check_unused_sessions_milliseconds=CHECK_UNUSED_MS,
         unused_session_lifetime_milliseconds=UNUSED_SESSION_MS,
     )
+    allowed = server._tornado.websocket_origins  # the set the websocket handler checks each Origin against
+    allowed.clear()
+    allowed.update(origins)
+    return server
+
+
+def serve(path: str, host: str = "127.0.0.1", port: int = 5006, announce: Callable[[str], None] = print,
+          allow_origins: Sequence[str] = ()) -> None:  # fmt: skip
+    """Serve the workshop page until Ctrl-C (KeyboardInterrupt), then stop cleanly.
+
+    Args:
+        path: the scenario file (checked before the server starts).
+        host: the address to listen on; loopback unless asked otherwise.
+        port: the port; 0 picks a free one.
+        announce: called with the page's address once the server listens.
+        allow_origins: ``HOST:PORT`` origins whose pages may also drive the page (``--allow-origin``).
+
+    Raises:
+        sim.errors.ScenarioError: if the scenario is not valid (nothing is served).
+        ValueError: if an origin of `allow_origins` is not ``HOST:PORT``.
+        OSError: if the port is taken.
+    """
+    server = make_server(path, host, port, allow_origins)
     server.start()
-    announce(page_url(host, port))
+    announce(page_url(host, server.port))
     try:
         server.io_loop.start()
     except KeyboardInterrupt:
