@@ -7,11 +7,30 @@ and the offending value (shortened), so a trainer can fix them all at once.
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 
 from sim.safe_text import visible
 
 MAX_VALUE_CHARS = 60
+
+
+def _bounded_repr() -> reprlib.Repr:
+    """A ``repr`` that stops after a few levels and items.
+
+    A value with shared parts (a YAML alias bomb) is never expanded whole (at most 12**4
+    pieces, and the text is cut to a line anyway); small values read exactly as ``repr``
+    writes them.
+    """
+    bounded = reprlib.Repr()
+    bounded.maxlevel = 4
+    bounded.maxtuple = bounded.maxlist = bounded.maxarray = bounded.maxdict = 12
+    bounded.maxset = bounded.maxfrozenset = bounded.maxdeque = 12
+    bounded.maxstring = bounded.maxlong = bounded.maxother = 10**6
+    return bounded
+
+
+_BOUNDED = _bounded_repr()
 
 
 def shorten(value: object, limit: int = MAX_VALUE_CHARS) -> str:
@@ -21,7 +40,7 @@ def shorten(value: object, limit: int = MAX_VALUE_CHARS) -> str:
         plain = value.strip().lower() not in ("", "true", "false", "null", "yes", "no") and not _numeric(value)
         text = value if plain else repr(value)
     else:
-        text = repr(value)
+        text = _BOUNDED.repr(value)
     text = " ".join(text.split())
     if len(text) > limit:
         text = text[: limit - 3] + "..."

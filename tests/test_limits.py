@@ -449,3 +449,16 @@ def test_the_pages_give_every_limit_its_value(page: str, names: list[str]) -> No
         value = getattr(limits, name)
         assert f"{value:,}" in table.split("\n## ")[0], f"docs/{page}: {name} = {value:,} is not in its Limits section"
     assert "--allow-large" in table
+
+
+def test_a_value_with_shared_parts_is_shown_in_a_line_without_being_expanded() -> None:
+    # Eight levels of ten shared references stand for 10**8 numbers (an alias bomb's shape):
+    # repr() of it would take minutes and gigabytes; the message needs one line.
+    from sim.errors import MAX_VALUE_CHARS, shorten
+
+    value: object = [1] * 10
+    for _ in range(7):
+        value = [value] * 10
+    text = shorten(value)
+    assert len(text) <= MAX_VALUE_CHARS and text.endswith("..."), text
+    assert shorten({"a": [1, 2.5, "x"], "b": None}) == "{'a': [1, 2.5, 'x'], 'b': None}", "small values read as repr"
