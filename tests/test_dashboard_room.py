@@ -99,11 +99,12 @@ async def _room(url: str, pid: int) -> dict[str, float]:
 
     async def participant(k: int, laptop: RoomSession) -> None:
         pause = random.Random(k)
-        await asyncio.sleep(pause.uniform(0.0, 6.0))  # people move sliders at their own moments
-        for value in (0.05 * k, 1.05 + 0.05 * k, 2.05 + 0.05 * k):  # never 1.0: that is the scenario as written
+        await asyncio.sleep(pause.uniform(0.0, 3.0))  # people move sliders at their own moments
+        for move, value in enumerate((0.05 * k, 1.05 + 0.05 * k, 2.05 + 0.05 * k)):  # never 1.0: as written
+            if move:
+                await asyncio.sleep(pause.uniform(1.0, 3.0))
             value = round(value, 2)
             times.append(await laptop.move_slider("tt-delay", value, _token(value)))
-            await asyncio.sleep(pause.uniform(2.0, 6.0))
 
     await asyncio.gather(*(participant(k, laptop) for k, laptop in enumerate(laptops)))
     figures["with_mb"] = _rss_mb(pid)
