@@ -19,6 +19,7 @@ import re
 import socket
 import sys
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -250,14 +251,9 @@ def read_progress(path: Path, sweep: Sweep) -> Progress:
             raise ScenarioError(
                 [Problem(str(path), 1, "", "has other columns than this sweep's runs; it belongs to another sweep")]
             )
-        while True:
-            line = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                why = f"is not a CSV row ({exc})"
+        for line, row, broken in _numbered_rows(reader):
+            if row is None:
+                why = f"is not a CSV row ({broken})"
                 progress.rejected.append((line, why))
                 rejected.append([str(line), why])
                 continue
@@ -272,6 +268,20 @@ def read_progress(path: Path, sweep: Sweep) -> Progress:
     if progress.rejected:
         _set_aside(path, columns, rejected)
     return progress
+
+
+def _numbered_rows(reader: Any) -> Iterator[tuple[int, list[str] | None, csv.Error | None]]:
+    """Each row of a ``csv.reader`` with its line number; a row the reader cannot parse as (line, None, error)."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield line, None, exc
+            continue
+        yield line, row, None
 
 
 def _set_aside(path: Path, columns: list[str], rejected: list[list[str]]) -> None:
@@ -290,15 +300,8 @@ def _set_aside(path: Path, columns: list[str], rejected: list[list[str]]) -> Non
         # Each cell read back (`csv_text`) and written again through the writer: the same bytes.
         reader, writer = csv.reader(source), CsvWriter(target)
         writer.writerow([csv_text(cell) for cell in next(reader)])
-        while True:
-            line = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except csv.Error:
-                continue
-            if line not in bad:
+        for line, row, _ in _numbered_rows(reader):
+            if row is not None and line not in bad:
                 writer.writerow([csv_text(cell) for cell in row])
 
 
