@@ -1,6 +1,6 @@
 # Two commands for a fresh machine:
 #   make run    builds .venv (Python >= 3.12) with what running needs, and runs the baseline corridor scenario
-#   make test   adds the test tools to .venv and runs the test suite (about 8 minutes on 2 cores)
+#   make test   adds the test tools to .venv and runs the test suite (about 7 minutes on 2 cores)
 # Nothing is installed outside .venv.
 
 VENV     := .venv
@@ -29,7 +29,7 @@ run: $(VENV)/.installed
 	$(VENV)/bin/tabletop run $(SCENARIO)
 
 test: $(VENV)/.installed-test
-	@echo "make: running the test suite (about 8 minutes on 2 cores; the browser test needs Chromium)"
+	@echo "make: running the test suite (about 7 minutes on 2 cores; the browser test needs Chromium)"
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed-test

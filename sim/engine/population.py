@@ -88,7 +88,7 @@ class Namesakes:
     target: float = 0.0
     number: int = 0
     current: float = 0.0
-    classes: list[tuple[str, float]] = field(default_factory=list)
+    classes: list[tuple[str, float]] | None = None
     weight: float = 0.0
     members: dict[str, list[int]] = field(default_factory=lambda: {i: [] for i in IDENTIFIERS})
 
@@ -216,10 +216,7 @@ class BorderCosts:
             state.counts[after] += 1
             bisect.insort(state.members[after], traveller)
         state.current = state.rate()
-        state.classes = [
-            (i, state.false_match[i] * k) for i, k in state.counts.items() if k and state.false_match[i] > 0
-        ]
-        state.weight = sum(w for _, w in state.classes)
+        state.classes = None  # made when a stop needs them (`_taken_for`): most changes see no stop
 
     def before_judging(self, agency: AgencyAgent) -> None:
         """`agency` is about to judge an alert: it has learned of every namesake stop before now."""
@@ -271,6 +268,11 @@ class BorderCosts:
         The uniform picks the identifier in proportion to ``false_match[i] * K[i]``; what is left of it
         picks one of that identifier's entries, all equally likely (in traveller order).
         """
+        if state.classes is None:
+            state.classes = [
+                (i, state.false_match[i] * k) for i, k in state.counts.items() if k and state.false_match[i] > 0
+            ]
+            state.weight = sum(w for _, w in state.classes)
         goal = u * state.weight
         last = len(state.classes) - 1
         for number, (identifier, weight) in enumerate(state.classes):
