@@ -139,6 +139,7 @@ class WorkshopPage:
         given = Path(path).resolve()
         self.scenario_key = next(k for k, (_, p) in self.scenarios.items() if Path(p).resolve() == given)
         self._play_callback: Any = None
+        self._syncing = False  # True while the server moves the widgets itself (their handlers do nothing)
         self._last_ms = 0.0
         self.styles = page_styles()
         self._build()
@@ -175,7 +176,7 @@ class WorkshopPage:
         self.biometric = widget(Slider, "tt-biometric", title="Biometric identifiers", step=0.01,
                                 value=s.biometric or 0.0, format="0%", disabled=s.biometric is None,
                                 **ends("biometric"))  # fmt: skip
-        self.verify = widget(Slider, "tt-verify", title="Verification refutes (wrong alerts)", step=0.05,
+        self.verify = widget(Slider, "tt-verify", title="Verification catches", step=0.05,
                              value=s.verify_catches, format="0%", **ends("verify_catches"))  # fmt: skip
         kept = CustomJSTickFormatter(args={"kept": RETENTION_KEPT},
                                      code="return tick >= kept ? 'kept' : tick.toFixed(0) + ' days'")  # fmt: skip
@@ -361,6 +362,8 @@ class WorkshopPage:
         low, high = SLIDER_RANGES[name]
 
         def handler(attr: str, old: Any, new: Any) -> None:
+            if self._syncing:
+                return
             current = getattr(self.session.settings, name)
             ok = isinstance(new, int | float) and not isinstance(new, bool) and math.isfinite(new)
             if current is None:
@@ -385,6 +388,8 @@ class WorkshopPage:
         return "Adaptive trust: on (learns)" if on else "Adaptive trust: off (fixed)"
 
     def _on_retention(self, new: Any) -> None:
+        if self._syncing:
+            return
         low, high = SLIDER_RANGES["retention_days"]
         current = self.session.settings.retention_days
         kept = "kept" if current is None else f"{current:g} days"
@@ -472,14 +477,21 @@ class WorkshopPage:
 
     def _sync_widgets(self) -> None:
         s = self.session.settings
-        self.delay.value = s.delay_scale
-        self.trust.value = s.trust
-        self.coverage.value = s.coverage if s.coverage is not None else 0.0
         self.coverage.disabled = s.coverage is None
-        self.biometric.value = s.biometric if s.biometric is not None else 0.0
         self.biometric.disabled = s.biometric is None
-        self.verify.value = s.verify_catches
-        self.retention.value = self._retention_value(s.retention_days)
+        positions = (
+            (self.delay, s.delay_scale), (self.trust, s.trust), (self.coverage, s.coverage or 0.0),
+            (self.biometric, s.biometric or 0.0), (self.verify, s.verify_catches),
+            (self.retention, self._retention_value(s.retention_days)),
+        )  # fmt: skip
+        self._syncing = True
+        try:
+            for slider, value in positions:
+                # value_throttled too: the browser sends a move only when it differs from the last one it knows.
+                slider.value = value
+                slider.set_from_json("value_throttled", value)  # a read-only property for Python code
+        finally:
+            self._syncing = False
         if self.adaptive.active != s.adaptive:
             self.adaptive.active = s.adaptive
         self.adaptive.label = self._adaptive_label(s.adaptive)
@@ -715,10 +727,9 @@ class WorkshopPage:
             if bend >= 0.35:
                 continue  # the way back of a pair: drawn, labelled on the way out
             x, y = curve(0.5)
-            state = f"trust {link.trust:.2f}"
+            state = f"trust {link.trust:g}"
             if link.prior is not None:  # adaptive: where its track record has taken it from the prior
-                arrow = "▲" if link.trust > link.prior + 5e-3 else "▼" if link.trust < link.prior - 5e-3 else "="
-                state = f"trust {link.trust:.2f} {arrow} (from {link.prior:.2f})"
+                state = f"trust {link.prior:.2f}→{link.trust:.2f}"
             if not link.up:
                 state = f"DOWN · {link.held} held"
             labels["x"].append(x)
