@@ -381,5 +381,5 @@ def test_verification_slider_on_a_scenario_with_wrong_leads_in_a_real_browser(da
         "() => [...Bokeh.documents[0].all_models].filter(m => m.data && m.data.text && m.data.colour)"
         ".flatMap(m => m.data.text)"
     )
-    assert any("→" in label for label in labels), labels
+    assert any("▲" in label or "▼" in label for label in labels), labels
     context.close()

@@ -728,8 +728,9 @@ class WorkshopPage:
                 continue  # the way back of a pair: drawn, labelled on the way out
             x, y = curve(0.5)
             state = f"trust {link.trust:g}"
-            if link.prior is not None:  # adaptive: where its track record has taken it from the prior
-                state = f"trust {link.prior:.2f}→{link.trust:.2f}"
+            if link.prior is not None:  # adaptive: ▲ or ▼ where its track record has taken it from its prior
+                moved = link.trust - link.prior
+                state = f"trust {link.trust:.2f}" + ("▲" if moved > 5e-3 else "▼" if moved < -5e-3 else "")
             if not link.up:
                 state = f"DOWN · {link.held} held"
             labels["x"].append(x)
