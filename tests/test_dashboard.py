@@ -105,6 +105,10 @@ def test_snapshot_at_the_end_matches_the_debrief(path):
     assert snapshot.alerts_sent == summary["alerts"]["sent"]
     assert snapshot.detected_curve[-1] == summary["detected"] and snapshot.through_curve[-1] == summary["missed"]
     assert len(snapshot.injects_done) == len(scenario.injects)
+    assert snapshot.costs_modelled == ("wrongful_stops" in summary)
+    if snapshot.costs_modelled:  # the Wrongly stopped card's numbers
+        assert snapshot.wrongful == summary["wrongful_stops"]["by_kind"]
+        assert snapshot.wrongly_stopped == summary["wrongful_stops"]["total"]
 
 
 def test_snapshot_counts_add_up_on_the_way():
