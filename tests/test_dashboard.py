@@ -105,6 +105,10 @@ def test_snapshot_at_the_end_matches_the_debrief(path):
     assert snapshot.alerts_sent == summary["alerts"]["sent"]
     assert snapshot.detected_curve[-1] == summary["detected"] and snapshot.through_curve[-1] == summary["missed"]
     assert len(snapshot.injects_done) == len(scenario.injects)
+    assert snapshot.costs_modelled == ("wrongful_stops" in summary)
+    if snapshot.costs_modelled:  # the Wrongly stopped card's numbers
+        assert snapshot.wrongful == summary["wrongful_stops"]["by_kind"]
+        assert snapshot.wrongly_stopped == summary["wrongful_stops"]["total"]
 
 
 def test_snapshot_counts_add_up_on_the_way():
@@ -291,3 +295,95 @@ def test_two_pages_in_one_server_each_get_their_own_style_sheets() -> None:
     shared = {id(m) for m in first.models} & {id(m) for m in second.models}
     assert not shared, "the two pages share Bokeh models"
     assert page_one.styles.card is not page_two.styles.card
+
+
+# ---------------------------------------------------------------- the cost of sharing (issue 14)
+
+CHECKED = ROOT / "scenarios" / "act-or-verify-checked.yaml"
+
+
+def test_a_plain_scenario_has_no_wrongful_stops_on_its_page():
+    session = Session(str(BASELINE))
+    session.run_to_end()
+    snapshot = session.run.snapshot()
+    assert not snapshot.costs_modelled and snapshot.wrongful == {}
+    written = settings_as_written(load_scenario(BASELINE))
+    assert (written.verify_catches, written.retention_days, written.adaptive) == (0.0, None, False)
+
+
+def test_the_new_settings_are_the_set_paths_of_tabletop_run():
+    scenario = load_scenario(CHECKED)
+    written = settings_as_written(scenario)
+    assert (written.verify_catches, written.retention_days, written.adaptive) == (0.9, None, False)
+    settings = Settings(**{**written.__dict__, "verify_catches": 0.5, "retention_days": 30.0, "adaptive": True})
+    overrides = overrides_for(scenario, settings)
+    assert "sharing.defaults.verify_catches=0.5" in overrides and "sharing.links[0].verify_catches=0.5" in overrides
+    assert "agencies[2].retention_days=30" in overrides and "agencies[3].retention_days=30" in overrides
+    assert "sharing.defaults.trust={adaptive: true, prior: 0.9, strength: 10}" in overrides
+    assert "sharing.links[0].trust={adaptive: true, prior: 0, strength: 10}" in overrides, "a link's own trust: its prior"
+    assert scenario_with_settings(scenario, settings) == load_scenario(CHECKED, overrides).with_seed(written.seed)
+
+
+def test_verification_that_refutes_more_stops_fewer_innocents_on_the_same_travellers():
+    session = Session(str(CHECKED))
+    session.run_to_end()
+    stopped = {}
+    for catches in (0.0, 0.5, 0.9, 1.0):
+        session.change(verify_catches=catches)
+        snapshot = session.run.snapshot()
+        assert snapshot.costs_modelled and set(snapshot.wrongful) == {"ordinary", "innocent_subject", "pnr"}
+        stopped[catches] = snapshot.wrongly_stopped
+    assert stopped[0.0] > stopped[0.5] > stopped[0.9] >= stopped[1.0] == 0, stopped
+    summary = run_one(load_scenario(CHECKED), 4242).summary
+    assert stopped[0.9] == summary["wrongful_stops"]["total"], "as written: the summary's number"
+
+
+def test_adaptive_trust_moves_the_links_trust_while_the_clock_runs():
+    session = Session(str(CHECKED))
+    session.change(adaptive=True)
+    start = {(link.sender, link.receiver): link.trust for link in session.run.snapshot().links}
+    session.run_to_end()
+    links = session.run.snapshot().links
+    assert all(link.prior is not None for link in links)
+    assert any(abs(link.trust - start[(link.sender, link.receiver)]) > 0.05 for link in links)
+
+
+def test_verification_slider_on_a_scenario_with_wrong_leads_in_a_real_browser(dashboard_server, chromium_browser):
+    """Move the catch rate from 0 to 1 on act-or-verify-checked: the Wrongly stopped card's number falls."""
+    from playwright.sync_api import expect
+
+    _, url, _ = dashboard_server
+    context = chromium_browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.goto(url, timeout=30_000)
+    page.get_by_test_id("detected").wait_for(timeout=20_000)
+    assert page.get_by_test_id("wrongful").count() == 0, "a plain scenario has no Wrongly stopped card"
+    page.locator(".tt-scenario select").select_option(label="Act or verify, checked (act-or-verify-checked.yaml)")
+    wrongful = page.get_by_test_id("wrongful")
+    expect(wrongful).to_be_visible()
+    page.locator(".tt-end button").click()
+    expect(page.get_by_test_id("clock")).to_have_attribute("data-hours", "2400.0000")
+    page.locator(".tt-compare button").click()
+    as_written = int(page.get_by_test_id("wrongful-as-written").inner_text())
+    assert int(wrongful.inner_text()) == as_written > 0
+
+    handle = page.locator(".tt-verify .noUi-handle")
+    handle.focus()
+    handle.press("Home")
+    expect(page.get_by_test_id("command")).to_contain_text("verify_catches=0")
+    never = int(wrongful.inner_text())
+    handle.press("End")
+    expect(page.get_by_test_id("command")).to_contain_text("verify_catches=1")
+    always = int(wrongful.inner_text())
+    assert never > as_written > always, (never, as_written, always)
+    assert int(page.get_by_test_id("wrongful-as-written").inner_text()) == as_written
+
+    # Adaptive trust: each link's label shows its trust moving away from its prior.
+    page.locator(".tt-adaptive button").click()
+    expect(page.get_by_test_id("command")).to_contain_text("adaptive: true")
+    labels = page.evaluate(
+        "() => [...Bokeh.documents[0].all_models].filter(m => m.data && m.data.text && m.data.colour)"
+        ".flatMap(m => m.data.text)"
+    )
+    assert any("▲" in label or "▼" in label for label in labels), labels
+    context.close()

@@ -271,7 +271,7 @@ NETWORK_LABELS_JS = """
 """
 
 
-@pytest.mark.parametrize("compare", [False, True], ids=["alone", "compared"])
+@pytest.mark.parametrize("compare", [False, True, "costs"], ids=["alone", "compared", "cost-of-sharing"])
 def test_nothing_is_cut_or_overlapping_at_1280_1400_and_1920_px(shared_dashboard, chromium_browser, compare, tmp_path):
     from playwright.sync_api import expect
 
@@ -280,6 +280,15 @@ def test_nothing_is_cut_or_overlapping_at_1280_1400_and_1920_px(shared_dashboard
     page = context.new_page()
     page.goto(url, timeout=30_000)
     page.get_by_test_id("detected").wait_for(timeout=30_000)
+    if compare == "costs":  # the Wrongly stopped card, adaptive trust on the links' labels, a short retention
+        page.locator(".tt-scenario select").select_option(label="Act or verify, checked (act-or-verify-checked.yaml)")
+        expect(page.get_by_test_id("wrongful")).to_be_visible()
+        page.locator(".tt-adaptive button").click()
+        expect(page.get_by_test_id("command")).to_contain_text("adaptive: true")
+        handle = page.locator(".tt-retention .noUi-handle")
+        handle.focus()
+        handle.press("Home")
+        expect(page.get_by_test_id("command")).to_contain_text("retention_days=5")
     if compare:
         page.locator(".tt-compare button").click()
         expect(page.get_by_test_id("delta")).to_be_visible()

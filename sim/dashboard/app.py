@@ -29,6 +29,7 @@ from bokeh.layouts import column, row
 from bokeh.models import (
     Button,
     ColumnDataSource,
+    CustomJSTickFormatter,
     Div,
     Label,
     LabelSet,
@@ -56,7 +57,12 @@ UNUSED_SESSION_MS = 3_000
 SPEEDS = {"1 day a second": 1.0, "4 days a second": 4.0, "10 days a second": 10.0}
 DEFAULT_SPEED = "4 days a second"
 # The sliders' ranges, kept here: a browser can send any value, or change a slider's own start and end.
-SLIDER_RANGES = {"delay_scale": (0.0, 3.0), "trust": (0.0, 1.0), "coverage": (0.0, 1.0), "biometric": (0.0, 1.0)}
+SLIDER_RANGES = {"delay_scale": (0.0, 3.0), "trust": (0.0, 1.0), "coverage": (0.0, 1.0), "biometric": (0.0, 1.0),
+                 "verify_catches": (0.0, 1.0), "retention_days": (5.0, 370.0)}
+RETENTION_KEPT = SLIDER_RANGES["retention_days"][1]  # the retention slider's last notch: kept for the whole exercise
+RETENTION_STEP = 5.0
+WRONGFUL_COLOUR = "#CC79A7"  # Okabe-Ito reddish purple: not a colour of the miss causes
+WRONGFUL_LABELS = {"ordinary": "namesakes", "innocent_subject": "innocent subjects", "pnr": "PNR flags"}
 SEED_RANGE = (0, 2**31 - 1)
 
 
@@ -133,6 +139,7 @@ class WorkshopPage:
         given = Path(path).resolve()
         self.scenario_key = next(k for k, (_, p) in self.scenarios.items() if Path(p).resolve() == given)
         self._play_callback: Any = None
+        self._syncing = False  # True while the server moves the widgets itself (their handlers do nothing)
         self._last_ms = 0.0
         self.styles = page_styles()
         self._build()
@@ -169,6 +176,14 @@ class WorkshopPage:
         self.biometric = widget(Slider, "tt-biometric", title="Biometric identifiers", step=0.01,
                                 value=s.biometric or 0.0, format="0%", disabled=s.biometric is None,
                                 **ends("biometric"))  # fmt: skip
+        self.verify = widget(Slider, "tt-verify", title="Verification catches", step=0.05,
+                             value=s.verify_catches, format="0%", **ends("verify_catches"))  # fmt: skip
+        kept = CustomJSTickFormatter(args={"kept": RETENTION_KEPT},
+                                     code="return tick >= kept ? 'kept' : tick.toFixed(0) + ' days'")  # fmt: skip
+        self.retention = widget(Slider, "tt-retention", title="Watchlist retention", step=RETENTION_STEP,
+                                value=self._retention_value(s.retention_days), format=kept,
+                                **ends("retention_days"))  # fmt: skip
+        self.adaptive = widget(Toggle, "tt-adaptive", label=self._adaptive_label(s.adaptive), active=s.adaptive)
         self.seed = widget(Spinner, "tt-seed", title="Seed", low=SEED_RANGE[0], high=SEED_RANGE[1], step=1,
                            value=s.seed, mode="int")  # fmt: skip
         self.compare = widget(Toggle, "tt-compare", label="Compare with as written", active=False)
@@ -181,8 +196,10 @@ class WorkshopPage:
         self.reset = widget(Button, "tt-reset", label="◀◀ Back to day 0")
 
         for slider, name in ((self.delay, "delay_scale"), (self.trust, "trust"), (self.coverage, "coverage"),
-                             (self.biometric, "biometric")):  # fmt: skip
+                             (self.biometric, "biometric"), (self.verify, "verify_catches")):  # fmt: skip
             slider.on_change("value_throttled", self._on_setting(name))
+        self.retention.on_change("value_throttled", lambda attr, old, new: self._on_retention(new))
+        self.adaptive.on_change("active", lambda attr, old, new: self._on_adaptive(new))
         self.seed.on_change("value", lambda attr, old, new: self._on_seed(new))
         self.chooser.on_change("value", lambda attr, old, new: self._on_scenario(new))
         self.speed.on_change("value", lambda attr, old, new: self._on_speed(old, new))
@@ -201,7 +218,8 @@ class WorkshopPage:
         heading = Div(text="<div class='side'>What if…</div>", stylesheets=[self.styles.card])
         clock_heading = Div(text="<div class='side'>Clock</div>", stylesheets=[self.styles.card])
         controls = column(
-            heading, self.chooser, self.delay, self.trust, self.coverage, self.biometric, self.seed,
+            heading, self.chooser, self.delay, self.trust, self.adaptive, self.coverage, self.biometric, self.verify,
+            self.retention, self.seed,
             self.compare, self.restore, clock_heading, self.play, row(self.hour, self.day, sizing_mode="stretch_width"),
             self.end, self.reset, self.speed, self.status,
             width=360, stylesheets=[self.styles.panel], css_classes=["tt-controls"],
@@ -344,6 +362,8 @@ class WorkshopPage:
         low, high = SLIDER_RANGES[name]
 
         def handler(attr: str, old: Any, new: Any) -> None:
+            if self._syncing:
+                return
             current = getattr(self.session.settings, name)
             ok = isinstance(new, int | float) and not isinstance(new, bool) and math.isfinite(new)
             if current is None:
@@ -356,6 +376,41 @@ class WorkshopPage:
             self._act(lambda: self.session.change(**{name: float(new)}))
 
         return handler
+
+    @staticmethod
+    def _retention_value(days: float | None) -> float:
+        """The retention slider's position for `days` (None, kept: the last notch)."""
+        low, high = SLIDER_RANGES["retention_days"]
+        return high if days is None else min(max(float(days), low), high - RETENTION_STEP)
+
+    @staticmethod
+    def _adaptive_label(on: bool) -> str:
+        return "Adaptive trust: on (learns)" if on else "Adaptive trust: off (fixed)"
+
+    def _on_retention(self, new: Any) -> None:
+        if self._syncing:
+            return
+        low, high = SLIDER_RANGES["retention_days"]
+        current = self.session.settings.retention_days
+        kept = "kept" if current is None else f"{current:g} days"
+        ok = isinstance(new, int | float) and not isinstance(new, bool) and math.isfinite(new)
+        if not ok or not low <= new <= high:
+            self._refuse("retention_days value", new, f"only a number of days from {low:g} to {high:g} (kept)", kept)
+            self._sync_widgets()
+            return
+        days = None if new >= high else float(new)
+        self._act(lambda: self.session.change(retention_days=days))
+
+    def _on_adaptive(self, new: Any) -> None:
+        current = self.session.settings.adaptive
+        if new is current:
+            return  # as it is (or put back after a refusal)
+        if not isinstance(new, bool):
+            self._refuse("adaptive trust", new, "only on or off", "on" if current else "off")
+            self.adaptive.active = current
+            return
+        self.adaptive.label = self._adaptive_label(new)
+        self._act(lambda: self.session.change(adaptive=new))
 
     def _on_seed(self, new: Any) -> None:
         low, high = SEED_RANGE
@@ -422,12 +477,24 @@ class WorkshopPage:
 
     def _sync_widgets(self) -> None:
         s = self.session.settings
-        self.delay.value = s.delay_scale
-        self.trust.value = s.trust
-        self.coverage.value = s.coverage if s.coverage is not None else 0.0
         self.coverage.disabled = s.coverage is None
-        self.biometric.value = s.biometric if s.biometric is not None else 0.0
         self.biometric.disabled = s.biometric is None
+        positions = (
+            (self.delay, s.delay_scale), (self.trust, s.trust), (self.coverage, s.coverage or 0.0),
+            (self.biometric, s.biometric or 0.0), (self.verify, s.verify_catches),
+            (self.retention, self._retention_value(s.retention_days)),
+        )  # fmt: skip
+        self._syncing = True
+        try:
+            for slider, value in positions:
+                # value_throttled too: the browser sends a move only when it differs from the last one it knows.
+                slider.value = value
+                slider.set_from_json("value_throttled", value)  # a read-only property for Python code
+        finally:
+            self._syncing = False
+        if self.adaptive.active != s.adaptive:
+            self.adaptive.active = s.adaptive
+        self.adaptive.label = self._adaptive_label(s.adaptive)
         if self.seed.value != s.seed:
             self.seed.value = s.seed
 
@@ -517,7 +584,7 @@ class WorkshopPage:
         chips = "".join(
             f"<div class='chip'><span class='sw' style='background:{COLOURS[c]}'></span>"
             f"<b data-testid='miss-{c}'>{live.misses[c]}</b> {CAUSE_LABELS[c]}"
-            + (f" <span class='ref'>({ref.misses[c]})</span>" if ref is not None else "")
+            + (f" <span class='ref'>({ref.misses.get(c, 0)})</span>" if ref is not None else "")
             + "</div>"
             for c in CAUSES
             if c in live.misses
@@ -528,6 +595,7 @@ class WorkshopPage:
             "<div class='card hero'><div class='label'>Stopped at a border</div>"
             f"<div class='big' style='color:{COLOURS['detected']}' data-testid='detected'>{live.detected}</div>"
             f"<div class='sub'>of {live.crossed} journeys decided{rate}</div>{delta}</div>"
+            f"{self._wrongful_card(live, ref)}"
             "<div class='card through'><div class='label'>Got through</div>"
             f"<div class='mid' style='color:{COLOURS['late']}' data-testid='got-through'>{live.got_through}"
             f"{through_ref}</div><div class='chips'>{chips}</div></div>"
@@ -538,6 +606,36 @@ class WorkshopPage:
             f"<div class='mid' style='color:#0072B2' data-testid='in-flight'>{live.alerts_in_flight}</div>"
             f"<div class='sub'>{live.alerts_sent} sent so far</div></div>"
             "</div>"
+        )
+
+    @staticmethod
+    def _wrongful_card(live: Snapshot, ref: Snapshot | None) -> str:
+        """Innocent people stopped, by kind: only when the run models the cost of sharing (else no card)."""
+        if not live.costs_modelled:
+            return ""
+        total = live.wrongly_stopped
+        stops = live.detected + total
+        precision = f"{live.detected / stops:.0%} of stops were persons of interest" if stops else "nobody stopped yet"
+        delta = ""
+        if ref is not None and not ref.costs_modelled:
+            delta = "<div class='delta same' data-testid='wrongful-delta'>as written: not modelled</div>"
+        elif ref is not None:
+            diff = total - ref.wrongly_stopped
+            klass = "down" if diff > 0 else "up" if diff < 0 else "same"  # fewer innocents stopped is better
+            delta = (
+                f"<div class='delta {klass}' data-testid='wrongful-delta'>{diff:+d} vs. as written "
+                f"(<span data-testid='wrongful-as-written'>{ref.wrongly_stopped}</span>)</div>"
+            )
+        chips = "".join(
+            f"<div class='chip'><b data-testid='wrongful-{kind}'>{count}</b> {WRONGFUL_LABELS.get(kind, kind)}"
+            + (f" <span class='ref'>({ref.wrongful.get(kind, 0)})</span>" if ref and ref.costs_modelled else "")
+            + "</div>"
+            for kind, count in live.wrongful.items()
+        )
+        return (
+            "<div class='card wrongful'><div class='label'>Wrongly stopped</div>"
+            f"<div class='mid' style='color:{WRONGFUL_COLOUR}' data-testid='wrongful'>{total}</div>"
+            f"<div class='chips'>{chips}</div><div class='sub'>{precision}</div>{delta}</div>"
         )
 
     def _update_over_time(self, live: Snapshot, ref: Snapshot | None) -> None:
@@ -630,6 +728,9 @@ class WorkshopPage:
                 continue  # the way back of a pair: drawn, labelled on the way out
             x, y = curve(0.5)
             state = f"trust {link.trust:g}"
+            if link.prior is not None:  # adaptive: ▲ or ▼ where its track record has taken it from its prior
+                moved = link.trust - link.prior
+                state = f"trust {link.trust:.2f}" + ("▲" if moved > 5e-3 else "▼" if moved < -5e-3 else "")
             if not link.up:
                 state = f"DOWN · {link.held} held"
             labels["x"].append(x)

@@ -50,6 +50,7 @@ CARD_CSS = f"""
 .card {{ background: white; border-radius: 12px; padding: 12px 20px; box-shadow: 0 1px 3px rgba(0,0,0,0.12);
          min-width: 170px; flex: 1 1 0; }}
 .through {{ flex: 1.7 1 0; min-width: 340px; }}
+.wrongful {{ min-width: 280px; flex: 1 1 0; border-left: 10px solid #CC79A7; }}
 .hero {{ min-width: 330px; flex: 1.2 1 0; border-left: 10px solid {COLOURS["detected"]}; }}
 .label {{ font-size: 17px; color: {MUTED}; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; }}
 .big {{ font-size: 76px; font-weight: 800; line-height: 1.0; margin: 4px 0; }}

@@ -30,8 +30,9 @@ import numpy as np
 
 from sim.engine.model import SharingModel
 from sim.engine.outcomes import attribute
+from sim.engine.wrongful import WRONGFUL_STOP_KINDS
 from sim.spec.field_paths import parse_assignment
-from sim.spec.field_types import IDENTIFIERS, AdaptiveTrust
+from sim.spec.field_types import DEFAULT_TRUST_STRENGTH, IDENTIFIERS, AdaptiveTrust
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario
 from sim.vocabulary import CAUSES, OPTIONAL_CAUSES
 
@@ -48,6 +49,12 @@ class Settings:
         coverage: average share of eligible travellers the intelligence sources learn about.
         biometric: average share of biometric identifiers in what the sources learn.
         seed: the run's seed.
+        verify_catches: the chance verification refutes a wrong alert, on every link
+            (``sharing.defaults.verify_catches`` and each link that sets its own).
+        retention_days: days a border agency keeps a watchlist entry (every border agency's
+            ``retention_days``); None: kept for the whole exercise.
+        adaptive: every link's trust learns from its track record (``{adaptive: true, prior}``,
+            the prior being the default trust, or the link's own trust where it sets one).
     """
 
     delay_scale: float
@@ -55,6 +62,9 @@ class Settings:
     coverage: float | None
     biometric: float | None
     seed: int
+    verify_catches: float = 0.0
+    retention_days: float | None = None
+    adaptive: bool = False
 
 
 def _eligible_share(scenario: Scenario, groups: list[str] | None) -> float:
@@ -109,12 +119,43 @@ def settings_as_written(scenario: Scenario, seed: int | None = None) -> Settings
             biometric = weighted_mean([s.identifier.get("biometric", 0.0) for s in sources], [1.0] * len(sources))
     trust = scenario.sharing.defaults.trust
     return Settings(
+        verify_catches=_verify_as_written(scenario),
+        retention_days=_retention_as_written(scenario),
+        adaptive=isinstance(trust, AdaptiveTrust),
         delay_scale=float(scenario.sharing.delay_scale),
         trust=float(0.8 if trust is None else trust.prior if isinstance(trust, AdaptiveTrust) else trust),
         coverage=None if coverage is None else round(coverage, 6),
         biometric=None if biometric is None else round(biometric, 6),
         seed=int(scenario.seed if scenario.seed is not None else 0),
     )
+
+
+def _verify_as_written(scenario: Scenario) -> float:
+    """The verification catch rate as written: the highest of the links' (default 0: verification only delays)."""
+    default = scenario.sharing.defaults.verify_catches
+    values = [float(default if default is not None else 0.0)]
+    values += [float(link.verify_catches) for link in scenario.sharing.links if link.verify_catches is not None]
+    return max(values)
+
+
+def _border_agencies(scenario: Scenario) -> list[int]:
+    return [index for index, agency in enumerate(scenario.agencies) if agency.screens]
+
+
+def _retention_as_written(scenario: Scenario) -> float | None:
+    """Border agencies' retention as written: the longest (None, kept for the whole run, if any keeps)."""
+    values = [scenario.agencies[i].retention_days for i in _border_agencies(scenario)]
+    if not values or any(v is None for v in values):
+        return None
+    return float(max(v for v in values if v is not None))
+
+
+def _trust_text(trust: float | AdaptiveTrust | None, prior: float, adaptive: bool) -> str:
+    """A link's trust as a ``--set`` value: a number, or ``{adaptive: true, prior, strength}``."""
+    if not adaptive:
+        return f"{prior:g}"
+    strength = trust.strength if isinstance(trust, AdaptiveTrust) else DEFAULT_TRUST_STRENGTH
+    return f"{{adaptive: true, prior: {prior:g}, strength: {strength:g}}}"
 
 
 def _identifier_with_biometric(identifier: dict[str, float], biometric: float) -> dict[str, float]:
@@ -146,8 +187,23 @@ def overrides_for(scenario: Scenario, settings: Settings) -> list[str]:
     out: list[str] = []
     if not _close(settings.delay_scale, written.delay_scale):
         out.append(f"sharing.delay_scale={settings.delay_scale:g}")
-    if not _close(settings.trust, written.trust):
-        out.append(f"sharing.defaults.trust={settings.trust:g}")
+    trust = scenario.sharing.defaults.trust
+    if not _close(settings.trust, written.trust) or settings.adaptive != written.adaptive:
+        out.append(f"sharing.defaults.trust={_trust_text(trust, settings.trust, settings.adaptive)}")
+    if settings.adaptive != written.adaptive:
+        for index, link in enumerate(scenario.sharing.links):
+            if link.trust is not None:  # its own trust becomes its prior (or, adaptive off, its fixed value)
+                own = link.trust.prior if isinstance(link.trust, AdaptiveTrust) else float(link.trust)
+                out.append(f"sharing.links[{index}].trust={_trust_text(link.trust, own, settings.adaptive)}")
+    if not _close(settings.verify_catches, written.verify_catches):
+        out.append(f"sharing.defaults.verify_catches={settings.verify_catches:g}")
+        for index, link in enumerate(scenario.sharing.links):
+            if link.verify_catches is not None:
+                out.append(f"sharing.links[{index}].verify_catches={settings.verify_catches:g}")
+    if not _close(settings.retention_days, written.retention_days):
+        value = "null" if settings.retention_days is None else f"{settings.retention_days:g}"
+        for index in _border_agencies(scenario):
+            out.append(f"agencies[{index}].retention_days={value}")
     sources = scenario.intelligence
     if sources and settings.coverage is not None and not _close(settings.coverage, written.coverage):
         values = move_shares([s.covers for s in sources], _coverage_weights(scenario), settings.coverage)
@@ -196,6 +252,7 @@ class LinkView:
         in_flight: fraction of the way (0..1) of each alert in flight on it.
         held: messages waiting for the link to come back up.
         carried: messages sent on it so far.
+        prior: an adaptive link's trust before any outcome (None: fixed trust).
     """
 
     sender: str
@@ -205,6 +262,7 @@ class LinkView:
     in_flight: tuple[float, ...]
     held: int
     carried: int
+    prior: float | None = None
 
 
 @dataclass(frozen=True)
@@ -225,6 +283,9 @@ class Snapshot:
         links: each link's state.
         injects_done: (day, kind, detail) of each inject that has happened.
         watchlists: agency id -> travellers on its watchlist.
+        costs_modelled: the run models the cost of sharing (`Scenario.costs_modelled`).
+        wrongful: innocent people stopped at a border so far, by kind (``ordinary``: namesakes,
+            ``innocent_subject``, ``pnr``); empty when the costs are not modelled.
     """
 
     hours: float
@@ -244,6 +305,13 @@ class Snapshot:
     links: list[LinkView] = field(default_factory=list)
     injects_done: list[tuple[float, str, str]] = field(default_factory=list)
     watchlists: dict[str, int] = field(default_factory=dict)
+    costs_modelled: bool = False
+    wrongful: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def wrongly_stopped(self) -> int:
+        """Innocent people stopped at a border so far (every kind)."""
+        return sum(self.wrongful.values())
 
     @property
     def finished(self) -> bool:
@@ -353,7 +421,9 @@ class LiveRun:
                 span = message.delivered - message.sent
                 per_link[message.link.index].append(1.0 if span <= 0 else (now - message.sent) / span)
                 in_flight_total += 1
+        records = model.ledger.records if model.ledger is not None else {}
         for link in model.links:
+            record = records.get(link.index)
             links.append(
                 LinkView(
                     sender=link.sender.code,
@@ -363,6 +433,7 @@ class LiveRun:
                     in_flight=tuple(per_link[link.index]),
                     held=len(link.held),
                     carried=carried[link.index],
+                    prior=None if record is None else float(record.prior),
                 )
             )
         return Snapshot(
@@ -383,7 +454,17 @@ class LiveRun:
             links=links,
             injects_done=[(time / 24.0, kind, detail) for time, _, kind, detail in model.injects_done],
             watchlists={code: len(agency.watchlist) for code, agency in model.agencies.items()},
+            costs_modelled=bool(model.costs_modelled),
+            wrongful=_wrongful_by_kind(model, now) if model.costs_modelled else {},
         )
+
+
+def _wrongful_by_kind(model: SharingModel, now: float) -> dict[str, int]:
+    counts = dict.fromkeys(WRONGFUL_STOP_KINDS, 0)
+    for stop in model.wrongful_stops:
+        if stop.time_hours <= now + 1e-9:
+            counts[stop.kind] = counts.get(stop.kind, 0) + 1
+    return counts
 
 
 def _load_scenario(path: str | Path) -> Scenario:
