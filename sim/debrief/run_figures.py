@@ -607,7 +607,8 @@ def trust_title(paths: dict[str, pd.DataFrame]) -> str:
     verb = "fell" if end < start else "rose" if end > start else "stayed"
     moved = f"{verb} from {start:.2f} to {end:.2f}" if verb != "stayed" else f"stayed at {start:.2f}"
     return (f"Trust on {link.replace('->', ' → ')} {moved}: {refuted} refuted, {confirmed} confirmed alerts"
-            f"\n{len(paths)} adaptive link{'s' if len(paths) != 1 else ''}; marks: refutations")  # fmt: skip
+            f"\n{len(paths)} adaptive link{'s' if len(paths) != 1 else ''}; "
+            + ("marks: refutations" if refuted else "no alert on them was refuted"))  # fmt: skip
 
 
 def trust_figure(tables: RunTables) -> Figure:
