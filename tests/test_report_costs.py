@@ -186,3 +186,12 @@ def test_findings_count_each_kind_of_a_mixed_link() -> None:
         "Acting on alerts from X, B stopped 3 innocent people (2 of them namesakes of name-only entries; "
         "1 subject of wrong leads matched by document)."
     ]
+
+
+def test_the_readme_lists_every_run_figure() -> None:
+    from builders import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## The debrief") :]
+    for entry in RUN_FIGURES:
+        assert f"| `{entry.name}.png` |" in table, f"{entry.name}.png is missing from the README's figure table"
