@@ -195,3 +195,20 @@ def test_the_readme_lists_every_run_figure() -> None:
     table = readme[readme.index("## The debrief") :]
     for entry in RUN_FIGURES:
         assert f"| `{entry.name}.png` |" in table, f"{entry.name}.png is missing from the README's figure table"
+
+
+def test_report_refuses_a_cost_table_without_its_columns(namesakes: tuple[Path, RunTables], tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from builders import ROOT
+
+    folder = tmp_path / "run"
+    shutil.copytree(namesakes[0], folder)
+    (folder / "complete.json").unlink(missing_ok=True)  # an earlier version's folder: checked table by table
+    path = folder / "wrongful_stops.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",sender", ",sendr", 1), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "sim", "report", str(folder)], capture_output=True, text=True,
+                          cwd=ROOT)  # fmt: skip
+    assert done.returncode == 2 and "wrongful_stops.csv:1" in done.stderr and "missing: sender" in done.stderr
