@@ -17,15 +17,17 @@ from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table
 from sim.debrief.run_tables import (
     LONGEST_HOP_MEASURE,
     SLOWEST_LINK_MEASURE,
+    STOP_KINDS,
     RunTables,
     chain_title,
     models_costs,
     slowest_link,
+    stops_by,
     wrongful_stop_groups,
 )
 from sim.safe_text import CsvWriter, dict_cells, read_csv_rows
 from sim.spec.output_files import replacing, write_text
-from sim.vocabulary import BASE_CAUSES, CAUSE_LABELS, causes_in
+from sim.vocabulary import BASE_CAUSES, CAUSE_LABELS, STOP_LABELS, causes_in
 
 INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
                          *[f"{c}_difference" for c in BASE_CAUSES], "travellers_with", "travellers_without",
@@ -579,9 +581,6 @@ def _both_sides_html(tables: RunTables) -> list[str]:
     """
     if not models_costs(tables):
         return []
-    from sim.debrief.run_tables import STOP_KINDS, stops_by
-    from sim.vocabulary import STOP_LABELS
-
     wide = stops_by(tables, "agency")
     innocent = [k for k in STOP_KINDS if k != "of_interest"]
     detected, wrongful = int(wide["of_interest"].sum()), int(wide[innocent].to_numpy().sum())
