@@ -115,3 +115,17 @@ COLOURS: dict[str, str] = {
 
 KIND_COLOURS: dict[str, str] = {"intelligence": BLUE, "police": ORANGE, "border": GREEN, "hub": PURPLE}
 """The colour of each kind of agency (network figure, dashboard map)."""
+
+STOP_LABELS: dict[str, str] = {
+    "of_interest": "persons of interest (detections)",
+    "ordinary": "ordinary travellers (namesakes)",
+    "innocent_subject": "innocent subjects of wrong leads",
+    "pnr": "ordinary travellers flagged by PNR",
+}
+"""Who a stop stopped (`sim.debrief.run_tables.STOP_KINDS`), in the words of the debrief."""
+
+STOP_COLOURS: dict[str, str] = {"of_interest": GREEN, "ordinary": VERMILLION, "innocent_subject": PURPLE, "pnr": ORANGE}
+"""The colour of each kind of stop (stops figure): detections green as everywhere, innocents in warm colours."""
+
+TRUST_COLOURS: tuple[str, ...] = (BLUE, ORANGE, GREEN, PURPLE, SKY_BLUE, VERMILLION, BLACK)
+"""The colours of the adaptive links of the trust figure, in order (Okabe-Ito; yellow left out: too pale on white)."""

@@ -23,7 +23,16 @@ from sim.spec.scenario import load_scenario
 from sim.vocabulary import CAUSES
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
-FIGURES = [entry.name for entry in RUN_FIGURES]
+ADAPTIVE = (SCENARIOS / "act-or-verify-checked.yaml",
+            ["sharing.defaults.trust={adaptive: true, prior: 0.8, strength: 5}"])  # fmt: skip
+"""A shipped scenario with adaptive trust on every link (no shipped one has it): the trust figure is drawn."""
+RUNS = [(path, []) for path in SHIPPED] + [ADAPTIVE]
+
+
+def drawn(folder: Path) -> list[str]:
+    """The figures that apply to a run folder (a cost figure only where the run models the cost of sharing)."""
+    tables = RunTables.from_folder(folder)
+    return [entry.name for entry in RUN_FIGURES if entry.applies is None or entry.applies(tables)]
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -46,19 +55,23 @@ class Images(html.parser.HTMLParser):
             assert not (name in ("src", "href") and value and value.startswith("http")), f"network reference {value}"
 
 
-@pytest.fixture(scope="module", params=SHIPPED, ids=[p.stem for p in SHIPPED])
+@pytest.fixture(scope="module", params=RUNS, ids=[p.stem + ("-adaptive" if o else "") for p, o in RUNS])
 def run_folder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    scenario = load_scenario(request.param)
-    folder = tmp_path_factory.mktemp(request.param.stem)
+    path, overrides = request.param
+    scenario = load_scenario(path, overrides)
+    folder = tmp_path_factory.mktemp(path.stem)
     result = run_one(scenario)
     write_run_folder(result, scenario, folder)
-    write_run_metadata(folder, str(request.param), [], result.summary["seed"])
+    write_run_metadata(folder, str(path), overrides, result.summary["seed"])
     debrief(folder, scenario, result.summary["seed"])
     return folder
 
 
 def test_every_figure_is_drawn_and_of_sensible_size(run_folder: Path) -> None:
-    for name in FIGURES:
+    names = drawn(run_folder)
+    assert ("stops" in names) == ("wrongful_stops" in json.loads((run_folder / "summary.json").read_text()))
+    assert sorted(p.stem for p in (run_folder / "figures").glob("*.png")) == sorted(names), "only those that apply"
+    for name in names:
         path = run_folder / "figures" / f"{name}.png"
         assert path.is_file(), f"{name}.png missing"
         width, height = png_size(path)
@@ -71,8 +84,12 @@ def test_report_is_self_contained_html_with_the_numbers(run_folder: Path) -> Non
     parser = Images()
     parser.feed(text)
     assert {"html", "body", "table", "h1", "h2"} <= set(parser.tags)
-    assert len(parser.images) == len(FIGURES), "every figure is inlined"
+    names = drawn(run_folder)
+    assert len(parser.images) == len(names), "every figure drawn is inlined"
     for entry in RUN_FIGURES:
+        if entry.name not in names:
+            assert f"<figcaption>{escape(entry.caption)}</figcaption>" not in text, f"{entry.name} is not drawn here"
+            continue
         assert f"<figcaption>{escape(entry.caption)}</figcaption>" in text, f"{entry.name} has its caption"
     assert all(src.startswith("data:image/png;base64,") for src in parser.images)
     summary = json.loads((run_folder / "summary.json").read_text())
@@ -158,10 +175,12 @@ def test_link_delays_say_they_count_alerts_not_travellers(run_folder: Path) -> N
 
 def test_report_command_reproduces_the_same_report(run_folder: Path) -> None:
     before = (run_folder / "report.html").read_bytes()
+    pngs = {p.name: p.read_bytes() for p in (run_folder / "figures").glob("*.png")}
     done = subprocess.run([sys.executable, "-m", "sim", "report", str(run_folder)], capture_output=True, text=True,
                           cwd=ROOT)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert (run_folder / "report.html").read_bytes() == before, "report DIR must rebuild the same report"
+    assert {p.name: p.read_bytes() for p in (run_folder / "figures").glob("*.png")} == pngs, "and the same figures"
 
 
 def test_chain_stages_follow_the_cause_table() -> None:
@@ -226,5 +245,5 @@ def test_the_debrief_survives_empty_tables(tmp_path: Path, overrides: list[str])
     result = run_one(scenario)
     write_run_folder(result, scenario, tmp_path)
     debrief(tmp_path, scenario, result.summary["seed"])
-    assert all((tmp_path / "figures" / f"{name}.png").is_file() for name in FIGURES)
+    assert all((tmp_path / "figures" / f"{name}.png").is_file() for name in drawn(tmp_path))
     assert "<h2>Improvement plan</h2>" in (tmp_path / "report.html").read_text()

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.engine.outcomes import ALERT_COLUMNS, CROSSING_COLUMNS, EVENT_COLUMNS, TIMESERIES_COLUMNS, TRAVELLER_COLUMNS
+from sim.engine.trust import TRUST_COLUMNS
+from sim.engine.wrongful import WRONGFUL_STOP_COLUMNS
 from sim.errors import Problem, ScenarioError
 from sim.experiments.sweep_folder import row_problem
 from sim.spec.folders import FolderKind, folder_kind
@@ -55,6 +57,12 @@ RUN_TABLES: dict[str, tuple[list[str], frozenset[str]]] = {
     "crossings.csv": (CROSSING_COLUMNS, frozenset({"number"})),
 }
 """A run folder's tables: their columns, and those that hold numbers (besides every ``*_hours``)."""
+
+COST_TABLES: dict[str, tuple[list[str], frozenset[str]]] = {
+    "wrongful_stops.csv": (WRONGFUL_STOP_COLUMNS, frozenset()),
+    "trust.csv": (TRUST_COLUMNS, frozenset({"trust", "confirmed", "refuted"})),
+}
+"""The tables of a run that models the cost of sharing (the debrief reads them when they are there)."""
 
 REQUIRED_CAUSES = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
 """The miss causes every summary counts (the interface contract); a summary may count more."""
@@ -317,6 +325,9 @@ def run_problems(folder: Path) -> list[Problem]:
                 problems.append(problem or Problem(str(path), None, "", "is not a JSON object"))
     if (folder / "injects.csv").exists():
         problems += table_problems(folder / "injects.csv", None)
+    for name, (columns, numeric) in COST_TABLES.items():
+        if (folder / name).exists():
+            problems += table_problems(folder / name, columns, numeric)
     return problems
 
 

@@ -88,11 +88,15 @@ class FigureEntry[T]:
         name: the file name without ``.png`` (``figures/<name>.png``): lower case, digits, ``_`` or ``-``.
         maker: draws the figure from the family's data (a run's `RunTables`, a comparison's tables).
         caption: the sentence under the figure in the report.
+        applies: whether the figure is drawn for these data (None: always); a figure about an
+            optional part of the model (the cost of sharing) is drawn only for runs that have it,
+            so the others' folders stay as they were.
     """
 
     name: str
     maker: Callable[[T], Figure]
     caption: str
+    applies: Callable[[T], bool] | None = None
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9_-]+", self.name):
@@ -127,9 +131,13 @@ def draw_figures[T](entries: Sequence[FigureEntry[T]], data: T, folder: str | Pa
         folder: made if missing.
 
     Returns:
-        The paths by figure name, in the registry's order.
+        The paths by figure name, in the registry's order (only the figures that apply to `data`).
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     subfolder(folder.parent, folder.name)  # refused if it is a link
-    return {entry.name: save_figure(entry.maker(data), folder / f"{entry.name}.png") for entry in entries}
+    return {
+        entry.name: save_figure(entry.maker(data), folder / f"{entry.name}.png")
+        for entry in entries
+        if entry.applies is None or entry.applies(data)
+    }

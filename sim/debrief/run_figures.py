@@ -21,11 +21,21 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
 from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
-from sim.debrief.run_tables import SLOWEST_LINK_MEASURE, RunTables, chain_stages, chain_title, slowest_link
+from sim.debrief.run_tables import (
+    SLOWEST_LINK_MEASURE,
+    STOP_KINDS,
+    RunTables,
+    chain_stages,
+    chain_title,
+    models_costs,
+    slowest_link,
+    stops_by,
+    trust_paths,
+)
 from sim.spec import limits
 from sim.spec.field_types import AdaptiveTrust
 from sim.spec.scenario import Scenario, expand_links
-from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, KIND_COLOURS
+from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, KIND_COLOURS, STOP_COLOURS, STOP_LABELS, TRUST_COLOURS
 
 
 def chain_figure(summary: dict[str, Any], title: str | None = None, ax: Any = None) -> Figure:
@@ -521,6 +531,113 @@ def link_delay_figure(tables: RunTables) -> Figure:
         return fig
 
 
+IDENTIFIER_ORDER = ("biometric", "document", "name", "pnr")
+"""Identifiers from the strongest to PNR flags (rows of the stops figure's right panel)."""
+
+
+def _stacked_bars(ax: Any, wide: pd.DataFrame, labels: list[str]) -> None:
+    """Horizontal bars, one per row of `wide`, stacked by `STOP_KINDS`, each segment's count written on it."""
+    top = max(float(wide.sum(axis=1).max()) if len(wide) else 0.0, 1.0)
+    y = np.arange(len(wide))[::-1]
+    left = np.zeros(len(wide))
+    for who in STOP_KINDS:
+        values = wide[who].to_numpy(dtype=float)
+        ax.barh(y, values, left=left, color=STOP_COLOURS[who], height=0.62, edgecolor="white", linewidth=0.8)
+        for row, value, start in zip(y, values, left, strict=True):
+            if value > 0 and value >= top * 0.06:
+                dark = who in ("innocent_subject", "of_interest", "ordinary")
+                ax.text(start + value / 2, row, f"{value:,.0f}", ha="center", va="center", fontsize=12,
+                        fontweight="bold", color="white" if dark else "black")  # fmt: skip
+        left += values
+    for row, total in zip(y, left, strict=True):
+        ax.text(total + top * 0.015, row, f"{total:,.0f}", va="center", ha="left", fontsize=12, color="#333333")
+    ax.set_yticks(y, labels)
+    ax.set_xlim(0, top * 1.18)
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlabel("people stopped")
+
+
+def stops_title(tables: RunTables) -> str:
+    """The stops figure's finding, in words: detections against wrongful stops, and the worst border."""
+    by_agency = stops_by(tables, "agency")
+    detected = int(by_agency["of_interest"].sum())
+    wrongful = int(by_agency[[k for k in STOP_KINDS if k != "of_interest"]].to_numpy().sum())
+    head = f"{detected:,} persons of interest stopped, and {wrongful:,} innocent people"
+    if wrongful == 0:
+        return head
+    innocents = by_agency.drop(columns="of_interest").sum(axis=1)
+    worst = str(max(innocents.index, key=lambda a: (innocents[a], a)))
+    share = detected / (detected + wrongful)
+    where = (f"all at {worst}" if int(innocents[worst]) == wrongful
+             else f"{worst} made {int(innocents[worst]):,} of them")  # fmt: skip
+    return f"{head}\n{where}; {share:.0%} of everyone stopped was a person of interest"
+
+
+def stops_figure(tables: RunTables) -> Figure:
+    """Who was stopped: persons of interest against innocents (by kind), by border agency and by identifier."""
+    by_agency = stops_by(tables, "agency")
+    by_identifier = stops_by(tables, "identifier")
+    known = [i for i in IDENTIFIER_ORDER if i in by_identifier.index]
+    by_identifier = by_identifier.reindex(known + [i for i in by_identifier.index if i not in known])
+    rows = max(len(by_agency), len(by_identifier), 1)
+    with plt.rc_context(STYLE):
+        fig, (left, right) = plt.subplots(1, 2, figsize=(14, max(5.2, 0.75 * rows + 3.2)))
+        _stacked_bars(left, by_agency, list(by_agency.index))
+        left.set_title("At each border agency", loc="left", fontsize=14)
+        _stacked_bars(right, by_identifier, [f"by {i}" if i != "pnr" else "PNR flag" for i in by_identifier.index])
+        right.set_title("By the identifier that matched", loc="left", fontsize=14)
+        fig.legend(handles=[Patch(color=STOP_COLOURS[k], label=STOP_LABELS[k]) for k in STOP_KINDS],
+                   loc="lower center", ncols=2, frameon=False, bbox_to_anchor=(0.5, 0.0))  # fmt: skip
+        fig.suptitle(stops_title(tables), x=0.01, ha="left", fontsize=15, fontweight="bold")
+        fig.tight_layout(rect=(0, 0.12, 1, 1))
+        return fig
+
+
+def trust_title(paths: dict[str, pd.DataFrame]) -> str:
+    """The trust figure's finding: the link with most refutations (else that moved most), and where it ended."""
+
+    def weight(link: str) -> tuple[int, float, str]:
+        rows = paths[link]
+        return int(rows["refuted"].iloc[-1]), abs(float(rows["trust"].iloc[-1] - rows["trust"].iloc[0])), link
+
+    link = max(paths, key=weight)
+    rows = paths[link]
+    start, end = float(rows["trust"].iloc[0]), float(rows["trust"].iloc[-1])
+    refuted, confirmed = int(rows["refuted"].iloc[-1]), int(rows["confirmed"].iloc[-1])
+    verb = "fell" if end < start else "rose" if end > start else "stayed"
+    moved = f"{verb} from {start:.2f} to {end:.2f}" if verb != "stayed" else f"stayed at {start:.2f}"
+    return (f"Trust on {link.replace('->', ' → ')} {moved}: {refuted} refuted, {confirmed} confirmed alerts"
+            f"\n{len(paths)} adaptive link{'s' if len(paths) != 1 else ''}; "
+            + ("marks: refutations" if refuted else "no alert on them was refuted"))  # fmt: skip
+
+
+def trust_figure(tables: RunTables) -> Figure:
+    """Each adaptive link's trust over time (steps), each refutation that moved it marked."""
+    paths = trust_paths(tables)
+    horizon = tables.scenario.horizon_hours / 24
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(13, 6.2))
+        for number, (link, rows) in enumerate(paths.items()):
+            colour = TRUST_COLOURS[number % len(TRUST_COLOURS)]
+            days = np.append(rows["time_hours"].to_numpy(dtype=float) / 24, horizon)
+            values = np.append(rows["trust"].to_numpy(dtype=float), float(rows["trust"].iloc[-1]))
+            ax.step(days, values, where="post", color=colour, lw=3, label=link.replace("->", " → "))
+            hit = rows[rows["refuted_here"]]
+            ax.plot(hit["time_hours"] / 24, hit["trust"], ls="none", marker="v", ms=10, color=colour, mec="black",
+                    mew=0.8)  # fmt: skip
+        ax.set_ylim(0, 1.02)
+        ax.set_xlim(0, horizon)
+        ax.set_xlabel("day of the exercise")
+        ax.set_ylabel("trust (share of alerts acted on at once)")
+        handles, _ = ax.get_legend_handles_labels()
+        handles.append(Line2D([], [], color="#555555", marker="v", ls="none", ms=10, mec="black",
+                              label="an alert refuted (innocent stopped,\nor verification refuted it)"))  # fmt: skip
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+        ax.set_title(trust_title(paths), loc="left", fontsize=15)
+        fig.tight_layout()
+        return fig
+
+
 RUN_FIGURES: tuple[FigureEntry[RunTables], ...] = check_registry(
     (
         FigureEntry(
@@ -548,6 +665,21 @@ RUN_FIGURES: tuple[FigureEntry[RunTables], ...] = check_registry(
             "link_delays",
             link_delay_figure,
             "Observed delay on each link, and when alerts reached the border relative to the crossing.",
+        ),
+        FigureEntry(
+            "stops",
+            stops_figure,
+            "Who was stopped: persons of interest (detections) against innocent people (namesakes of ordinary "
+            "travellers, innocent subjects of wrong leads, PNR flags), at each border agency and by the identifier "
+            "that matched.",
+            applies=models_costs,
+        ),
+        FigureEntry(
+            "trust",
+            trust_figure,
+            "Adaptive trust: each link's trust over the exercise, its track record of confirmed and refuted alerts; "
+            "each mark is a refutation that lowered it.",
+            applies=lambda tables: bool(trust_paths(tables)),
         ),
     )
 )

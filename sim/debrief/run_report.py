@@ -14,10 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
-from sim.debrief.run_tables import LONGEST_HOP_MEASURE, SLOWEST_LINK_MEASURE, RunTables, chain_title, slowest_link
+from sim.debrief.run_tables import (
+    LONGEST_HOP_MEASURE,
+    SLOWEST_LINK_MEASURE,
+    STOP_KINDS,
+    RunTables,
+    chain_title,
+    models_costs,
+    slowest_link,
+    stops_by,
+    wrongful_stop_groups,
+)
 from sim.safe_text import CsvWriter, dict_cells, read_csv_rows
 from sim.spec.output_files import replacing, write_text
-from sim.vocabulary import BASE_CAUSES, CAUSE_LABELS, causes_in
+from sim.vocabulary import BASE_CAUSES, CAUSE_LABELS, STOP_LABELS, causes_in
 
 INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
                          *[f"{c}_difference" for c in BASE_CAUSES], "travellers_with", "travellers_without",
@@ -115,24 +125,26 @@ def findings(tables: RunTables) -> list[Finding]:
                 late = group["hours_late"].median()
                 text = (f"{_travellers(len(group))} crossed before the alert reached the border "
                         f"(median {late:.0f} h late); the longest hop on the alert's way was {link}.")  # fmt: skip
-                out.append(Finding(text, ACTIONS["late"].format(link=link), sender))
+                action = ACTIONS["late"].format(link=link) + _link_cost(tables, sender, receiver, "late")
+                out.append(Finding(text, action, sender))
             else:
                 text = (
                     f"{_travellers(len(group))} got through because {receiver} did not trust the alert from {sender}."
                 )
-                out.append(Finding(text, ACTIONS["not_trusted"].format(sender=sender, receiver=receiver), receiver))
+                action = ACTIONS["not_trusted"].format(sender=sender, receiver=receiver)
+                out.append(Finding(text, action + _link_cost(tables, sender, receiver, "not_trusted"), receiver))
     not_shared = missed[missed["cause"] == "not_shared"]
     if len(not_shared):
         knowers = _first_knowers(tables, set(not_shared["id"]))
         names = ", ".join(sorted(knowers)) or "the agencies that knew"
         text = f"{len(not_shared)} travellers were known to {names} but no alert was ever on its way to the border."
-        out.append(Finding(text, ACTIONS["not_shared"].format(agencies=names), names))
+        out.append(Finding(text, ACTIONS["not_shared"].format(agencies=names) + _origin_cost(tables, knowers), names))
     no_intel = missed[missed["cause"] == "no_intel"]
     if len(no_intel):
         groups = ", ".join(f"{g} ({n})" for g, n in no_intel["group"].value_counts().items())
         text = f"{len(no_intel)} travellers were unknown to every agency when they crossed: {groups}."
         agencies = ", ".join(a.id for a in tables.scenario.agencies if a.kind == "intelligence") or "intelligence"
-        out.append(Finding(text, ACTIONS["no_intel"].format(groups=groups), agencies))
+        out.append(Finding(text, ACTIONS["no_intel"].format(groups=groups) + _collection_cost(tables), agencies))
     screening = missed[missed["cause"] == "screening_miss"]
     if len(screening):
         fraud = int((screening["documents"] == "fraudulent").sum())
@@ -143,6 +155,7 @@ def findings(tables: RunTables) -> list[Finding]:
             out.append(Finding(text, ACTIONS["screening_fraud"], "all agencies that share"))
         else:
             out.append(Finding(text, ACTIONS["screening"].format(agencies=f"the borders of {borders}"), borders))
+    out += wrongful_stop_findings(tables)
     lost = summary["alerts"]["lost"]
     if lost:
         out.append(Finding(f"{lost} alerts were lost on the way.", "Make the channels reliable (acknowledgements, "
@@ -150,6 +163,132 @@ def findings(tables: RunTables) -> list[Finding]:
     if not out and crossed:
         out.append(Finding("Every traveller who crossed was stopped.", "Keep the current arrangements.", "all"))
     return out
+
+
+def _people(count: int, word: str = "innocent people") -> str:
+    """``1 innocent person``, ``3 innocent people`` (or another plural `word` given whole)."""
+    if word == "innocent people":
+        return f"{count:,} innocent " + ("person" if count == 1 else "people")
+    return f"{count:,} {word}"
+
+
+ENTRY_WORDS = {"name": "name-only entries", "document": "document entries", "biometric": "biometric entries"}
+"""A watchlist entry by the strongest identifier it holds, in a namesake finding's words."""
+
+STOP_ACTIONS = {
+    "ordinary": "Share stronger identifiers than {identifiers} with {agency} (documents, biometrics: they match "
+    "strangers far more rarely) and keep entries no longer than needed. Cost: shorter retention lets "
+    "persons of interest through on expired entries; biometrics need an agreement to share them.",
+    "innocent_subject": "Have {agency} verify alerts from {sender} before stopping anyone (a check that can refute "
+    "them). Cost: verification takes hours, so some persons of interest cross before it ends (late misses).",
+    "verified": "{agency} already verifies some alerts from {sender} ({refuted} refuted): verify more of them "
+    "(trust {sender} less) or with a better check. Cost: verification takes hours, so some persons of interest "
+    "cross before it ends (late misses).",
+    "pnr": "Tune the PNR risk rules at {agency}: they flag ordinary travellers. Cost: fewer flags also find fewer "
+    "persons of interest nobody knew.",
+}
+"""The corrective action of a wrongful-stops finding, by the kind that made most of them, with what it costs."""
+
+
+def wrongful_stop_findings(tables: RunTables) -> list[Finding]:
+    """One finding per (sender, border agency) behind wrongful stops, most first (a run that models costs).
+
+    Names the link, the border agency and the identifiers, e.g. "Acting on alerts from HAL-INT,
+    HAL-BRD stopped 37 innocent people (31 of them namesakes of name-only entries)."
+    """
+    if not models_costs(tables) or tables.wrongful_stops is None:
+        return []
+    frame = tables.wrongful_stops.assign(sender=tables.wrongful_stops["sender"].fillna("").astype(str))
+    out = []
+    for group in wrongful_stop_groups(tables):
+        sender, agency, total = group["sender"], group["agency"], group["stops"]
+        rows = frame[(frame["sender"] == sender) & (frame["agency"] == agency)]
+        parts = []
+        for (kind, identifier), n in rows.groupby(["kind", "identifier"]).size().sort_values(ascending=False).items():
+            what = {
+                "ordinary": f"namesakes of {ENTRY_WORDS.get(str(identifier), f'{identifier} entries')}",
+                "innocent_subject": f"subject{'s' if n != 1 else ''} of wrong leads matched by {identifier}",
+                "pnr": "ordinary travellers flagged by PNR rules",
+            }.get(str(kind), f"{kind} ({identifier})")
+            parts.append((int(n), what))
+        if len(parts) == 1:
+            detail = f"all {parts[0][1]}"
+        else:
+            detail = "; ".join(f"{n:,}{' of them' if k == 0 else ''} {what}" for k, (n, what) in enumerate(parts))
+        if sender:
+            text = f"Acting on alerts from {sender}, {agency} stopped {_people(total)} ({detail})."
+        elif set(group["by_kind"]) == {"pnr"}:
+            text = f"PNR rules at {agency} stopped {_people(total)} ({detail})."
+        else:
+            text = f"Acting on its own intelligence, {agency} stopped {_people(total)} ({detail})."
+        kind = max(group["by_kind"], key=lambda k: (group["by_kind"][k], k))
+        named = [i for i in rows.loc[rows["kind"] == "ordinary", "identifier"].value_counts().index]
+        identifiers = " and ".join(map(str, named)) or "names"
+        refuted = _refuted_on(tables, sender, agency)
+        if kind == "innocent_subject" and refuted:
+            kind = "verified"
+        action = STOP_ACTIONS.get(kind, STOP_ACTIONS["innocent_subject"]).format(
+            agency=agency, sender=sender or f"{agency}'s own sources", identifiers=identifiers, refuted=refuted
+        )
+        out.append(Finding(text, action, agency))
+    return out
+
+
+def _wrongful_via(tables: RunTables, sender: str, receiver: str) -> int:
+    """Wrongful stops on alerts whose way went over the hop ``sender -> receiver``."""
+    stops = tables.wrongful_stops
+    if stops is None or stops.empty:
+        return 0
+    paths = tables.alerts.set_index("alert")["path"].astype(str)
+    hop = f"{sender}>{receiver}"
+    ways = stops["alert"].map(paths).fillna("")
+    return int(sum(f">{hop}>" in f">{way}>" for way in ways))
+
+
+def _refuted_on(tables: RunTables, sender: str, receiver: str) -> int:
+    """Alerts on the link ``sender -> receiver`` refuted by verification."""
+    alerts = tables.alerts
+    return int(((alerts["from"] == sender) & (alerts["to"] == receiver) & (alerts["fate"] == "refuted")).sum())
+
+
+def _link_cost(tables: RunTables, sender: str, receiver: str, cause: str) -> str:
+    """What an action on a link (faster, more trusted) costs in innocent people stopped; "" without costs."""
+    if not models_costs(tables):
+        return ""
+    wrongful = _wrongful_via(tables, sender, receiver)
+    refuted = _refuted_on(tables, sender, receiver)
+    final = tables.summary.get("trust_final", {}).get(f"{sender}->{receiver}")
+    more = "more trust" if cause == "not_trusted" else "faster alerts"
+    if not wrongful and not refuted:
+        return f" Cost: none seen in this run (no alert over {sender} → {receiver} stopped an innocent person)."
+    words = f" Cost: alerts over {sender} → {receiver} already stopped {_people(wrongful)}"
+    if refuted:
+        words += f" and {refuted} of its alerts were refuted"
+    if final is not None:
+        words += f" (its adaptive trust ended at {final:.2f})"
+    return words + f"; {more} would stop more of them too."
+
+
+def _origin_cost(tables: RunTables, agencies: set[str]) -> str:
+    """What a new channel from `agencies` costs: their alerts' wrongful stops so far; "" without costs."""
+    if not models_costs(tables):
+        return ""
+    stops = tables.wrongful_stops
+    origins = tables.alerts.set_index("alert")["origin"].astype(str)
+    count = 0 if stops is None or stops.empty else int(stops["alert"].map(origins).isin(agencies).sum())
+    return (f" Cost: a new channel carries their wrong leads and name entries too (their alerts already stopped "
+            f"{_people(count)} in this run).")  # fmt: skip
+
+
+def _collection_cost(tables: RunTables) -> str:
+    """What wider collection costs: more watchlist entries, more namesakes; "" without costs."""
+    if not models_costs(tables):
+        return ""
+    namesakes = int(tables.summary["wrongful_stops"]["by_kind"].get("ordinary", 0))
+    if not namesakes:
+        return " Cost: more watchlist entries, more chances to stop a namesake (none was stopped in this run)."
+    return (f" Cost: every new watchlist entry is compared with every ordinary traveller; the entries of this run "
+            f"already stopped {_people(namesakes, 'namesakes')}.")  # fmt: skip
 
 
 def slowest_hop(alerts: Any, by_alert: Any, alert: str) -> tuple[str, str]:
@@ -286,6 +425,7 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
         + escape(f"Detection rate {rate:.0%}." if rate is not None else "")
         + "</div>"
     )
+    parts += _both_sides_html(tables)
     rows = []
     for cause in causes_in(s["misses"]):
         count = s["misses"][cause]
@@ -432,6 +572,29 @@ def debrief(
     if scenario.injects and traveller_total(scenario) <= INJECT_EFFECTS_MAX_TRAVELLERS:
         write_inject_effects(inject_effects(scenario, seed, base), folder)
     return write_report(folder, plots=plots)
+
+
+def _both_sides_html(tables: RunTables) -> list[str]:
+    """The overview's two sides, at each border agency: persons of interest stopped against innocent people stopped.
+
+    Only for a run that models the cost of sharing; else nothing (the report is as before).
+    """
+    if not models_costs(tables):
+        return []
+    wide = stops_by(tables, "agency")
+    innocent = [k for k in STOP_KINDS if k != "of_interest"]
+    detected, wrongful = int(wide["of_interest"].sum()), int(wide[innocent].to_numpy().sum())
+    rows = [[agency, int(row["of_interest"]), int(row[innocent].sum()), *[int(row[k]) for k in innocent]]
+            for agency, row in wide.iterrows()]  # fmt: skip
+    rows.append(["all border agencies", detected, wrongful, *[int(wide[k].sum()) for k in innocent]])
+    precision = tables.summary.get("stop_precision")
+    head = (f"Both sides: {detected:,} persons of interest stopped, and {_people(wrongful)} stopped wrongly"
+            + (f" (stop precision {precision:.0%})." if precision is not None else "."))  # fmt: skip
+    return [
+        f'<div class="finding"><strong>{escape(head)}</strong></div>',
+        table_html(["border agency", "persons of interest stopped", "innocent people stopped",
+                    *[STOP_LABELS[k] for k in innocent]], rows, [False, *[True] * (2 + len(innocent))]),
+    ]  # fmt: skip
 
 
 def _wrongful_stops_html(s: dict[str, Any]) -> list[str]:

@@ -29,6 +29,10 @@ class RunTables:
     timeseries: pd.DataFrame
     crossings: pd.DataFrame
     scenario: Scenario
+    wrongful_stops: pd.DataFrame | None = None
+    """``wrongful_stops.csv`` in a run that models the cost of sharing (summary has ``wrongful_stops``), else None."""
+    trust: pd.DataFrame | None = None
+    """``trust.csv`` (only its header when no link is adaptive), in a run that models the cost of sharing; else None."""
 
     @classmethod
     def from_folder(cls, folder: str | Path) -> RunTables:
@@ -47,7 +51,12 @@ class RunTables:
             innocent = set(travellers.loc[~travellers["of_interest"].astype(bool), "id"])
             travellers = travellers[~travellers["id"].isin(innocent)].reset_index(drop=True)
             crossings = crossings[~crossings["traveller"].isin(innocent)].reset_index(drop=True)
+        costs = {
+            key: table(f"{key}.csv") if (folder / f"{key}.csv").is_file() else None
+            for key in ("wrongful_stops", "trust")
+        }
         return cls(
+            **costs,
             summary=json.loads((folder / "summary.json").read_text(encoding="utf-8")),
             travellers=travellers,
             alerts=table("alerts.csv"),
@@ -118,3 +127,96 @@ def slowest_link(alerts: pd.DataFrame) -> tuple[str, str, float] | None:
     )
     (a, b), hours = max(medians.items(), key=lambda kv: (kv[1], kv[0]))
     return str(a), str(b), float(hours)
+
+
+# ---------------------------------------------------------------- the cost of sharing: who was stopped, trust
+
+STOP_KINDS: tuple[str, ...] = ("of_interest", "ordinary", "innocent_subject", "pnr")
+"""Who a stop stopped: a person of interest (a detection), or an innocent (the kinds of ``wrongful_stops.csv``)."""
+
+
+def models_costs(tables: RunTables) -> bool:
+    """Whether the run modelled the cost of sharing (its summary has ``wrongful_stops``)."""
+    return "wrongful_stops" in tables.summary
+
+
+def _wrongful(tables: RunTables) -> pd.DataFrame:
+    columns = ["time_hours", "country", "agency", "identifier", "kind", "traveller", "alert", "sender"]
+    frame = tables.wrongful_stops
+    if frame is None or frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    return frame.assign(sender=frame["sender"].fillna("").astype(str), alert=frame["alert"].fillna("").astype(str))
+
+
+def stops_table(tables: RunTables) -> pd.DataFrame:
+    """Everyone stopped at a border: (agency, identifier, who, stops), who one of `STOP_KINDS`.
+
+    Persons of interest are the detections (``travellers.csv``: ``detected_by``, ``identifier``);
+    innocents are the rows of ``wrongful_stops.csv`` by kind. Every border agency that screens
+    is a row even with no stop, so a quiet border shows as quiet. Sorted by agency, who, identifier.
+    """
+    travellers = tables.travellers
+    detected = travellers[travellers["outcome"] == "detected"]
+    rows = [
+        {"agency": str(a), "identifier": str(i), "who": "of_interest", "stops": int(n)}
+        for (a, i), n in detected.groupby(["detected_by", "identifier"]).size().items()
+    ]
+    rows += [
+        {"agency": str(a), "identifier": str(i), "who": str(k), "stops": int(n)}
+        for (a, i, k), n in _wrongful(tables).groupby(["agency", "identifier", "kind"]).size().items()
+    ]
+    frame = pd.DataFrame(rows, columns=["agency", "identifier", "who", "stops"])
+    order = {who: n for n, who in enumerate(STOP_KINDS)}
+    frame = frame.assign(rank=frame["who"].map(order).fillna(len(order)))
+    return frame.sort_values(["agency", "rank", "identifier"]).drop(columns="rank").reset_index(drop=True)
+
+
+def stops_by(tables: RunTables, column: str) -> pd.DataFrame:
+    """`stops_table` summed by ``agency`` or ``identifier``: one row per value, one column per `STOP_KINDS`.
+
+    Every border agency is a row (by ``agency``), with zeros where nobody was stopped.
+    """
+    table = stops_table(tables)
+    wide = table.pivot_table(index=column, columns="who", values="stops", aggfunc="sum", fill_value=0)
+    if column == "agency":
+        borders = [a.id for a in tables.scenario.agencies if a.screens]
+        wide = wide.reindex(sorted(set(borders) | set(wide.index)), fill_value=0)
+    wide = wide.reindex(columns=list(STOP_KINDS), fill_value=0).astype(int)
+    wide.columns.name = None
+    return wide
+
+
+def wrongful_stop_groups(tables: RunTables) -> list[dict[str, Any]]:
+    """The wrongful stops by who caused them: the link (sender -> border agency) and the identifier.
+
+    One dict per (sender, agency), most stops first: ``sender`` ("" for the agency's own
+    intelligence, and for PNR flags), ``agency``, ``stops``, ``by_kind`` and ``by_identifier``
+    (counts, most first).
+    """
+    frame = _wrongful(tables)
+    groups = []
+    for (sender, agency), group in frame.groupby(["sender", "agency"]):
+        groups.append({
+            "sender": str(sender), "agency": str(agency), "stops": len(group),
+            "by_kind": {str(k): int(n) for k, n in group["kind"].value_counts().items()},
+            "by_identifier": {str(k): int(n) for k, n in group["identifier"].value_counts().items()},
+        })  # fmt: skip
+    return sorted(groups, key=lambda g: (-g["stops"], g["sender"], g["agency"]))
+
+
+def trust_paths(tables: RunTables) -> dict[str, pd.DataFrame]:
+    """Each adaptive link's trust over time (``trust.csv``): link -> rows (time_hours, trust, confirmed, refuted).
+
+    Each frame gains ``refuted_here``: whether that change was a refutation (the count of
+    refuted outcomes went up). Empty when no link is adaptive (or the run does not model costs).
+    """
+    trust = tables.trust
+    if trust is None or trust.empty:
+        return {}
+    out = {}
+    for link, rows in trust.groupby("link", sort=True):
+        rows = rows.sort_values("time_hours", kind="stable").reset_index(drop=True)
+        refuted = rows["refuted"].astype(int)
+        rows = rows.assign(refuted_here=refuted.diff().fillna(0) > 0)
+        out[str(link)] = rows[["time_hours", "trust", "confirmed", "refuted", "refuted_here"]]
+    return out
