@@ -271,3 +271,32 @@ def test_a_standing_order_on_new_intelligence_of_one_identifier_type_replays(tmp
     assert again.played.travellers == game.played.travellers and again.played.alerts == game.played.alerts
     assert dump_yaml(decisions_document("x", "VSK-INT", 7404, replayer.verify_hours, again.model, None,
                                         replayer.orders, replayer.by_order)) == path.read_text()  # fmt: skip
+
+
+ACT_OR_VERIFY = SCENARIOS / "act-or-verify.yaml"
+ADAPTIVE = "sharing.links[DRV-INT->DRV-BRD].trust={adaptive: true, prior: 0.75, strength: 10}"
+
+
+def test_each_alert_shows_the_senders_track_record_and_the_policy_is_unaffected() -> None:
+    from sim.exercise.play import InteractivePlayer
+
+    scenario = load_scenario(ACT_OR_VERIFY, [ADAPTIVE])
+    said: list[str] = []
+    game = play_game(scenario, InteractivePlayer("DRV-BRD", ask=lambda prompt: "", say=said.append), 4242)
+    assert game.played.summary == game.default.summary, "Enter at every alert is the scenario's policy"
+    points = [r.point for r in game.model.decisions if r.point.kind == "alert"]
+    assert points[0].confirmed == 0 == points[0].refuted and points[0].trust == 0.75
+    assert points[-1].confirmed and points[-1].refuted, "stops on the partner's alerts found both"
+    for before, after in zip(points, points[1:], strict=False):
+        assert after.confirmed >= before.confirmed and after.refuted >= before.refuted  # type: ignore[operator]
+    for point in points:  # adaptive: trust is the track record, (prior * strength + c) / (strength + c + r)
+        assert point.adaptive and point.trust == pytest.approx((7.5 + point.confirmed) / (10 + point.confirmed
+                                                                                          + point.refuted))  # fmt: skip
+    last = points[-1]
+    assert (f"  Track record of DRV-INT on this link: {last.confirmed} confirmed, {last.refuted} refuted so far; "
+            f"trust now {last.trust:.2f} (adaptive: it follows the record).") in said[-2]  # fmt: skip
+    fixed = play_game(load_scenario(ACT_OR_VERIFY), DefaultPlayer("DRV-BRD"), 4242)
+    point = [r.point for r in fixed.model.decisions if r.point.kind == "alert"][-1]
+    assert not point.adaptive and point.trust == 1.0 and point.refuted
+    plain = play_game(load_scenario(CORRIDOR), DefaultPlayer("HUB"), 2018)
+    assert all(r.point.confirmed is None for r in plain.model.decisions), "no track record without the cost side"

@@ -255,10 +255,25 @@ class InteractivePlayer:
             lines.append(f"  ALERT #{self._alerts_seen} ({point.alert}) from {point.sender} (trust {point.trust:g}) "
                          f"on {point.traveller} ({point.identifier}): {verdict}; "
                          f"the policy says {point.default.action}.")  # fmt: skip
+            if point.confirmed is not None:
+                lines.append("  " + track_record(point))
             lines.append("  [Enter] policy   a act   v verify   d discard")
             lines.append(f"  A V D: the same for every alert from {point.sender} {until}"
                          "   f fast forward   ? help   q quit")  # fmt: skip
         return "\n".join(lines)
+
+
+def track_record(point: DecisionPoint) -> str:
+    """The sender's track record on the link of an alert, as the prompt shows it.
+
+    ``Track record of NOR-INT on this link: 12 confirmed, 3 refuted so far; trust now 0.78
+    (adaptive: it follows the record).`` A link of fixed trust says so.
+    """
+    confirmed, refuted = point.confirmed or 0, point.refuted or 0
+    record = f"Track record of {point.sender} on this link: {confirmed} confirmed, {refuted} refuted so far"
+    if point.adaptive:
+        return record + f"; trust now {point.trust:.2f} (adaptive: it follows the record)."
+    return record + f"; trust fixed at {point.trust:g} by the scenario."
 
 
 # ---------------------------------------------------------------- recorded games
