@@ -166,7 +166,6 @@ def test_the_retention_pair_trades_detections_against_wrongful_stops(tmp_path: P
     assert "Wrongful stops: Retention, 30 days stops" in (out / "report.html").read_text()
 
 
-
 def _stat(diff: float, low: float, high: float, a: float = 0.5) -> dict[str, float]:
     return {"a": a, "b": a + diff, "diff": diff, "ci_low": low, "ci_high": high, "replications": 8}
 
