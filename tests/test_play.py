@@ -371,3 +371,22 @@ def test_a_replayed_decisions_file_writes_both_sides_to_play_json_and_the_report
     assert f"spared {spared} innocent subjects of wrong leads a wrongful stop" in report
     assert (f"Innocent people stopped (wrongful stops): {play['wrongful_stops_played']} with your choices, "
             f"{play['wrongful_stops_default']} with the policy.") in report  # fmt: skip
+
+
+def test_namesakes_of_a_sender_whose_alerts_you_treated_two_ways_get_a_sentence_of_their_own() -> None:
+    scenario = load_scenario(SCENARIOS / "namesakes.yaml")
+    first_half = StandingOrder(kind="alert", action="discard", day=0.0, until_day=40.0, sender="HAL-INT")
+    second_half = StandingOrder(kind="alert", action="verify", day=40.0, sender="HAL-INT")
+    game = play_game(scenario, ReplayPlayer("DRV-BRD", {}, orders=(first_half, second_half)), scenario.seed)
+    sentences = what_changed(game)["sentences"]
+    habits = [s for s in sentences if s.startswith(("Discarding HAL-INT's", "Verifying HAL-INT's"))]
+    assert len(habits) == 2 and not any("namesake" in s for s in habits), "namesakes are not counted twice"
+    (apart,) = [s for s in sentences if s.startswith("Your choices on HAL-INT's alerts ")]
+    at_drevia = [
+        sum(1 for r in run.wrongful_stops if r["kind"] == "ordinary" and r["agency"] == "DRV-BRD")
+        for run in (game.played, game.default)
+    ]
+    change = at_drevia[0] - at_drevia[1]
+    assert change and apart == (f"Your choices on HAL-INT's alerts stopped {change} more namesakes at Drevia than the "
+                                "policy." if change > 0 else f"Your choices on HAL-INT's alerts spared {-change} "
+                                "namesakes a stop at Drevia.")  # fmt: skip

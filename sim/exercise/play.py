@@ -485,10 +485,29 @@ def _innocents(game: Game) -> tuple[list[str], list[str]]:
     return [t for t in played if t not in set(default)], [t for t in default if t not in set(played)]
 
 
-def _namesakes(result: RunResult, sender: str | None = None) -> Counter[str]:
-    """Ordinary travellers stopped as namesakes, by country; only on entries `sender`'s alerts put there if given."""
-    return Counter(r["country"] for r in result.wrongful_stops
-                   if r["kind"] == "ordinary" and (sender is None or r["sender"] == sender))  # fmt: skip
+def _namesakes(result: RunResult, sender: str | None = None, agency: str | None = None) -> Counter[str]:
+    """Ordinary travellers stopped as namesakes, by country.
+
+    Only on entries `sender`'s alerts put there, and only by `agency`, when given.
+    """
+    return Counter(
+        r["country"]
+        for r in result.wrongful_stops
+        if r["kind"] == "ordinary" and sender in (None, r["sender"]) and agency in (None, r["agency"])
+    )
+
+
+def _namesake_clauses(played: Counter[str], default: Counter[str], names: dict[str, str]) -> list[str]:
+    """``stopped 3 more namesakes at Drevia than the policy``, ``spared 5 namesakes a stop at Halvoria``."""
+    clauses = []
+    for country in sorted(played | default):
+        change = played[country] - default[country]
+        where = names.get(country, country)
+        if change > 0:
+            clauses.append(f"stopped {plural(change, 'more namesake')} at {where} than the policy")
+        elif change < 0:
+            clauses.append(f"spared {plural(-change, 'namesake')} a stop at {where}")
+    return clauses
 
 
 def _cost_side(game: Game, innocents_stopped: list[str], innocents_spared: list[str]) -> dict[str, Any]:
@@ -562,11 +581,28 @@ def both_sides_sentences(game: Game, differing: list[Any], stopped: list[str], l
     for index, labels in enumerate((stopped, let_through, innocents_stopped, innocents_spared)):
         for tid in labels:
             group_of(tid)["lists"][index].append(tid)
+    habits: dict[str, list[str]] = {}  # sender -> the groups of your choices on its alerts
     for record in differing:  # a habit on a sender's alerts that changed only namesake stops counts too
         if record.point.kind == "alert":
             key, words = _group(record)
             groups.setdefault(key, {"words": words, "sender": "", "lists": ([], [], [], [])})["sender"] = (
                 record.point.sender)  # fmt: skip
+            if key not in habits.setdefault(record.point.sender, []):
+                habits[record.point.sender].append(key)
+    # Namesakes at your border on a sender's entries count with your one habit on its alerts, or in a
+    # sentence of their own when you had several; those elsewhere (downstream of a relay, or of your
+    # intelligence) in a last sentence.
+    attributed_played, attributed_default = Counter[str](), Counter[str]()
+    apart: list[str] = []
+    for sender, keys in habits.items():
+        played = _namesakes(game.played, sender, game.agency)
+        default = _namesakes(game.default, sender, game.agency)
+        attributed_played, attributed_default = attributed_played + played, attributed_default + default
+        clauses = _namesake_clauses(played, default, names)
+        if len(keys) == 1:
+            groups[keys[0]]["namesakes"] = clauses
+        elif clauses:
+            apart.append(f"Your choices on {sender}'s alerts {_and(clauses)}.")
     sentences = []
     for group in groups.values():
         poi_in, poi_out, inn_in, inn_out = group["lists"]
@@ -582,18 +618,16 @@ def both_sides_sentences(game: Game, differing: list[Any], stopped: list[str], l
         if inn_out:
             clauses.append(f"spared {plural(len(inn_out), 'innocent subject')} of wrong leads a wrongful stop "
                            f"({_ids(inn_out)})")  # fmt: skip
-        if group["sender"]:
-            played, default = _namesakes(game.played, group["sender"]), _namesakes(game.default, group["sender"])
-            for country in sorted(played | default):
-                change = played[country] - default[country]
-                where = names.get(country, country)
-                if change > 0:
-                    clauses.append(f"stopped {plural(change, 'more namesake')} at {where} than the policy")
-                elif change < 0:
-                    clauses.append(f"spared {plural(-change, 'namesake')} a stop at {where}")
+        clauses += group.get("namesakes", [])
         if not clauses:
             continue
         sentences.append(f"{_first_upper(group['words'])} {_and(clauses)}.")
+    sentences += apart
+    if differing:
+        elsewhere = _namesake_clauses(_namesakes(game.played) - attributed_played,
+                                      _namesakes(game.default) - attributed_default, names)  # fmt: skip
+        if elsewhere:
+            sentences.append(f"Your choices, further along the chain, {_and(elsewhere)}.")
     return sentences
 
 
