@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from builders import ROOT, SCENARIOS
 
-from sim.debrief.comparison_report import write_comparison_report
+from sim.debrief.comparison_report import tradeoff_sentence, write_comparison_report
 from sim.experiments.comparison import ABSENT, compare, differences, paired_interval, write_comparison_folder
 from sim.spec.scenario import load_scenario
 from sim.spec.seeds import replication_seeds
@@ -163,3 +165,65 @@ def test_the_retention_pair_trades_detections_against_wrongful_stops(tmp_path: P
     assert stats["wrongful_stops"]["ci_high"] < 0, "and stops fewer innocent people"
     assert "Wrongful stops: Retention, 30 days stops" in (out / "report.html").read_text()
 
+
+def _stat(diff: float, low: float, high: float, a: float = 0.5) -> dict[str, float]:
+    return {"a": a, "b": a + diff, "diff": diff, "ci_low": low, "ci_high": high, "replications": 8}
+
+
+def test_the_headline_says_a_trade_off_as_one() -> None:
+    stats = {"detection_rate": _stat(-0.127, -0.14, -0.11), "wrongful_stops": _stat(-62.8, -66.2, -59.4, a=65)}
+    assert tradeoff_sentence(stats, "A", "B") == (
+        "B detects 12.7 points fewer of the travellers who crossed than A (95% CI -14.0 to -11.0) and stops 62.8 "
+        "fewer innocent travellers a run (95% CI -66.2 to -59.4): a trade-off, B spares innocent travellers at the "
+        "price of persons of interest who cross unstopped."
+    )
+    stats = {"detection_rate": _stat(0.05, 0.02, 0.08), "wrongful_stops": _stat(3.0, 1.0, 5.0, a=10)}
+    assert tradeoff_sentence(stats, "A", "B").endswith(  # type: ignore[union-attr]
+        ": a trade-off, B stops more persons of interest at the price of more innocent travellers stopped."
+    )
+
+
+def test_the_headline_says_when_both_sides_move_together_or_are_not_clear() -> None:
+    better = {"detection_rate": _stat(0.3, 0.28, 0.36), "wrongful_stops": _stat(-2683.5, -2802.6, -2564.4, a=2700)}
+    assert tradeoff_sentence(better, "A", "B").endswith(  # type: ignore[union-attr]
+        "(95% CI -2802.6 to -2564.4): better on both sides, more persons of interest stopped and fewer innocent people."
+    )
+    worse = {"detection_rate": _stat(-0.1, -0.2, -0.05), "wrongful_stops": _stat(4.0, 1.0, 7.0, a=10)}
+    assert "worse on both sides" in tradeoff_sentence(worse, "A", "B")  # type: ignore[operator]
+    unclear = {"detection_rate": _stat(0.01, -0.02, 0.04), "wrongful_stops": _stat(-1.0, -3.0, 1.0, a=10)}
+    assert tradeoff_sentence(unclear, "A", "B").endswith(  # type: ignore[union-attr]
+        ": neither difference is clear from 8 runs (both intervals include 0)."
+    )
+    half = {"detection_rate": _stat(0.01, -0.02, 0.04), "wrongful_stops": _stat(-5.0, -7.0, -3.0, a=10)}
+    assert tradeoff_sentence(half, "A", "B").endswith(  # type: ignore[union-attr]
+        ": fewer innocent people stopped; whether it detects more or fewer is not clear (interval includes 0)."
+    )
+    assert tradeoff_sentence({"detection_rate": _stat(0.1, 0.05, 0.15)}, "A", "B") is None, "no cost side"
+
+
+def _compare_cli(tmp_path: Path, first: str, second: str) -> tuple[dict[str, Any], str]:
+    out = tmp_path / second
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", str(SCENARIOS / f"{first}.yaml"), str(SCENARIOS / f"{second}.yaml"),
+         "--replications", "4", "--workers", "1", "--out", str(out), "--no-plots", "--quiet"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return json.loads((out / "comparison.json").read_text()), html.unescape((out / "report.html").read_text())
+
+
+def test_checking_alerts_trades_detections_for_innocents_and_biometrics_win_on_both(tmp_path: Path) -> None:
+    stats, report = _compare_cli(tmp_path, "act-or-verify", "act-or-verify-checked")
+    assert list(stats)[:3] == ["detection_rate", "wrongful_stops", "stop_precision"], "the two sides together, first"
+    assert stats["detection_rate"]["ci_high"] < 0 and stats["wrongful_stops"]["ci_high"] < 0
+    assert set(stats["stop_precision"]) == {"a", "b", "diff", "ci_low", "ci_high", "replications"}
+    findings = report[report.index("Findings") :]
+    assert "Act or verify, checked detects " in findings and "fewer innocent travellers a run (95% CI" in findings
+    assert ": a trade-off, Act or verify, checked spares innocent travellers" in findings
+    assert "A choice, not an improvement" in report[report.index("Improvement plan") :]
+    table = report[report.index(">output<") :]
+    assert table.index("detection rate") < table.index("wrongful stops") < table.index("stop precision")
+    assert table.index("stop precision") < table.index("travellers detected")
+    stats, report = _compare_cli(tmp_path, "namesakes", "namesakes-biometric")
+    assert stats["detection_rate"]["ci_low"] > 0 and stats["wrongful_stops"]["ci_high"] < 0
+    assert "better on both sides, more persons of interest stopped and fewer innocent people." in report

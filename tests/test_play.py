@@ -7,16 +7,18 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pexpect
 import pytest
 import yaml
 from builders import ROOT, SCENARIOS
 
-from sim.engine.decisions import DefaultPlayer
+from sim.engine.decisions import DefaultPlayer, ReplayPlayer
 from sim.exercise.msel import msel_rows, read_msel, write_msel
 from sim.exercise.play import play_game, what_changed
 from sim.exercise.starter import fictional_names, starter_scenario
+from sim.spec.decisions_file import StandingOrder
 from sim.spec.scenario import load_scenario, scenario_from_dict
 
 CORRIDOR = SCENARIOS / "northern-corridor.yaml"
@@ -271,3 +273,120 @@ def test_a_standing_order_on_new_intelligence_of_one_identifier_type_replays(tmp
     assert again.played.travellers == game.played.travellers and again.played.alerts == game.played.alerts
     assert dump_yaml(decisions_document("x", "VSK-INT", 7404, replayer.verify_hours, again.model, None,
                                         replayer.orders, replayer.by_order)) == path.read_text()  # fmt: skip
+
+
+ACT_OR_VERIFY = SCENARIOS / "act-or-verify.yaml"
+ADAPTIVE = "sharing.links[DRV-INT->DRV-BRD].trust={adaptive: true, prior: 0.75, strength: 10}"
+
+
+def test_each_alert_shows_the_senders_track_record_and_the_policy_is_unaffected() -> None:
+    from sim.exercise.play import InteractivePlayer
+
+    scenario = load_scenario(ACT_OR_VERIFY, [ADAPTIVE])
+    said: list[str] = []
+    game = play_game(scenario, InteractivePlayer("DRV-BRD", ask=lambda prompt: "", say=said.append), 4242)
+    assert game.played.summary == game.default.summary, "Enter at every alert is the scenario's policy"
+    points = [r.point for r in game.model.decisions if r.point.kind == "alert"]
+    assert points[0].confirmed == 0 == points[0].refuted and points[0].trust == 0.75
+    assert points[-1].confirmed and points[-1].refuted, "stops on the partner's alerts found both"
+    for before, after in zip(points, points[1:], strict=False):
+        assert after.confirmed >= before.confirmed and after.refuted >= before.refuted  # type: ignore[operator]
+    for point in points:  # adaptive: trust is the track record, (prior * strength + c) / (strength + c + r)
+        assert point.adaptive and point.trust == pytest.approx((7.5 + point.confirmed) / (10 + point.confirmed
+                                                                                          + point.refuted))  # fmt: skip
+    last = points[-1]
+    assert (f"  Track record of DRV-INT on this link: {last.confirmed} confirmed, {last.refuted} refuted so far; "
+            f"trust now {last.trust:.2f} (adaptive: it follows the record).") in said[-2]  # fmt: skip
+    fixed = play_game(load_scenario(ACT_OR_VERIFY), DefaultPlayer("DRV-BRD"), 4242)
+    point = [r.point for r in fixed.model.decisions if r.point.kind == "alert"][-1]
+    assert not point.adaptive and point.trust == 1.0 and point.refuted
+    plain = play_game(load_scenario(CORRIDOR), DefaultPlayer("HUB"), 2018)
+    assert all(r.point.confirmed is None for r in plain.model.decisions), "no track record without the cost side"
+
+
+def _order_on_alerts(action: str, sender: str) -> ReplayPlayer:
+    return ReplayPlayer("DRV-BRD", {}, orders=(StandingOrder(kind="alert", action=action, day=0.0, sender=sender),))
+
+
+def test_your_decisions_count_both_sides_persons_of_interest_and_innocents(tmp_path: Path) -> None:
+    # Discarding every alert from the partner whose leads are wrong three times in ten: no stop on them at
+    # Drevia; the innocents the policy stopped are spared, the persons of interest it stopped go through.
+    game = play_game(load_scenario(ACT_OR_VERIFY), _order_on_alerts("discard", "DRV-INT"), 4242)
+    change = what_changed(game)
+    played, default = game.played.summary, game.default.summary
+    assert not any(r["agency"] == "DRV-BRD" for r in game.played.wrongful_stops)
+    spared = default["innocent_subjects"]["wrongly_stopped"] - played["innocent_subjects"]["wrongly_stopped"]
+    through = default["detected"] - played["detected"]
+    assert spared > 0 and through > 0 and not change["innocents_stopped_by_your_choices"]
+    assert len(change["innocents_spared_by_your_choices"]) == spared and not change["stopped_by_your_choices"]
+    assert change["wrongful_stops_default"] - change["wrongful_stops_played"] == spared
+    first = change["sentences"][0]
+    assert first.startswith(f"Discarding DRV-INT's alerts let through {change['let_through_by_your_choices'][0]}, ")
+    assert f"({through} persons of interest the policy stopped) and spared {spared} innocent subjects of wrong " \
+           "leads a wrongful stop (" in first, first  # fmt: skip
+    # Acting at once where the policy verifies: more persons of interest stopped, and more innocents.
+    game = play_game(load_scenario(SCENARIOS / "act-or-verify-checked.yaml"), _order_on_alerts("act", "DRV-INT"), 4242)
+    change = what_changed(game)
+    played, default = game.played.summary, game.default.summary
+    stopped = played["innocent_subjects"]["wrongly_stopped"] - default["innocent_subjects"]["wrongly_stopped"]
+    caught = played["detected"] - default["detected"]
+    assert stopped > 0 and caught > 0 and not change["innocents_spared_by_your_choices"]
+    assert change["sentences"][0].startswith(
+        f"Acting at once on DRV-INT's alerts stopped {change['stopped_by_your_choices'][0]}, "
+    )
+    assert f"({caught} persons of interest the policy let through) and stopped {stopped} innocent subjects of " \
+           "wrong leads (" in change["sentences"][0]  # fmt: skip
+
+
+def test_your_decisions_count_the_namesakes_your_choices_stopped_or_spared(tmp_path: Path) -> None:
+    scenario = load_scenario(SCENARIOS / "namesakes.yaml")
+    game = play_game(scenario, _order_on_alerts("discard", "HAL-INT"), scenario.seed)
+
+    def at_drevia(stops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [r for r in stops if r["kind"] == "ordinary" and r["sender"] == "HAL-INT" and r["agency"] == "DRV-BRD"]
+
+    namesakes = at_drevia(game.default.wrongful_stops)
+    assert namesakes and not at_drevia(game.played.wrongful_stops), "discarding every alert: no entry, no namesake"
+    halvoria = [r for r in game.played.wrongful_stops if r["kind"] == "ordinary" and r["country"] == "HAL"]
+    assert halvoria == [r for r in game.default.wrongful_stops if r["kind"] == "ordinary" and r["country"] == "HAL"]
+    change = what_changed(game)
+    assert change["sentences"][0].startswith("Discarding HAL-INT's alerts let through ")
+    assert change["sentences"][0].endswith(f"and spared {len(namesakes)} namesakes a stop at Drevia.")
+    assert change["namesakes_by_country"]["DRV"]["played"] == 0 < change["namesakes_by_country"]["DRV"]["default"]
+
+
+def test_a_replayed_decisions_file_writes_both_sides_to_play_json_and_the_report(tmp_path: Path) -> None:
+    decisions = tmp_path / "discard.yaml"
+    decisions.write_text("agency: DRV-BRD\nseed: 4242\norders:\n"
+                         "  - {day: 0, kind: alert, from: DRV-INT, choice: discard}\ndecisions: []\n")  # fmt: skip
+    out = tmp_path / "game"
+    done = tabletop("play", str(ACT_OR_VERIFY), "--as", "DRV-BRD", "--decisions", str(decisions), "--out", str(out),
+                    "--no-plots")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    play = json.loads((out / "play.json").read_text())
+    game = play_game(load_scenario(ACT_OR_VERIFY), _order_on_alerts("discard", "DRV-INT"), 4242)
+    assert play == json.loads(json.dumps(what_changed(game))), "the file replays the same game"
+    spared = len(play["innocents_spared_by_your_choices"])
+    report = (out / "report.html").read_text().replace("&#x27;", "'")
+    assert f"spared {spared} innocent subjects of wrong leads a wrongful stop" in report
+    assert (f"Innocent people stopped (wrongful stops): {play['wrongful_stops_played']} with your choices, "
+            f"{play['wrongful_stops_default']} with the policy.") in report  # fmt: skip
+
+
+def test_namesakes_of_a_sender_whose_alerts_you_treated_two_ways_get_a_sentence_of_their_own() -> None:
+    scenario = load_scenario(SCENARIOS / "namesakes.yaml")
+    first_half = StandingOrder(kind="alert", action="discard", day=0.0, until_day=40.0, sender="HAL-INT")
+    second_half = StandingOrder(kind="alert", action="verify", day=40.0, sender="HAL-INT")
+    game = play_game(scenario, ReplayPlayer("DRV-BRD", {}, orders=(first_half, second_half)), scenario.seed)
+    sentences = what_changed(game)["sentences"]
+    habits = [s for s in sentences if s.startswith(("Discarding HAL-INT's", "Verifying HAL-INT's"))]
+    assert len(habits) == 2 and not any("namesake" in s for s in habits), "namesakes are not counted twice"
+    (apart,) = [s for s in sentences if s.startswith("Your choices on HAL-INT's alerts ")]
+    at_drevia = [
+        sum(1 for r in run.wrongful_stops if r["kind"] == "ordinary" and r["agency"] == "DRV-BRD")
+        for run in (game.played, game.default)
+    ]
+    change = at_drevia[0] - at_drevia[1]
+    assert change and apart == (f"Your choices on HAL-INT's alerts stopped {change} more namesakes at Drevia than the "
+                                "policy." if change > 0 else f"Your choices on HAL-INT's alerts spared {-change} "
+                                "namesakes a stop at Drevia.")  # fmt: skip

@@ -189,7 +189,17 @@ def write_comparison_report(folder: str | Path, plots: bool = True) -> Path:
         parts.append("<p>Figures were not drawn (<code>--no-plots</code>).</p>")
     parts.append("<h2>Improvement plan</h2>")
     st = stats["detection_rate"]
-    if st["diff"] is not None and st["ci_low"] > 0 and varied:
+    cost = stats.get("wrongful_stops")
+    if cost is not None and _clear(st) and _clear(cost) and (st["diff"] > 0) == (cost["diff"] > 0):
+        parts.append(
+            table_html(
+                ["finding", "corrective action", "agency"],
+                [[_findings(stats, a.name, b.name)[0],
+                  "A choice, not an improvement: weigh the persons of interest against the innocent people "
+                  "stopped, then keep A's arrangements or adopt B's.", "the agencies on the changed links"]],
+            )
+        )  # fmt: skip
+    elif st["diff"] is not None and st["ci_low"] > 0 and varied:
         action = "Adopt B's arrangements: " + "; ".join(change_words(p, x, y) for p, x, y in varied[:6])
         action += f"; and {len(varied) - 6} more (see “What differs”)." if len(varied) > 6 else "."
         parts.append(
@@ -285,8 +295,62 @@ def change_words(path: str, a: Any, b: Any) -> str:
     return f"{path}: {old} → {new}"
 
 
+def _clear(st: dict[str, Any]) -> bool:
+    """Whether a paired difference is told apart from noise: its 95% interval excludes 0."""
+    return st["diff"] is not None and (st["ci_low"] > 0 or st["ci_high"] < 0)
+
+
+def _interval(st: dict[str, Any], scale: float = 1.0) -> str:
+    return f"95% CI {scale * st['ci_low']:+.1f} to {scale * st['ci_high']:+.1f}"
+
+
+def tradeoff_sentence(stats: dict[str, Any], name_a: str, name_b: str) -> str | None:
+    """The headline of a comparison that models the cost of sharing: both sides of the trade-off, as one.
+
+    Detections (points of the travellers who crossed) and wrongful stops (innocent people a
+    run), each with its paired 95% interval, and what they say together: a trade-off when they
+    move in opposite directions (one better, one worse), better or worse on both sides when they
+    agree, and not clear for a difference whose interval includes 0. None when the comparison
+    does not compare wrongful stops (neither side models the cost) or no traveller crossed.
+    """
+    det, stops = stats.get("detection_rate"), stats.get("wrongful_stops")
+    if det is None or stops is None or det["diff"] is None or stops["diff"] is None:
+        return None
+    if det["diff"] == 0 == stops["diff"] and det["ci_low"] == det["ci_high"] == stops["ci_low"] == stops["ci_high"]:
+        return (f"{name_b} detects as many travellers as {name_a} and stops as many innocent people: "
+                f"no difference on either side.")  # fmt: skip
+    d_word = "more" if det["diff"] > 0 else "fewer" if det["diff"] < 0 else "as many"
+    s_word = "more" if stops["diff"] > 0 else "fewer" if stops["diff"] < 0 else "as many"
+    head = (f"{name_b} detects {abs(100 * det['diff']):.1f} points {d_word} of the travellers who crossed than "
+            f"{name_a} ({_interval(det, 100)}) and stops {abs(stops['diff']):.1f} {s_word} innocent travellers "
+            f"a run ({_interval(stops)})")  # fmt: skip
+    det_clear, stops_clear = _clear(det), _clear(stops)
+    n = det["replications"]
+    if not det_clear and not stops_clear:
+        return head + f": neither difference is clear from {n} runs (both intervals include 0)."
+    detects_better, spares_better = det["diff"] > 0, stops["diff"] < 0
+    if det_clear and stops_clear:
+        if detects_better and spares_better:
+            return head + ": better on both sides, more persons of interest stopped and fewer innocent people."
+        if not detects_better and not spares_better:
+            return head + ": worse on both sides, fewer persons of interest stopped and more innocent people."
+        if spares_better:
+            return (head + f": a trade-off, {name_b} spares innocent travellers at the price of persons of "
+                    f"interest who cross unstopped.")  # fmt: skip
+        return (head + f": a trade-off, {name_b} stops more persons of interest at the price of more innocent "
+                f"travellers stopped.")  # fmt: skip
+    if det_clear:
+        known = "more persons of interest stopped" if detects_better else "fewer persons of interest stopped"
+        return head + f": {known}; whether it stops more or fewer innocent people is not clear (interval includes 0)."
+    known = "fewer innocent people stopped" if spares_better else "more innocent people stopped"
+    return head + f": {known}; whether it detects more or fewer is not clear (interval includes 0)."
+
+
 def _findings(stats: dict[str, Any], name_a: str, name_b: str) -> list[str]:
     out = []
+    headline = tradeoff_sentence(stats, name_a, name_b)
+    if headline is not None:
+        out.append(headline)
     st = stats["detection_rate"]
     if st["diff"] is not None:
         sure = st["ci_low"] > 0 or st["ci_high"] < 0

@@ -480,7 +480,10 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
             "<p>" + escape(
                 f"{play['decisions']} decisions, {play['changed_decisions']} of them different from the scenario's "
                 f"policy. With your choices {play['detected_played']} travellers were stopped; with the scenario's "
-                f"policy, on the same seed (the same travellers and draws), {play['detected_default']}.") + "</p>"
+                f"policy, on the same seed (the same travellers and draws), {play['detected_default']}."
+                + (f" Innocent people stopped (wrongful stops): {play['wrongful_stops_played']} with your choices, "
+                   f"{play['wrongful_stops_default']} with the policy." if "wrongful_stops_played" in play else "")
+            ) + "</p>"
         )  # fmt: skip
         parts += [f'<div class="finding">{escape(sentence)}</div>' for sentence in play["sentences"][:40]]
         if not play["sentences"]:

@@ -56,6 +56,10 @@ class DecisionPoint:
         trust: the trust on that link now.
         trusted: whether the scenario's trust draw accepts it (``alert``).
         default: the scenario's own choice.
+        confirmed, refuted: the sender's track record on this link so far (``alert``): stops on its
+            alerts that found a person of interest, and those that found an innocent person or that
+            verification refuted; None when the scenario does not model the cost of sharing.
+        adaptive: whether the link's trust is its track record (``trust`` is then the current value).
     """
 
     kind: str
@@ -68,6 +72,9 @@ class DecisionPoint:
     sender: str = ""
     trust: float = 1.0
     trusted: bool = True
+    confirmed: int | None = None
+    refuted: int | None = None
+    adaptive: bool = False
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -622,6 +622,7 @@ class SharingModel(mesa.Model):
         )
         action = "act" if trusted else "verify" if link.verify is not None else "discard"
         if self.player is not None and receiver.code == self.player.agency:
+            seen = self.ledger.track(link) if self.ledger is not None else (None, None)
             point = DecisionPoint(
                 kind="alert",
                 time=self.now,
@@ -632,6 +633,9 @@ class SharingModel(mesa.Model):
                 trust=link.trust,
                 trusted=trusted,
                 default=Choice(action),
+                confirmed=seen[0],
+                refuted=seen[1],
+                adaptive=self.ledger is not None and link.index in self.ledger.records,
             )
             choice = self.player.decide(point, self)
             self.decisions.append(Record(point, choice))

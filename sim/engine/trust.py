@@ -61,6 +61,9 @@ class TrustLedger:
         self.records = records
         self.provenance: dict[tuple[str, int], list[Message]] = {}
         self.history: list[tuple[float, str, float, int, int]] = []
+        # Link index -> [confirmed, refuted] since the start, on every link (fixed trust too): what a
+        # player sees of a sender's track record (trust injects do not reset it).
+        self.outcomes: dict[int, list[int]] = {}
         for index, record in records.items():
             link = links[index]
             link.trust = record.trust
@@ -101,7 +104,9 @@ class TrustLedger:
                 self.learn(link, confirmed, time)
 
     def learn(self, link: Link, confirmed: bool, time: float) -> None:
-        """One outcome of an alert received on `link` (nothing for a link with fixed trust)."""
+        """One outcome of an alert received on `link` (its trust moves only if the link is adaptive)."""
+        counts = self.outcomes.setdefault(link.index, [0, 0])
+        counts[0 if confirmed else 1] += 1
         record = self.records.get(link.index)
         if record is None:
             return
@@ -111,6 +116,11 @@ class TrustLedger:
             record.refuted += 1
         link.trust = record.trust
         self._note(time, link, record)
+
+    def track(self, link: Link) -> tuple[int, int]:
+        """(confirmed, refuted): the outcomes of alerts received on `link` so far, adaptive or not."""
+        confirmed, refuted = self.outcomes.get(link.index, (0, 0))
+        return confirmed, refuted
 
     def set_trust(self, link: Link, value: float, time: float) -> None:
         """A ``trust`` inject: an adaptive link's prior becomes `value` and its record starts again."""

@@ -255,10 +255,25 @@ class InteractivePlayer:
             lines.append(f"  ALERT #{self._alerts_seen} ({point.alert}) from {point.sender} (trust {point.trust:g}) "
                          f"on {point.traveller} ({point.identifier}): {verdict}; "
                          f"the policy says {point.default.action}.")  # fmt: skip
+            if point.confirmed is not None:
+                lines.append("  " + track_record(point))
             lines.append("  [Enter] policy   a act   v verify   d discard")
             lines.append(f"  A V D: the same for every alert from {point.sender} {until}"
                          "   f fast forward   ? help   q quit")  # fmt: skip
         return "\n".join(lines)
+
+
+def track_record(point: DecisionPoint) -> str:
+    """The sender's track record on the link of an alert, as the prompt shows it.
+
+    ``Track record of NOR-INT on this link: 12 confirmed, 3 refuted so far; trust now 0.78
+    (adaptive: it follows the record).`` A link of fixed trust says so.
+    """
+    confirmed, refuted = point.confirmed or 0, point.refuted or 0
+    record = f"Track record of {point.sender} on this link: {confirmed} confirmed, {refuted} refuted so far"
+    if point.adaptive:
+        return record + f"; trust now {point.trust:.2f} (adaptive: it follows the record)."
+    return record + f"; trust fixed at {point.trust:g} by the scenario."
 
 
 # ---------------------------------------------------------------- recorded games
@@ -434,7 +449,10 @@ def what_changed(game: Game) -> dict[str, Any]:
         elif after and not before:
             stopped.append(tid)
             sentences.append(_stopped_sentence(tid, row, by_traveller.get(tid, []), names))
-    changed = set(let_through) | set(stopped)
+    innocents_stopped, innocents_spared = _innocents(game)
+    both_sides = both_sides_sentences(game, differing, stopped, let_through, innocents_stopped, innocents_spared, names)
+    sentences = both_sides + sentences
+    changed = set(let_through) | set(stopped) | set(innocents_stopped) | set(innocents_spared)
     idle = [r for r in differing if r.point.traveller not in changed]
     crossed: dict[str, list[float]] = {}
     for crossing in game.played.crossings:
@@ -451,9 +469,166 @@ def what_changed(game: Game) -> dict[str, Any]:
         "detected_default": game.default.summary["detected"],
         "stopped_by_your_choices": stopped,
         "let_through_by_your_choices": let_through,
+        **_cost_side(game, innocents_stopped, innocents_spared),
         "sentences": sentences,
         "why_unchanged": why,
     }
+
+
+def _innocents(game: Game) -> tuple[list[str], list[str]]:
+    """Innocent subjects of wrong leads stopped with the player's choices, not with the policy; and spared.
+
+    Both by label, in the order of their stop.
+    """
+    played = [r["traveller"] for r in game.played.wrongful_stops if r["kind"] == "innocent_subject"]
+    default = [r["traveller"] for r in game.default.wrongful_stops if r["kind"] == "innocent_subject"]
+    return [t for t in played if t not in set(default)], [t for t in default if t not in set(played)]
+
+
+def _namesakes(result: RunResult, sender: str | None = None, agency: str | None = None) -> Counter[str]:
+    """Ordinary travellers stopped as namesakes, by country.
+
+    Only on entries `sender`'s alerts put there, and only by `agency`, when given.
+    """
+    return Counter(
+        r["country"]
+        for r in result.wrongful_stops
+        if r["kind"] == "ordinary" and sender in (None, r["sender"]) and agency in (None, r["agency"])
+    )
+
+
+def _namesake_clauses(played: Counter[str], default: Counter[str], names: dict[str, str]) -> list[str]:
+    """``stopped 3 more namesakes at Drevia than the policy``, ``spared 5 namesakes a stop at Halvoria``."""
+    clauses = []
+    for country in sorted(played | default):
+        change = played[country] - default[country]
+        where = names.get(country, country)
+        if change > 0:
+            clauses.append(f"stopped {plural(change, 'more namesake')} at {where} than the policy")
+        elif change < 0:
+            clauses.append(f"spared {plural(-change, 'namesake')} a stop at {where}")
+    return clauses
+
+
+def _cost_side(game: Game, innocents_stopped: list[str], innocents_spared: list[str]) -> dict[str, Any]:
+    """The innocent side of a game for play.json: empty when the scenario does not model the cost of sharing."""
+    if "wrongful_stops" not in game.played.summary:
+        return {}
+    played, default = _namesakes(game.played), _namesakes(game.default)
+    return {
+        "wrongful_stops_played": game.played.summary["wrongful_stops"]["total"],
+        "wrongful_stops_default": game.default.summary["wrongful_stops"]["total"],
+        "innocents_stopped_by_your_choices": innocents_stopped,
+        "innocents_spared_by_your_choices": innocents_spared,
+        "namesakes_by_country": {c: {"played": played[c], "default": default[c]} for c in sorted(played | default)},
+    }
+
+
+def _ids(labels: list[str], most: int = 3) -> str:
+    """``R-0001, R-0002 and R-0003``; past `most`: ``R-0001, R-0002, R-0003 and 5 more``."""
+    if len(labels) > most:
+        return ", ".join(labels[:most]) + f" and {len(labels) - most} more"
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def _and(clauses: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b, and c`` (the clauses have commas of their own)."""
+    if len(clauses) == 1:
+        return clauses[0]
+    return ", ".join(clauses[:-1]) + (", and " if len(clauses) > 2 else " and ") + clauses[-1]
+
+
+def _group(record: Any) -> tuple[str, str]:
+    """The group a decision different from the policy counts in: (key, the choice as a habit, in words)."""
+    point, choice = record.point, record.choice
+    if point.kind == "alert":
+        words = {"act": f"acting at once on {point.sender}'s alerts",
+                 "verify": f"verifying {point.sender}'s alerts before acting",
+                 "discard": f"discarding {point.sender}'s alerts"}[choice.action]  # fmt: skip
+        return f"alert {choice.action} {point.sender}", words
+    if choice.action == "share":
+        left_out = sorted(set(point.links) - set(choice.links or point.links))
+        return f"intelligence share {left_out}", f"not sharing on {', '.join(left_out)}" if left_out else "sharing"
+    return f"intelligence {choice.action}", {
+        "hold": "holding your intelligence",
+        "verify": "verifying your intelligence before sharing it",
+    }[choice.action]
+
+
+def both_sides_sentences(game: Game, differing: list[Any], stopped: list[str], let_through: list[str],
+                         innocents_stopped: list[str], innocents_spared: list[str],
+                         names: dict[str, str]) -> list[str]:  # fmt: skip
+    """Both sides of the player's choices, one sentence per habit (``acting at once on NOR-INT's alerts``).
+
+    Each traveller whose outcome changed counts in the group of the first decision on them that
+    differs from the policy: persons of interest stopped or let through, innocent subjects of wrong
+    leads stopped or spared. Namesakes (ordinary travellers, never simulated one by one) count in the
+    group of alerts whose entries they were taken for, as the difference with the policy by country.
+    Empty when the scenario does not model the cost of sharing (the sentences per traveller say it all).
+    """
+    if "wrongful_stops" not in game.played.summary:
+        return []
+    first: dict[str, Any] = {}
+    for record in differing:
+        first.setdefault(record.point.traveller, record)
+    groups: dict[str, dict[str, Any]] = {}
+
+    def group_of(tid: str) -> dict[str, Any]:
+        record = first.get(tid)
+        key, words = _group(record) if record is not None else ("", "your choices, indirectly,")
+        return groups.setdefault(key, {"words": words, "sender": "", "lists": ([], [], [], [])})
+
+    for index, labels in enumerate((stopped, let_through, innocents_stopped, innocents_spared)):
+        for tid in labels:
+            group_of(tid)["lists"][index].append(tid)
+    habits: dict[str, list[str]] = {}  # sender -> the groups of your choices on its alerts
+    for record in differing:  # a habit on a sender's alerts that changed only namesake stops counts too
+        if record.point.kind == "alert":
+            key, words = _group(record)
+            groups.setdefault(key, {"words": words, "sender": "", "lists": ([], [], [], [])})["sender"] = (
+                record.point.sender)  # fmt: skip
+            if key not in habits.setdefault(record.point.sender, []):
+                habits[record.point.sender].append(key)
+    # Namesakes at your border on a sender's entries count with your one habit on its alerts, or in a
+    # sentence of their own when you had several; those elsewhere (downstream of a relay, or of your
+    # intelligence) in a last sentence.
+    attributed_played, attributed_default = Counter[str](), Counter[str]()
+    apart: list[str] = []
+    for sender, keys in habits.items():
+        played = _namesakes(game.played, sender, game.agency)
+        default = _namesakes(game.default, sender, game.agency)
+        attributed_played, attributed_default = attributed_played + played, attributed_default + default
+        clauses = _namesake_clauses(played, default, names)
+        if len(keys) == 1:
+            groups[keys[0]]["namesakes"] = clauses
+        elif clauses:
+            apart.append(f"Your choices on {sender}'s alerts {_and(clauses)}.")
+    sentences = []
+    for group in groups.values():
+        poi_in, poi_out, inn_in, inn_out = group["lists"]
+        clauses = []
+        if poi_in:
+            clauses.append(f"stopped {_ids(poi_in)} ({plural(len(poi_in), 'person', 'persons')} of interest "
+                           f"the policy let through)")  # fmt: skip
+        if poi_out:
+            clauses.append(f"let through {_ids(poi_out)} ({plural(len(poi_out), 'person', 'persons')} of interest "
+                           f"the policy stopped)")  # fmt: skip
+        if inn_in:
+            clauses.append(f"stopped {plural(len(inn_in), 'innocent subject')} of wrong leads ({_ids(inn_in)})")
+        if inn_out:
+            clauses.append(f"spared {plural(len(inn_out), 'innocent subject')} of wrong leads a wrongful stop "
+                           f"({_ids(inn_out)})")  # fmt: skip
+        clauses += group.get("namesakes", [])
+        if not clauses:
+            continue
+        sentences.append(f"{_first_upper(group['words'])} {_and(clauses)}.")
+    sentences += apart
+    if differing:
+        elsewhere = _namesake_clauses(_namesakes(game.played) - attributed_played,
+                                      _namesakes(game.default) - attributed_default, names)  # fmt: skip
+        if elsewhere:
+            sentences.append(f"Your choices, further along the chain, {_and(elsewhere)}.")
+    return sentences
 
 
 def why_unchanged(records: list[Any], played: dict[str, dict[str, Any]], default: dict[str, dict[str, Any]],

@@ -49,9 +49,15 @@ def outputs_of(summary: dict[str, Any]) -> dict[str, float]:
 
 
 def compared_outputs(summaries: list[dict[str, Any]]) -> tuple[str, ...]:
-    """The outputs compared over these summaries: `COMPARED_OUTPUTS`, and the cost side's when a run models it."""
+    """The outputs compared over these summaries: `COMPARED_OUTPUTS`, and the cost side's when a run models it.
+
+    With the cost side, ``wrongful_stops`` and ``stop_precision`` come right after ``detection_rate``
+    (in ``comparison.json``, ``pairs.csv`` and the report's table): the two sides of the trade-off together.
+    """
     if any("wrongful_stops" in summary for summary in summaries):
-        return COMPARED_OUTPUTS + COST_COMPARED_OUTPUTS
+        # Both sides of the trade-off together, first: detections, then the innocent people stopped.
+        first = ("detection_rate", "wrongful_stops", "stop_precision")
+        return first + tuple(name for name in COMPARED_OUTPUTS + COST_COMPARED_OUTPUTS if name not in first)
     return COMPARED_OUTPUTS
 
 
