@@ -230,7 +230,8 @@ def run_benchmarks(repeats: int = 5, quick: bool = False, sweeps: bool = True) -
         rows.append({"workload": "baseline run (300 travellers + surge), tables and folder", "seconds": seconds})
         cli = _median_time(
             lambda: subprocess.run(
-                [sys.executable, "-m", "sim", "run", str(BASELINE), "--no-plots", "--quiet", "--force", "--out", str(folder)],
+                [sys.executable, "-m", "sim", "run", str(BASELINE), "--no-plots", "--quiet", "--force",
+                 "--out", str(folder)],  # fmt: skip
                 check=True,
                 capture_output=True,
             ),
