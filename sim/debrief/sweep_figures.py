@@ -651,6 +651,10 @@ def sobol_bars(sensitivity: pd.DataFrame, output: str) -> Figure:
 # ---------------------------------------------------------------- the trade-off of two outputs
 
 
+LABEL_GAP_POINTS = 22
+"""Vertical room of one frontier label (12-point text in a box), in points: labels on one side stack this far apart."""
+
+
 def point_label(row: pd.Series | dict[str, Any], parameters: Sequence[str]) -> str:
     """A point's values in words, one parameter after another: ``delay scale 0.5, verify catches 0.8``."""
     return ", ".join(f"{_path_words(p)[0] if p not in PARAMETER_WORDS else short_parameter(p)} {fmt_level(row[p])}"
@@ -705,18 +709,29 @@ def frontier_plot(
                         markersize=size, markeredgecolor="white", label=label, zorder=z, alpha=0.9)  # fmt: skip
         if len(on) > 1:
             ax.plot(on[minimise], on[maximise], "-", color=OKABE_ITO[5], lw=2.5, zorder=3)
-        for k, (_, row) in enumerate(on.iterrows()):
-            ax.annotate(
-                point_label(row, named),
-                xy=(float(row[minimise]), float(row[maximise])),
-                xytext=(12, -22 if k % 2 else 12),
-                textcoords="offset points",
-                fontsize=12,
-                color="#222222",
-                bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": OKABE_ITO[5], "alpha": 0.9},
-                arrowprops={"arrowstyle": "-", "color": OKABE_ITO[5], "lw": 1},
-                zorder=6,
-            )
+        places = _frontier_places(on, named, maximise, minimise)
+        middle = float(np.mean(ax.get_xlim()))
+        to_points = 72.0 / fig.dpi
+        for right in (True, False):
+            side = sorted((p for p in places if (p[0] <= middle) == right), key=lambda p: p[1])
+            above = -math.inf
+            for x, y, label in side:
+                height = float(ax.transData.transform((x, y))[1]) * to_points
+                wanted = max(height + 6, above + LABEL_GAP_POINTS)  # labels on one side never overlap
+                above = wanted
+                ax.annotate(
+                    label,
+                    xy=(x, y),
+                    xytext=(16 if right else -16, wanted - height),
+                    textcoords="offset points",
+                    ha="left" if right else "right",
+                    va="center",
+                    fontsize=12,
+                    color="#222222",
+                    bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": OKABE_ITO[5], "alpha": 0.92},
+                    arrowprops={"arrowstyle": "-", "color": OKABE_ITO[5], "lw": 1},
+                    zorder=6,
+                )
         if pick is not None and (data["point"] == pick).any():
             row = data[data["point"] == pick].iloc[0]
             ax.plot([row[minimise]], [row[maximise]], "o", markersize=22, markerfacecolor="none",
@@ -731,9 +746,24 @@ def frontier_plot(
         if is_share(minimise):
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
         ax.grid(color="#e5e5e5")
-        ax.legend(loc="lower right", frameon=True, framealpha=0.9)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, frameon=False)
         _title(fig, _frontier_title(on, maximise, minimise, len(data)))
     return fig
+
+
+def _frontier_places(
+    on: pd.DataFrame, named: Sequence[str], maximise: str, minimise: str
+) -> list[tuple[float, float, str]]:
+    """One label per place on the frontier: points with equal means on both share one, their values joined by "or"."""
+    out = []
+    for (x, y), group in on.groupby([minimise, maximise], sort=False):
+        parts = []
+        for p in named:
+            values = list(dict.fromkeys(fmt_level(v) for v in group[p]))
+            words = _path_words(p)[0] if p not in PARAMETER_WORDS else short_parameter(p)
+            parts.append(f"{words} {' or '.join(values)}")
+        out.append((float(x), float(y), ", ".join(parts)))
+    return out
 
 
 def _bars(centre: np.ndarray, low: pd.Series, high: pd.Series) -> np.ndarray:
