@@ -546,8 +546,8 @@ def _trade_off_section(found: TradeOff, info: FolderInfo) -> str:
         under = "under" if constraint.upper else "over"
         level = draw.fmt_value(constraint.output, constraint.level)
         text += (
-            f"<h2>The best policy with {escape(words)}</h2><div class=\"finding\">Among the policies whose "
-            f"{escape(draw.output_label(constraint.output))} stays {stays} "
+            f"<h2>The best policy with {escape(words)}</h2><div class=\"finding\">Among the policies that keep "
+            f"{escape(draw.output_label(constraint.output))} {stays} "
             f"{escape(level)} on the {end} end of its 95% interval (not "
             f"only on its mean), the one with the highest mean {escape(draw.output_label(objective))}; ties go to the "
             "fastest sharing (lowest sharing.delay_scale).</div>"
@@ -557,17 +557,17 @@ def _trade_off_section(found: TradeOff, info: FolderInfo) -> str:
         else:
             row = wide.loc[found.pick]
             values = ", ".join(f"{p} = {draw.fmt_level(row[p])}" for p in info.paths)
-            fastest = ""
-            if "sharing.delay_scale" in info.paths:
-                fastest = (f"the fastest sharing (sharing.delay_scale {draw.fmt_level(row['sharing.delay_scale'])}) "
-                           f"whose {escape(draw.output_label(constraint.output))} stays "
-                           f"{under} {escape(level)}"
-                           f" at the best {escape(draw.output_label(objective))}: ")  # fmt: skip
             text += (
-                f"<p><strong>{fastest}point {found.pick}: {escape(values)}</strong>; "
+                f"<p><strong>Point {found.pick}: {escape(values)}</strong>: "
                 f"{escape(draw.output_label(objective))} {escape(_cell(row, objective))}, "
                 f"{escape(draw.output_label(constraint.output))} {escape(_cell(row, constraint.output))}.</p>"
             )
+            if "sharing.delay_scale" in info.paths:
+                text += (
+                    f"<p>So the fastest sharing whose {escape(draw.output_label(constraint.output))} stay {under} "
+                    f"{escape(level)} at the highest {escape(draw.output_label(objective))} is sharing.delay_scale "
+                    f"{escape(draw.fmt_level(row['sharing.delay_scale']))}.</p>"
+                )
     return text
 
 
