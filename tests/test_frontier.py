@@ -230,3 +230,14 @@ def test_tabletop_report_redraws_the_frontier_identically(tiny_sweep: Path) -> N
 
     assert done.returncode == 0, done.stderr
     assert (tiny_sweep / "figures" / "frontier.png").read_bytes() == before
+
+
+def test_the_command_line_constraint_is_checked_before_any_run(tmp_path: Path) -> None:
+    path = write_sweep(tmp_path, "parameters:\n  sharing.delay_scale: [0, 1]\n")
+
+    done = subprocess.run([sys.executable, "-m", "sim", "sweep", str(path), "--constraint", "detection_rat>=0.2",
+                           "--out", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=120)  # fmt: skip
+
+    assert done.returncode == 2, done.stderr
+    assert "constraint: must be one of the sweep's outputs (did you mean 'detection_rate'?)" in done.stderr
+    assert not (tmp_path / "out").exists()

@@ -186,6 +186,8 @@ def _frontier_figures(context: FigureContext) -> Drawn:
     found = trade_off(context.points, context.info)
     if found is None or found.maximise is None or found.minimise is None:
         return []
+    if found.wide[[found.maximise, found.minimise]].dropna().empty:
+        return []  # no point has a mean of both yet: nothing to place
     constraint = found.constraint
     text = _constraint_words(constraint) if constraint is not None else None
     fig = draw.frontier_plot(
