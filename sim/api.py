@@ -262,6 +262,7 @@ def sweep(
     threshold: float | None = None,
     allow_large: bool = False,
     force: bool = False,
+    constraint: str | None = None,
 ) -> SweepOutcome:
     """Run a sweep locally (worker processes) or on a Dask cluster (`scheduler` address).
 
@@ -282,6 +283,8 @@ def sweep(
         allow_large: go past the limits of `sim.spec.limits` (points, runs, the scenario), with a
             note giving the estimate; a `Sweep` given as such keeps its own.
         force: start afresh in a folder `out` that holds tabletop's own files (never other files).
+        constraint: ``OUTPUT<=LEVEL`` or ``OUTPUT>=LEVEL`` (default: the sweep file's): the report
+            names the best point that meets it on its 95% bound (docs/sweeps.md).
 
     Returns:
         The outcome; its ``folder`` holds runs.csv, points.csv (and sensitivity.csv for Sobol designs).
@@ -297,9 +300,10 @@ def sweep(
         data = dict(sweep_file)
         if isinstance(data.get("scenario"), Path):
             data["scenario"] = str(data["scenario"])
-        spec = sweep_from_dict(data, source="<sweep>", folder=Path.cwd(), allow_large=allow_large)
+        spec = sweep_from_dict(data, source="<sweep>", folder=Path.cwd(), allow_large=allow_large,
+                               constraint=constraint)  # fmt: skip
     else:
-        spec = load_sweep(sweep_file, threshold=threshold, allow_large=allow_large)
+        spec = load_sweep(sweep_file, threshold=threshold, allow_large=allow_large, constraint=constraint)
     _load_engine()  # after the checks: a refused sweep never loads the engine
     from sim.experiments.sweep_folder import default_sweep_folder, latest_sweep_folder
     from sim.experiments.sweep_runner import run_sweep

@@ -77,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--force", action="store_true",
                        help="start afresh in a folder that holds tabletop's own files (never other files)")  # fmt: skip
     sweep.add_argument("--threshold", type=float, metavar="LEVEL", help="mark the critical value at this level")
+    sweep.add_argument("--constraint", metavar="OUTPUT<=LEVEL",
+                       help="name the best point whose OUTPUT stays within LEVEL on its 95%% bound, e.g. "
+                       "'wrongful_stops.total<=50' (replaces the file's constraint:)")  # fmt: skip
     sweep.add_argument("--no-plots", action="store_true", help="do not draw figures and report.html")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar; print only the sweep folder's path")
     sweep.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
@@ -533,7 +536,8 @@ def _sweep(args: argparse.Namespace) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise ScenarioError([Problem("--workers", None, "", "must be at least 1", args.workers)])
-    sweep = api.load_sweep(args.sweep, threshold=args.threshold, allow_large=args.allow_large)
+    sweep = api.load_sweep(args.sweep, threshold=args.threshold, allow_large=args.allow_large,
+                           constraint=args.constraint)  # fmt: skip
     _stop_on_sigterm()
     if not args.quiet:
         print(f"{sweep.name}: {sweep.describe()}", file=sys.stderr)

@@ -62,7 +62,7 @@ def test_the_schema_takes_the_shipped_sweep_files_and_refuses_a_bad_one() -> Non
     schema = sweep_json_schema()
     assert set(schema["properties"]) == {
         "name", "description", "scenario", "design", "samples", "replications", "seed",
-        "parameters", "outputs", "threshold", "second_order",
+        "parameters", "outputs", "threshold", "frontier", "constraint", "second_order",
     }  # fmt: skip
     assert schema["properties"]["design"]["enum"] == list(DESIGNS)
     for path in SHIPPED:

@@ -31,8 +31,9 @@ def test_the_page_has_examples_to_check() -> None:
 
 @pytest.mark.parametrize("block", SWEEPS, ids=str)
 def test_sweep_example_validates_in_the_sweeps_folder(block: Block, tmp_path: Path) -> None:
-    # The same layout as scenarios/: the scenario one folder up from the sweep.
-    shutil.copy(ROOT / "scenarios" / "baseline-corridor.yaml", tmp_path / "baseline-corridor.yaml")
+    # The same layout as scenarios/: the scenarios one folder up from the sweep.
+    for scenario in (ROOT / "scenarios").glob("*.yaml"):
+        shutil.copy(scenario, tmp_path / scenario.name)
     (tmp_path / "sweeps").mkdir()
     path = tmp_path / "sweeps" / "example.yaml"
     path.write_text(block.text, encoding="utf-8")

@@ -646,3 +646,143 @@ def sobol_bars(sensitivity: pd.DataFrame, output: str) -> Figure:
             text += f"; {', '.join(idle)} {verb} (total < {NEGLIGIBLE_INDEX})"
         _title(fig, text)
     return fig
+
+
+# ---------------------------------------------------------------- the trade-off of two outputs
+
+
+LABEL_GAP_POINTS = 22
+"""Vertical room of one frontier label (12-point text in a box), in points: labels on one side stack this far apart."""
+
+
+def point_label(row: pd.Series | dict[str, Any], parameters: Sequence[str]) -> str:
+    """A point's values in words, one parameter after another: ``delay scale 0.5, verify catches 0.8``."""
+    return ", ".join(f"{_path_words(p)[0] if p not in PARAMETER_WORDS else short_parameter(p)} {fmt_level(row[p])}"
+                     for p in parameters)  # fmt: skip
+
+
+def varied(wide: pd.DataFrame, paths: Sequence[str]) -> list[str]:
+    """The parameters that take more than one value over the points (the others need no label)."""
+    return [p for p in paths if wide[p].astype(str).nunique() > 1]
+
+
+def frontier_plot(
+    wide: pd.DataFrame,
+    paths: Sequence[str],
+    maximise: str,
+    minimise: str,
+    front: Sequence[int],
+    pick: int | None = None,
+    constraint_text: str | None = None,
+    constraint_level: float | None = None,
+) -> Figure:
+    """Every point's means of two outputs with their 95% intervals both ways; the non-dominated points joined.
+
+    Args:
+        wide: one row per point (`sim.experiments.frontier.wide_points`).
+        paths: the swept parameters (the varied ones label the frontier's points).
+        maximise: the output on the y axis (higher is better).
+        minimise: the output on the x axis (lower is better).
+        front: the non-dominated points, in order along the frontier.
+        pick: the point the constraint picks, ringed.
+        constraint_text: the constraint in words, for the legend.
+        constraint_level: the constraint's bound on the x axis (drawn as a line) when it bounds `minimise`.
+    """
+    data = wide.dropna(subset=[maximise, minimise])
+    named = varied(data, paths) or list(paths)
+    on = data[data["point"].isin(front)].set_index("point").loc[list(front)].reset_index()
+    off = data[~data["point"].isin(front)]
+    big = {"font.size": 14, "axes.labelsize": 15, "xtick.labelsize": 13, "ytick.labelsize": 13, "legend.fontsize": 12}
+    with matplotlib.rc_context({**COMPACT_STYLE, **big}):
+        fig = Figure(figsize=(11, 7.2), layout="constrained")
+        ax = fig.add_subplot()
+        for rows, colour, size, label, z in (
+            (off, "#9a9a9a", 7, "a policy another beats on both (dominated)", 2),
+            (on, OKABE_ITO[5], 10, "a non-dominated policy (on the means)", 4),
+        ):
+            if rows.empty:
+                continue
+            x, y = rows[minimise].to_numpy(float), rows[maximise].to_numpy(float)
+            xerr = _bars(x, rows[minimise + ":low"], rows[minimise + ":high"])
+            yerr = _bars(y, rows[maximise + ":low"], rows[maximise + ":high"])
+            ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="o", color=colour, ecolor=colour, elinewidth=1.4, capsize=3,
+                        markersize=size, markeredgecolor="white", label=label, zorder=z, alpha=0.9)  # fmt: skip
+        if len(on) > 1:
+            ax.plot(on[minimise], on[maximise], "-", color=OKABE_ITO[5], lw=2.5, zorder=3)
+        places = _frontier_places(on, named, maximise, minimise)
+        middle = float(np.mean(ax.get_xlim()))
+        to_points = 72.0 / fig.dpi
+        for right in (True, False):
+            side = sorted((p for p in places if (p[0] <= middle) == right), key=lambda p: p[1])
+            above = -math.inf
+            for x, y, label in side:
+                height = float(ax.transData.transform((x, y))[1]) * to_points
+                wanted = max(height + 6, above + LABEL_GAP_POINTS)  # labels on one side never overlap
+                above = wanted
+                ax.annotate(
+                    label,
+                    xy=(x, y),
+                    xytext=(16 if right else -16, wanted - height),
+                    textcoords="offset points",
+                    ha="left" if right else "right",
+                    va="center",
+                    fontsize=12,
+                    color="#222222",
+                    bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": OKABE_ITO[5], "alpha": 0.92},
+                    arrowprops={"arrowstyle": "-", "color": OKABE_ITO[5], "lw": 1},
+                    zorder=6,
+                )
+        if pick is not None and (data["point"] == pick).any():
+            row = data[data["point"] == pick].iloc[0]
+            ax.plot([row[minimise]], [row[maximise]], "o", markersize=22, markerfacecolor="none",
+                    markeredgecolor=OKABE_ITO[1], markeredgewidth=3, zorder=7,
+                    label=f"the best policy with {constraint_text}")  # fmt: skip
+        if constraint_level is not None:
+            ax.axvline(constraint_level, color=OKABE_ITO[1], ls="--", lw=1.8, zorder=1,
+                       label=f"the constraint: {constraint_text}")  # fmt: skip
+        ax.set_xlabel(f"{output_label(minimise)} (mean of runs; lower is better) →")
+        ax.set_ylabel(f"{output_label(maximise)} (mean of runs; higher is better) →")
+        _axis_format(ax, maximise)
+        if is_share(minimise):
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+        ax.grid(color="#e5e5e5")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, frameon=False)
+        _title(fig, _frontier_title(on, maximise, minimise, len(data)))
+    return fig
+
+
+def _frontier_places(
+    on: pd.DataFrame, named: Sequence[str], maximise: str, minimise: str
+) -> list[tuple[float, float, str]]:
+    """One label per place on the frontier: points with equal means on both share one, their values joined by "or"."""
+    out = []
+    for (x, y), group in on.groupby([minimise, maximise], sort=False):
+        parts = []
+        for p in named:
+            values = list(dict.fromkeys(fmt_level(v) for v in group[p]))
+            words = _path_words(p)[0] if p not in PARAMETER_WORDS else short_parameter(p)
+            parts.append(f"{words} {' or '.join(values)}")
+        out.append((float(x), float(y), ", ".join(parts)))
+    return out
+
+
+def _bars(centre: np.ndarray, low: pd.Series, high: pd.Series) -> np.ndarray:
+    """Error bar lengths below and above each centre (0 where a run has no interval)."""
+    below = np.nan_to_num(centre - pd.to_numeric(low, errors="coerce").to_numpy(float), nan=0.0)
+    above = np.nan_to_num(pd.to_numeric(high, errors="coerce").to_numpy(float) - centre, nan=0.0)
+    return np.vstack([np.clip(below, 0, None), np.clip(above, 0, None)])
+
+
+def _frontier_title(on: pd.DataFrame, maximise: str, minimise: str, points: int) -> str:
+    """The finding: what the frontier costs from its cheapest end to its most detecting end."""
+    gain, cost = output_label(maximise), output_label(minimise)
+    if len(on) <= 1:
+        return f"One policy of the {points} is best on both {gain} and {cost}: no trade-off over this sweep"
+    first, last = on.iloc[0], on.iloc[-1]
+    return (
+        f"{len(on)} of {points} policies are not beaten on both: raising {gain} from "
+        f"{fmt_value(maximise, float(first[maximise]))} to {fmt_value(maximise, float(last[maximise]))} "
+        f"costs {cost} from {fmt_value(minimise, float(first[minimise]))} to "
+        f"{fmt_value(minimise, float(last[minimise]))}\nError bars: 95% intervals of the means; "
+        "the frontier is decided on the means"
+    )

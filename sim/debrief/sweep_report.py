@@ -125,7 +125,92 @@ def figures(folder: str | Path, threshold: float | None = None) -> Drawn:
     out: Drawn = []
     for kind in DESIGNS[info.design].figures:
         out += FIGURE_KINDS[kind](context)
+    out += _frontier_figures(context)
     return out
+
+
+@dataclass(frozen=True)
+class TradeOff:
+    """The frontier of a sweep folder, as computed from points.csv.
+
+    Attributes:
+        maximise: the output raised.
+        minimise: the output lowered.
+        wide: one row per point (`sim.experiments.frontier.wide_points`).
+        front: the non-dominated points, along the frontier.
+        constraint: the constraint, if any.
+        objective: the output the constraint's pick maximises.
+        pick: the point the constraint picks (None when none meets it or there is no constraint).
+    """
+
+    maximise: str | None
+    minimise: str | None
+    wide: pd.DataFrame
+    front: list[int]
+    constraint: Any
+    objective: str | None
+    pick: int | None
+
+
+def trade_off(points: pd.DataFrame, info: FolderInfo) -> TradeOff | None:
+    """The frontier and the constrained pick of a sweep folder, or None when it asks for neither."""
+    from sim.experiments.frontier import constrained_pick, non_dominated, wide_points
+    from sim.spec.sweep_checks import constraint_objective
+    from sim.spec.sweep_model import Frontier, parse_constraint
+
+    frontier = info.frontier if info.frontier and set(info.frontier.values()) <= set(info.outputs) else None
+    constraint = parse_constraint(info.constraint) if info.constraint else None
+    if constraint is not None and constraint.output not in info.outputs:
+        constraint = None
+    if frontier is None and constraint is None:
+        return None
+    wide = wide_points(points, info.paths, info.outputs)
+    front = non_dominated(wide, frontier["maximise"], frontier["minimise"]) if frontier else []
+    objective = constraint_objective(Frontier(**frontier) if frontier else None, info.outputs)
+    pick = constrained_pick(wide, constraint, objective) if constraint is not None and objective else None
+    return TradeOff(
+        maximise=frontier["maximise"] if frontier else None,
+        minimise=frontier["minimise"] if frontier else None,
+        wide=wide,
+        front=front,
+        constraint=constraint,
+        objective=objective,
+        pick=pick,
+    )
+
+
+def _frontier_figures(context: FigureContext) -> Drawn:
+    """frontier.png: every point on the two outputs in tension, the non-dominated ones joined and labelled."""
+    from sim.debrief import sweep_figures as draw
+
+    found = trade_off(context.points, context.info)
+    if found is None or found.maximise is None or found.minimise is None:
+        return []
+    if found.wide[[found.maximise, found.minimise]].dropna().empty:
+        return []  # no point has a mean of both yet: nothing to place
+    constraint = found.constraint
+    text = _constraint_words(constraint) if constraint is not None else None
+    fig = draw.frontier_plot(
+        found.wide, context.info.paths, found.maximise, found.minimise, found.front,
+        pick=found.pick if found.objective == found.maximise else None, constraint_text=text,
+        constraint_level=constraint.level if constraint is not None and constraint.output == found.minimise else None,
+    )  # fmt: skip
+    return [
+        (
+            "frontier.png",
+            f"Each policy (point of the sweep) by its mean {draw.output_label(found.minimise)} and mean "
+            f"{draw.output_label(found.maximise)}, with 95% intervals both ways. The line joins the policies no other "
+            "beats on both means (the frontier), each labelled with its parameter values.",
+            fig,
+        )
+    ]
+
+
+def _constraint_words(constraint: Any) -> str:
+    from sim.debrief import sweep_figures as draw
+
+    bound = "at most" if constraint.upper else "at least"
+    return f"{draw.output_label(constraint.output)} {bound} {draw.fmt_value(constraint.output, constraint.level)}"
 
 
 def named_positions(folder: Path, paths: Sequence[str]) -> dict[str, str]:
@@ -331,6 +416,9 @@ def report(folder: str | Path, threshold: float | None = None) -> Path:
         limit["above"] = threshold
     if limit.get("above") is not None and limit.get("output") in info.outputs and limit.get("parameter") in info.paths:
         body.append(_critical_section(points, info, limit))
+    found = trade_off(points, info)
+    if found is not None:
+        body.append(_trade_off_section(found, info))
     body.append("<h2>Figures</h2>")
     body += blocks
     design = DESIGNS[info.design]
@@ -414,6 +502,75 @@ def _critical_section(points: pd.DataFrame, info: FolderInfo, limit: dict[str, A
         "is below it even at the smallest value.</div>"
     )
     return text + table_html(["at", "critical value", "cautious", "optimistic"], rows, [False, True, True, True])
+
+
+def _cell(row: Any, output: str) -> str:
+    """An output's mean and 95% interval in a table cell."""
+    from sim.debrief import sweep_figures as draw
+
+    mean, low, high = row[output], row[output + ":low"], row[output + ":high"]
+    if pd.isna(mean):
+        return "n/a"
+    interval = "" if pd.isna(low) else f" ({draw.fmt_value(output, low)} to {draw.fmt_value(output, high)})"
+    return draw.fmt_value(output, mean) + interval
+
+
+def _trade_off_section(found: TradeOff, info: FolderInfo) -> str:
+    """The non-dominated policies (a table), and the best policy that meets the constraint."""
+    from sim.debrief import sweep_figures as draw
+
+    wide = found.wide.set_index("point", drop=False)
+    text = ""
+    if found.maximise and found.minimise:
+        up, down = draw.output_label(found.maximise), draw.output_label(found.minimise)
+        text += (
+            f'<h2>The frontier: {escape(up)} against {escape(down)}</h2><div class="finding">'
+            f"{len(found.front)} of {len(wide)} policies are non-dominated: no other policy has both a higher or equal "
+            f"mean {escape(up)} and a lower or equal mean {escape(down)}, and is strictly better on one. Decided on "
+            "the means alone (the 95% intervals are shown, not used): two policies with equal means on both are both "
+            "kept. Listed from the fewest " + escape(down) + " to the most.</div>"
+        )
+        rows = [
+            (p, *(draw.fmt_level(wide.loc[p, q]) for q in info.paths), _cell(wide.loc[p], found.maximise),
+             _cell(wide.loc[p], found.minimise))
+            for p in found.front
+        ]  # fmt: skip
+        text += table_html(
+            ["point", *info.paths, f"{up} (95% interval)", f"{down} (95% interval)"],
+            rows,
+            [True] + [False] * len(info.paths) + [True, True],
+        )
+    if found.constraint is not None and found.objective is not None:
+        constraint, objective = found.constraint, found.objective
+        words = _constraint_words(constraint)
+        end = "upper" if constraint.upper else "lower"
+        stays = "at or under" if constraint.upper else "at or over"
+        under = "under" if constraint.upper else "over"
+        level = draw.fmt_value(constraint.output, constraint.level)
+        text += (
+            f"<h2>The best policy with {escape(words)}</h2><div class=\"finding\">Among the policies that keep "
+            f"{escape(draw.output_label(constraint.output))} {stays} "
+            f"{escape(level)} on the {end} end of its 95% interval (not "
+            f"only on its mean), the one with the highest mean {escape(draw.output_label(objective))}; ties go to the "
+            "fastest sharing (lowest sharing.delay_scale).</div>"
+        )
+        if found.pick is None:
+            text += f"<p><strong>No policy of this sweep meets {escape(constraint.to_yaml())}.</strong></p>"
+        else:
+            row = wide.loc[found.pick]
+            values = ", ".join(f"{p} = {draw.fmt_level(row[p])}" for p in info.paths)
+            text += (
+                f"<p><strong>Point {found.pick}: {escape(values)}</strong>: "
+                f"{escape(draw.output_label(objective))} {escape(_cell(row, objective))}, "
+                f"{escape(draw.output_label(constraint.output))} {escape(_cell(row, constraint.output))}.</p>"
+            )
+            if "sharing.delay_scale" in info.paths:
+                text += (
+                    f"<p>So the fastest sharing whose {escape(draw.output_label(constraint.output))} stay {under} "
+                    f"{escape(level)} at the highest {escape(draw.output_label(objective))} is sharing.delay_scale "
+                    f"{escape(draw.fmt_level(row['sharing.delay_scale']))}.</p>"
+                )
+    return text
 
 
 def _sensitivity_section(folder: Path) -> str:

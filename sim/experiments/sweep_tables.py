@@ -39,6 +39,9 @@ class FolderInfo:
         threshold: ``{output, above, parameter}`` or None.
         description: the sweep's description.
         seed: the master seed.
+        frontier: ``{maximise, minimise}``, the file's or the default (`sim.spec.sweep_checks.DEFAULT_FRONTIER`
+            when both are outputs), or None.
+        constraint: ``OUTPUT<=LEVEL`` as written, or None.
     """
 
     name: str
@@ -51,22 +54,30 @@ class FolderInfo:
     threshold: dict[str, Any] | None
     description: str = ""
     seed: int = 0
+    frontier: dict[str, str] | None = None
+    constraint: str | None = None
 
 
 def folder_info(folder: str | Path) -> FolderInfo:
     """Read a sweep folder's `sweep.yaml`."""
     data, _ = read_yaml(Path(folder) / "sweep.yaml", allow_large=True)  # as recorded: it ran already
+    outputs = tuple(data["outputs"])
+    frontier = data.get("frontier")
+    if frontier is None and {"detection_rate", "wrongful_stops.total"} <= set(outputs):
+        frontier = {"maximise": "detection_rate", "minimise": "wrongful_stops.total"}  # a sweep of an earlier version
     return FolderInfo(
         name=data.get("name", Path(folder).name),
         design=data.get("design", DEFAULT_DESIGN),
         paths=tuple(data["parameters"]),
-        outputs=tuple(data["outputs"]),
+        outputs=outputs,
         samples=data.get("samples"),
         replications=int(data.get("replications", 1)),
         second_order=bool(data.get("second_order", False)),
         threshold=data.get("threshold"),
         description=data.get("description", ""),
         seed=int(data.get("seed", 0)),
+        frontier=frontier,
+        constraint=data.get("constraint"),
     )
 
 

@@ -19,12 +19,20 @@ from typing import Any
 
 from sim.errors import _MISSING, Problem, ScenarioError
 from sim.spec import limits
-from sim.spec.checks import dedupe
+from sim.spec.checks import dedupe, did_you_mean
 from sim.spec.designs import DEFAULT_DESIGN, DESIGNS, Design
 from sim.spec.field_paths import apply_changes, parse_path
 from sim.spec.outputs import output_names, output_problem
 from sim.spec.scenario import Scenario, load_scenario, scenario_from_dict
-from sim.spec.sweep_model import DEFAULT_OUTPUTS, Parameter, Threshold, problem_at
+from sim.spec.sweep_model import (
+    DEFAULT_OUTPUTS,
+    Constraint,
+    Frontier,
+    Parameter,
+    Threshold,
+    parse_constraint,
+    problem_at,
+)
 from sim.spec.yaml_files import LineMap, PathKey
 
 DEFAULT_THRESHOLD_PARAMETER = "sharing.delay_scale"
@@ -304,6 +312,76 @@ def check_threshold(
         problems.add(where, "must be one of the swept parameters", parameter)
         return None
     return Threshold(output=output, above=float(level), parameter=parameter)
+
+
+DEFAULT_FRONTIER = Frontier(maximise="detection_rate", minimise="wrongful_stops.total")
+"""The frontier drawn when a sweep records both of its outputs and names none: detection against its cost."""
+
+
+def _among_outputs(problems: SweepProblems, where: PathKey, name: Any, outputs: list[str]) -> bool:
+    """Whether `name` is one of the sweep's outputs (else a problem, with a did-you-mean)."""
+    if isinstance(name, str) and name in outputs:
+        return True
+    hint = did_you_mean(str(name), outputs) if isinstance(name, str) else ""
+    problems.add(where, f"must be one of the sweep's outputs{hint}; the outputs are {', '.join(outputs)}", name)
+    return False
+
+
+def check_frontier(problems: SweepProblems, data: dict[str, Any], outputs: list[str]) -> Frontier | None:
+    """The frontier: two different outputs of the sweep; by default `DEFAULT_FRONTIER` when both are outputs."""
+    raw = data.get("frontier")
+    if raw is None:
+        default = DEFAULT_FRONTIER
+        return default if default.maximise in outputs and default.minimise in outputs else None
+    if not isinstance(raw, dict):
+        return None  # the structure check says why
+    ok = True
+    for key in ("maximise", "minimise"):
+        if key not in raw:
+            problems.add(("frontier",), f"needs {key}: one of the outputs")
+            ok = False
+        elif isinstance(raw[key], str):
+            ok = _among_outputs(problems, ("frontier", key), raw[key], outputs) and ok
+        else:
+            ok = False  # the structure check says why
+    if ok and raw["maximise"] == raw["minimise"]:
+        problems.add(("frontier",), "maximise and minimise name the same output", raw["maximise"])
+        ok = False
+    return Frontier(maximise=raw["maximise"], minimise=raw["minimise"]) if ok else None
+
+
+def check_constraint(
+    problems: SweepProblems, data: dict[str, Any], outputs: list[str], frontier: Frontier | None, given: str | None
+) -> Constraint | None:
+    """The constraint (`given`, from --constraint, replaces the file's): a bound on one of the outputs.
+
+    The report picks the best point meeting it by the frontier's maximised output (or
+    detection_rate), so one of those must be recorded too.
+    """
+    raw = given if given is not None else data.get("constraint")
+    where: PathKey = ("constraint",)
+    if raw is None or not isinstance(raw, str) or not raw.strip():
+        return None  # none, or the structure check says why
+    try:
+        constraint = parse_constraint(raw)
+    except ValueError as exc:
+        problems.add(where, str(exc), raw)
+        return None
+    if not _among_outputs(problems, where, constraint.output, outputs):
+        return None
+    objective = constraint_objective(frontier, outputs)
+    if objective is None:
+        problems.add(where, "the report picks the best point that meets the constraint by an output to maximise: "
+                     "give frontier: {maximise: ..., minimise: ...} or record detection_rate")  # fmt: skip
+        return None
+    return constraint
+
+
+def constraint_objective(frontier: Frontier | None, outputs: list[str] | tuple[str, ...]) -> str | None:
+    """The output the constraint's pick maximises: the frontier's, else detection_rate if recorded."""
+    if frontier is not None:
+        return frontier.maximise
+    return "detection_rate" if "detection_rate" in outputs else None
 
 
 # ---------------------------------------------------------------- values on the scenario

@@ -48,6 +48,8 @@ from sim.spec.sweep_checks import (
     SweepProblems,
     bad_parameter_keys,
     check_columns,
+    check_constraint,
+    check_frontier,
     check_outputs,
     check_parameters,
     check_points,
@@ -61,6 +63,8 @@ from sim.spec.sweep_checks import (
     whole,
 )
 from sim.spec.sweep_model import (
+    Constraint,
+    Frontier,
     Parameter,
     Threshold,
     structure_problems,
@@ -91,6 +95,8 @@ class Sweep:
         parameters: the swept fields, in file order.
         outputs: the summary keys recorded per run (nested ones as ``misses.late``).
         threshold: the critical-value marker, if any.
+        frontier: the two outputs in tension (frontier.png and the report's non-dominated points), if any.
+        constraint: the bound the report's pick must meet, if any.
         second_order: a sobol design also estimates second-order indices.
     """
 
@@ -107,6 +113,8 @@ class Sweep:
     outputs: tuple[str, ...]
     threshold: Threshold | None = None
     second_order: bool = False
+    frontier: Frontier | None = None
+    constraint: Constraint | None = None
     _points: list[dict[str, Any]] = field(default_factory=list, repr=False, compare=False)
 
     @property
@@ -154,6 +162,10 @@ class Sweep:
         data["outputs"] = list(self.outputs)
         if self.threshold is not None:
             data["threshold"] = self.threshold.to_yaml()
+        if self.frontier is not None:
+            data["frontier"] = self.frontier.to_yaml()
+        if self.constraint is not None:
+            data["constraint"] = self.constraint.to_yaml()
         if self.design_spec.has_second_order:
             data["second_order"] = self.second_order
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100, default_flow_style=None)
@@ -162,7 +174,8 @@ class Sweep:
         """A hash of everything that decides which runs are made and what they record.
 
         Replications are left out (a resumed sweep may add some: the seeds of the
-        first ones do not change), and so are name, description and threshold.
+        first ones do not change), and so are name, description, threshold, frontier
+        and constraint (they change the report, not the runs).
         """
         data = {
             "scenario": self.scenario.raw,
@@ -207,7 +220,9 @@ def is_sweep_file(path: str | Path) -> bool:
     return is_sweep_data(data)
 
 
-def load_sweep(path: str | Path, threshold: float | None = None, allow_large: bool = False) -> Sweep:
+def load_sweep(
+    path: str | Path, threshold: float | None = None, allow_large: bool = False, constraint: str | None = None
+) -> Sweep:
     """Read and validate a sweep file, its scenario, and every value its parameters take.
 
     Args:
@@ -215,6 +230,7 @@ def load_sweep(path: str | Path, threshold: float | None = None, allow_large: bo
         threshold: sets (or replaces) ``threshold.above``.
         allow_large: let the file, its scenario, points and runs past the limits of
             `sim.spec.limits` (``--allow-large``), with a note giving each estimate.
+        constraint: sets (or replaces) ``constraint`` (``--constraint``), e.g. ``wrongful_stops.total<=50``.
 
     Returns:
         The validated sweep.
@@ -224,7 +240,7 @@ def load_sweep(path: str | Path, threshold: float | None = None, allow_large: bo
     """
     data, lines = read_yaml(path, allow_large)
     return sweep_from_dict(data, source=str(path), lines=lines, folder=Path(path).parent, threshold=threshold,
-                           allow_large=allow_large)  # fmt: skip
+                           allow_large=allow_large, constraint=constraint)  # fmt: skip
 
 
 def sweep_from_dict(
@@ -234,6 +250,7 @@ def sweep_from_dict(
     folder: str | Path = ".",
     threshold: float | None = None,
     allow_large: bool = False,
+    constraint: str | None = None,
 ) -> Sweep:
     """Validate plain data (as YAML would give) into a `Sweep`.
 
@@ -248,6 +265,7 @@ def sweep_from_dict(
         folder: the folder the scenario path is relative to.
         threshold: sets (or replaces) ``threshold.above``.
         allow_large: let it past the limits of `sim.spec.limits`, with a note giving each estimate.
+        constraint: sets (or replaces) ``constraint``.
 
     Raises:
         ScenarioError: listing every problem found.
@@ -256,7 +274,7 @@ def sweep_from_dict(
     if not isinstance(data, dict):
         problems.add((), "a sweep must be a mapping of fields", data)
         problems.fail()
-    sweep = _checked_sweep(problems, data, Path(folder), threshold, allow_large)
+    sweep = _checked_sweep(problems, data, Path(folder), threshold, allow_large, constraint)
     if sweep.design_spec.checks_every_point:
         check_points(problems, sweep.scenario, sweep.points())
         problems.fail()
@@ -264,7 +282,12 @@ def sweep_from_dict(
 
 
 def _checked_sweep(
-    problems: SweepProblems, data: dict[str, Any], folder: Path, threshold: float | None, allow_large: bool
+    problems: SweepProblems,
+    data: dict[str, Any],
+    folder: Path,
+    threshold: float | None,
+    allow_large: bool,
+    constraint: str | None = None,
 ) -> Sweep:
     """Every check of the fields; the sweep when none has a problem (else `ScenarioError`)."""
     design = known_design(data)
@@ -291,6 +314,8 @@ def _checked_sweep(
     outputs = check_outputs(problems, data, scenario)
     check_columns(problems, parameters, outputs)
     limit = check_threshold(problems, data, outputs, parameters, threshold)
+    frontier = check_frontier(problems, data, outputs)
+    bound = check_constraint(problems, data, outputs, frontier, constraint)
     replications = whole(data.get("replications"), minimum=1)
     replications = DEFAULT_REPLICATIONS if replications is None else replications
     sized = check_size(problems, design, parameters, samples, second_order, replications, scenario, allow_large)
@@ -313,4 +338,6 @@ def _checked_sweep(
         outputs=tuple(outputs),
         threshold=limit,
         second_order=second_order,
+        frontier=frontier,
+        constraint=bound,
     )

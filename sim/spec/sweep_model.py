@@ -11,6 +11,7 @@ JSON Schema of the file.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -26,10 +27,11 @@ from sim.spec.yaml_files import LineMap, PathKey, format_path
 
 RANGE_FIELDS: tuple[str, ...] = ("low", "high", "steps", "integer")
 THRESHOLD_FIELDS: tuple[str, ...] = ("output", "above", "parameter")
+FRONTIER_FIELDS: tuple[str, ...] = ("maximise", "minimise")
 
 FIELDS: tuple[str, ...] = (
     "name", "description", "scenario", "design", "samples", "replications", "seed",
-    "parameters", "outputs", "threshold", "second_order",
+    "parameters", "outputs", "threshold", "frontier", "constraint", "second_order",
 )  # fmt: skip
 """The fields of a sweep file, in the order `sweep.yaml` is written."""
 
@@ -58,6 +60,13 @@ class ThresholdModel(_Strict):
     output: str | None = Field(None, description="one of the outputs (default: detection_rate, else the first)")
     above: Number | None = Field(None, description="the level to stay at or above")
     parameter: str | None = Field(None, description="a swept parameter (default: sharing.delay_scale, else the first)")
+
+
+class FrontierModel(_Strict):
+    """Two outputs in tension: the frontier is the points no other point beats on both (on the means)."""
+
+    maximise: str | None = Field(None, description="the output to raise, e.g. detection_rate")
+    minimise: str | None = Field(None, description="the output to lower, e.g. wrongful_stops.total")
 
 
 def _shape(value: Any) -> str | None:
@@ -92,6 +101,17 @@ class SweepModel(_Strict):
         list(DEFAULT_OUTPUTS), description="summary keys recorded per run"
     )
     threshold: ThresholdModel | None = Field(None, description="the critical-value marker")
+    frontier: FrontierModel | None = Field(
+        None,
+        description="the trade-off drawn as frontier.png (default: detection_rate against wrongful_stops.total "
+        "when both are outputs)",
+    )
+    constraint: str | None = Field(
+        None,
+        pattern=r"\S",
+        description="OUTPUT<=LEVEL or OUTPUT>=LEVEL, met on the 95% bound of the mean: the report picks the best "
+        "point that meets it",
+    )
     second_order: bool = Field(False, description="sobol designs: also second-order indices")
 
 
@@ -157,6 +177,8 @@ _MESSAGES: dict[tuple[Any, ...], str] = {
     ("outputs",): "give a list of summary keys, e.g. [detection_rate, late_share]",
     ("outputs", "*"): "an output is a summary key, e.g. detection_rate or misses.late",
     ("threshold",): "write {output: detection_rate, above: 0.3}",
+    ("frontier",): "write {maximise: detection_rate, minimise: wrongful_stops.total}",
+    ("constraint",): "write OUTPUT<=LEVEL, e.g. wrongful_stops.total<=50",
 }
 """Messages for any problem at a field (``*``: any parameter or item)."""
 
@@ -171,7 +193,8 @@ def _problem(path: PathKey, err: Any, data: dict[str, Any], source: str, lines: 
     kind, value = err["type"], value_at(data, path)
     pattern = tuple("*" if i == 1 and len(path) > 1 else p for i, p in enumerate(path))
     if kind == "extra_forbidden":
-        unknown = _unknown("threshold", THRESHOLD_FIELDS) if path[0] == "threshold" else _UNKNOWN[len(path)]
+        nested = {"threshold": THRESHOLD_FIELDS, "frontier": FRONTIER_FIELDS}
+        unknown = _unknown(str(path[0]), nested[str(path[0])]) if path[0] in nested else _UNKNOWN[len(path)]
         return problem_at(source, lines, path, unknown(str(path[-1])))
     if path == ("design",):
         return problem_at(source, lines, path, f"unknown design{did_you_mean(str(value), DESIGNS)}; "
@@ -302,3 +325,71 @@ class Threshold:
 def _tidy(x: float) -> float | int:
     """A grid value without floating-point dust (0.30000000000000004 -> 0.3); whole numbers stay floats."""
     return float(f"{x:.12g}")
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """Two outputs in tension: one to raise, one to lower.
+
+    Attributes:
+        maximise: the output to raise (``detection_rate``).
+        minimise: the output to lower (``wrongful_stops.total``).
+    """
+
+    maximise: str
+    minimise: str
+
+    def to_yaml(self) -> dict[str, Any]:
+        """The frontier as written in a sweep file."""
+        return {"maximise": self.maximise, "minimise": self.minimise}
+
+
+CONSTRAINT_OPERATORS: tuple[str, ...] = ("<=", ">=")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A bound an output must keep: ``wrongful_stops.total<=50``.
+
+    Met on the 95% interval of the mean, cautiously: an upper bound (``<=``) by the
+    interval's upper end (``ci_high``), a lower bound (``>=``) by its lower end.
+
+    Attributes:
+        output: the bounded output.
+        operator: ``<=`` or ``>=``.
+        level: the bound.
+    """
+
+    output: str
+    operator: str
+    level: float
+
+    @property
+    def upper(self) -> bool:
+        """Whether the bound is an upper one (``<=``)."""
+        return self.operator == "<="
+
+    def to_yaml(self) -> str:
+        """The constraint as written in a sweep file."""
+        return f"{self.output}{self.operator}{self.level:g}"
+
+
+def parse_constraint(text: str) -> Constraint:
+    """``OUTPUT<=LEVEL`` or ``OUTPUT>=LEVEL`` (spaces allowed) as a `Constraint`.
+
+    Raises:
+        ValueError: saying what is wrong.
+    """
+    found = re.fullmatch(r"\s*([^<>=\s]+)\s*(<=|>=|<|>|=)\s*(\S+)\s*", text)
+    if not found:
+        raise ValueError("write OUTPUT<=LEVEL or OUTPUT>=LEVEL, e.g. wrongful_stops.total<=50")
+    output, operator, level = found.groups()
+    if operator not in CONSTRAINT_OPERATORS:
+        raise ValueError(f"use <= or >= (a bound the output may reach), not {operator}")
+    try:
+        number = float(level)
+    except ValueError:
+        raise ValueError(f"the level must be a number (got {level})") from None
+    if not math.isfinite(number):
+        raise ValueError(f"the level must be a finite number (got {level})")
+    return Constraint(output=output, operator=operator, level=number)
