@@ -108,6 +108,10 @@ JOURNEYS_SHOWN = 12
 """Travellers the journeys figure aims to show (at least two of each outcome): few enough to read in ten seconds."""
 
 
+EARLY_SHOWN = 2.0
+"""The journeys figure shows alerts up to this many times the longest journey before departure."""
+
+
 def journeys_figure(tables: RunTables, limit: int = JOURNEYS_SHOWN) -> Figure:
     """One line per traveller (a sample by outcome), from departure to the end of the journey.
 
@@ -167,12 +171,20 @@ def journeys_figure(tables: RunTables, limit: int = JOURNEYS_SHOWN) -> Figure:
             ax.annotate(str(c["country"]), (x, y), xytext=(0, 11), textcoords="offset points", ha="center",
                         va="bottom", fontsize=11, fontweight="bold", zorder=5)  # fmt: skip
         xs = (arrivals["delivered_hours"] - arrivals["subject"].map(departs)) / scale
-        ax.plot(xs, arrivals["subject"].map(ys), marker="v", color=COLOURS["flow"], ms=10, ls="none", alpha=0.8,
+        arrival_ys = arrivals["subject"].map(ys)
+        # An alert that reached the border long before departure (intelligence months ahead) would squash
+        # every journey into a sliver on the right: it is drawn at the left edge, pointing further left.
+        edge = -EARLY_SHOWN * max(longest / scale, 1.0)
+        early = xs < edge
+        ax.plot(xs[~early], arrival_ys[~early], marker="v", color=COLOURS["flow"], ms=10, ls="none", alpha=0.8,
                 zorder=3)  # fmt: skip
+        ax.plot([edge] * int(early.sum()), arrival_ys[early], marker="<", color=COLOURS["flow"], ms=10, ls="none",
+                alpha=0.8, zorder=3)  # fmt: skip
         ax.set_yticks(list(ys.values()), list(ys.keys()), fontsize=12)
         ax.set_ylim(-0.7, len(ids) - 0.1)
         ax.axvline(0, color="#999999", lw=1)
         left, right = ax.get_xlim()
+        left = max(left, edge - 0.04 * (right - edge))
         ax.set_xlim(left, right + 0.22 * (right - left))  # room for the outcome labels, right of every journey
         ax.set_xlabel(f"{unit} since the traveller left")
         shown, total = len(sample), int((travellers["crossings"] > 0).sum())
@@ -189,6 +201,9 @@ def journeys_figure(tables: RunTables, limit: int = JOURNEYS_SHOWN) -> Figure:
             Line2D([], [], color=COLOURS["flow"], marker="v", ls="none", ms=10, label="alert reaches a border agency"),
             Line2D([], [], color=COLOURS["late"], lw=12, alpha=0.4, label="shaded: hours the alert was late"),
         ]
+        if early.any():
+            earlier = f"alert reached the border earlier\n(over {-edge:.0f} {unit} before leaving)"
+            handles.insert(3, Line2D([], [], color=COLOURS["flow"], marker="<", ls="none", ms=10, label=earlier))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
         fig.tight_layout()
         return fig
