@@ -372,3 +372,9 @@ def test_the_new_fields_are_validated(where: tuple[Any, ...], value: Any, messag
     with pytest.raises(ScenarioError) as caught:
         build(data)
     assert message in str(caught.value), str(caught.value)
+
+
+def test_wrong_leads_round_on_the_precision_as_written() -> None:
+    # 2 true leads at precision 0.8 make 0.5 wrong leads exactly: halves up gives 1 (binary floats gave 0).
+    assert [wrong_lead_count(n, 0.8) for n in (2, 6, 10)] == [1, 2, 3]
+    assert wrong_lead_count(7, 0.7) == 3 and wrong_lead_count(100, 1.0) == 0

@@ -19,17 +19,25 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from sim.spec.scenario import as_written
 
 if TYPE_CHECKING:
     from sim.engine.model import SharingModel
 
 
 def wrong_lead_count(true_leads: int, precision: float) -> int:
-    """``round(n * (1 - p) / p)``, halves up: the wrong leads of a source with `true_leads` true ones."""
-    return math.floor(true_leads * (1.0 - precision) / precision + 0.5)
+    """``round(n * (1 - p) / p)``, halves up: the wrong leads of a source with `true_leads` true ones.
+
+    On the precision as written (`sim.spec.scenario.as_written`), as ``covers`` is: 2 true leads at
+    precision 0.8 make exactly 0.5 wrong leads, so 1 (binary floating point gave 0.49999...).
+    """
+    exact = as_written(precision)
+    return math.floor(true_leads * (1 - exact) / exact + Fraction(1, 2))
 
 
 @dataclass(frozen=True)
