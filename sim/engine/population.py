@@ -116,7 +116,6 @@ class BorderCosts:
         self.expires: dict[tuple[str, int], float] = {}
         self.live_since: dict[tuple[str, int], float] = {}
         self.ended: dict[tuple[str, int], list[tuple[float, float]]] = {}
-        self.source: dict[tuple[str, int], tuple[int | None, str]] = {}
         self.per_day: dict[str, float] = {}
         self.namesakes: dict[str, Namesakes] = {}
         self.pnr: dict[str, tuple[float, float]] = {}
@@ -169,7 +168,6 @@ class BorderCosts:
         if before is None:
             self.live_since[key] = now
         if after != before:
-            self.source[key] = (None, "") if message is None else (message.id, message.link.sender.code)
             self._entry_changed(agency, traveller, before, after)
         hours = self.retention.get(agency.code)
         if hours is not None:
@@ -189,6 +187,8 @@ class BorderCosts:
         before = strongest(agency.watchlist.pop(traveller))
         self.ended.setdefault(key, []).append((self.live_since.pop(key), self.model.now))
         self._entry_changed(agency, traveller, before, None)
+        if self.model.ledger is not None:
+            self.model.ledger.forget(agency.code, traveller)  # a later alert starts a new entry
         self.model._log(
             "expired", agency.code, traveller, None, f"{before} entry kept {self.retention[agency.code] / 24:g} days"
         )
@@ -253,10 +253,12 @@ class BorderCosts:
                 state.number += 1
                 state.target -= math.log1p(-uniform(gaps, state.number))
                 entry, identifier = self._taken_for(state, uniform(picks, k))
-                alert, sender = self.source.get((code, entry), (None, ""))
+                # The alert that brought the entry's identifier (the model's one record of provenance).
+                alert = model.ledger.entry_alert(code, entry, identifier) if model.ledger is not None else None
                 model.wrongful_stops.append(
                     WrongfulStop(at, agency.country, code, identifier, "ordinary", model.travellers[entry].label,
-                                 alert, sender)
+                                 alert.id if alert is not None else None,
+                                 alert.link.sender.code if alert is not None else "")
                 )  # fmt: skip
                 model._stop_outcome(agency, entry, confirmed=False)
         state.done += rate * (now - state.since)

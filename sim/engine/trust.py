@@ -77,6 +77,10 @@ class TrustLedger:
         key = (message.link.receiver.code, message.traveller)
         self.provenance.setdefault(key, []).append(message)
 
+    def forget(self, agency: str, traveller: int) -> None:
+        """`agency`'s entry on `traveller` expired: the alerts behind it no longer answer for a stop."""
+        self.provenance.pop((agency, traveller), None)
+
     def entry_alert(self, agency: str, traveller: int, identifier: str | None = None) -> Message | None:
         """The accepted alert that put `traveller` on `agency`'s watchlist with `identifier`.
 
