@@ -561,7 +561,9 @@ class SharingModel(mesa.Model):
                 continue
             carried = identifier if link.carries is None else carried_identifier(identifier, link.carries)
             if carried is None:
-                self._log("withheld", agency.code, traveller, None, f"{identifier} not allowed on this link {link.key}")
+                if self.log_events:
+                    detail = f"{identifier} not allowed on this link {link.key}"
+                    self._log("withheld", agency.code, traveller, None, detail)
                 continue
             key = (traveller, carried)
             if key in link.shared:
@@ -671,8 +673,9 @@ class SharingModel(mesa.Model):
             # Verification found the lead wrong: discarded, and the receiver learns it.
             message.fate = "refuted"
             message.settled = self.now
-            detail = f"wrong lead from {link.sender.code}"
-            self._log("refuted", link.receiver.code, message.traveller, message.id, detail)
+            if self.log_events:
+                detail = f"wrong lead from {link.sender.code}"
+                self._log("refuted", link.receiver.code, message.traveller, message.id, detail)
             if self.ledger is not None:
                 self.ledger.learn(link, False, self.now)
             return

@@ -189,9 +189,9 @@ class BorderCosts:
         self._entry_changed(agency, traveller, before, None)
         if self.model.ledger is not None:
             self.model.ledger.forget(agency.code, traveller)  # a later alert starts a new entry
-        self.model._log(
-            "expired", agency.code, traveller, None, f"{before} entry kept {self.retention[agency.code] / 24:g} days"
-        )
+        if self.model.log_events:
+            kept = self.retention[agency.code] / 24
+            self.model._log("expired", agency.code, traveller, None, f"{before} entry kept {kept:g} days")
 
     def live_at(self, agency: AgencyAgent, traveller: int, time: float) -> bool:
         """Whether `agency` had a live entry on `traveller` at `time` (accepted by then, not yet expired)."""
@@ -301,11 +301,13 @@ class BorderCosts:
             model.wrongful_stops.append(
                 WrongfulStop(model.now, country, agency.code, "pnr", "pnr", traveller=traveller.label)
             )
-            model._log("wrongful_stop", agency.code, traveller.index, None, f"pnr flag at {country} border")
+            if model.log_events:
+                model._log("wrongful_stop", agency.code, traveller.index, None, f"pnr flag at {country} border")
             return True
         model.travellers_detected += 1
         agency.detections += 1
-        model._log("detected", agency.code, traveller.index, None, f"pnr flag at {country} border")
+        if model.log_events:
+            model._log("detected", agency.code, traveller.index, None, f"pnr flag at {country} border")
         return True
 
     def _on_pnr_ordinary(self, agency: AgencyAgent) -> None:
