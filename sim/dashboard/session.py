@@ -598,7 +598,7 @@ def shipped_scenarios(given: str | Path | None = None) -> list[tuple[str, str]]:
             continue
         seen.add(resolved)
         try:
-            name = load_scenario(path).name
+            name = _load_scenario(path).name  # cached: the first tab, and a later choice, read it again
         except (ScenarioError, OSError):
             if path is candidates[0] and given is not None:
                 raise

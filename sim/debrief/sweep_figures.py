@@ -655,12 +655,6 @@ LABEL_GAP_POINTS = 22
 """Vertical room of one frontier label (12-point text in a box), in points: labels on one side stack this far apart."""
 
 
-def point_label(row: pd.Series | dict[str, Any], parameters: Sequence[str]) -> str:
-    """A point's values in words, one parameter after another: ``delay scale 0.5, verify catches 0.8``."""
-    return ", ".join(f"{_path_words(p)[0] if p not in PARAMETER_WORDS else short_parameter(p)} {fmt_level(row[p])}"
-                     for p in parameters)  # fmt: skip
-
-
 def varied(wide: pd.DataFrame, paths: Sequence[str]) -> list[str]:
     """The parameters that take more than one value over the points (the others need no label)."""
     return [p for p in paths if wide[p].astype(str).nunique() > 1]

@@ -101,10 +101,11 @@ class Comparison:
     def pairs(self) -> list[dict[str, Any]]:
         """One row per replication: seed, then each output for A and for B."""
         rows = []
+        names = self.outputs()  # over every summary: once, not per replication
         for number, (seed, (sa, sb)) in enumerate(zip(self.seeds, self.summaries, strict=True), start=1):
             oa, ob = outputs_of(sa), outputs_of(sb)
             row: dict[str, Any] = {"replication": number, "seed": seed}
-            for name in self.outputs():
+            for name in names:
                 row[f"a_{name}"] = oa.get(name, math.nan)
                 row[f"b_{name}"] = ob.get(name, math.nan)
             rows.append(row)

@@ -38,7 +38,6 @@ from typing import Any
 
 import yaml
 
-from sim.errors import ScenarioError
 from sim.spec.designs import DEFAULT_DESIGN, DESIGNS, Design
 from sim.spec.scenario import Scenario
 from sim.spec.seeds import replication_seeds
@@ -209,15 +208,6 @@ def data_hash(data: Any) -> str:
 def is_sweep_data(data: Any) -> bool:
     """Whether parsed YAML is a sweep (it has `scenario:` and `parameters:`), not a scenario."""
     return isinstance(data, dict) and "scenario" in data and "parameters" in data
-
-
-def is_sweep_file(path: str | Path) -> bool:
-    """Whether a file is a sweep file; False if it cannot be read (the scenario loader says why)."""
-    try:
-        data, _ = read_yaml(path)
-    except ScenarioError:
-        return False
-    return is_sweep_data(data)
 
 
 def load_sweep(
