@@ -40,6 +40,7 @@ from sim.spec.output_files import (
     read_marker,
 )
 from sim.spec.sweep_file import Sweep, load_sweep
+from sim.vocabulary import BASE_CAUSES
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
@@ -64,7 +65,7 @@ COST_TABLES: dict[str, tuple[list[str], frozenset[str]]] = {
 }
 """The tables of a run that models the cost of sharing (the debrief reads them when they are there)."""
 
-REQUIRED_CAUSES = ("no_intel", "not_shared", "late", "not_trusted", "screening_miss")
+REQUIRED_CAUSES = BASE_CAUSES  # every run reports these; `expired` only where watchlists keep entries a limited time
 """The miss causes every summary counts (the interface contract); a summary may count more."""
 
 COUNTS = ("travellers", "crossed", "detected", "companions_stopped", "companions_not_stopped")

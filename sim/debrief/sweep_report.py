@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
 from sim.debrief.run_tables import read_table
+from sim.experiments.frontier import SPEED_PARAMETER, constrained_pick, non_dominated, wide_points
 from sim.experiments.sweep_tables import FolderInfo, folder_info, read_csv, write_aggregates
 from sim.safe_text import read_csv_rows
 from sim.spec.designs import DESIGNS
@@ -115,7 +116,7 @@ def figures(folder: str | Path, threshold: float | None = None) -> Drawn:
     limit = dict(info.threshold or {})
     if threshold is not None:
         limit.setdefault("output", "detection_rate" if "detection_rate" in info.outputs else info.outputs[0])
-        limit.setdefault("parameter", "sharing.delay_scale" if "sharing.delay_scale" in info.paths else info.paths[0])
+        limit.setdefault("parameter", SPEED_PARAMETER if SPEED_PARAMETER in info.paths else info.paths[0])
         limit["above"] = threshold
     paths = list(info.paths)
     numeric = {p: draw.numeric(points[p]) for p in paths}
@@ -154,7 +155,6 @@ class TradeOff:
 
 def trade_off(points: pd.DataFrame, info: FolderInfo) -> TradeOff | None:
     """The frontier and the constrained pick of a sweep folder, or None when it asks for neither."""
-    from sim.experiments.frontier import constrained_pick, non_dominated, wide_points
     from sim.spec.sweep_checks import constraint_objective
     from sim.spec.sweep_model import Frontier, parse_constraint
 
@@ -564,7 +564,7 @@ def _trade_off_section(found: TradeOff, info: FolderInfo) -> str:
                 f"{escape(draw.output_label(objective))} {escape(_cell(row, objective))}, "
                 f"{escape(draw.output_label(constraint.output))} {escape(_cell(row, constraint.output))}.</p>"
             )
-            if "sharing.delay_scale" in info.paths:
+            if SPEED_PARAMETER in info.paths:
                 text += (
                     f"<p>So the fastest sharing whose {escape(draw.output_label(constraint.output))} stay {under} "
                     f"{escape(level)} at the highest {escape(draw.output_label(objective))} is sharing.delay_scale "

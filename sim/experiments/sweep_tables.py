@@ -17,6 +17,7 @@ from sim.experiments.statistics import mean_interval
 from sim.safe_text import CsvWriter, csv_text, read_csv_rows
 from sim.spec.designs import DEFAULT_DESIGN, DESIGNS
 from sim.spec.output_files import replacing
+from sim.spec.sweep_checks import DEFAULT_FRONTIER
 from sim.spec.yaml_files import read_yaml
 
 """Level of the intervals in points.csv and sensitivity.csv."""
@@ -63,8 +64,8 @@ def folder_info(folder: str | Path) -> FolderInfo:
     data, _ = read_yaml(Path(folder) / "sweep.yaml", allow_large=True)  # as recorded: it ran already
     outputs = tuple(data["outputs"])
     frontier = data.get("frontier")
-    if frontier is None and {"detection_rate", "wrongful_stops.total"} <= set(outputs):
-        frontier = {"maximise": "detection_rate", "minimise": "wrongful_stops.total"}  # a sweep of an earlier version
+    if frontier is None and {DEFAULT_FRONTIER.maximise, DEFAULT_FRONTIER.minimise} <= set(outputs):
+        frontier = DEFAULT_FRONTIER.to_yaml()  # a sweep of an earlier version
     return FolderInfo(
         name=data.get("name", Path(folder).name),
         design=data.get("design", DEFAULT_DESIGN),
