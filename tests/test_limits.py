@@ -462,3 +462,15 @@ def test_a_value_with_shared_parts_is_shown_in_a_line_without_being_expanded() -
     text = shorten(value)
     assert len(text) <= MAX_VALUE_CHARS and text.endswith("..."), text
     assert shorten({"a": [1, 2.5, "x"], "b": None}) == "{'a': [1, 2.5, 'x'], 'b': None}", "small values read as repr"
+
+
+def test_a_crowded_border_is_refused_by_its_wrongful_stops_before_the_run() -> None:
+    # A billion ordinary crossings a day (the field's maximum) would make about a billion namesake
+    # records over the exercise: counted in the estimate and refused, not run until memory runs out.
+    from sim.spec.limits import scenario_work
+    from sim.spec.scenario import load_scenario
+
+    with pytest.raises(ScenarioError, match="wrongful stops of ordinary travellers"):
+        load_scenario(ROOT / "scenarios" / "act-or-verify.yaml", ["population.crossings_per_day=1e9"])
+    busy = load_scenario(ROOT / "scenarios" / "namesakes.yaml")
+    assert 0 < scenario_work(busy).stops < 1_500_000, "the shipped busy border stays well inside the limit"

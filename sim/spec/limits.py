@@ -57,9 +57,10 @@ MAX_LINKS = 2_000
 """Directed links of one scenario (a ``both_ways`` link counts twice)."""
 
 MAX_EVENTS = 1_500_000
-"""Events of one run: crossings, intelligence learned (sources and ``intel`` injects) and alerts
-sent, estimated from the scenario (alerts: each traveller learned of, times the links it can
-travel from the agency that learned, through the agencies that forward)."""
+"""Events of one run: crossings, intelligence learned (sources and ``intel`` injects), alerts
+sent and wrongful stops of ordinary travellers, estimated from the scenario (alerts: each
+traveller learned of, times the links it can travel from the agency that learned, through the
+agencies that forward)."""
 
 MAX_RUNS = 100_000
 """Runs of a sweep (points x replications) or a comparison (2 x replications): 100,000, about
@@ -85,6 +86,8 @@ BYTES_PER_TRAVELLER = 2_000
 BYTES_PER_CROSSING = 1_000
 BYTES_PER_ALERT = 2_500
 """The memory estimate of one run: `BASE_BYTES` plus these per traveller, crossing and alert."""
+BYTES_PER_STOP = 600
+"""A wrongful stop of an ordinary traveller: its record and its row of ``wrongful_stops.csv``."""
 
 ALLOW = "--allow-large (allow_large=True in Python)"
 """How a user lifts a limit, as messages say it."""
@@ -203,6 +206,7 @@ class Work:
         crossings: border crossings (every leg of every route, horizon ignored).
         learned: intelligence learned: each source's share of its groups, and each ``intel`` inject's targets.
         alerts: alerts sent, at most: each traveller learned of times the links reachable from the agency.
+        stops: wrongful stops of ordinary travellers (namesakes, PNR flags), at most.
     """
 
     travellers: int
@@ -210,21 +214,24 @@ class Work:
     crossings: int
     learned: int
     alerts: int
+    stops: int = 0
 
     @property
     def events(self) -> int:
-        """Crossings, intelligence learned and alerts."""
-        return self.crossings + self.learned + self.alerts
+        """Crossings, intelligence learned, alerts and wrongful stops of ordinary travellers."""
+        return self.crossings + self.learned + self.alerts + self.stops
 
     @property
     def memory(self) -> float:
         """Estimated peak memory of the run, in bytes."""
         return (BASE_BYTES + BYTES_PER_TRAVELLER * self.travellers + BYTES_PER_CROSSING * self.crossings
-                + BYTES_PER_ALERT * self.alerts)  # fmt: skip
+                + BYTES_PER_ALERT * self.alerts + BYTES_PER_STOP * self.stops)  # fmt: skip
 
     def describe(self) -> str:
         """The estimate in words."""
         parts = f"{count(self.crossings)} crossings, {count(self.learned)} intelligence, {count(self.alerts)} alerts"
+        if self.stops:
+            parts += f", {count(self.stops)} wrongful stops of ordinary travellers"
         return f"an estimated {count(self.events)} events ({parts}) and {size(self.memory)} of memory"
 
 
@@ -260,7 +267,28 @@ def scenario_work(scenario: Scenario) -> Work:
             targets = inject.travellers if inject.travellers is not None else len(inject.ids or [])
             learned += targets
             alerts += targets * reach.get(inject.agency, 0)
-    return Work(travellers, len(surges), round(crossings), round(learned), round(alerts))
+    stops = _ordinary_stops(scenario, travellers)
+    return Work(travellers, len(surges), round(crossings), round(learned), round(alerts), round(stops))
+
+
+def _ordinary_stops(scenario: Scenario, travellers: int) -> float:
+    """At most how many ordinary travellers a run stops (namesakes and PNR flags): each one is a record.
+
+    An upper bound: every traveller on every border agency's watchlist for the whole horizon, each
+    matched at the agency's highest false-match rate.
+    """
+    if scenario.population is None:
+        return 0.0
+    total = 0.0
+    for agency in scenario.agencies:
+        if not agency.screens:
+            continue
+        crossings = scenario.population.per_day(agency.country) * scenario.horizon_days
+        rates = agency.false_match_or_default
+        highest = max(rates.probability(identifier) for identifier in type(rates).model_fields)
+        flags = agency.pnr_rules.flags_ordinary if agency.pnr_rules is not None else 0.0
+        total += crossings * (min(1.0, highest * travellers) + flags)
+    return total
 
 
 def _reachable_links(scenario: Scenario, senders: set[str]) -> dict[str, int]:
