@@ -240,4 +240,5 @@ def test_the_command_line_constraint_is_checked_before_any_run(tmp_path: Path) -
 
     assert done.returncode == 2, done.stderr
     assert "constraint: must be one of the sweep's outputs (did you mean 'detection_rate'?)" in done.stderr
+    assert done.stderr.startswith("--constraint: "), "the option is to blame, not a line of the file"
     assert not (tmp_path / "out").exists()

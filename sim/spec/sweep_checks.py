@@ -362,12 +362,12 @@ def check_constraint(
     where: PathKey = ("constraint",)
     if raw is None or not isinstance(raw, str) or not raw.strip():
         return None  # none, or the structure check says why
-    try:
-        constraint = parse_constraint(raw)
-    except ValueError as exc:
-        problems.add(where, str(exc), raw)
-        return None
-    if not _among_outputs(problems, where, constraint.output, outputs):
+    # A constraint from the option is the option's problem, not a line of the file's.
+    blamed = problems if given is None else SweepProblems("--constraint", LineMap())
+    constraint = _bound_on_an_output(blamed, where if given is None else (), raw, outputs)
+    if blamed is not problems:
+        problems.found += blamed.found
+    if constraint is None:
         return None
     objective = constraint_objective(frontier, outputs)
     if objective is None:
@@ -375,6 +375,16 @@ def check_constraint(
                      "give frontier: {maximise: ..., minimise: ...} or record detection_rate")  # fmt: skip
         return None
     return constraint
+
+
+def _bound_on_an_output(problems: SweepProblems, where: PathKey, raw: str, outputs: list[str]) -> Constraint | None:
+    """`raw` read as a bound on one of `outputs`, or None with the problem added."""
+    try:
+        constraint = parse_constraint(raw)
+    except ValueError as exc:
+        problems.add(where, str(exc), raw)
+        return None
+    return constraint if _among_outputs(problems, where, constraint.output, outputs) else None
 
 
 def constraint_objective(frontier: Frontier | None, outputs: list[str] | tuple[str, ...]) -> str | None:
