@@ -1,0 +1,234 @@
+"""The room's language: gettext catalogues (Babel), numbers in the language's conventions, right to left.
+
+What participants read (the report pages, the figures, the dashboard and exercise pages, the
+game's prompts) is written through this module; what the trainer writes (the scenario's names,
+descriptions and inject scripts) stays as written, and so do validation errors and the command
+line (English).
+
+Each part of the package has its own gettext *domain*, with one catalogue per language in
+``sim/locale/<lang>/LC_MESSAGES/<domain>.po`` (the template is ``sim/locale/<domain>.pot``):
+
+- ``words``: the shared vocabulary (`sim.vocabulary`: miss causes, outputs), marked with `N_`;
+- ``run``: the run's report and figures; ``sweep``: comparisons and sweeps;
+- ``page``: the dashboard; ``game``: `tabletop play`; ``room``: the live exercise.
+
+A module takes its translator once, at import::
+
+    from sim.i18n import translator
+    T = translator("run")
+    T.gettext("Detected {count} of {total}").format(count=..., total=...)
+    T.ngettext("{count} traveller", "{count} travellers", n).format(count=fmt_int(n))
+
+and looks the words up when it writes them (the language can change between two reports in one
+process, and a page's participant can switch it). Sentences are whole templates with named
+placeholders, never glued fragments; plurals use gettext's plural forms (Arabic has six).
+
+Catalogues are read from the ``.po`` files and compiled in memory on first use (cached), so the
+repository holds only text; fuzzy entries are not used. ``pybabel extract/update/compile`` work
+on the same files (see `DOMAINS` and ``make messages``).
+
+The language is the one set by `use_language` (a context manager) or `set_language`; it starts
+from ``TABLETOP_LANG`` (default ``en``). ``qps`` is a pseudo-language for tests: every translated
+string comes back wrapped in ``⟦…⟧``, so a test can find text that bypassed the catalogue.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+LANGUAGES: tuple[str, ...] = ("en", "fr", "ar")
+"""The languages participants can read."""
+
+PSEUDO = "qps"
+"""The pseudo-language of tests: every translated string wrapped in ``⟦…⟧``."""
+
+RTL_LANGUAGES: frozenset[str] = frozenset({"ar"})
+"""Languages written right to left."""
+
+ENV_VARIABLE = "TABLETOP_LANG"
+"""The environment variable that gives the default language (``--lang`` wins over it)."""
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+"""Where the catalogues are: ``<lang>/LC_MESSAGES/<domain>.po``, and the templates ``<domain>.pot``."""
+
+DOMAINS: dict[str, tuple[str, ...]] = {
+    "words": ("sim/vocabulary.py",),
+    "run": ("sim/debrief/plotting.py", "sim/debrief/html_page.py", "sim/debrief/run_tables.py",
+            "sim/debrief/run_figures.py", "sim/debrief/run_report.py"),
+    "sweep": ("sim/debrief/comparison_report.py", "sim/debrief/sweep_figures.py", "sim/debrief/sweep_report.py"),
+    "page": ("sim/dashboard/session.py", "sim/dashboard/page_style.py", "sim/dashboard/app.py"),
+    "game": ("sim/exercise/play.py",),
+    "room": ("sim/exercise/room.py", "sim/exercise/room_report.py", "sim/dashboard/room_pages.py"),
+}
+"""Each gettext domain and the files whose strings it holds (what ``pybabel extract`` reads)."""
+
+_language: ContextVar[str | None] = ContextVar("tabletop_language", default=None)
+
+
+class LanguageError(ValueError):
+    """A language that is not one of `LANGUAGES` (the message names where it came from)."""
+
+
+def check_language(code: str | None, where: str = "--lang") -> str:
+    """`code` if it is a known language (or the pseudo-language), else `LanguageError` naming `where`."""
+    if code is None or code == "":
+        return "en"
+    text = str(code).strip().lower().replace("_", "-").split("-")[0]
+    if text in LANGUAGES or text == PSEUDO:
+        return text
+    raise LanguageError(f"{where}: unknown language {str(code)[:40]!r} (choose one of: {', '.join(LANGUAGES)})")
+
+
+def default_language() -> str:
+    """The language of ``TABLETOP_LANG``, else ``en``."""
+    return check_language(os.environ.get(ENV_VARIABLE), ENV_VARIABLE)
+
+
+def language() -> str:
+    """The language text is written in now."""
+    code = _language.get()
+    return default_language() if code is None else code
+
+
+def set_language(code: str | None) -> None:
+    """Write in `code` from now on, in this context (``None``: back to ``TABLETOP_LANG``)."""
+    _language.set(None if code is None else check_language(code))
+
+
+@contextmanager
+def use_language(code: str | None) -> Iterator[str]:
+    """Write in `code` inside the block (``None`` keeps the current language)."""
+    if code is None:
+        yield language()
+        return
+    token = _language.set(check_language(code))
+    try:
+        yield language()
+    finally:
+        _language.reset(token)
+
+
+def is_rtl(code: str | None = None) -> bool:
+    """Whether the language (default: the current one) is written right to left."""
+    return (code or language()) in RTL_LANGUAGES
+
+
+def direction(code: str | None = None) -> str:
+    """``rtl`` or ``ltr``: the HTML ``dir`` of the language."""
+    return "rtl" if is_rtl(code) else "ltr"
+
+
+def N_(message: str) -> str:  # noqa: N802 (gettext's own name for "mark, translate later")
+    """Mark `message` for extraction without translating it (translate where it is shown)."""
+    return message
+
+
+@cache
+def _catalogue(code: str, domain: str):  # -> babel.support.Translations | NullTranslations
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import NullTranslations, Translations
+
+    path = LOCALE_DIR / code / "LC_MESSAGES" / f"{domain}.po"
+    if not path.is_file():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=code, domain=domain)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(buffer, domain=domain)
+
+
+@dataclass(frozen=True)
+class Translator:
+    """The strings of one domain, in the current language."""
+
+    domain: str
+
+    def gettext(self, message: str) -> str:
+        """`message` in the current language (as written when the catalogue lacks it)."""
+        code = language()
+        if code == "en":
+            return message
+        if code == PSEUDO:
+            return f"⟦{message}⟧"
+        return _catalogue(code, self.domain).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The form of `singular`/`plural` for `count` in the current language (gettext's plural rules)."""
+        code = language()
+        if code == "en":
+            return singular if count == 1 else plural
+        if code == PSEUDO:
+            return f"⟦{singular if count == 1 else plural}⟧"
+        return _catalogue(code, self.domain).ngettext(singular, plural, count)
+
+    def pgettext(self, context: str, message: str) -> str:
+        """`message` in `context` (the same English word meaning two things)."""
+        code = language()
+        if code == "en":
+            return message
+        if code == PSEUDO:
+            return f"⟦{message}⟧"
+        return _catalogue(code, self.domain).pgettext(context, message)
+
+    _ = gettext
+
+
+def translator(domain: str) -> Translator:
+    """The translator of `domain` (one of `DOMAINS`)."""
+    if domain not in DOMAINS:
+        raise KeyError(f"unknown gettext domain {domain!r}; add it to sim.i18n.DOMAINS")
+    return Translator(domain)
+
+
+def babel_locale(code: str | None = None) -> str:
+    """The Babel locale of a language (the pseudo-language formats as English)."""
+    code = code or language()
+    return "en" if code == PSEUDO else code
+
+
+def format_int(value: int) -> str:
+    """A whole number in the current language's conventions (``1,234``; ``1 234``)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(int(value), locale=babel_locale(), numbering_system="latn")
+
+
+def format_decimal(value: float, digits: int = 1) -> str:
+    """A number with `digits` decimals in the current language's conventions (``3.5``; ``3,5``)."""
+    from babel.numbers import format_decimal as babel_decimal
+
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return babel_decimal(value, format=pattern, locale=babel_locale(), numbering_system="latn")
+
+
+def format_percent(share: float, digits: int = 1) -> str:
+    """A share (0.25) as a percentage in the current language's conventions (``25.0%``; ``25,0 %``)."""
+    from babel.numbers import format_percent as babel_percent
+
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
+    return babel_percent(share, format=pattern, locale=babel_locale(), numbering_system="latn")
+
+
+def shaped(text: str) -> str:
+    """`text` ready for matplotlib: Arabic letters joined (reshaped) and put in display order.
+
+    Matplotlib draws characters one by one, left to right, without shaping; in a right-to-left
+    language a label is reshaped (``arabic_reshaper``) and reordered (``python-bidi``) first.
+    Left-to-right text comes back unchanged.
+    """
+    if not text or not is_rtl():
+        return text
+    import arabic_reshaper
+    from bidi import get_display
+
+    return get_display(arabic_reshaper.reshape(text))
