@@ -2,7 +2,7 @@
 
 The layers, from the bottom (see docs/architecture.md):
 
-    0 base         sim.errors, sim.version, sim.vocabulary, sim.safe_text
+    0 base         sim.errors, sim.version, sim.vocabulary, sim.safe_text, sim.i18n
     1 spec         sim.spec.*         inputs: YAML, field paths, scenario and sweep files
     2 engine       sim.engine.*       the Mesa model, decisions, outcomes, one run
     3 experiments  sim.experiments.*  executors, comparisons, sweeps, statistics
@@ -29,7 +29,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "sim"
 
 LAYERS: dict[str, int] = {
-    "sim.errors": 0, "sim.version": 0, "sim.vocabulary": 0, "sim.safe_text": 0,
+    "sim.errors": 0, "sim.version": 0, "sim.vocabulary": 0, "sim.safe_text": 0, "sim.i18n": 0,
     "sim.spec": 1, "sim.engine": 2, "sim.experiments": 3, "sim.debrief": 4, "sim.exercise": 5,
     "sim.dashboard": 6, "sim.api": 7, "sim": 7, "sim.cli": 8, "sim.__main__": 8,
 }  # fmt: skip

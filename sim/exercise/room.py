@@ -52,7 +52,7 @@ DEFAULT_SPEED = 6.0
 """Simulated hours per real minute when the exercise starts (the facilitator changes it)."""
 
 
-class Refused(Exception):
+class Refused(Exception):  # noqa: N818 (a refusal, not a programming error)
     """A request the room does not accept (wrong or unknown token, another seat, a replay, a bad value).
 
     Attributes:
