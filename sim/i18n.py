@@ -232,3 +232,12 @@ def shaped(text: str) -> str:
     from bidi import get_display
 
     return get_display(arabic_reshaper.reshape(text))
+
+
+def word(text: str) -> str:
+    """A word of the shared vocabulary (`sim.vocabulary`, marked with `N_`) in the current language.
+
+    ``word(CAUSE_LABELS[cause])``: the words live once, in English, in `sim.vocabulary`; their
+    translations in the ``words`` domain.
+    """
+    return translator("words").gettext(text)
