@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -106,7 +107,8 @@ def set_language(code: str | None) -> None:
 def use_language(code: str | None) -> Iterator[str]:
     """Write in `code` inside the block (``None`` keeps the current language)."""
     if code is None:
-        yield language()
+        current = _language.get()
+        yield current if current is not None else default_language()
         return
     token = _language.set(check_language(code))
     try:
@@ -196,27 +198,63 @@ def babel_locale(code: str | None = None) -> str:
     return "en" if code == PSEUDO else code
 
 
-def format_int(value: int) -> str:
-    """A whole number in the current language's conventions (``1,234``; ``1 234``)."""
-    from babel.numbers import format_decimal
+NUMBERING_SYSTEM = "latn"
+"""Digits of every language: Latin (0-9), Arabic included.
 
-    return format_decimal(int(value), locale=babel_locale(), numbering_system="latn")
-
-
-def format_decimal(value: float, digits: int = 1) -> str:
-    """A number with `digits` decimals in the current language's conventions (``3.5``; ``3,5``)."""
-    from babel.numbers import format_decimal as babel_decimal
-
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return babel_decimal(value, format=pattern, locale=babel_locale(), numbering_system="latn")
+CLDR's Arabic locale itself writes Latin digits by default (``ar``; Arabic-Indic digits are the
+default only for some countries' variants), and Latin digits keep the figures' axes, the tables
+and the identifiers (``R-0042``) readable together and in the same order in every language. The
+separators and the percent pattern are still the language's own (``1 234,5`` and ``25,6 %`` in
+French: CLDR's no-break spaces)."""
 
 
-def format_percent(share: float, digits: int = 1) -> str:
-    """A share (0.25) as a percentage in the current language's conventions (``25.0%``; ``25,0 %``)."""
-    from babel.numbers import format_percent as babel_percent
+def _locale():  # -> babel.Locale
+    from babel import Locale
 
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
-    return babel_percent(share, format=pattern, locale=babel_locale(), numbering_system="latn")
+    return Locale.parse(babel_locale())
+
+
+def _apply(pattern, value: float, digits: int | None = None, signed: bool = False) -> str:
+    """A CLDR number pattern of the current language applied to `value`, with `digits` decimals (None: as is)."""
+    import copy
+
+    pattern = copy.copy(pattern)
+    if digits is not None:
+        pattern.frac_prec = (digits, digits)
+    locale = _locale()
+    symbols = locale.number_symbols[NUMBERING_SYSTEM]
+    text = pattern.apply(value, locale, numbering_system=NUMBERING_SYSTEM)
+    if text.startswith("-"):  # the language's own minus (Arabic's keeps the number left to right: LRM + "-")
+        text = symbols["minusSign"] + text[1:]
+    elif signed and value > 0:
+        text = symbols["plusSign"] + text
+    return text
+
+
+def format_int(value: int, signed: bool = False) -> str:
+    """A whole number in the current language's conventions (``1,234``; ``1 234``); `signed`: ``+3`` for 3."""
+    return _apply(_locale().decimal_formats[None], int(value), 0, signed)
+
+
+def format_decimal(value: float, digits: int = 1, signed: bool = False) -> str:
+    """A number with `digits` decimals in the current language's conventions (``3.5``; ``3,5``); `signed`: ``+3.5``."""
+    return _apply(_locale().decimal_formats[None], value, digits, signed)
+
+
+def format_percent(share: float, digits: int = 0, signed: bool = False) -> str:
+    """A share (0.256) as a percentage in the language's own pattern (``25.6%``; ``25,6 %``), `digits` decimals."""
+    return _apply(_locale().percent_formats[None], share, digits, signed)
+
+
+_LTR_TOKEN = r"[+\-\u2212\u200e]*[0-9A-Za-z][0-9A-Za-z_.,:/%'\u2019\u202f\u00a0+\-\u2212]*(?<![.,:])"
+LTR_RUN = re.compile(rf"{_LTR_TOKEN}(?:[ \u00a0]*(?:→|->|×|/)?[ \u00a0]*{_LTR_TOKEN})*")
+"""A left-to-right run in right-to-left text: a number with its sign and percent, Latin ids (``HAL-INT → DRV-BRD``)."""
+
+RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+"""A Hebrew or Arabic letter: a line without one (a name, a number) is drawn as written."""
+
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+"""The invisible direction marks (LRM, RLM, ALM, embeddings, isolates): fonts have no glyph for them."""
 
 
 def shaped(text: str) -> str:
@@ -231,7 +269,15 @@ def shaped(text: str) -> str:
     import arabic_reshaper
     from bidi import get_display
 
-    return get_display(arabic_reshaper.reshape(text))
+    def isolate(match: re.Match[str]) -> str:  # python-bidi would draw "25%" as "%25"; an isolate keeps it whole
+        return f"\u2066{match.group(0)}\u2069"
+
+    lines = str(text).split("\n")  # each line on its own: bidi must not move words from line to line
+    return "\n".join(
+        get_display(arabic_reshaper.reshape(LTR_RUN.sub(isolate, line)), base_dir="R").translate(BIDI_CONTROLS)
+        if RTL_LETTER.search(line) else line.translate(BIDI_CONTROLS)
+        for line in lines
+    )
 
 
 def word(text: str) -> str:
