@@ -62,7 +62,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAINS: dict[str, tuple[str, ...]] = {
     "words": ("sim/vocabulary.py",),
     "run": ("sim/debrief/plotting.py", "sim/debrief/html_page.py", "sim/debrief/run_tables.py",
-            "sim/debrief/run_figures.py", "sim/debrief/run_report.py"),
+            "sim/debrief/run_figures.py", "sim/debrief/run_report.py", "sim/spec/injects.py"),
     "sweep": ("sim/debrief/comparison_report.py", "sim/debrief/sweep_figures.py", "sim/debrief/sweep_report.py"),
     "page": ("sim/dashboard/session.py", "sim/dashboard/page_style.py", "sim/dashboard/app.py"),
     "game": ("sim/exercise/play.py",),
@@ -239,6 +239,14 @@ def format_int(value: int, signed: bool = False) -> str:
 def format_decimal(value: float, digits: int = 1, signed: bool = False) -> str:
     """A number with `digits` decimals in the current language's conventions (``3.5``; ``3,5``); `signed`: ``+3.5``."""
     return _apply(_locale().decimal_formats[None], value, digits, signed)
+
+
+def format_number(value: float, digits: int = 1) -> str:
+    """A count or a mean, as ``:g`` writes it for people: whole numbers without decimals, others with `digits`."""
+    value = float(value)
+    if value == int(value):
+        return format_int(int(value))
+    return format_decimal(value, digits)
 
 
 def format_percent(share: float, digits: int = 0, signed: bool = False) -> str:
