@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
+from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html, written
 from sim.debrief.run_tables import (
     LONGEST_HOP_MEASURE,
     SLOWEST_LINK_MEASURE,
@@ -531,7 +531,8 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
     meta = json.loads((folder / "run.json").read_text()) if (folder / "run.json").is_file() else {}
     varied = meta.get("overrides") or []
     title = T.gettext("After-action report: {name}").format(name=scenario.name)
-    parts = [f"<h1>{escape(title)}</h1>"]
+    heading = escape(T.gettext("After-action report: {name}")).format(name=written(scenario.name))
+    parts = [f"<h1>{heading}</h1>"]
     parts.append(f'<p class="lead">{escape(without_command_hints(scenario.description))}</p>')
     what = (T.gettext("What was varied: {changes}").format(changes=_join(varied))
             if varied else T.gettext("What was varied: nothing (the scenario as written)"))  # fmt: skip
@@ -590,13 +591,15 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
                 inject.describe(), _effect_words(effect) if effect else T.gettext("not measured"),
             ])  # fmt: skip
         parts.append(table_html([T.gettext("day"), T.gettext("kind"), T.gettext("note"), T.gettext("what happens"),
-                                 T.gettext("effect on this run (same seed, without it)")], inject_rows))  # fmt: skip
+                                 T.gettext("effect on this run (same seed, without it)")], inject_rows,
+                                written=[False, False, True, False, False]))  # fmt: skip
     else:
         parts.append(f"<p>{escape(T.gettext('No injects: the scenario runs as written.'))}</p>")
     if scenario.injects:
         parts.append(f"<h3>{escape(T.gettext('Exercise Evaluation Guide'))}</h3>")
         parts.append(table_html([T.gettext("inject"), T.gettext("expected action"), T.gettext("what the agency did"),
-                                 T.gettext("effect on detections")], evaluation_guide(tables, effects)))  # fmt: skip
+                                 T.gettext("effect on detections")], evaluation_guide(tables, effects),
+                                written=[False, True, False, False]))  # fmt: skip
     play = json.loads((folder / "play.json").read_text()) if (folder / "play.json").is_file() else None
     if play:
         parts += _play_html(play)
@@ -619,7 +622,7 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
 
 def _play_html(play: dict[str, Any]) -> list[str]:
     """The section of a game (``play.json``): the player's decisions against the scenario's policy."""
-    heading = T.gettext("Your decisions as {agency}").format(agency=play["agency"])
+    heading = escape(T.gettext("Your decisions as {agency}").format(agency=play["agency"]))
     text = T.ngettext("{decisions} decision, {changed} of them different from the scenario's policy. With your "
                       "choices {played} travellers were stopped; with the scenario's policy, on the same seed (the "
                       "same travellers and draws), {default}.",
@@ -632,7 +635,7 @@ def _play_html(play: dict[str, Any]) -> list[str]:
         text += " " + T.gettext("Innocent people stopped (wrongful stops): {played} with your choices, {default} "
                                 "with the policy.").format(played=format_int(play["wrongful_stops_played"]),
                                                            default=format_int(play["wrongful_stops_default"]))
-    parts = [f"<h2>{escape(heading)}</h2>", f"<p>{escape(text)}</p>"]
+    parts = [f"<h2>{heading}</h2>", f"<p>{escape(text)}</p>"]
     # The sentences were written by `tabletop play` when the game was played (sim.exercise.play), in its language.
     parts += [f'<div class="finding">{escape(sentence)}</div>' for sentence in play["sentences"][:40]]
     if not play["sentences"]:
