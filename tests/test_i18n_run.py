@@ -32,11 +32,6 @@ from i18n_helpers import (
 from sim import api
 from sim.i18n import PSEUDO, format_decimal, format_int, format_percent, native_text_layout, shaped, use_language
 
-SMALL = {
-    "travellers.count": 120,
-    "horizon_days": 60,
-}
-
 
 @pytest.fixture(scope="module")
 def small_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -58,9 +53,9 @@ def small_scenario(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def run_folder(small_scenario: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The run, written in the pseudo-language (report and figures)."""
+    """The run, its report written in the pseudo-language (the figures are drawn by the tests that need them)."""
     folder = tmp_path_factory.mktemp("run") / "run"
-    api.run(small_scenario, out=folder, lang=PSEUDO)
+    api.run(small_scenario, out=folder, lang=PSEUDO, plots=False)
     return folder
 
 
@@ -110,24 +105,32 @@ def test_untranslated_finds_text_that_bypassed_the_catalogue() -> None:
 
 
 @pytest.fixture(scope="module")
-def arabic_report(run_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The same run redrawn in Arabic (figures and report), in a copy of the folder."""
+def arabic_report(run_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """The same run redrawn in Arabic (``tabletop report --lang ar``: figures and report), in a copy of the folder.
+
+    Returns the report and matplotlib's warnings of missing glyphs while the figures were drawn.
+    """
     import shutil
 
     folder = tmp_path_factory.mktemp("arabic") / "run"
     shutil.copytree(run_folder, folder)
-    return api.report(folder, lang="ar")
+    paths: list[Path] = []
+    warnings = figure_warnings_of(lambda: paths.append(api.report(folder, lang="ar")))
+    return paths[0], warnings
 
 
-def test_the_arabic_report_is_right_to_left_and_fits_in_chromium(arabic_report: Path, chromium_browser) -> None:
-    page_text = arabic_report.read_text(encoding="utf-8")
+def test_the_arabic_report_is_right_to_left_and_fits_in_chromium(arabic_report: tuple[Path, list[str]],
+                                                                   chromium_browser) -> None:  # fmt: skip
+    report, _ = arabic_report
+    assert {p.name for p in (report.parent / "figures").iterdir()} >= {"chain.png", "stops.png", "trust.png"}
+    page_text = report.read_text(encoding="utf-8")
     assert html_attribute(page_text, "html", "dir") == "rtl" and html_attribute(page_text, "html", "lang") == "ar"
     assert "border-inline-start" in page_text and "border-left" not in page_text
     shots = output_folder("i18n")
     for width in (1280, 760):
         context = chromium_browser.new_context(viewport={"width": width, "height": 900}, locale="ar")
         page = context.new_page()
-        page.goto(arabic_report.as_uri())
+        page.goto(report.as_uri())
         assert page.evaluate("document.documentElement.dir") == "rtl"
         assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
         # Mirrored: a finding's coloured bar is on its right (inline start), headings start on the right.
@@ -144,31 +147,30 @@ def test_the_arabic_report_is_right_to_left_and_fits_in_chromium(arabic_report: 
     assert (shots / "report-ar-1280.png").stat().st_size > 10_000
 
 
-def test_an_arabic_figure_is_shaped_right_to_left_and_has_every_glyph(run_folder: Path) -> None:
+def test_arabic_figures_are_shaped_right_to_left_with_every_glyph(arabic_report: tuple[Path, list[str]],
+                                                                   run_folder: Path) -> None:  # fmt: skip
     import matplotlib.pyplot as plt
 
-    from sim.debrief.run_figures import RUN_FIGURES
+    from sim.debrief.run_figures import chain_figure
     from sim.debrief.run_tables import RunTables
 
+    _, warnings = arabic_report
+    assert warnings == [], f"glyphs missing from the font: {warnings[:3]}"
     tables = RunTables.from_folder(run_folder)
     with use_language("ar"):
-        for entry in RUN_FIGURES:
-            if entry.applies is not None and not entry.applies(tables):
-                continue
-            fig = entry.maker(tables)
-            warnings = figure_warnings_of(lambda fig=fig: fig.canvas.draw())
-            assert warnings == [], f"{entry.name}: {warnings[:3]}"
-            titles = [t for t in figure_texts(fig) if re.search("[\u0600-\u06ff\ufe70-\ufeff]", t)]
-            assert titles, f"{entry.name} has no Arabic text"
-            plt.close(fig)
-        title = tables and RUN_FIGURES[0].maker(tables).axes[0].get_title(loc="left")
+        fig = chain_figure(tables.summary)
+        fig.canvas.draw()
+        title = fig.axes[0].get_title(loc="left") or fig.axes[0].get_title(loc="right")
+        assert re.search("[\u0600-\u06ff\ufe70-\ufeff]", title), title
         # The fallback (matplotlib < 3.11) joins the letters itself: presentation forms, in display order.
         fallback = shaped(title, native=False)
         assert re.search("[\ufb50-\ufeff]", fallback), fallback
         assert not re.search("[\u0621-\u064a]", fallback), "every letter in its joined form"
         if native_text_layout():
             assert title.startswith("\u200f"), "matplotlib lays the line out right to left itself"
-        plt.close("all")
+        plt.close(fig)
+        tick = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+        assert all(re.fullmatch(r"[0-9\u2212\-.,]+", t) for t in tick), f"Latin digits on the axes: {tick}"
 
 
 def test_matplotlib_joins_arabic_as_the_reshaper_does() -> None:
@@ -218,7 +220,8 @@ def _tabletop(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
                           env=environment, timeout=120)  # fmt: skip
 
 
-def test_a_wrong_lang_is_refused_naming_the_option(small_scenario: Path) -> None:
+def test_a_wrong_lang_is_refused_naming_the_option(small_scenario: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
     from sim.cli import main
 
     for command in (["run", str(small_scenario)], ["report", "somewhere"], ["compare", "a.yaml", "b.yaml"],
@@ -228,8 +231,10 @@ def test_a_wrong_lang_is_refused_naming_the_option(small_scenario: Path) -> None
         assert exit_.value.code == 2, command
     done = _tabletop("run", str(small_scenario), "--lang", "klingon")
     assert done.returncode == 2 and "--lang" in done.stderr and "klingon" in done.stderr, done.stderr
-    done = _tabletop("report", "somewhere", env={"TABLETOP_LANG": "xx"})
-    assert done.returncode == 2 and "TABLETOP_LANG" in done.stderr, done.stderr
+    monkeypatch.setenv("TABLETOP_LANG", "xx")
+    assert main(["report", "somewhere"]) == 2
+    assert "TABLETOP_LANG: unknown language 'xx'" in capsys.readouterr().err
+    assert main(["validate", str(small_scenario)]) == 0, "a command without --lang does not read TABLETOP_LANG"
 
 
 def test_tabletop_lang_is_the_default_and_lang_wins(small_scenario: Path, tmp_path: Path,
