@@ -249,7 +249,7 @@ def format_number(value: float, digits: int = 1) -> str:
     return format_decimal(value, digits)
 
 
-def format_percent(share: float, digits: int = 0, signed: bool = False) -> str:
+def format_percent(share: float, digits: int = 1, signed: bool = False) -> str:
     """A share (0.256) as a percentage in the language's own pattern (``25.6%``; ``25,6 %``), `digits` decimals."""
     return _apply(_locale().percent_formats[None], share, digits, signed)
 

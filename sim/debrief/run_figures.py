@@ -670,7 +670,7 @@ def stops_title(tables: RunTables) -> str:
         return head
     innocents = by_agency.drop(columns="of_interest").sum(axis=1)
     worst = str(max(innocents.index, key=lambda a: (innocents[a], a)))
-    share = format_percent(detected / (detected + wrongful))
+    share = format_percent(detected / (detected + wrongful), 0)
     if int(innocents[worst]) == wrongful:
         tail = T.gettext("all at {agency}; {share} of everyone stopped was a person of interest")
     else:

@@ -87,7 +87,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def _pct(part: float, whole: float) -> str:
-    return format_percent(part / whole) if whole else "-"
+    return format_percent(part / whole, 0) if whole else "-"
 
 
 def _hours(value: float) -> str:
@@ -485,10 +485,10 @@ def _rate_words(row: dict[str, str]) -> str:
     points = rate_with - rate_without
     if round(points, 1):
         head = T.gettext("detection rate {before} → {after} ({points} pts)").format(
-            before=format_percent(rate_without / 100), after=format_percent(rate_with / 100),
+            before=format_percent(rate_without / 100, 0), after=format_percent(rate_with / 100, 0),
             points=format_decimal(points, 1, signed=True))  # fmt: skip
     else:
-        head = T.gettext("no change in the detection rate ({rate})").format(rate=format_percent(rate_with / 100))
+        head = T.gettext("no change in the detection rate ({rate})").format(rate=format_percent(rate_with / 100, 0))
     changes = []
     for c in BASE_CAUSES:
         without = int(row[f"{c}_without"])
@@ -542,7 +542,7 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
     head = chain_title(s).replace(chr(10), " ").rstrip(".") + "."
     parts.append(
         f'<div class="finding"><strong>{escape(head)}</strong> '
-        + escape(T.gettext("Detection rate {rate}.").format(rate=format_percent(rate)) if rate is not None else "")
+        + escape(T.gettext("Detection rate {rate}.").format(rate=format_percent(rate, 0)) if rate is not None else "")
         + "</div>"
     )
     parts += _both_sides_html(tables)
@@ -664,7 +664,7 @@ def _cost_words(s: dict[str, Any]) -> str:
             count=format_int(total))  # fmt: skip
     if precision is not None:
         words += " " + T.gettext("Of everyone stopped, {share} were persons of interest.").format(
-            share=format_percent(precision))
+            share=format_percent(precision, 0))
     for link, trust in s.get("trust_final", {}).items():
         words += " " + T.gettext("Trust on {link} ended at {trust}.").format(link=link, trust=format_decimal(trust, 2))
     return words
@@ -752,7 +752,7 @@ def _both_sides_html(tables: RunTables) -> list[str]:
                           "Both sides: {detected} persons of interest stopped, and {wrongful} innocent people stopped "
                           "wrongly.", wrongful)  # fmt: skip
     head = head.format(detected=format_int(detected), wrongful=format_int(wrongful),
-                       precision=format_percent(precision or 0))  # fmt: skip
+                       precision=format_percent(precision or 0, 0))  # fmt: skip
     return [
         f'<div class="finding"><strong>{escape(head)}</strong></div>',
         table_html([T.gettext("border agency"), T.gettext("persons of interest stopped"),
@@ -782,7 +782,7 @@ def _wrongful_stops_html(s: dict[str, Any]) -> list[str]:
         text = T.ngettext("{count} wrongful stop among {crossings} ordinary crossings.",
                           "{count} wrongful stops among {crossings} ordinary crossings.", total)  # fmt: skip
     text = text.format(count=format_int(total), crossings=format_int(crossings),
-                       precision=format_percent(precision or 0))  # fmt: skip
+                       precision=format_percent(precision or 0, 0))  # fmt: skip
     text += " " + T.gettext("{file} names, for each namesake, the entry they were taken for and the alert behind "
                             "it.").format(file="wrongful_stops.csv")  # fmt: skip
     return [
