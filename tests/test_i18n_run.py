@@ -191,6 +191,12 @@ def test_matplotlib_joins_arabic_as_the_reshaper_does() -> None:
                                                             unicodedata.name(ch) else ch)))
                 for ch in get_display(arabic_reshaper.reshape(text)) if ch != " "]  # fmt: skip
     assert [name for name in drawn if name != "space"] == expected
+    # A signed number keeps its sign on the left (the language's minus carries a left-to-right mark).
+    with use_language("ar"):
+        label = shaped(f"{format_decimal(-2.5)} ساعة")
+    glyphs = [font.get_glyph_name(item.glyph_index) for item in layout(label, font, language="ar")]
+    digits = [g for g in glyphs if g in ("hyphen", "two", "period", "five")]
+    assert digits == ["hyphen", "two", "period", "five"], glyphs
 
 
 def test_french_numbers_use_the_comma_and_cldr_spaces(run_folder: Path) -> None:
