@@ -28,6 +28,7 @@ from sim.debrief.run_tables import (
     RunTables,
     chain_stages,
     chain_title,
+    inject_kind_words,
     models_costs,
     slowest_link,
     stops_by,
@@ -502,8 +503,6 @@ def _trust_after_injects(scenario: Scenario) -> dict[tuple[str, str], float]:
 
 def inject_marks(scenario: Scenario) -> list[tuple[float, str]]:
     """(day, label) of each inject, in time order."""
-    from sim.debrief.run_tables import inject_kind_words
-
     marks = []
     for inject in sorted(scenario.injects, key=lambda i: i.day):
         label = inject.note or inject.subject or inject_kind_words(inject.kind)
