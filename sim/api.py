@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from sim.engine.outcomes import RunResult
     from sim.exercise.play import Game
+    from sim.exercise.room import Room
     from sim.experiments.comparison import Comparison
     from sim.experiments.sweep_runner import SweepOutcome
 
@@ -378,6 +379,68 @@ def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, 
         write_run_metadata(partial, scenario.source, [], seed)
         debrief(partial, scenario, seed, plots=plots, base=game.default.summary)
     return Played(game, what_changed(game), folder)
+
+
+def seatable_agencies(scenario: Scenario) -> list[str]:
+    """The agencies a team can play live: those with a decision (they receive alerts or learn intelligence)."""
+    deciding = {link.receiver for link in scenario.sharing.links}
+    deciding |= {link.sender for link in scenario.sharing.links if link.both_ways}
+    deciding |= {source.agency for source in scenario.intelligence}
+    return [agency.id for agency in scenario.agencies if agency.id in deciding]
+
+
+def open_room(scenario: Scenario | str | Path, teams: Sequence[str] | None = None,
+              out: str | Path | Literal[True] = True, seed: int | None = None,
+              countdown_seconds: float | None = None, speed: float | None = None,
+              auto_release: bool = True, real_time: bool = False, force: bool = False,
+              allow_large: bool = False) -> Room:  # fmt: skip
+    """A live exercise's room (`sim.exercise.room.Room`): seats for `teams`, the clock not yet started.
+
+    Args:
+        scenario: a scenario, or a scenario file.
+        teams: the agencies teams play (default: every agency with a decision, `seatable_agencies`).
+        out: the exercise's folder, or True for ``results/<scenario>/<UTC time>/``.
+        seed: the run's seed (default: the scenario's).
+        countdown_seconds: real seconds for each decision before the policy decides (0: none).
+        speed: simulated hours per real minute.
+        auto_release: release the injects on their schedule (else by the facilitator, in MSEL order).
+        real_time: the clock does not wait for decisions due.
+        force: replace a folder `out` that holds tabletop's own files (never other files).
+        allow_large: go past the limits on size.
+
+    Raises:
+        ScenarioError: a team that is not a seatable agency of the scenario, or a folder in the way.
+    """
+    scenario = _scenario(scenario, allow_large=allow_large)
+    _load_engine()
+    from sim.engine.one_run import default_run_folder
+    from sim.exercise.room import DEFAULT_COUNTDOWN_SECONDS, DEFAULT_SPEED, Room
+
+    seatable = seatable_agencies(scenario)
+    chosen = list(teams) if teams else seatable
+    problems = [Problem("--teams", None, "", f"no agency {team!r} with a decision in this scenario "
+                        f"(choose among: {', '.join(seatable) or 'none'})", team)
+                for team in chosen if team not in seatable]  # fmt: skip
+    if len(set(chosen)) != len(chosen):
+        problems.append(Problem("--teams", None, "", "an agency is named twice", ",".join(chosen)))
+    if not chosen:
+        problems.append(Problem("--teams", None, "", "this scenario has no agency with a decision to take"))
+    if problems:
+        raise ScenarioError(problems)
+    folder = default_run_folder(scenario) if out is True else Path(out)
+    check_target(folder, force)
+    return Room(scenario, chosen, folder, seed=seed,
+                countdown_seconds=DEFAULT_COUNTDOWN_SECONDS if countdown_seconds is None else countdown_seconds,
+                speed=DEFAULT_SPEED if speed is None else speed, auto_release=auto_release,
+                real_time=real_time)  # fmt: skip
+
+
+def resume_room(folder: str | Path) -> Room:
+    """The live exercise whose decisions so far are in `folder`, replayed to where it stopped (paused)."""
+    _load_engine()
+    from sim.exercise.room import Room
+
+    return Room.resume(Path(folder))
 
 
 def report(folder: str | Path, threshold: float | None = None) -> Path:

@@ -147,6 +147,33 @@ def _parser() -> argparse.ArgumentParser:
                            help="also accept the page opened at http://HOST:PORT/ (e.g. a name the room uses for this "
                                 "machine; repeatable). By default only the address served")  # fmt: skip
 
+    exercise = commands.add_parser("exercise", help="a live exercise in the browser: a page per team, a facilitator")
+    exercise.add_argument("scenario", nargs="?", metavar="SCENARIO.yaml")
+    exercise.add_argument("--teams", metavar="A,B,C",
+                          help="the agencies teams play, by id (default: every agency with a decision)")  # fmt: skip
+    exercise.add_argument("--resume", metavar="DIR", help="go on with the exercise whose decisions are in DIR")
+    exercise.add_argument("--seed", type=_seed, help="the run's seed (default: the scenario's)")
+    exercise.add_argument("--countdown", type=_seconds, metavar="SECONDS",
+                          help="seconds a team has for each decision before the scenario's policy takes it "
+                          "(default 90; 0: no countdown)")  # fmt: skip
+    exercise.add_argument("--speed", type=_speed, metavar="HOURS_PER_MINUTE",
+                          help="simulated hours per real minute (default 6)")  # fmt: skip
+    exercise.add_argument("--manual-injects", action="store_true",
+                          help="the facilitator releases the injects in MSEL order (default: on schedule)")  # fmt: skip
+    exercise.add_argument("--real-time", action="store_true",
+                          help="the clock runs on while a team has a decision due (default: it waits)")  # fmt: skip
+    exercise.add_argument("--out", metavar="DIR", help="the exercise folder (default: results/<scenario>/<UTC time>/)")
+    exercise.add_argument("--force", action="store_true", help=FORCE_HELP)
+    exercise.add_argument("--port", type=int, default=5006, metavar="P", help="the port (default 5006; 0: a free one)")
+    exercise.add_argument("--host", default="127.0.0.1", metavar="H",
+                          help="the address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 opens the "
+                          "pages to the room's network)")  # fmt: skip
+    exercise.add_argument("--allow-origin", action="append", default=[], metavar="HOST:PORT",
+                          help="also accept pages opened at HOST:PORT, e.g. the room's name for this machine "
+                          "(repeatable)")  # fmt: skip
+    exercise.add_argument("--lang", metavar="LANG", help="the pages' language: en, fr or ar (default: TABLETOP_LANG)")
+    exercise.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
+
     bench = commands.add_parser("bench", help="time the standard workloads (medians of several repeats)")
     bench.add_argument("--repeats", type=int, default=5, help="repeats per workload (default 5)")
     bench.add_argument(
@@ -174,6 +201,28 @@ def _hours(text: str) -> float:
         raise argparse.ArgumentTypeError(f"a number of hours >= 0 (got {text!r})") from None
     if not (math.isfinite(value) and value >= 0):  # NaN would poison the event calendar
         raise argparse.ArgumentTypeError(f"a finite number of hours >= 0 (got {text!r})")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """A number of seconds >= 0 (``--countdown``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"a number of seconds from 0 to 3600 (0: no countdown), got {text!r}")
+    return value
+
+
+def _speed(text: str) -> float:
+    """Simulated hours per real minute (``--speed``): a positive number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected simulated hours per minute, got {text!r}") from None
+    if not math.isfinite(value) or not 0 < value <= 240:
+        raise argparse.ArgumentTypeError(f"simulated hours per minute, above 0 and at most 240, got {text!r}")
     return value
 
 
@@ -239,6 +288,7 @@ def _main(argv: Sequence[str] | None) -> int:
                 "new": _new,
                 "sweep": _sweep,
                 "dashboard": _dashboard,
+                "exercise": _exercise,
             }[args.command](args)
     except OutputError as exc:
         for problem in exc.problems:
@@ -603,6 +653,77 @@ def _dashboard(args: argparse.Namespace) -> int:
         print(f"tabletop dashboard: cannot listen on {args.host}:{args.port} ({exc.strerror or exc})", file=sys.stderr)
         return 2
     print("tabletop dashboard: stopped", flush=True)
+    return 0
+
+
+def _exercise(args: argparse.Namespace) -> int:
+    def wrong(option: str, message: str, value: Any = None) -> ScenarioError:
+        return ScenarioError([Problem(option, None, "", message, value)])
+
+    if (args.scenario is None) == (args.resume is None):
+        raise wrong("SCENARIO.yaml", "give a scenario to start an exercise, or --resume DIR to go on with one")
+    if args.resume is not None:
+        given = [name for name in ("teams", "seed", "countdown", "speed", "out") if getattr(args, name) is not None]
+        given += ["--manual-injects"] * args.manual_injects + ["--real-time"] * args.real_time
+        if given:
+            raise wrong("--resume", "goes on with the settings the exercise was started with; drop "
+                        + ", ".join(n if n.startswith("--") else f"--{n}" for n in given))  # fmt: skip
+        if not Path(args.resume).is_dir():
+            raise wrong("--resume", "no such folder", args.resume)
+    if not 0 <= args.port <= 65535:
+        raise wrong("--port", "must be 0 to 65535 (0: any free port)", args.port)
+    from sim.dashboard.origins import is_loopback, parse_origin
+    from sim.i18n import LanguageError, check_language, default_language
+
+    for text in args.allow_origin:
+        try:
+            parse_origin(text)
+        except ValueError as exc:
+            raise wrong("--allow-origin", str(exc)) from None
+    try:
+        lang = check_language(args.lang) if args.lang else default_language()
+    except LanguageError as exc:
+        raise wrong("--lang", str(exc).removeprefix("--lang: ")) from None
+    teams = None
+    if args.teams is not None:
+        teams = [t.strip() for t in args.teams.split(",") if t.strip()]
+        if not teams:
+            raise wrong("--teams", "name at least one agency, e.g. --teams HAL-INT,DRV-BRD", args.teams)
+    if args.resume is not None:
+        room = api.resume_room(args.resume)
+        folder, title = Path(args.resume), Path(args.resume).name
+    else:
+        scenario = api.load_scenario(args.scenario, allow_large=args.allow_large)
+        room = api.open_room(scenario, teams, out=args.out or True, seed=args.seed, countdown_seconds=args.countdown,
+                             speed=args.speed, auto_release=not args.manual_injects, real_time=args.real_time,
+                             force=args.force, allow_large=args.allow_large)  # fmt: skip
+        folder, title = Path(getattr(room, "folder", None) or args.out or "."), scenario.name
+    from sim.dashboard.room_pages import serve_room
+
+    _stop_on_sigterm()
+    if not is_loopback(args.host):
+        print(f"tabletop exercise: warning: listening on {args.host}: anyone on this network can open the pages; "
+              "each seat still needs its code. Pages are accepted only from the served address"
+              + (" and --allow-origin" if args.allow_origin else "") + ".", file=sys.stderr, flush=True)  # fmt: skip
+
+    def announce(base: str, links: list[Any], page: Path) -> None:
+        lines = [f"tabletop exercise: {base}view  (the headline, for the projector; Ctrl-C to stop)"]
+        for link, url in links:
+            who = "facilitator" if link.role == "facilitator" else f"seat {link.role}"
+            lines.append(f"  {who}: {url}  (code {link.token})")
+        lines.append(f"  links page with QR codes, to print for the tables: {page}")
+        lines.append(f"  exercise folder: {folder}")
+        print("\n".join(lines), flush=True)
+
+    try:
+        written = serve_room(room, folder, title, host=args.host, port=args.port, allow_origins=args.allow_origin,
+                             lang=lang, announce=announce)  # fmt: skip
+    except OSError as exc:
+        room.stop(None)
+        print(f"tabletop exercise: cannot listen on {args.host}:{args.port} ({exc.strerror or exc})", file=sys.stderr)
+        return 2
+    print(f"tabletop exercise: stopped; the decisions so far and the hotwash are in {written}", flush=True)
+    print(f"  go on later with: tabletop exercise --resume {written}", flush=True)
     return 0
 
 

@@ -922,3 +922,47 @@ def make_room_server(room: Room, host: str = "127.0.0.1", port: int = 5006, allo
     allowed.clear()
     allowed.update(origins)
     return server
+
+
+def serve_room(room: Room, folder: Path, title: str, host: str = "127.0.0.1", port: int = 5006,
+               allow_origins: Sequence[str] = (), lang: str | None = None,
+               announce: Callable[[str, list[tuple[SeatLink, str]], Path], None] | None = None) -> Path:  # fmt: skip
+    """Serve the exercise until Ctrl-C or SIGTERM (KeyboardInterrupt), then stop the room and the server.
+
+    Args:
+        room: the exercise.
+        folder: the exercise's folder (the links page is written into it).
+        title: the scenario's name, for the links page.
+        host: the address to listen on; loopback unless the trainer opens it to the room.
+        port: the port; 0 picks a free one.
+        allow_origins: ``HOST:PORT`` origins whose pages may also connect (``--allow-origin``).
+        lang: the pages' language.
+        announce: called once the server listens, with its address, each link with its address,
+            and the links page's path.
+
+    Returns:
+        the folder the room wrote when it stopped (the decisions so far, the hotwash).
+
+    Raises:
+        ValueError: if an origin of `allow_origins` is not ``HOST:PORT``.
+        OSError: if the port is taken.
+    """
+    server = make_room_server(room, host, port, allow_origins, lang)
+    server.start()
+    base = base_url(host, server.port)
+    links = [(link, join_url(base, link)) for link in room.links()]
+    folder.mkdir(parents=True, exist_ok=True)
+    with use_language(lang):
+        page = write_links_page(folder, base, [link for link, _ in links], title)
+    if announce is not None:
+        announce(base, links, page)
+    try:
+        server.io_loop.start()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        try:
+            report = room.stop(None)
+        finally:
+            server.stop()
+    return report.parent if isinstance(report, Path) else folder
