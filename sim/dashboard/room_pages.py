@@ -785,6 +785,8 @@ def report_file(report: Path | None, name: str) -> Path | None:
     """The file `name` of the folder of `report` if ``/report/`` may serve it, else None."""
     if report is None or not report.is_file():
         return None
+    if name.endswith("/") or "\\" in name or "\x00" in name:
+        return None
     base = report.parent.resolve()
     parts = Path(name).parts
     if not parts or any(p in ("", ".", "..") or p.startswith(".") for p in parts) or Path(name).is_absolute():

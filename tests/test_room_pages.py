@@ -1,0 +1,224 @@
+"""The live exercise's pages (issue 15): tokens, the report's files, the links page, origins, the browser.
+
+The pages' own checks run against `room_fake.FakeRoom` (no model, any state at once); the whole
+exercise runs a real `Room` in a browser (facilitator and three teams), and `tabletop exercise`
+runs as a user starts it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dashboard_helpers import ROOT
+from room_client import RoomSession
+from room_fake import FakeRoom
+from tornado.httpclient import HTTPClientError
+
+from sim.dashboard.room_pages import LINKS_PAGE, join_url, make_room_server, report_file, write_links_page
+from sim.exercise.room import FACILITATOR, SeatLink
+
+TEAMS = ["HAL-INT", "DRV-BRD", "HUB"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("0.0.0.0", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(room: Any, host: str = "127.0.0.1", port: int = 0, lang: str | None = None) -> Iterator[str]:
+    """The room's pages on a server in a thread; yields its address (``http://127.0.0.1:PORT/``)."""
+    from tornado.ioloop import IOLoop
+
+    ready, box = threading.Event(), {}
+
+    def run() -> None:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+        loop = IOLoop.current()
+        try:
+            server = make_room_server(room, host=host, port=port, lang=lang, io_loop=loop)
+            server.start()
+            box.update(port=server.port, loop=loop, server=server)
+        except Exception as exc:  # noqa: BLE001 - handed to the test
+            box["error"] = exc
+        ready.set()
+        if "error" not in box:
+            loop.start()
+            server.stop()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    ready.wait(30)
+    if "error" in box:
+        raise box["error"]
+    try:
+        yield f"http://127.0.0.1:{box['port']}/"
+    finally:
+        box["loop"].add_callback(box["loop"].stop)
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def fake(tmp_path_factory) -> Iterator[tuple[FakeRoom, str]]:
+    """A fake room's pages (seats HAL-INT, DRV-BRD, HUB; one alert pending for HAL-INT)."""
+    room = FakeRoom(TEAMS, tmp_path_factory.mktemp("fake-room"))
+    with served(room) as url:
+        yield room, url
+
+
+def session_url(url: str, path: str, **query: str) -> str:
+    """What `RoomSession.open` needs to open `path` with `query`: it appends ``/ws`` (here a dummy argument's value)."""
+    arguments = "".join(f"{key}={value}&" for key, value in query.items())
+    return f"{url}{path}/ws?{arguments}_="
+
+
+def run_async(coroutine: Any) -> Any:
+    """``asyncio.run(coroutine)`` in a thread of its own (beside Playwright's loop in this one)."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 (the test's own server)
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+
+
+def _open(browser: Any, url: str, ready: str, errors: list[str] | None = None, **options: Any) -> Any:
+    page = browser.new_context(**options).new_page()
+    if errors is not None:
+        page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url, timeout=30_000)
+    page.get_by_test_id(ready).first.wait_for(timeout=30_000)
+    return page
+
+
+# ---------------------------------------------------------------- tokens
+
+
+def test_a_bad_code_gets_a_page_saying_so_and_is_logged(fake, chromium_browser):
+    room, url = fake
+    page = _open(chromium_browser, f"{url}team?seat=not-a-code", "invalid")
+    text = page.get_by_test_id("invalid").inner_text()
+    assert "This link does not open a seat" in text and "refused" in text, text
+    before = len(room.refusals)
+    team, facilitator = room.token_of("DRV-BRD"), room.token_of(FACILITATOR)
+
+    async def invalid(path: str, **query: str) -> str:
+        session = await RoomSession.open(session_url(url, path, **query))
+        session.close()
+        return session.model("tt-invalid").text
+
+    for path, query in (("team", {}), ("facilitator", {"key": team}), ("facilitator", {"key": ""}),
+                        ("team", {"seat": facilitator}), ("team", {"seat": team[:-1]})):  # fmt: skip
+        text = run_async(invalid(path, **query))
+        assert "This link does not open a seat" in text and "Traceback" not in text, (path, query, text)
+    refused = room.refusals[before:]
+    assert len(refused) == 5, refused
+    assert refused[1]["role"] == "DRV-BRD", "a team's code on the console is logged as that team's"
+
+
+# ---------------------------------------------------------------- files
+
+
+def test_only_the_report_and_its_figures_are_served(tmp_path):
+    folder = tmp_path / "run"
+    (folder / "figures").mkdir(parents=True)
+    report = folder / "report.html"
+    for name, text in (("report.html", "r"), ("figures/a.png", "p"), (LINKS_PAGE, "codes"), ("exercise.yaml", "d"),
+                       ("refused.log", "x"), (".hidden.html", "h")):  # fmt: skip
+        (folder / name).write_text(text, encoding="utf-8")
+    (tmp_path / "outside.html").write_text("o", encoding="utf-8")
+    (folder / "link.html").symlink_to(tmp_path / "outside.html")
+    assert report_file(None, "report.html") is None, "nothing before the end"
+    assert report_file(report, "report.html") == folder / "report.html"
+    assert report_file(report, "figures/a.png") == folder / "figures" / "a.png"
+    for name in (LINKS_PAGE, "exercise.yaml", "refused.log", ".hidden.html", "../outside.html", "link.html",
+                 "/etc/passwd", "figures/../../outside.html", "nothing.png", ""):  # fmt: skip
+        assert report_file(report, name) is None, name
+
+
+async def _pull(url: str, origin: str | None = None) -> RoomSession:
+    page = await RoomSession.open(url, origin=origin)
+    page.close()
+    return page
+
+
+def test_the_server_serves_the_report_only_once_written(tmp_path):
+    room = FakeRoom(TEAMS, tmp_path)
+    (tmp_path / LINKS_PAGE).write_text("codes", encoding="utf-8")
+    with served(room) as url:
+        assert _get(f"{url}report/report.html")[0] == 404
+        room.stop(room.token_of(FACILITATOR))
+        run_async(_pull(session_url(url, "facilitator", key=room.token_of(FACILITATOR))))
+        status, body = _get(f"{url}report/report.html")
+        assert status == 200 and b"fake-report" in body
+        for name in (LINKS_PAGE, "..%2Flinks.html", "%2e%2e/%2e%2e/etc/passwd", "report.html/"):
+            assert _get(f"{url}report/{name}")[0] == 404, name
+
+
+def test_the_links_page_has_a_qr_code_and_the_code_of_every_seat(tmp_path):
+    links = [SeatLink(FACILITATOR, "F-code"), SeatLink("HAL-INT", "H-code", "Halvar <Intelligence>")]
+    path = write_links_page(tmp_path, "http://192.0.2.5:5006/", links, "Corridor <b>")
+    text = path.read_text(encoding="utf-8")
+    assert text.count("<svg") == 2 and "F-code" in text and "H-code" in text
+    assert "http://192.0.2.5:5006/team?seat=H-code" in text and "/facilitator?key=F-code" in text
+    assert "&lt;Intelligence&gt;" in text and "Corridor &lt;b&gt;" in text and "<b>" not in text
+    assert "http" not in re.sub(r"http://192\.0\.2\.5:5006/\S*|http://www\.w3\.org/\S*", "", text), "nothing online"
+    assert path.stat().st_mode & 0o077 == 0, "the page holds every code: its owner's only"
+    assert join_url("http://h:1/", links[1]) == "http://h:1/team?seat=H-code"
+
+
+# ---------------------------------------------------------------- origins
+
+
+def _status(url: str, origin: str | None) -> int:
+    async def connect() -> int:
+        try:
+            page = await RoomSession.open(url, origin=origin)
+        except HTTPClientError as exc:
+            return exc.code
+        page.close()
+        return 101
+
+    return run_async(connect())
+
+
+def test_a_room_open_to_the_network_accepts_only_its_own_pages(tmp_path):
+    port = _free_port()
+    with served(FakeRoom(TEAMS, tmp_path), host="0.0.0.0", port=port) as url:
+        assert _status(f"{url}view", "http://attacker.example") == 403
+        assert _status(f"{url}view", f"http://attacker.example:{port}") == 403
+        assert _status(session_url(url, "team", seat=FakeRoom.__name__), f"http://attacker.example:{port}") == 403
+        assert _status(f"{url}view", f"http://127.0.0.1:{port}") == 101
+        assert _status(f"{url}view", f"http://{socket.gethostname().lower()}:{port}") == 101
