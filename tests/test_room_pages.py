@@ -9,22 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
-import signal
 import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from dashboard_helpers import ROOT
 from room_client import RoomSession
 from room_fake import FakeRoom
 from tornado.httpclient import HTTPClientError
@@ -130,7 +123,7 @@ def test_a_bad_code_gets_a_page_saying_so_and_is_logged(fake, chromium_browser):
     room, url = fake
     page = _open(chromium_browser, f"{url}team?seat=not-a-code", "invalid")
     text = page.get_by_test_id("invalid").inner_text()
-    assert "This link does not open a seat" in text and "refused" in text, text
+    assert "This address does not open a seat" in text and "refused" in text, text
     before = len(room.refusals)
     team, facilitator = room.token_of("DRV-BRD"), room.token_of(FACILITATOR)
 
@@ -142,7 +135,7 @@ def test_a_bad_code_gets_a_page_saying_so_and_is_logged(fake, chromium_browser):
     for path, query in (("team", {}), ("facilitator", {"key": team}), ("facilitator", {"key": ""}),
                         ("team", {"seat": facilitator}), ("team", {"seat": team[:-1]})):  # fmt: skip
         text = run_async(invalid(path, **query))
-        assert "This link does not open a seat" in text and "Traceback" not in text, (path, query, text)
+        assert "This address does not open a seat" in text and "Traceback" not in text, (path, query, text)
     refused = room.refusals[before:]
     assert len(refused) == 5, refused
     assert refused[1]["role"] == "DRV-BRD", "a team's code on the console is logged as that team's"

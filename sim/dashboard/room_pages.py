@@ -353,9 +353,9 @@ class RoomPage:
     def invalid(self, reason: str) -> None:
         """Show only why this page cannot open (a bad or missing code); nothing polls."""
         with use_language(self.lang):
-            title = T.gettext("This link does not open a seat")
-            body = T.gettext("The room refused it: {reason}").format(reason=reason)
-            hint = T.gettext("Check the address, or ask the facilitator for your table's link.")
+            title = T.gettext("This address does not open a seat")
+            body = T.gettext("Refused: {reason}").format(reason=reason)
+            hint = T.gettext("Check the address, or ask the facilitator for your table's card.")
         page = self._div("tt-invalid")
         self._html(page, f"<div class='box' data-testid='invalid'><h1>{_e(title)}</h1><p>{_e(body)}</p>"
                          f"<p class='muted'>{_e(hint)}</p></div>")  # fmt: skip
@@ -444,13 +444,13 @@ class TeamPage(RoomPage):
 
     def _decision_panel(self, pending: PendingView) -> Any:
         if pending.kind == "alert":
-            what = T.gettext("Alert from {sender} about traveller {traveller} ({identifier})").format(
-                sender=pending.sender, traveller=pending.traveller, identifier=pending.identifier)  # fmt: skip
-            detail = T.gettext("Trust in this link: {trust}. Sender's track record: {record}.").format(
-                trust=format_decimal(pending.trust, 2), record=_track_record(pending.confirmed, pending.refuted))  # fmt: skip  # noqa: E501
+            what = T.gettext("Alert from {sender} about traveller {person} ({identifier})").format(
+                sender=pending.sender, person=pending.traveller, identifier=pending.identifier)  # fmt: skip
+            detail = T.gettext("Trust in this link: {level}. Sender's track record: {record}.").format(
+                level=format_decimal(pending.trust, 2), record=_track_record(pending.confirmed, pending.refuted))  # fmt: skip  # noqa: E501
         else:
-            what = T.gettext("New intelligence about traveller {traveller} ({identifier})").format(
-                traveller=pending.traveller, identifier=pending.identifier)  # fmt: skip
+            what = T.gettext("New intelligence about traveller {person} ({identifier})").format(
+                person=pending.traveller, identifier=pending.identifier)  # fmt: skip
             detail = T.gettext("Share it now on the links you choose, verify it first, or hold it.")
         policy = T.gettext("If time runs out, the scenario's policy decides: {choice}.").format(
             choice=_choice_words(pending.default))  # fmt: skip
@@ -500,7 +500,7 @@ class TeamPage(RoomPage):
 
     def _draw(self, view: TeamView) -> None:
         self._html(self.header, (
-            f"<h1 data-testid='seat'>{_e(T.gettext('{agency} ({name}), {country}').format(agency=view.agency, name=view.agency_name, country=view.country))}</h1>"  # noqa: E501
+            f"<h1 data-testid='seat'>{_e(T.gettext('{seat} ({name}), {country}').format(seat=view.agency, name=view.agency_name, country=view.country))}</h1>"  # noqa: E501
             f"<div class='clock' data-testid='clock'>{_e(_clock(view.hours))}</div>"
             f"<div class='state' data-testid='state' data-state='{_e(view.state)}'>{_e(_state_words(view.state))}</div>"
         ))  # fmt: skip
@@ -519,7 +519,7 @@ class TeamPage(RoomPage):
         self._html(self.pending_title, f"<h2 data-testid='pending-count' data-count='{count}'>{_e(title)}</h2>")
         timeouts = [h for h in view.history if h.get("by") == "timeout"]
         self._html(self.timeouts, "".join(
-            f"<div class='timeout' data-testid='timeout'>{_e(T.gettext('Time ran out on decision {id} (traveller {traveller}): the scenario’s policy decided: {choice}.').format(id=h.get('id', ''), traveller=h.get('traveller', ''), choice=_choice_words(str(h.get('choice', '')))))}</div>"  # noqa: E501
+            f"<div class='timeout' data-testid='timeout'>{_e(T.gettext('Time ran out on decision {id} (traveller {person}): the scenario’s policy decided: {choice}.').format(id=h.get('id', ''), person=h.get('traveller', ''), choice=_choice_words(str(h.get('choice', '')))))}</div>"  # noqa: E501
             for h in timeouts[-3:]
         ))  # fmt: skip
         self._html(self.notes, self._box(T.gettext("Notes from the facilitator"), _table(
@@ -673,7 +673,7 @@ class FacilitatorPage(RoomPage):
                 self._say(T.gettext("Write the note first."), error=True)
                 return
             done = (T.gettext("Note sent to every team.") if to is None
-                    else T.gettext("Note sent to {agency}.").format(agency=to))  # fmt: skip
+                    else T.gettext("Note sent to {seat}.").format(seat=to))  # fmt: skip
         if self._call(lambda: self.room.send_note(self.token, text, to), done) is None:
             self.note.value = ""
 
@@ -826,7 +826,7 @@ def write_links_page(folder: Path, base: str, links: Sequence[SeatLink], title: 
         if link.role == FACILITATOR:
             who = T.gettext("Facilitator")
         else:
-            who = T.gettext("{agency} ({name})").format(agency=link.role, name=link.agency_name or link.role)
+            who = T.gettext("{seat} ({name})").format(seat=link.role, name=link.agency_name or link.role)
         cards.append(
             f"<section class='seat' data-role='{_e(link.role)}'><h2>{_e(who)}</h2>{svg}"
             f"<p>{_e(T.gettext('Code: {code}').format(code=link.token))}</p>"
