@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from dashboard_helpers import ROOT
 from room_client import RoomSession
 from room_fake import FakeRoom
 from tornado.httpclient import HTTPClientError
@@ -215,3 +216,42 @@ def test_a_room_open_to_the_network_accepts_only_its_own_pages(tmp_path):
         assert _status(session_url(url, "team", seat=FakeRoom.__name__), f"http://attacker.example:{port}") == 403
         assert _status(f"{url}view", f"http://127.0.0.1:{port}") == 101
         assert _status(f"{url}view", f"http://{socket.gethostname().lower()}:{port}") == 101
+
+
+# ---------------------------------------------------------------- the command
+
+INJECTS = ROOT / "scenarios" / "exercise-injects.yaml"
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ([], "SCENARIO.yaml"),
+        ([str(INJECTS), "--teams", "HAL-INT,NOPE"], "--teams"),
+        ([str(INJECTS), "--teams", "HAL-INT,HAL-INT"], "--teams"),
+        ([str(INJECTS), "--teams", ","], "--teams"),
+        ([str(INJECTS), "--countdown", "-5"], "--countdown"),
+        ([str(INJECTS), "--countdown", "nan"], "--countdown"),
+        ([str(INJECTS), "--speed", "0"], "--speed"),
+        ([str(INJECTS), "--speed", "fast"], "--speed"),
+        ([str(INJECTS), "--port", "70000"], "--port"),
+        ([str(INJECTS), "--allow-origin", "*"], "--allow-origin"),
+        ([str(INJECTS), "--lang", "xx"], "--lang"),
+        ([str(INJECTS), "--resume", "somewhere"], "--resume"),
+        (["--resume", "no-such-folder"], "--resume"),
+        (["--resume", ".", "--teams", "HUB"], "--resume"),
+        ([str(ROOT / "no-such.yaml")], "no-such.yaml"),
+    ],
+)
+def test_wrong_options_exit_2_naming_the_option_and_write_nothing(options, named, tmp_path, capsys):
+    from sim.cli import main
+
+    out = tmp_path / "exercise"
+    with contextlib.suppress(SystemExit):
+        status = main(["exercise", *options, "--out", str(out)] if options and "--resume" not in options
+                      else ["exercise", *options])  # fmt: skip
+        assert status == 2
+    captured = capsys.readouterr()
+    assert named in captured.err, captured.err
+    assert "Traceback" not in captured.err + captured.out
+    assert not out.exists() and not list(tmp_path.iterdir())
