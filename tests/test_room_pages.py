@@ -142,6 +142,30 @@ def test_a_bad_code_gets_a_page_saying_so_and_is_logged(fake, chromium_browser):
     assert refused[1]["role"] == "DRV-BRD", "a team's code on the console is logged as that team's"
 
 
+def test_each_page_reads_in_its_own_language_arabic_right_to_left(fake):
+    room, url = fake
+    seat = room.token_of("HAL-INT")
+
+    async def pages() -> tuple[str, str, str, str]:
+        arabic = await RoomSession.open(session_url(url, "team", seat=seat, lang="ar"))
+        english = await RoomSession.open(session_url(url, "team", seat=seat))
+        header = arabic.model("tt-room-header").text
+        await english.send_value("tt-lang", "value", "fr")  # the page's language selector
+        switched = await english.wait_for(lambda: "Voyageur" in english.model("tt-history").text
+                                          or "Aucune décision" in english.model("tt-history").text)  # fmt: skip
+        assert switched, english.model("tt-history").text
+        pending = arabic.model("tt-pending-title").text
+        arabic.close()
+        english.close()
+        return header, pending, english.model("tt-room-header").text, english.model("tt-pending-title").text
+
+    header, pending, french_header, french_pending = run_async(pages())
+    assert "dir='rtl'" in header and "lang='ar'" in header and "اليوم" in header, header
+    assert "قرار واحد مستحق" in pending, pending  # one of Arabic's six plural forms
+    assert "dir='ltr'" in french_header and "Jour 0" in french_header, french_header
+    assert "1 décision en attente" in french_pending, french_pending
+
+
 # ---------------------------------------------------------------- files
 
 
