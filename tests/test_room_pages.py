@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -279,3 +284,56 @@ def test_wrong_options_exit_2_naming_the_option_and_write_nothing(options, named
     assert named in captured.err, captured.err
     assert "Traceback" not in captured.err + captured.out
     assert not out.exists() and not list(tmp_path.iterdir())
+
+
+def start_exercise(*options: str, cwd: Path = ROOT) -> tuple[subprocess.Popen, list[str]]:
+    """``tabletop exercise OPTIONS --port 0`` in a process; returns it and the lines printed up to the folder's."""
+    command = [sys.executable, "-m", "sim", "exercise", *options, "--port", "0"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    lines: list[str] = []
+    while True:
+        line = process.stdout.readline()
+        if not line:
+            process.kill()
+            raise AssertionError("".join(lines))
+        lines.append(line.rstrip("\n"))
+        if line.strip().startswith("exercise folder:"):
+            return process, lines
+
+
+def test_the_command_prints_every_link_and_keeps_the_decisions_when_killed(tmp_path):
+    out = tmp_path / "exercise"
+    process, lines = start_exercise(str(INJECTS), "--teams", "HAL-INT,DRV-BRD", "--out", str(out), "--speed", "60")
+    try:
+        text = "\n".join(lines)
+        base = re.search(r"tabletop exercise: (http://127\.0\.0\.1:\d+/)view", text)
+        assert base is not None, text
+        facilitator = re.search(r"facilitator: (\S+/facilitator\?key=(\S+))\s+\(code (\S+)\)", text)
+        seats = dict(re.findall(r"seat (\S+): \S+/team\?seat=(\S+)\s+\(code \S+\)", text))
+        assert facilitator is not None and facilitator.group(2) == facilitator.group(3), text
+        assert set(seats) == {"HAL-INT", "DRV-BRD"}, text
+        assert len({facilitator.group(2), *seats.values()}) == 3, "every code is its own"
+        assert "warning" not in text, "127.0.0.1 by default: no warning"
+        page = Path(re.search(r"links page with QR codes, to print for the tables: (\S+)", text).group(1))
+        assert page.is_file() and page.read_text(encoding="utf-8").count("<svg") == 3
+        assert _get(base.group(1) + "view")[0] == 200
+        assert _get(facilitator.group(1))[0] == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        rest, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, rest
+    assert "stopped; the decisions so far and the hotwash are in" in rest, rest
+    assert "Traceback" not in rest, rest
+    assert (out / "exercise.yaml").is_file(), sorted(p.name for p in out.iterdir()) if out.exists() else "no folder"
+
+
+def test_host_opens_the_room_with_a_warning(tmp_path):
+    process, lines = start_exercise(str(INJECTS), "--teams", "HUB", "--out", str(tmp_path / "x"), "--host", "0.0.0.0")
+    try:
+        text = "\n".join(lines)
+        assert "warning: listening on 0.0.0.0" in text, text
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+    assert process.returncode == 0
