@@ -337,3 +337,110 @@ def test_host_opens_the_room_with_a_warning(tmp_path):
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=60)
     assert process.returncode == 0
+
+
+# ---------------------------------------------------------------- a whole exercise in the browser
+
+SHOTS = os.environ.get("TABLETOP_SCREENSHOTS") == "1"
+IMAGES = ROOT / "docs" / "images"
+
+
+def _shot(page: Any, name: str) -> None:
+    """Save the page as docs/images/exercise-NAME.png when TABLETOP_SCREENSHOTS=1 (the docs' pictures)."""
+    if SHOTS:
+        page.screenshot(path=str(IMAGES / f"exercise-{name}.png"), full_page=False)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory) -> Iterator[tuple[Any, str, Path]]:
+    """A real room on the injects scenario (small), seats HAL-INT, DRV-BRD, HUB, injects by hand; its pages."""
+    from sim.api import open_room, vary
+
+    scenario = vary(INJECTS, {"travellers.count": 120})
+    folder = tmp_path_factory.mktemp("live") / "exercise"
+    room = open_room(scenario, TEAMS, out=folder, countdown_seconds=60, speed=240, auto_release=False)
+    with served(room) as url:
+        yield room, url, folder
+    with contextlib.suppress(Exception):
+        room.stop(None)
+
+
+def _token(room: Any, role: str) -> str:
+    return next(link.token for link in room.links() if link.role == role)
+
+
+def _wait(predicate: Any, timeout: float = 30.0, what: str = "") -> None:
+    deadline = time.time() + timeout
+    while not predicate():
+        if time.time() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.2)
+
+
+def test_a_whole_exercise_in_the_browser(live, chromium_browser):
+    """Facilitator and three teams: lobby, start, decisions, an inject, a note, a timeout, a reload, the hotwash."""
+    from playwright.sync_api import expect
+
+    room, url, folder = live
+    browser, errors, requests = chromium_browser, [], []
+    wide = {"viewport": {"width": 1400, "height": 950}}
+
+    def watch(page: Any) -> Any:
+        page.on("request", lambda request: requests.append(request.url))
+        return page
+
+    console = watch(_open(browser, f"{url}facilitator?key={_token(room, FACILITATOR)}", "seats", errors, **wide))
+    teams = {}
+    for team in TEAMS[:2]:  # the third seat joins later: the lobby shows who has
+        teams[team] = watch(_open(browser, f"{url}team?seat={_token(room, team)}", "history", errors, **wide))
+    expect(console.get_by_test_id("joined-HAL-INT")).to_have_attribute("data-joined", "true", timeout=10_000)
+    expect(console.get_by_test_id("joined-HUB")).to_have_attribute("data-joined", "false")
+    _shot(console, "lobby")
+    teams["HUB"] = watch(_open(browser, f"{url}team?seat={_token(room, 'HUB')}", "history", errors, **wide))
+    expect(console.get_by_test_id("joined-HUB")).to_have_attribute("data-joined", "true", timeout=10_000)
+
+    # The clock runs until a team has a decision due; the team decides.
+    console.locator(".tt-start button").click()
+    _wait(lambda: any(p.get_by_test_id("decision").count() for p in teams.values()), 40, "a decision due")
+    seat, page = next((s, p) for s, p in teams.items() if p.get_by_test_id("decision").count())
+    expect(page.get_by_test_id("countdown").first).to_contain_text("seconds left", timeout=5_000)
+    _shot(page, "team")
+    choice = "verify"
+    page.locator(f".tt-choice-{choice} button").first.click()
+    expect(page.get_by_test_id("history")).to_contain_text("your team", timeout=10_000)
+
+    # An inject, released by hand, and a note to one team (shown as text).
+    console.locator(".tt-release button").click()
+    expect(console.get_by_test_id("released").first).to_be_visible(timeout=10_000)
+    console.locator(".tt-note textarea").fill("Check <b>the camp list</b>")
+    console.locator(".tt-note-to select").select_option(seat)
+    console.locator(".tt-send-note button").click()
+    expect(page.get_by_test_id("notes")).to_contain_text("Check <b>the camp list</b>", timeout=10_000)
+
+    # A countdown of one second: the policy decides, and the page says so.
+    spinner = console.locator(".tt-countdown-seconds input")
+    spinner.fill("1")
+    spinner.press("Enter")
+    _wait(lambda: any(p.get_by_test_id("timeout").count() for p in teams.values()), 40, "a timeout")
+    timed_out = next(p for p in teams.values() if p.get_by_test_id("timeout").count())
+    expect(timed_out.get_by_test_id("timeout").first).to_contain_text("policy decided")
+    _shot(timed_out, "timeout")
+    _shot(console, "facilitator")
+
+    # A reload gets the seat back with its history.
+    before = page.get_by_test_id("history").inner_text()
+    page.reload()
+    expect(page.get_by_test_id("history")).to_contain_text("your team", timeout=20_000)
+    assert page.get_by_test_id("history").inner_text().startswith(before.splitlines()[0])
+
+    # The hotwash: every page shows the debrief.
+    viewer = watch(_open(browser, f"{url}view", "headline", errors, **wide))
+    console.locator(".tt-stop button").click()
+    for each in (console, *teams.values(), viewer):
+        expect(each.get_by_test_id("debrief")).to_be_visible(timeout=60_000)
+    _shot(teams["HAL-INT"], "hotwash")
+    assert _get(f"{url}report/report.html")[0] == 200
+    assert not errors, errors
+    local = url.rstrip("/")
+    assert requests and all(r.startswith(local) for r in requests), [r for r in requests if not r.startswith(local)]
+    assert (folder / "exercise.yaml").is_file()
