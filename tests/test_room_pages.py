@@ -30,7 +30,7 @@ from room_fake import FakeRoom
 from tornado.httpclient import HTTPClientError
 
 from sim.dashboard.room_pages import LINKS_PAGE, join_url, make_room_server, report_file, write_links_page
-from sim.exercise.room import FACILITATOR, SeatLink
+from sim.exercise.room import FACILITATOR, Refused, SeatLink
 
 TEAMS = ["HAL-INT", "DRV-BRD", "HUB"]
 
@@ -406,9 +406,16 @@ def test_a_whole_exercise_in_the_browser(live, chromium_browser):
     seat, page = next((s, p) for s, p in teams.items() if p.get_by_test_id("decision").count())
     expect(page.get_by_test_id("countdown").first).to_contain_text("seconds left", timeout=5_000)
     _shot(page, "team")
-    choice = "verify"
-    page.locator(f".tt-choice-{choice} button").first.click()
+    decision = page.get_by_test_id("decision").first.get_attribute("data-decision")
+    other = next(s for s in TEAMS if s != seat)
+    with pytest.raises(Refused):  # another seat's code on this seat's decision
+        room.decide(_token(room, other), decision, "discard")
+    page.locator(".tt-choice-verify button").first.click()
     expect(page.get_by_test_id("history")).to_contain_text("your team", timeout=10_000)
+    with pytest.raises(Refused):  # the same request again: a replay
+        room.decide(_token(room, seat), decision, "verify")
+    expect(console.get_by_test_id("refusals")).to_contain_text(other, timeout=10_000)
+    assert len(room.refusals) >= 2
 
     # An inject, released by hand, and a note to one team (shown as text).
     console.locator(".tt-release button").click()
