@@ -408,6 +408,7 @@ class TeamPage(RoomPage):
         self.pending_lang = ""
         self.countdowns: dict[str, Div] = {}
         self.link_boxes: dict[str, CheckboxGroup] = {}
+        self.panels: dict[str, Any] = {}
         self.pending = column(sizing_mode="stretch_width", css_classes=["tt-pending"])
         self.pending_title = self._div("tt-pending-title")
         self.timeouts = self._div("tt-timeouts")
@@ -506,9 +507,13 @@ class TeamPage(RoomPage):
         ))  # fmt: skip
         ids = tuple(p.id for p in view.pending)
         if ids != self.pending_ids or self.lang != self.pending_lang:
-            self.countdowns.clear()
+            if self.lang != self.pending_lang:
+                self.panels.clear()  # drawn again in the new language
+            kept = {k: v for k, v in self.panels.items() if k in ids}  # a decision still due keeps its ticks
+            self.panels = {p.id: kept.get(p.id) or self._decision_panel(p) for p in view.pending}
+            self.countdowns = {k: v for k, v in self.countdowns.items() if k in ids}
             self.link_boxes = {k: v for k, v in self.link_boxes.items() if k in ids}
-            self.pending.children = [self._decision_panel(p) for p in view.pending]
+            self.pending.children = list(self.panels.values())
             self.pending_ids, self.pending_lang = ids, self.lang
         for pending in view.pending:
             if pending.id in self.countdowns:
@@ -637,7 +642,11 @@ class FacilitatorPage(RoomPage):
         self._call(lambda: self.room.stop(self.token))
 
     def _on_number(self, which: str, new: Any) -> None:
-        view = self.room.facilitator_view(self.token)
+        try:
+            view = self.room.facilitator_view(self.token)
+        except Refused as exc:
+            self._refused(exc)
+            return
         current = view.speed if which == "speed" else view.countdown_seconds
         low, high = SPEED_RANGE if which == "speed" else COUNTDOWN_RANGE
         ok = isinstance(new, int | float) and not isinstance(new, bool) and math.isfinite(new) and low <= new <= high
@@ -653,7 +662,11 @@ class FacilitatorPage(RoomPage):
         self._call(lambda: setter(self.token, float(new)))
 
     def _on_toggle(self, which: str, new: Any) -> None:
-        view = self.room.facilitator_view(self.token)
+        try:
+            view = self.room.facilitator_view(self.token)
+        except Refused as exc:
+            self._refused(exc)
+            return
         current = view.real_time if which == "real_time" else view.auto_release
         if new is current:
             return
@@ -712,6 +725,10 @@ class FacilitatorPage(RoomPage):
         self._set(self.note_to, "title", T.gettext("To"))
         options = [("", T.gettext("Every team")), *[(s, s) for s in self.seat_names]]
         self._set(self.note_to, "options", options)
+        self._set(self.speed, "value", view.speed)  # another console may have changed them
+        self._set(self.countdown, "value", view.countdown_seconds)
+        self._set(self.real_time, "active", view.real_time)
+        self._set(self.auto, "active", view.auto_release)
         for widget in (self.start, self.pause, self.release, self.speed, self.countdown, self.real_time, self.auto,
                        self.stop, self.send):  # fmt: skip
             self._set(widget, "disabled", ended)
