@@ -130,7 +130,7 @@ def test_a_bad_code_gets_a_page_saying_so_and_is_logged(fake, chromium_browser):
     room, url = fake
     page = _open(chromium_browser, f"{url}team?seat=not-a-code", "invalid")
     text = page.get_by_test_id("invalid").inner_text()
-    assert "This address does not open a seat" in text and "refused" in text, text
+    assert "This address does not open a seat" in text and "Refused: this code opens no seat" in text, text
     before = len(room.refusals)
     team, facilitator = room.token_of("DRV-BRD"), room.token_of(FACILITATOR)
 
