@@ -488,6 +488,7 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
         parts += [f'<div class="finding">{escape(sentence)}</div>' for sentence in play["sentences"][:40]]
         if not play["sentences"]:
             parts.append("<p>Your choices changed no traveller's outcome.</p>")
+    parts += teams_html(folder)
     parts.append("<h2>Figures</h2>")
     if figures:
         from sim.debrief.run_figures import RUN_FIGURES  # the figures were drawn: matplotlib is loaded already
@@ -501,6 +502,33 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
     parts.append("<h2>Improvement plan</h2>")
     parts.append(table_html(["finding", "corrective action", "agency"], [[f.text, f.action, f.agency] for f in found]))
     return page(f"After-action report: {scenario.name}", "\n".join(parts))
+
+
+TEAMS_FILE = "teams.json"
+"""The section per team of a live exercise: data built by the exercise layer (`sim.exercise.room_report`)."""
+
+
+def teams_html(folder: Path) -> list[str]:
+    """The report's section per team of a live exercise, from ``teams.json`` (none for other runs).
+
+    The exercise layer builds the section's words (headings, paragraphs, findings, tables of text);
+    this draws them, escaping every string.
+    """
+    path = folder / TEAMS_FILE
+    if not path.is_file():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    parts = [f"<h2>{escape(str(data.get('title', '')))}</h2>", f"<p>{escape(str(data.get('intro', '')))}</p>"]
+    for section in data.get("sections", []):
+        parts.append(f"<h3>{escape(str(section.get('heading', '')))}</h3>")
+        parts += [f"<p>{escape(str(text))}</p>" for text in section.get("paragraphs", [])]
+        parts += [f'<div class="finding">{escape(str(text))}</div>' for text in section.get("findings", [])]
+        for table in section.get("tables", []):
+            parts.append(f"<h4>{escape(str(table.get('caption', '')))}</h4>")
+            columns = [str(c) for c in table.get("columns", [])]
+            rows = [[str(cell) for cell in row] for row in table.get("rows", [])]
+            parts.append(table_html(columns, rows) if rows else "<p>-</p>")
+    return parts
 
 
 def _cost_words(s: dict[str, Any]) -> str:
