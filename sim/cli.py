@@ -691,14 +691,14 @@ def _exercise(args: argparse.Namespace) -> int:
             raise wrong("--teams", "name at least one agency, e.g. --teams HAL-INT,DRV-BRD", args.teams)
     if args.resume is not None:
         room = api.resume_room(args.resume)
-        folder, title = Path(args.resume), Path(args.resume).name
+        folder, title = Path(room.folder), room.scenario.name
     else:
         scenario = api.load_scenario(args.scenario, allow_large=args.allow_large)
         room = api.open_room(scenario, teams, out=args.out or True, seed=args.seed, countdown_seconds=args.countdown,
                              speed=args.speed, auto_release=not args.manual_injects, real_time=args.real_time,
                              force=args.force, allow_large=args.allow_large)  # fmt: skip
-        folder, title = Path(getattr(room, "folder", None) or args.out or "."), scenario.name
-    from sim.dashboard.room_pages import serve_room
+        folder, title = Path(room.folder), scenario.name
+    from sim.dashboard.room_pages import serve_room, stop_room
 
     _stop_on_sigterm()
     if not is_loopback(args.host):
@@ -716,14 +716,17 @@ def _exercise(args: argparse.Namespace) -> int:
         print("\n".join(lines), flush=True)
 
     try:
-        written = serve_room(room, folder, title, host=args.host, port=args.port, allow_origins=args.allow_origin,
-                             lang=lang, announce=announce)  # fmt: skip
+        ended = serve_room(room, folder, title, host=args.host, port=args.port, allow_origins=args.allow_origin,
+                           lang=lang, announce=announce)  # fmt: skip
     except OSError as exc:
-        room.stop(None)
+        stop_room(room)
         print(f"tabletop exercise: cannot listen on {args.host}:{args.port} ({exc.strerror or exc})", file=sys.stderr)
         return 2
-    print(f"tabletop exercise: stopped; the decisions so far and the hotwash are in {written}", flush=True)
-    print(f"  go on later with: tabletop exercise --resume {written}", flush=True)
+    if ended:
+        print(f"tabletop exercise: stopped; the hotwash report is {folder / 'report.html'}", flush=True)
+    else:
+        print(f"tabletop exercise: stopped; the decisions so far are in {folder}", flush=True)
+        print(f"  go on with: tabletop exercise --resume {folder}  (the same links and codes)", flush=True)
     return 0
 
 

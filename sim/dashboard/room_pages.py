@@ -945,7 +945,7 @@ def make_room_server(room: Room, host: str = "127.0.0.1", port: int = 5006, allo
 
 def serve_room(room: Room, folder: Path, title: str, host: str = "127.0.0.1", port: int = 5006,
                allow_origins: Sequence[str] = (), lang: str | None = None,
-               announce: Callable[[str, list[tuple[SeatLink, str]], Path], None] | None = None) -> Path:  # fmt: skip
+               announce: Callable[[str, list[tuple[SeatLink, str]], Path], None] | None = None) -> bool:  # fmt: skip
     """Serve the exercise until Ctrl-C or SIGTERM (KeyboardInterrupt), then stop the room and the server.
 
     Args:
@@ -960,7 +960,8 @@ def serve_room(room: Room, folder: Path, title: str, host: str = "127.0.0.1", po
             and the links page's path.
 
     Returns:
-        the folder the room wrote when it stopped (the decisions so far, the hotwash).
+        whether the exercise had ended (its hotwash is in `folder`); else its decisions so far are
+        there, and ``--resume`` goes on from them.
 
     Raises:
         ValueError: if an origin of `allow_origins` is not ``HOST:PORT``.
@@ -981,7 +982,25 @@ def serve_room(room: Room, folder: Path, title: str, host: str = "127.0.0.1", po
         pass
     finally:
         try:
-            report = room.stop(None)
+            ended = stop_room(room)
         finally:
             server.stop()
-    return report.parent if isinstance(report, Path) else folder
+    return ended
+
+
+def stop_room(room: Room) -> bool:
+    """The server is stopping: keep the room's folder as the exercise left it; whether it had ended.
+
+    An exercise the facilitator ended (or that ran to its end) has its hotwash in the folder. One
+    still under way is closed with its decisions so far written (``exercise.yaml``), so that
+    ``tabletop exercise --resume DIR`` goes on from them with the same seats' codes (`Room.resume`
+    refuses a folder that holds a hotwash); a room without ``close`` is stopped, writing its hotwash.
+    """
+    if getattr(room, "state", None) == "ended":
+        return True
+    close = getattr(room, "close", None)
+    if callable(close):
+        close()
+        return False
+    room.stop(None)
+    return True
