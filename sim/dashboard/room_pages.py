@@ -409,8 +409,8 @@ class TeamPage(RoomPage):
         self.countdowns: dict[str, Div] = {}
         self.link_boxes: dict[str, CheckboxGroup] = {}
         self.panels: dict[str, Any] = {}
-        self.pending = column(sizing_mode="stretch_width", css_classes=["tt-pending"])
         self.pending_title = self._div("tt-pending-title")
+        self.pending = column(self.pending_title, sizing_mode="stretch_width", css_classes=["tt-pending"])
         self.timeouts = self._div("tt-timeouts")
         self.notes = self._div("tt-notes")
         self.injects = self._div("tt-injects")
@@ -422,8 +422,8 @@ class TeamPage(RoomPage):
         doc.title = f"tabletop · {self.agency}"
         doc.add_root(column(
             row(self.header, self.chooser, sizing_mode="stretch_width"), self.status, self.debrief, self.timeouts,
-            self.pending_title, self.pending, self.notes, self.injects, self.alerts, self.intelligence,
-            self.watchlist, self.history, sizing_mode="stretch_width", margin=(10, 18, 10, 18),
+            self.pending, self.notes, self.injects, self.alerts, self.intelligence, self.watchlist, self.history,
+            sizing_mode="stretch_width", margin=(10, 18, 10, 18),
         ))  # fmt: skip
         doc.on_session_destroyed(lambda context: self._leave())
         self._start_polling()
@@ -513,7 +513,7 @@ class TeamPage(RoomPage):
             self.panels = {p.id: kept.get(p.id) or self._decision_panel(p) for p in view.pending}
             self.countdowns = {k: v for k, v in self.countdowns.items() if k in ids}
             self.link_boxes = {k: v for k, v in self.link_boxes.items() if k in ids}
-            self.pending.children = list(self.panels.values())
+            self.pending.children = [self.pending_title, *self.panels.values()]
             self.pending_ids, self.pending_lang = ids, self.lang
         for pending in view.pending:
             if pending.id in self.countdowns:
