@@ -161,11 +161,27 @@ def _choice_words(choice: str) -> str:
     return words.get(choice, choice)
 
 
+def _fate_words(fate: str) -> str:
+    words = {
+        "accepted": T.gettext("acted on: on the watchlist"),
+        "verified": T.gettext("verified: on the watchlist"),
+        "verifying": T.gettext("being verified"),
+        "refuted": T.gettext("refuted by verification"),
+        "discarded": T.gettext("discarded"),
+        "in_transit": T.gettext("on its way"),
+        "held": T.gettext("held: link down"),
+        "lost": T.gettext("lost"),
+        "dropped": T.gettext("dropped: link down"),
+    }
+    return words.get(fate, fate)
+
+
 def _by_words(by: str) -> str:
     words = {
         "team": T.gettext("your team"),
         "timeout": T.gettext("the scenario's policy (time ran out)"),
         "order": T.gettext("a standing order"),
+        "policy": T.gettext("the scenario's policy (seat empty, or after the end)"),
     }
     return words.get(by, by)
 
@@ -540,8 +556,9 @@ class TeamPage(RoomPage):
             [T.gettext("Alert"), T.gettext("Traveller"), T.gettext("Identifier"), T.gettext("From"),
              T.gettext("Trust"), T.gettext("Track record"), T.gettext("Fate"), T.gettext("Time")],
             [[_e(a.get("alert", "")), _e(a.get("traveller", "")), _e(a.get("identifier", "")), _e(a.get("from", "")),
-              _number(a.get("trust")), _e(_track_record(a.get("confirmed"), a.get("refuted"))), _e(a.get("fate", "")),
-              _e(_clock(float(a.get("hours", 0.0))))] for a in reversed(view.alerts)],
+              _number(a.get("trust")), _e(_track_record(a.get("confirmed"), a.get("refuted"))),
+              _e(_fate_words(str(a.get("fate", "")))), _e(_clock(float(a.get("hours", 0.0))))]
+             for a in reversed(view.alerts)],
             "alerts", T.gettext("No alert received yet."))))  # fmt: skip
         self._html(self.intelligence, self._box(T.gettext("New intelligence"), _table(
             [T.gettext("Traveller"), T.gettext("Identifier"), T.gettext("Time")],
