@@ -139,6 +139,13 @@ def _clock(hours: float) -> str:
     return T.gettext("Day {day}, {time}").format(day=format_int(day), time=f"{minutes // 60:02d}:{minutes % 60:02d}")
 
 
+def _when(hours: Any) -> str:
+    """A time of the exercise from a view's row (empty when it has none)."""
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not math.isfinite(hours):
+        return ""
+    return _clock(float(hours))
+
+
 def _state_words(state: str) -> str:
     words = {
         "lobby": T.gettext("In the lobby: the facilitator has not started the exercise yet"),
@@ -545,11 +552,11 @@ class TeamPage(RoomPage):
         ))  # fmt: skip
         self._html(self.notes, self._box(T.gettext("Notes from the facilitator"), _table(
             [T.gettext("Time"), T.gettext("Note")],
-            [[_e(_clock(float(n.get("hours", 0.0)))), _e(n.get("text", ""))] for n in reversed(view.notes)],
+            [[_e(_when(n.get("hours"))), _e(n.get("text", ""))] for n in reversed(view.notes)],
             "notes", T.gettext("No note yet."))))  # fmt: skip
         self._html(self.injects, self._box(T.gettext("Injects that reached you"), _table(
             [T.gettext("Number"), T.gettext("Time"), T.gettext("What happened")],
-            [[_number(i.get("number")), _e(_clock(float(i.get("hours", 0.0)))), _e(i.get("text", ""))]
+            [[_number(i.get("number")), _e(_when(i.get("hours"))), _e(i.get("text", ""))]
              for i in reversed(view.injects)],
             "injects", T.gettext("No inject has reached you yet."))))  # fmt: skip
         self._html(self.alerts, self._box(T.gettext("Alerts received"), _table(
@@ -557,23 +564,23 @@ class TeamPage(RoomPage):
              T.gettext("Trust"), T.gettext("Track record"), T.gettext("Fate"), T.gettext("Time")],
             [[_e(a.get("alert", "")), _e(a.get("traveller", "")), _e(a.get("identifier", "")), _e(a.get("from", "")),
               _number(a.get("trust")), _e(_track_record(a.get("confirmed"), a.get("refuted"))),
-              _e(_fate_words(str(a.get("fate", "")))), _e(_clock(float(a.get("hours", 0.0))))]
+              _e(_fate_words(str(a.get("fate", "")))), _e(_when(a.get("hours")))]
              for a in reversed(view.alerts)],
             "alerts", T.gettext("No alert received yet."))))  # fmt: skip
         self._html(self.intelligence, self._box(T.gettext("New intelligence"), _table(
             [T.gettext("Traveller"), T.gettext("Identifier"), T.gettext("Time")],
-            [[_e(i.get("traveller", "")), _e(i.get("identifier", "")), _e(_clock(float(i.get("hours", 0.0))))]
+            [[_e(i.get("traveller", "")), _e(i.get("identifier", "")), _e(_when(i.get("hours")))]
              for i in reversed(view.intelligence)],
             "intelligence", T.gettext("No new intelligence yet."))))  # fmt: skip
         self._html(self.watchlist, self._box(T.gettext("Your watchlist"), _table(
             [T.gettext("Traveller"), T.gettext("Identifier"), T.gettext("Since"), T.gettext("Source")],
-            [[_e(w.get("traveller", "")), _e(w.get("identifier", "")), _e(_clock(float(w.get("since", 0.0)))),
+            [[_e(w.get("traveller", "")), _e(w.get("identifier", "")), _e(_when(w.get("since"))),
               _e(w.get("source", ""))] for w in view.watchlist],
             "watchlist", T.gettext("Your watchlist is empty."))))  # fmt: skip
         self._html(self.history, self._box(T.gettext("Your decisions so far"), _table(
             [T.gettext("Decision"), T.gettext("Time"), T.gettext("Traveller"), T.gettext("Choice"),
              T.gettext("Decided by")],
-            [[_e(h.get("id", "")), _e(_clock(float(h.get("hours", 0.0)))), _e(h.get("traveller", "")),
+            [[_e(h.get("id", "")), _e(_when(h.get("hours"))), _e(h.get("traveller", "")),
               _e(_choice_words(str(h.get("choice", "")))), _e(_by_words(str(h.get("by", ""))))]
              for h in view.history],
             "history", T.gettext("No decision taken yet."))))  # fmt: skip
@@ -779,7 +786,7 @@ class FacilitatorPage(RoomPage):
             "msel", T.gettext("This scenario has no inject."))))  # fmt: skip
         self._html(self.sent_notes, TeamPage._box(T.gettext("Notes sent"), _table(
             [T.gettext("Time"), T.gettext("To"), T.gettext("Note")],
-            [[_e(_clock(float(n.get("hours", 0.0)))), _e(n.get("to") or T.gettext("Every team")), _e(n.get("text", ""))]
+            [[_e(_when(n.get("hours"))), _e(n.get("to") or T.gettext("Every team")), _e(n.get("text", ""))]
              for n in reversed(view.notes)],
             "sent-notes", T.gettext("No note sent yet."))))  # fmt: skip
         self._html(self.refusals_div, TeamPage._box(T.gettext("Refused requests"), _table(
