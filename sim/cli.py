@@ -102,8 +102,10 @@ def _parser() -> argparse.ArgumentParser:
 
     play = commands.add_parser("play", help="play one agency in the terminal; the simulation plays the others")
     play.add_argument("scenario", metavar="SCENARIO.yaml")
-    play.add_argument("--as", dest="agency", required=True, metavar="AGENCY", help="the agency you play")
-    play.add_argument("--decisions", metavar="FILE", help="replay recorded decisions instead of asking")
+    play.add_argument("--as", dest="agency", metavar="AGENCY",
+                      help="the agency you play (not with an exercise's decisions file: it names its teams)")
+    play.add_argument("--decisions", metavar="FILE", help="replay recorded decisions instead of asking "
+                      "(a game's, or a live exercise's exercise.yaml: every team's)")
     play.add_argument("--seed", type=_seed, help="the run's seed (default: the scenario's)")
     play.add_argument("--verify-hours", type=_hours, default=24.0, metavar="H",
                       help="hours a verification takes when the scenario does not say (default 24)")  # fmt: skip
@@ -473,8 +475,20 @@ def _progress_line(done: int, total: int) -> None:
 
 def _play(args: argparse.Namespace) -> int:
     from sim.exercise.play import InteractivePlayer, load_decisions, plural
+    from sim.spec.decisions_file import is_exercise_file
 
     scenario = api.load_scenario(args.scenario, allow_large=args.allow_large)
+    if args.decisions and is_exercise_file(args.decisions):
+        if args.agency:
+            raise ScenarioError([Problem("--as", None, "", "an exercise's decisions file names its teams: "
+                                         "leave out --as", args.agency)])  # fmt: skip
+        folder = api.replay_exercise(scenario, args.decisions, seed=args.seed, out=args.out or True,
+                                     plots=not args.no_plots, force=args.force)  # fmt: skip
+        print(f"The exercise replayed.\n  run folder: {folder}\n  decisions: {folder / 'exercise.yaml'}\n"
+              f"  report: {folder / 'report.html'}")  # fmt: skip
+        return 0
+    if not args.agency:
+        raise ScenarioError([Problem("--as", None, "", "required: the agency you play")])
     if args.agency not in {a.id for a in scenario.agencies}:
         raise ScenarioError([Problem("--as", None, "", "no such agency (agencies: "
                                      + ", ".join(a.id for a in scenario.agencies) + ")", args.agency)])  # fmt: skip

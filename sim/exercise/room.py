@@ -58,11 +58,10 @@ from sim.exercise.room_record import (
     EXERCISE_FILE,
     EXERCISE_LOG,
     REFUSED_LOG,
+    ExerciseText,
     Hotwash,
     Team,
     check_teams,
-    exercise_document,
-    exercise_text,
     hotwash_of,
     manual_releases,
     quantized_release,
@@ -235,8 +234,12 @@ MAX_COUNTDOWN_SECONDS = 3600.0
 MAX_NOTE_CHARS = 500
 """The longest note to the teams, in characters (longer is refused)."""
 
-CHUNK_HOURS = 1.0
-"""The most simulated time the worker runs holding the lock (the views wait at most that much)."""
+CHUNK_SECONDS = 0.02
+"""About the longest the worker runs the model holding the lock (the views wait at most about that much):
+its step, in simulated hours, doubles while a step takes less, halves while it takes more."""
+
+CHUNK_HOURS = (0.25, 48.0)
+"""The smallest and largest step of the worker, in simulated hours."""
 
 IDLE_SECONDS = 0.05
 """How often the worker looks at the clock when it has caught up with it."""
@@ -374,6 +377,8 @@ class Room:
         self._dirty = False
         self._persisted = 0.0
         self._hotwash: Hotwash | None = None
+        self._text = ExerciseText()
+        self._chunk = 1.0
         self._quit_hours: float | None = None
         self._report: Path | None = None
         self._error: BaseException | None = None
@@ -399,7 +404,8 @@ class Room:
                                 **{a: seat.token for a, seat in self._seats.items()}},
                      "countdown_seconds": self.countdown_seconds, "speed": self.speed,
                      "auto_release": self.auto_release, "real_time": self.real_time,
-                     "allow_large": self.scenario.allow_large}  # fmt: skip
+                     "allow_large": self.scenario.allow_large, "plots": self.plots,
+                     "verify_hours": {team.agency: team.verify_hours for team in self._teams}}  # fmt: skip
             path = write_text(self.folder / SEATS_FILE, json.dumps(seats, indent=2) + "\n")
             os.chmod(path, 0o600)
             write_text(self.folder / "scenario.yaml", resolved_yaml(self.scenario, self.seed))
@@ -420,8 +426,8 @@ class Room:
     def _persist(self) -> None:
         """Rewrite the decisions file whole (atomically: a kill leaves the old one or the new one)."""
         self._dirty, self._persisted = False, self._now()
-        document = exercise_document(self.scenario_file, self.seed, self._teams, self._released, self._quit_hours)
-        write_text(self.folder / EXERCISE_FILE, exercise_text(document))
+        text = self._text.render(self.scenario_file, self.seed, self._teams, self._released, self._quit_hours)
+        write_text(self.folder / EXERCISE_FILE, text)
 
     @classmethod
     def resume(cls, folder: Path) -> Room:
@@ -461,9 +467,13 @@ class Room:
         restore = {"scenario_file": seats["scenario_file"], "tokens": seats["tokens"], "decisions": decisions,
                    "hours": min(hours, scenario.horizon_hours), "joined": joined, "notes": notes,
                    "state": "paused" if started else "lobby", "decision_count": count}  # fmt: skip
-        return cls(scenario, list(seats["teams"]), folder, seed=seats["seed"],
+        room = cls(scenario, list(seats["teams"]), folder, seed=seats["seed"],
                    countdown_seconds=seats["countdown_seconds"], speed=seats["speed"],
-                   auto_release=seats["auto_release"], real_time=seats["real_time"], _restore=restore)  # fmt: skip
+                   auto_release=seats["auto_release"], real_time=seats["real_time"],
+                   plots=bool(seats.get("plots", True)), _restore=restore)  # fmt: skip
+        room.wait_until(lambda r: r.model.time >= r._replay_to or r._pending is not None or not r.model.running,
+                        timeout=600.0)  # fmt: skip
+        return room
 
     # ------------------------------------------------------------ who is who
 
@@ -734,6 +744,8 @@ class Room:
         elapsed, self._wall = now - self._wall, now
         if self.state == "running" and (self._pending is None or self.real_time) and not self._stopping:
             self._hours = min(self._hours + elapsed / 60.0 * self.speed, self.horizon)
+            if not self.real_time:  # the clock shows where the run is: no further than the machine keeps up
+                self._hours = min(self._hours, max(self.model.time, self.model.now) + self._chunk)
 
     def _await_decision(self, agency: str, point: DecisionPoint) -> tuple[Choice, str]:
         """Wait (the lock released while waiting) for the team's answer, the countdown or the stop."""
@@ -812,6 +824,12 @@ class Room:
             self._log("release", inject=number + 1, day=inject.day, on_schedule=True)
             self._persist()
 
+    def _idle(self) -> float:
+        """Seconds to wait for the clock to move on by a step worth running (a hundredth of an hour)."""
+        if self.state != "running":
+            return IDLE_SECONDS
+        return min(IDLE_SECONDS, max(0.001, 0.01 * 60.0 / self.speed))
+
     def _target(self) -> float:
         if self.state == "running" and not self._stopping:
             return min(self._hours, self.horizon)
@@ -828,13 +846,21 @@ class Room:
                     if self._dirty and self._now() - self._persisted > 1.0:
                         self._persist()
                     if target > model.time:
-                        step = min(target, model.time + CHUNK_HOURS)
+                        step = min(target, model.time + self._chunk)
+                        began = self._now()
                         self._release_due(step)
                         model._advance_time(step)
                         if model.time >= self.horizon:
                             model.running = False
+                        took = self._now() - began
+                        low, high = CHUNK_HOURS
+                        self._chunk = min(high, self._chunk * 2) if took < CHUNK_SECONDS / 2 else (
+                            max(low, self._chunk / 2) if took > CHUNK_SECONDS else self._chunk)  # fmt: skip
+                        # Let the pages in between steps (the lock is not fair: waiting hands it over).
+                        self._tick()
+                        self._cond.wait(timeout=0.001 if self._target() > model.time else self._idle())
                         continue
-                    self._cond.wait(timeout=IDLE_SECONDS)
+                    self._cond.wait(timeout=self._idle())
                 if self._abandon:
                     return
                 self._finishing = True

@@ -15,6 +15,7 @@ inject never released.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,8 +165,78 @@ def exercise_document(scenario_file: str, seed: int, teams: list[Team], released
 
 
 def exercise_text(document: dict[str, Any]) -> str:
-    """The decisions file's text."""
+    """The decisions file's text (`ExerciseText` writes the same, faster, as the exercise goes)."""
     return HEADER + dump_yaml(document)
+
+
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_>-]*")
+_RESERVED = {"yes", "no", "true", "false", "on", "off", "null", "y", "n"}
+
+
+def _plain(value: Any) -> str | None:
+    """`value` as YAML writes it, when it is plainly so (a bool, an int, a short float, a plain word); else None."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(value)
+        return text if math.isfinite(value) and "." in text and "e" not in text else None
+    if isinstance(value, str) and _PLAIN.fullmatch(value) and value.lower() not in _RESERVED:
+        return value
+    return None
+
+
+def row_yaml(row: dict[str, Any]) -> str:
+    """``dump_yaml([row])`` for a decision row, written directly when every value is plain (a thousand times faster)."""
+    lines = []
+    for key, value in row.items():
+        lead = "- " if not lines else "  "
+        if isinstance(value, list) and value:
+            items = [_plain(item) for item in value]
+            if any(item is None for item in items):
+                return dump_yaml([row])
+            lines.append(f"{lead}{key}:\n" + "".join(f"  - {item}\n" for item in items))
+            continue
+        text = _plain(value)
+        if text is None:
+            return dump_yaml([row])
+        lines.append(f"{lead}{key}: {text}\n")
+    return "".join(lines)
+
+
+class ExerciseText:
+    """The decisions file's text as the exercise goes: each decision dumped once, the file assembled from them.
+
+    The text is `exercise_text` of `exercise_document`, byte for byte (a test holds it), without
+    dumping every decision again at each one: rewriting the file stays cheap with thousands.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[str, list[str]] = {}
+
+    def render(self, scenario_file: str, seed: int, teams: list[Team], released: list[Release] | tuple[Release, ...],
+               quit_hours: float | None = None) -> str:  # fmt: skip
+        """The file's text for the exercise so far."""
+        from sim.exercise.play import order_row
+
+        parts = [HEADER, dump_yaml({"scenario": scenario_file, "seed": seed})]
+        parts.append("teams:\n" if teams else "teams: []\n")
+        for team in teams:
+            head: dict[str, Any] = {"agency": team.agency, "verify_hours": team.verify_hours}
+            if team.orders:
+                head["orders"] = [order_row(order) for order in team.orders]
+            parts.append(dump_yaml([head]))
+            cache = self._rows.setdefault(team.agency, [])
+            for point, choice, by in team.player.history[len(cache) :]:
+                row = row_yaml(decision_row(point, choice, by))
+                cache.append("".join("  " + line for line in row.splitlines(keepends=True)))
+            parts.append("  decisions:\n" + "".join(cache) if cache else "  decisions: []\n")
+        tail: dict[str, Any] = {"released": [release_row(r) for r in sorted(released, key=lambda r: r.inject)]}
+        if quit_hours is not None:
+            tail["quit_day"] = round(quit_hours / 24, 6)
+        parts.append(dump_yaml(tail))
+        return "".join(parts)
 
 
 def scenario_as_run(scenario: Scenario, released: list[Release] | tuple[Release, ...]) -> Scenario:

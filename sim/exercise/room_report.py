@@ -22,7 +22,7 @@ from sim.debrief.run_report import debrief
 from sim.engine.decisions import Record
 from sim.engine.one_run import write_run_folder, write_run_metadata
 from sim.exercise.play import Game, clock, what_changed
-from sim.exercise.room_record import EXERCISE_FILE, TEAMS_FILE, Hotwash, Team, exercise_document, exercise_text
+from sim.exercise.room_record import EXERCISE_FILE, TEAMS_FILE, ExerciseText, Hotwash, Team
 from sim.i18n import format_int, translator
 from sim.spec.output_files import write_text
 
@@ -183,8 +183,8 @@ def write_hotwash(hotwash: Hotwash, folder: Path, scenario_file: str, plots: boo
         The report's path.
     """
     write_run_folder(hotwash.played, hotwash.as_run, folder)
-    document = exercise_document(scenario_file, hotwash.seed, hotwash.teams, hotwash.released, hotwash.quit_hours)
-    write_text(folder / EXERCISE_FILE, exercise_text(document))
+    text = ExerciseText().render(scenario_file, hotwash.seed, hotwash.teams, hotwash.released, hotwash.quit_hours)
+    write_text(folder / EXERCISE_FILE, text)
     write_text(folder / TEAMS_FILE, json.dumps(team_sections(hotwash), indent=2, ensure_ascii=False) + "\n")
     write_run_metadata(folder, scenario_file, [], hotwash.seed)
     return debrief(folder, hotwash.as_run, hotwash.seed, plots=plots, base=hotwash.default.summary)

@@ -1,0 +1,332 @@
+"""The live exercise's room (sim.exercise.room): one run, several teams, a facilitator, the record.
+
+The room runs its model on a worker thread; these tests play the teams from the test's thread
+(`answer_all`) and set the clock as fast as the machine goes. What must hold: nobody answering
+is the plain run; a room's decisions file replays it byte for byte, and a killed room resumed
+from its folder ends as if never killed; seats are protected; a team sees only its agency's
+knowledge; an inject released by hand runs as the scenario with it on that day; no thread outlives
+the room.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from builders import SCENARIOS, build, one_link_data
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import api
+from sim.engine.model import SharingModel
+from sim.engine.one_run import run_one
+from sim.engine.outcomes import collect
+from sim.errors import ScenarioError
+from sim.exercise.room import FACILITATOR, MAX_NOTE_CHARS, PendingView, Refused, Room
+from sim.exercise.room_record import agencies_with_decisions
+from sim.spec.decisions_file import read_exercise
+from sim.spec.scenario import Scenario, changed_scenario, load_scenario
+
+TEAMS = ["HAL-INT", "HUB", "DRV-BRD"]
+COMPARED = ["summary.json", "travellers.csv", "alerts.csv", "events.csv", "crossings.csv", "timeseries.csv",
+            "exercise.yaml", "teams.json", "scenario.yaml", "report.html"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def small() -> Scenario:
+    """exercise-injects.yaml cut down: 60 travellers and a surge of 20, 70 days, its four injects."""
+    scenario = load_scenario(SCENARIOS / "exercise-injects.yaml")
+    return changed_scenario(scenario, [("travellers.count", 60), ("horizon_days", 70),
+                                       ("injects[0].travellers", 20)], label=str(SCENARIOS / "exercise-injects.yaml"))
+
+
+def open_room(scenario: Scenario, folder: Path, teams: list[str] | None = None, **settings: Any) -> Room:
+    settings.setdefault("countdown_seconds", 0.0)
+    room = Room(scenario, teams or TEAMS, folder, plots=False, **settings)
+    room.speed = 1e9  # as fast as the machine (past the facilitator's bound, for the tests only)
+    return room
+
+
+def tokens_of(room: Room) -> dict[str, str]:
+    return {link.role: link.token for link in room.links()}
+
+
+def choose(pending: PendingView) -> tuple[str, list[str] | None]:
+    """A team's answer, a function of the decision alone (so a resumed room gets the same answers)."""
+    digest = hashlib.blake2b(f"{pending.traveller}{pending.identifier}{pending.sender}".encode()).digest()[0]
+    if pending.kind == "alert":
+        return ("act", "verify", "discard")[digest % 3], None
+    if digest % 3 == 0 and pending.links:
+        return "share", [pending.links[0]]
+    return ("share", "verify", "hold")[digest % 3], None
+
+
+def due(room: Room) -> bool:
+    """Whether a decision is due and not answered yet (the worker has not taken the answer in)."""
+    return room._pending is not None and room._pending.answer is None
+
+
+def answer_all(room: Room, tokens: dict[str, str], answer: bool = True, stop_after: int | None = None,
+               release_every: int | None = None) -> int:  # fmt: skip
+    """Play the teams until the run ends (or `stop_after` answers): answer each decision, or let it run out."""
+    answered = 0
+    while True:
+        room.wait_until(lambda r: due(r) or not r.model.running or r.state == "ended", 60)
+        with room._lock:
+            pending = room._pending if due(room) else None
+            agency = pending.agency if pending is not None else None
+        if pending is None:
+            if not room.model.running or room.state == "ended":
+                return answered
+            continue
+        if not answer:
+            room.wait_until(lambda r, p=pending: r._pending is not p, 60)
+            continue
+        view = room.team_view(tokens[agency])
+        (item,) = view.pending
+        action, links = choose(item)
+        room.decide(tokens[agency], item.id, action, links)
+        answered += 1
+        if release_every and answered % release_every == 0:
+            try:
+                room.release_next_inject(tokens[FACILITATOR])
+            except Refused:
+                pass  # the clock is at the end
+        if stop_after is not None and answered >= stop_after:
+            return answered
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in COMPARED}
+
+
+def test_a_room_nobody_joins_is_the_plain_run(small, tmp_path):
+    before = threading.active_count()
+    room = open_room(small, tmp_path / "ex", teams=agencies_with_decisions(small))
+    tokens = tokens_of(room)
+    room.start(tokens[FACILITATOR])
+    room.wait_until(lambda r: r.state == "ended", 60)
+    report = room.stop(tokens[FACILITATOR])
+    assert report == tmp_path / "ex" / "report.html" and report.is_file()
+    summary = json.loads((tmp_path / "ex" / "summary.json").read_text())
+    assert summary == run_one(small, room.seed).summary
+    recorded = read_exercise(tmp_path / "ex" / "exercise.yaml")
+    assert {by for team in recorded.teams for *_, by in team.rows} == {"policy"}
+    assert {(r.inject, r.on_schedule) for r in recorded.released} == {(n, True) for n in range(1, 5)}
+    assert not room.alive and threading.active_count() == before
+
+
+def test_timeouts_take_the_policy_and_say_so(small, tmp_path):
+    room = open_room(small, tmp_path / "ex", countdown_seconds=0.001)
+    tokens = tokens_of(room)
+    for agency in TEAMS:
+        assert room.join(tokens[agency]) == agency
+    room.start(tokens[FACILITATOR])
+    answer_all(room, tokens, answer=False)
+    room.stop(tokens[FACILITATOR])
+    assert json.loads((tmp_path / "ex" / "summary.json").read_text()) == run_one(small, room.seed).summary
+    for agency in TEAMS:
+        history = room.team_view(tokens[agency]).history
+        assert history and {row["by"] for row in history} == {"timeout"}
+        assert all(row["choice"] == row["default"] for row in history)
+    text = (tmp_path / "ex" / "exercise.yaml").read_text()
+    assert "by: timeout" in text and "by: team" not in text
+    teams = json.loads((tmp_path / "ex" / "teams.json").read_text())
+    assert [s["heading"].split(":")[0] for s in teams["sections"]] == [f"Team {a}" for a in TEAMS]
+    assert "by the policy when the countdown ran out" in teams["sections"][0]["paragraphs"][0]
+
+
+def test_the_decisions_file_replays_the_room_byte_for_byte(small, tmp_path):
+    room = open_room(small, tmp_path / "ex", auto_release=False)
+    tokens = tokens_of(room)
+    for agency in TEAMS:
+        room.join(tokens[agency])
+    room.start(tokens[FACILITATOR])
+    assert answer_all(room, tokens, release_every=25) > 100
+    room.stop(tokens[FACILITATOR])
+    recorded = read_exercise(tmp_path / "ex" / "exercise.yaml")
+    assert {by for team in recorded.teams for *_, by in team.rows} == {"team"}
+    assert recorded.released and not any(r.on_schedule for r in recorded.released)
+    replayed = api.replay_exercise(small, tmp_path / "ex" / "exercise.yaml", out=tmp_path / "again", plots=False)
+    assert files(replayed) == files(tmp_path / "ex")
+    summary = json.loads((tmp_path / "ex" / "summary.json").read_text())
+    assert summary != run_one(small, room.seed).summary  # the teams' choices did change the run
+    sections = json.loads((tmp_path / "ex" / "teams.json").read_text())["sections"]
+    guide = sections[0]["tables"][1]
+    assert guide["columns"][1] == "expected action" and len(guide["rows"]) == len(small.injects)
+    assert any("decision" in row[-1] for section in sections for row in section["tables"][1]["rows"])
+
+
+def test_a_killed_room_resumes_and_ends_as_if_never_killed(small, tmp_path):
+    whole = open_room(small, tmp_path / "whole")
+    tokens = tokens_of(whole)
+    for agency in TEAMS:
+        whole.join(tokens[agency])
+    whole.start(tokens[FACILITATOR])
+    answer_all(whole, tokens)
+    whole.stop(tokens[FACILITATOR])
+
+    killed = open_room(small, tmp_path / "killed")
+    tokens = tokens_of(killed)
+    for agency in TEAMS:
+        killed.join(tokens[agency])
+    killed.start(tokens[FACILITATOR])
+    answer_all(killed, tokens, stop_after=60)
+    killed.close()  # what a kill leaves: the decisions so far, no hotwash
+    assert not killed.alive and not (tmp_path / "killed" / "report.html").exists()
+
+    resumed = Room.resume(tmp_path / "killed")
+    resumed.speed = 1e9
+    assert tokens_of(resumed) == tokens  # the teams' links still work
+    assert resumed.facilitator_view(tokens[FACILITATOR]).state in ("paused", "waiting")
+    assert len(resumed.team_view(tokens["HUB"]).history) > 0  # a reloaded tab gets its history back
+    resumed.start(tokens[FACILITATOR])
+    answer_all(resumed, tokens)
+    resumed.stop(tokens[FACILITATOR])
+    killed_files, whole_files = files(tmp_path / "killed"), files(tmp_path / "whole")
+    for name in COMPARED:
+        assert killed_files[name] == whole_files[name], name
+
+
+def test_seats_are_protected_and_every_refusal_is_logged(small, tmp_path):
+    room = open_room(small, tmp_path / "ex", countdown_seconds=0.0)
+    tokens = tokens_of(room)
+    assert list(tokens) == [FACILITATOR, *TEAMS]
+    assert len(set(tokens.values())) == len(tokens)
+    assert all(len(t) >= 22 and set(t) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+               for t in tokens.values())  # fmt: skip
+    hal, hub, boss = tokens["HAL-INT"], tokens["HUB"], tokens[FACILITATOR]
+    for action in (lambda: room.start(hal), lambda: room.pause(hub), lambda: room.set_speed(hub, 10),
+                   lambda: room.release_next_inject(hal), lambda: room.send_note(hal, "hello"),
+                   lambda: room.facilitator_view(hub), lambda: room.stop(hal),
+                   lambda: room.team_view("not-a-token"), lambda: room.join(hal + "x"),
+                   lambda: room.set_speed(boss, math.nan), lambda: room.set_speed(boss, math.inf),
+                   lambda: room.set_speed(boss, 0), lambda: room.set_speed(boss, 1e12),
+                   lambda: room.set_speed(boss, True), lambda: room.set_countdown(boss, -1),
+                   lambda: room.send_note(boss, "x" * (MAX_NOTE_CHARS + 1)), lambda: room.send_note(boss, " \x00 "),
+                   lambda: room.send_note(boss, "hi", to="LUN-INT"), lambda: room.team_view(boss)):  # fmt: skip
+        with pytest.raises(Refused):
+            action()
+    assert len(room.refusals) == 19
+    assert "unknown" in {row["role"] for row in room.refusals}
+    for agency in TEAMS:
+        room.join(tokens[agency])
+    room.send_note(boss, "Day 2: <b>check</b> the HUB\x1b[31m", to="HUB")
+    room.start(boss)
+    room.wait_until(due, 30)
+    with room._lock:
+        pending = room._pending
+    mine, other = tokens[pending.agency], next(tokens[a] for a in TEAMS if a != pending.agency)
+    with pytest.raises(Refused, match="another team"):
+        room.decide(other, pending.id, pending.point.default.action)
+    with pytest.raises(Refused):
+        room.decide(mine, pending.id, "launch")
+    with pytest.raises(Refused):
+        room.decide(mine, pending.id, "share", ["NOT->MINE"])
+    with pytest.raises(Refused):
+        room.decide(boss, pending.id, pending.point.default.action)
+    room.decide(mine, pending.id, pending.point.default.action)
+    with pytest.raises(Refused, match="already"):
+        room.decide(mine, pending.id, pending.point.default.action)  # a replayed request
+    logged = [json.loads(line) for line in (tmp_path / "ex" / "refused.log").read_text().splitlines()]
+    assert len(logged) == len(room.refusals) == 24
+    assert all(token not in json.dumps(logged) for token in tokens.values())
+    notes = room.team_view(tokens["HUB"]).notes
+    assert notes[0]["text"] == "Day 2: <b>check</b> the HUB[31m"  # plain text, control characters gone
+    assert room.team_view(tokens["HAL-INT"]).notes == ()
+    room.stop(boss)
+    assert not room.alive
+
+
+def test_a_team_sees_only_its_own_agency(small, tmp_path):
+    room = open_room(small, tmp_path / "ex", countdown_seconds=0.0)
+    tokens = tokens_of(room)
+    for agency in TEAMS:
+        room.join(tokens[agency])
+    room.start(tokens[FACILITATOR])
+    seen = 0
+    for _ in range(40):
+        room.wait_until(lambda r: due(r) or not r.model.running, 30)
+        for agency in TEAMS:
+            view = room.team_view(tokens[agency])
+            with room._lock:
+                by_label = {f"A-{m.id:06d}": m.link.receiver.code for m in room.model.messages}
+            assert all(by_label[row["alert"]] == agency for row in view.alerts)
+            with room._lock:
+                assert all(p.id == room._pending.id and room._pending.agency == agency for p in view.pending)
+            assert all(row["by"] in ("team", "timeout", "policy", "order") for row in view.history)
+            seen += len(view.alerts)
+        with room._lock:
+            pending = room._pending if due(room) else None
+        if pending is None:
+            break
+        room.decide(tokens[pending.agency], pending.id, pending.point.default.action)
+    assert seen > 0
+    view = room.facilitator_view(tokens[FACILITATOR])
+    assert [row["agency"] for row in view.seats] == TEAMS and view.headline.hours >= 0
+    room.stop(tokens[FACILITATOR])
+
+
+def surge_scenario(day: float = 6.0) -> Scenario:
+    """One link, a surge on `day`, intelligence learnt after departure: a release by hand is exact."""
+    data = one_link_data(travellers=40)
+    data["injects"] = [{"day": day, "kind": "surge", "group": "returnees", "travellers": 25, "note": "Camp closure",
+                        "expected_action": "Screen the wave."},
+                       {"day": 9.0, "kind": "trust", "link": "ALD-INT -> BRV-BRD", "trust": 0.3}]  # fmt: skip
+    return build(data)
+
+
+def test_an_inject_released_by_hand_runs_as_the_scenario_with_it_that_day(tmp_path):
+    scenario = surge_scenario()
+    room = open_room(scenario, tmp_path / "ex", teams=["BRV-BRD"], auto_release=False)
+    tokens = tokens_of(room)
+    room.set_speed(tokens[FACILITATOR], 6000)  # 100 simulated hours a second
+    room.start(tokens[FACILITATOR])
+    room.wait_until(lambda r: r.model.time >= 100, 30)
+    room.pause(tokens[FACILITATOR])
+    assert room.release_next_inject(tokens[FACILITATOR]) == 1
+    room.speed = 1e9
+    room.start(tokens[FACILITATOR])
+    room.wait_until(lambda r: r.state == "ended", 60)
+    room.stop(tokens[FACILITATOR])
+    (release,) = read_exercise(tmp_path / "ex" / "exercise.yaml").released
+    assert release.inject == 1 and not release.on_schedule and 100 / 24 < release.day < 120 / 24
+    moved = build({**scenario.raw, "injects": [{**scenario.raw["injects"][0], "day": release.day}]})
+    summary = json.loads((tmp_path / "ex" / "summary.json").read_text())
+    assert summary == run_one(moved, room.seed).summary
+    assert summary["injects"] == 1  # the trust inject was never released
+
+
+@settings(max_examples=15, deadline=None)
+@given(release=st.floats(0.5, 20.0), clock=st.floats(0.0, 0.99))
+def test_a_release_is_the_scenario_with_the_inject_at_that_time(release, clock):
+    """Model level: held, then released at `release` days from a clock before it, as the moved scenario."""
+    scenario = surge_scenario()
+    moved = build({**scenario.raw, "injects": [{**row, "day": release} for row in scenario.raw["injects"]]})
+    expected = collect(SharingModel(moved, collect_data=False).run())
+    model = SharingModel(scenario, collect_data=False, release_hours=[None, None])
+    model._advance_time(release * 24 * clock)
+    for number in (0, 1):
+        model.release_inject(number, release * 24.0)
+    got = collect(model.run())
+    assert got.summary == expected.summary and got.events == expected.events
+
+
+def test_teams_are_checked_with_the_option_named(small, tmp_path):
+    with pytest.raises(ScenarioError, match=r"--teams.*did you mean 'HAL-INT'"):
+        api.open_room(small, ["HAL-INTT"], out=tmp_path / "a")
+    with pytest.raises(ScenarioError, match="the same agency twice"):
+        api.open_room(small, ["HUB", "HUB"], out=tmp_path / "b")
+    no_decision = build(one_link_data(travellers=10))
+    with pytest.raises(ScenarioError, match="ALD-INT has no decision|no decision to take"):
+        api.open_room(build({**no_decision.raw, "intelligence": []}), ["ALD-INT"], out=tmp_path / "c")
+    room = api.open_room(small, None, out=tmp_path / "d", plots=False)
+    try:
+        assert room.teams == agencies_with_decisions(small)
+    finally:
+        room.close()
