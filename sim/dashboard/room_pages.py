@@ -81,7 +81,7 @@ NOT_SERVED = frozenset({LINKS_PAGE})
 NOTE_LIMIT = 500
 """Characters of a note the console sends (the room bounds it too)."""
 
-SPEED_RANGE = (0.1, 240.0)
+SPEED_RANGE = (0.1, 10_000.0)
 COUNTDOWN_RANGE = (0.0, 3600.0)
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
 
