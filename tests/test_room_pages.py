@@ -439,6 +439,11 @@ def test_a_whole_exercise_in_the_browser(live, chromium_browser):
     timed_out = next(p for p in teams.values() if p.get_by_test_id("timeout").count())
     expect(timed_out.get_by_test_id("timeout").first).to_contain_text("policy decided")
     _shot(timed_out, "timeout")
+    if SHOTS:  # the same page in Arabic, right to left
+        arabic = _open(tabs, timed_out.url + "&lang=ar", "history")
+        expect(arabic.get_by_test_id("timeout").first).to_be_visible(timeout=10_000)
+        _shot(arabic, "team-ar")
+        arabic.close()
     _shot(console, "facilitator")
 
     mark('# A reload gets')

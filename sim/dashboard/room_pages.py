@@ -203,6 +203,8 @@ def _number(value: Any) -> str:
         return _e(value)
     if isinstance(value, int):
         return format_int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return format_int(int(value))
     if isinstance(value, float):
         return format_decimal(value, 2) if abs(value) < 10 else format_decimal(value, 1)
     return _e(value)
@@ -339,6 +341,7 @@ class RoomPage:
     def _html(self, model: Div, text: str) -> None:
         """Set a Div's text in the page's language direction, only when it changes."""
         self._set(model, "text", f"<div dir='{direction(self.lang)}' lang='{self.lang}'>{text}</div>")
+        self._set(model, "visible", bool(text))  # an empty part takes no room
 
     def _say(self, text: str, error: bool = False) -> None:
         klass = "err" if error else "ok"
@@ -753,9 +756,10 @@ class FacilitatorPage(RoomPage):
         self._set(self.countdown, "value", view.countdown_seconds)
         self._set(self.real_time, "active", view.real_time)
         self._set(self.auto, "active", view.auto_release)
-        for widget in (self.start, self.pause, self.release, self.speed, self.countdown, self.real_time, self.auto,
-                       self.stop, self.send):  # fmt: skip
+        for widget in (self.release, self.speed, self.countdown, self.real_time, self.auto, self.stop, self.send):
             self._set(widget, "disabled", ended)
+        self._set(self.start, "disabled", view.state not in ("lobby", "paused"))
+        self._set(self.pause, "disabled", view.state not in ("running", "waiting"))
         self._html(self.clock_title, f"<h2>{_e(T.gettext('The clock'))}</h2>")
         self._html(self.note_title, f"<h2>{_e(T.gettext('Notes'))}</h2>")
         self._html(self.headline, headline_html(view.headline))
