@@ -330,3 +330,124 @@ def test_teams_are_checked_with_the_option_named(small, tmp_path):
         assert room.teams == agencies_with_decisions(small)
     finally:
         room.close()
+
+
+def test_an_exercise_file_is_checked_like_the_rest(tmp_path):
+    path = tmp_path / "exercise.yaml"
+    path.write_text(
+        "seed: 3\n"
+        "teams:\n"
+        "  - agency: HUBB\n"
+        "  - agency: HAL-INT\n"
+        "    decisions:\n"
+        "      - {kind: alert, traveller: R-0001, alert: A-000001, choice: act, by: timout}\n"
+        "  - {agency: HAL-INT}\n"
+        "released:\n"
+        "  - {inject: 9, day: 1}\n"
+        "  - {inject: 1, day: -1}\n"
+        "quit_dya: 3\n"
+    )
+    agencies = ("HUB", "HAL-INT")
+    with pytest.raises(ScenarioError) as caught:
+        read_exercise(path, agencies=agencies, injects=4)
+    messages = [str(p) for p in caught.value.problems]
+    assert any(m.startswith(f"{path}:11: quit_dya: unknown field (did you mean 'quit_day'?)") for m in messages)
+    assert any(m.startswith(f"{path}:3: teams[0].agency: no such agency in the scenario (did you mean 'HUB'?)")
+               for m in messages)  # fmt: skip
+    assert any(f"{path}:6: teams[1].decisions[0].by: must be one of team, timeout" in m and "'timeout'" in m
+               for m in messages)  # fmt: skip
+    assert any(m.startswith(f"{path}:7: teams[2].agency: a second team for the same agency") for m in messages)
+    assert any(m.startswith(f"{path}:9: released[0].inject: the scenario has 4 injects") for m in messages)
+    assert any(m.startswith(f"{path}:10: released[1].day: must be a finite day >= 0") for m in messages)
+    with pytest.raises(ScenarioError, match="ran on seed 3, not --seed 4"):
+        read_exercise(path, seed=4)
+
+
+def test_stopping_with_a_decision_due_writes_everything_and_joins_the_thread(small, tmp_path):
+    room = open_room(small, tmp_path / "ex", countdown_seconds=30.0)
+    tokens = tokens_of(room)
+    for agency in TEAMS:
+        room.join(tokens[agency])
+    room.start(tokens[FACILITATOR])
+    room.wait_until(due, 30)
+    with room._lock:
+        pending = room._pending
+    view = room.team_view(tokens[pending.agency]).pending[0]
+    assert view.seconds_left is not None and 20 < view.seconds_left <= 30
+    room.pause(tokens[FACILITATOR])
+    frozen = room.team_view(tokens[pending.agency]).pending[0].seconds_left
+    threading.Event().wait(0.1)
+    assert room.team_view(tokens[pending.agency]).pending[0].seconds_left == frozen  # paused: the countdown waits
+    assert room.facilitator_view(tokens[FACILITATOR]).state == "paused"
+    room.decide(tokens[pending.agency], pending.id, pending.point.default.action)
+    room.start(tokens[FACILITATOR])
+    room.wait_until(due, 30)
+    report = room.stop(tokens[FACILITATOR])  # a decision is due: the policy takes it, the hotwash is written
+    assert report.is_file() and not room.alive
+    recorded = read_exercise(tmp_path / "ex" / "exercise.yaml")
+    assert recorded.quit_day is not None
+    by = [b for team in recorded.teams for *_, b in team.rows]
+    assert by.count("team") == 1 and "policy" in by
+    assert room.stop() == report  # idempotent
+    view = room.team_view(tokens["HUB"])
+    assert view.state == "ended" and view.report == report
+    with pytest.raises(Refused):
+        room.start(tokens[FACILITATOR])
+
+
+def test_in_real_time_the_clock_runs_on_while_a_decision_is_due(small, tmp_path):
+    room = open_room(small, tmp_path / "ex", real_time=True)
+    tokens = tokens_of(room)
+    room.join(tokens["HUB"])
+    room.set_speed(tokens[FACILITATOR], 600)  # 10 simulated hours a second
+    room.start(tokens[FACILITATOR])
+    room.wait_until(due, 30)
+    with room._lock:
+        pending = room._pending
+    first = room.facilitator_view(tokens[FACILITATOR]).hours
+    threading.Event().wait(0.3)
+    later = room.facilitator_view(tokens[FACILITATOR]).hours
+    assert later > first + 1 and room.model.now == pending.point.time  # the clock ran on, the run waited
+    room.set_real_time(tokens[FACILITATOR], False)
+    room.close()
+
+
+def test_play_replays_an_exercise_from_the_command_line(small, tmp_path):
+    import subprocess
+    import sys
+
+    from sim.engine.one_run import resolved_yaml
+
+    scenario_file = tmp_path / "scenario.yaml"
+    scenario_file.write_text(resolved_yaml(small, small.seed))
+    scenario = load_scenario(scenario_file)
+    room = open_room(scenario, tmp_path / "ex", teams=["HUB"])
+    tokens = tokens_of(room)
+    room.join(tokens["HUB"])
+    room.start(tokens[FACILITATOR])
+    answer_all(room, tokens)
+    room.stop(tokens[FACILITATOR])
+    done = subprocess.run([sys.executable, "-m", "sim", "play", str(scenario_file), "--decisions",
+                           str(tmp_path / "ex" / "exercise.yaml"), "--out", str(tmp_path / "again"), "--no-plots"],
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert files(tmp_path / "again") == files(tmp_path / "ex")
+    bad = subprocess.run([sys.executable, "-m", "sim", "play", str(scenario_file), "--as", "HUB", "--decisions",
+                          str(tmp_path / "ex" / "exercise.yaml")], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+    assert bad.returncode == 2 and "leave out --as" in bad.stderr
+
+
+def test_the_exercise_file_of_the_docs_is_checked_and_replays(tmp_path):
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "exercise.md").read_text()
+    (block,) = re.findall(r"```yaml exercise\n(.*?)```", text, flags=re.S)
+    path = tmp_path / "exercise.yaml"
+    path.write_text(block)
+    scenario = load_scenario(SCENARIOS / "exercise-injects.yaml")
+    recorded = read_exercise(path, agencies=tuple(a.id for a in scenario.agencies), injects=len(scenario.injects))
+    assert [team.agency for team in recorded.teams] == ["HAL-INT", "HUB"] and recorded.quit_day == 20.5
+    small = changed_scenario(scenario, [("travellers.count", 40), ("injects[0].travellers", 10)], label="docs")
+    folder = api.replay_exercise(small, path, out=tmp_path / "run", plots=False)
+    assert (folder / "report.html").is_file() and "Team HAL-INT" in (folder / "report.html").read_text()
