@@ -244,6 +244,9 @@ CHUNK_HOURS = (0.25, 48.0)
 IDLE_SECONDS = 0.05
 """How often the worker looks at the clock when it has caught up with it."""
 
+MAX_REFUSALS_LOGGED = 10_000
+"""Refusals kept and written to ``refused.log``; past it they are refused and dropped (a flood fills no disk)."""
+
 SEATS_FILE = "seats.json"
 """The seats' tokens and the room's settings, for `Room.resume` (readable by its owner only)."""
 
@@ -497,6 +500,8 @@ class Room:
         """Log a refused request (kept, and in ``refused.log``); the exception to raise."""
         row = {"wall": datetime.now(UTC).isoformat(timespec="milliseconds"), "role": role or "unknown",
                "what": what, "reason": reason}  # fmt: skip
+        if len(self._refusals) >= MAX_REFUSALS_LOGGED:
+            return Refused(reason)  # a flood: refused, not kept
         self._refusals.append(row)
         if self.state == "ended":  # the hotwash folder is complete: its files stay as its marker says
             return Refused(reason)
@@ -689,10 +694,19 @@ class Room:
         return self._report
 
     def close(self) -> None:
-        """Stop the worker without writing the hotwash (the folder keeps the decisions so far: `resume` goes on).
+        """Suspend the exercise: stop the worker without the hotwash; the folder keeps the decisions so far.
 
-        What a killed server leaves, done cleanly: for tests and for a server that must go at once.
+        What the server does when it is stopped (Ctrl-C, a signal): `resume` (``tabletop exercise
+        --resume DIR``) goes on from the folder, every seat with its token. A decision due is not
+        recorded: it is asked again after the resume. Idempotent; nothing once the exercise has ended.
         """
+        with self._lock:
+            going = self.state == "ended" or self._stopping  # ended, or being stopped: let it finish
+            if not going:
+                self._log("closed")
+        if going:
+            self._worker.join()
+            return
         with self._lock:
             self._stopping = True
             self._abandon = True
@@ -868,11 +882,12 @@ class Room:
                     self._quit_hours = round(max(model.now, model.time) / 24, 6) * 24  # as the file gives it
                 self._released.sort(key=lambda r: r.inject)
                 while model.running:  # the policy decides the rest; injects still held stay so
-                    step = min(self.horizon, model.time + 24.0)
+                    step = min(self.horizon, model.time + max(self._chunk, 1.0))
                     self._release_due(step)
                     model._advance_time(step)
                     if model.time >= self.horizon:
                         model.running = False
+                    self._cond.wait(timeout=0.001)  # the pages still get the lock
                 self._hours = self.horizon
                 self._persist()
                 self._log("ended", quit_hours=self._quit_hours)
