@@ -28,7 +28,7 @@ from sim.engine.one_run import run_one
 from sim.engine.outcomes import collect
 from sim.errors import ScenarioError
 from sim.exercise.room import FACILITATOR, MAX_NOTE_CHARS, PendingView, Refused, Room
-from sim.exercise.room_record import agencies_with_decisions
+from sim.exercise.room_record import agencies_with_decisions, exercise_document, exercise_text
 from sim.spec.decisions_file import read_exercise
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario
 
@@ -152,6 +152,8 @@ def test_the_decisions_file_replays_the_room_byte_for_byte(small, tmp_path):
     recorded = read_exercise(tmp_path / "ex" / "exercise.yaml")
     assert {by for team in recorded.teams for *_, by in team.rows} == {"team"}
     assert recorded.released and not any(r.on_schedule for r in recorded.released)
+    document = exercise_document(room.scenario_file, room.seed, room._teams, room._released, room._quit_hours)
+    assert (tmp_path / "ex" / "exercise.yaml").read_text() == exercise_text(document)  # the fast writer is exact
     replayed = api.replay_exercise(small, tmp_path / "ex" / "exercise.yaml", out=tmp_path / "again", plots=False)
     assert files(replayed) == files(tmp_path / "ex")
     summary = json.loads((tmp_path / "ex" / "summary.json").read_text())
@@ -451,3 +453,22 @@ def test_the_exercise_file_of_the_docs_is_checked_and_replays(tmp_path):
     small = changed_scenario(scenario, [("travellers.count", 40), ("injects[0].travellers", 10)], label="docs")
     folder = api.replay_exercise(small, path, out=tmp_path / "run", plots=False)
     assert (folder / "report.html").is_file() and "Team HAL-INT" in (folder / "report.html").read_text()
+
+
+def test_teams_that_discard_every_alert_stop_fewer(small):
+    """Directional: the same run with two seats discarding every alert stops fewer than the policy."""
+    from sim.engine.decisions import Choice, TeamPlayers
+
+    class Discard:
+        def __init__(self, agency: str) -> None:
+            self.agency, self.verify_hours = agency, 24.0
+
+        def decide(self, point, model):
+            return Choice("discard") if point.kind == "alert" else point.default
+
+    players = TeamPlayers({agency: Discard(agency) for agency in ("HUB", "DRV-BRD")})
+    played = collect(SharingModel(small, player=players, collect_data=False).run(), tables=False).summary
+    plain = run_one(small, small.seed, tables=False).summary
+    assert played["detected"] < plain["detected"]
+    assert played["misses"]["not_trusted"] + played["misses"]["no_intel"] + played["misses"]["not_shared"] > (
+        plain["misses"]["not_trusted"] + plain["misses"]["no_intel"] + plain["misses"]["not_shared"])

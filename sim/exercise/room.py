@@ -382,6 +382,7 @@ class Room:
         self._hotwash: Hotwash | None = None
         self._text = ExerciseText()
         self._chunk = 1.0
+        self._waited = 0.0
         self._quit_hours: float | None = None
         self._report: Path | None = None
         self._error: BaseException | None = None
@@ -778,6 +779,7 @@ class Room:
             self._hours = max(point.time, min(self._hours, point.time))
         self._pending = seat.pending = pending
         self._cond.notify_all()
+        waiting_since = self._now()
         while pending.answer is None:
             if self._stopping:
                 pending.answer = (point.default, "policy")
@@ -793,6 +795,7 @@ class Room:
                 self._cond.wait(timeout=1.0)
         self._pending = seat.pending = None
         self._answered[pending.id] = agency
+        self._waited += self._now() - waiting_since
         self._wall = self._now()
         return pending.answer
 
@@ -861,12 +864,12 @@ class Room:
                         self._persist()
                     if target > model.time:
                         step = min(target, model.time + self._chunk)
-                        began = self._now()
+                        began, self._waited = self._now(), 0.0
                         self._release_due(step)
                         model._advance_time(step)
                         if model.time >= self.horizon:
                             model.running = False
-                        took = self._now() - began
+                        took = self._now() - began - self._waited  # the run's own time, not the teams'
                         low, high = CHUNK_HOURS
                         self._chunk = min(high, self._chunk * 2) if took < CHUNK_SECONDS / 2 else (
                             max(low, self._chunk / 2) if took > CHUNK_SECONDS else self._chunk)  # fmt: skip
@@ -985,9 +988,10 @@ class Room:
             if message.fate in ("accepted", "verified"):
                 source.setdefault(message.traveller, message.link.sender.code)
         agent = model.agencies[agency]
+        own = T.gettext("own intelligence")
         watchlist = tuple(
             {"traveller": model.travellers[i].label, "identifier": ", ".join(sorted(ids)),
-             "since": agent.accepted_at.get(i), "source": source.get(i, T.gettext("own intelligence"))}
+             "since": agent.accepted_at.get(i), "source": source.get(i, own)}
             for i, ids in agent.watchlist.items()
         )  # fmt: skip
         history = self._history(agency)
