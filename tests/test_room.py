@@ -202,6 +202,7 @@ def test_seats_are_protected_and_every_refusal_is_logged(small, tmp_path):
     assert len(set(tokens.values())) == len(tokens)
     assert all(len(t) >= 22 and set(t) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
                for t in tokens.values())  # fmt: skip
+    assert (tmp_path / "ex" / "seats.json").stat().st_mode & 0o077 == 0  # the tokens: the owner's only
     hal, hub, boss = tokens["HAL-INT"], tokens["HUB"], tokens[FACILITATOR]
     for action in (lambda: room.start(hal), lambda: room.pause(hub), lambda: room.set_speed(hub, 10),
                    lambda: room.release_next_inject(hal), lambda: room.send_note(hal, "hello"),

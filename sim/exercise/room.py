@@ -410,8 +410,7 @@ class Room:
                      "auto_release": self.auto_release, "real_time": self.real_time,
                      "allow_large": self.scenario.allow_large, "plots": self.plots,
                      "verify_hours": {team.agency: team.verify_hours for team in self._teams}}  # fmt: skip
-            path = write_text(self.folder / SEATS_FILE, json.dumps(seats, indent=2) + "\n")
-            os.chmod(path, 0o600)
+            _write_private(self.folder / SEATS_FILE, json.dumps(seats, indent=2) + "\n")
             write_text(self.folder / "scenario.yaml", resolved_yaml(self.scenario, self.seed))
             self._log("opened", teams=self.teams, seed=self.seed)
         else:
@@ -1100,6 +1099,19 @@ class Room:
 
 TOKEN_BYTES = 16
 """Random bytes in each seat's token and the facilitator's (`secrets.token_urlsafe`: 22 characters)."""
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `path` readable by its owner only, from its creation (a fresh file renamed over it, never a link)."""
+    temporary = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
 
 
 def _in_range(value: Any, low: float, high: float, positive: bool = False) -> bool:
