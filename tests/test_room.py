@@ -328,6 +328,9 @@ def test_teams_are_checked_with_the_option_named(small, tmp_path):
     no_decision = build(one_link_data(travellers=10))
     with pytest.raises(ScenarioError, match="ALD-INT has no decision|no decision to take"):
         api.open_room(build({**no_decision.raw, "intelligence": []}), ["ALD-INT"], out=tmp_path / "c")
+    for setting, value in (("speed", 0), ("speed", math.inf), ("countdown_seconds", -1)):
+        with pytest.raises(ScenarioError, match="--" + setting.replace("_", "-")):
+            api.open_room(small, ["HUB"], out=tmp_path / "e", **{setting: value})
     room = api.open_room(small, None, out=tmp_path / "d", plots=False)
     try:
         assert room.teams == agencies_with_decisions(small)
