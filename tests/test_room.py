@@ -402,12 +402,13 @@ def test_stopping_with_a_decision_due_writes_everything_and_joins_the_thread(sma
 
 
 def test_in_real_time_the_clock_runs_on_while_a_decision_is_due(small, tmp_path):
-    room = open_room(small, tmp_path / "ex", real_time=True)
+    room = open_room(small, tmp_path / "ex")
     tokens = tokens_of(room)
     room.join(tokens["HUB"])
-    room.set_speed(tokens[FACILITATOR], 600)  # 10 simulated hours a second
     room.start(tokens[FACILITATOR])
     room.wait_until(due, 30)
+    room.set_speed(tokens[FACILITATOR], 600)  # 10 simulated hours a second
+    room.set_real_time(tokens[FACILITATOR], True)
     with room._lock:
         pending = room._pending
     first = room.facilitator_view(tokens[FACILITATOR]).hours
@@ -415,6 +416,7 @@ def test_in_real_time_the_clock_runs_on_while_a_decision_is_due(small, tmp_path)
     later = room.facilitator_view(tokens[FACILITATOR]).hours
     assert later > first + 1 and room.model.now == pending.point.time  # the clock ran on, the run waited
     room.set_real_time(tokens[FACILITATOR], False)
+    assert room.facilitator_view(tokens[FACILITATOR]).hours == pending.point.time  # not in real time: it waits
     room.close()
 
 
