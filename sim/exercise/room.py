@@ -676,7 +676,9 @@ class Room:
         """End the exercise (the facilitator, or the server being stopped when `token` is None).
 
         Writes the decisions so far and the hotwash (the report with a section per team) into the
-        folder; the report's path. Idempotent.
+        folder; the report's path. Idempotent. It returns once the hotwash is written (seconds: the
+        policy's run on the same seed, each inject's effect, the figures): call it off a server's
+        event loop. The server being stopped to go on later calls `close` instead.
         """
         with self._lock:
             if token is not None:
