@@ -377,10 +377,6 @@ def test_a_whole_exercise_in_the_browser(live, chromium_browser):
 
     room, url, folder = live
     browser, errors, requests = chromium_browser, [], []
-    started = time.time()
-
-    def mark(what: str) -> None:
-        print(f"{time.time() - started:6.1f} s {what}", flush=True)
     tabs = browser.new_context(viewport={"width": 1400, "height": 950})  # one context: quicker; no cookies are used
 
     def watch(page: Any) -> Any:
@@ -393,18 +389,15 @@ def test_a_whole_exercise_in_the_browser(live, chromium_browser):
         teams[team] = watch(_open(tabs, f"{url}team?seat={_token(room, team)}", "history", errors))
     expect(console.get_by_test_id("joined-HAL-INT")).to_have_attribute("data-joined", "true", timeout=10_000)
     expect(console.get_by_test_id("joined-HUB")).to_have_attribute("data-joined", "false")
-    mark('_shot(console, "lobby")')
     _shot(console, "lobby")
     teams["HUB"] = watch(_open(tabs, f"{url}team?seat={_token(room, 'HUB')}", "history", errors))
     expect(console.get_by_test_id("joined-HUB")).to_have_attribute("data-joined", "true", timeout=10_000)
 
     # The clock runs until a team has a decision due; the team decides.
-    mark('console.locator(".tt-start but')
     console.locator(".tt-start button").click()
     _wait(lambda: any(p.get_by_test_id("decision").count() for p in teams.values()), 40, "a decision due")
     seat, page = next((s, p) for s, p in teams.items() if p.get_by_test_id("decision").count())
     expect(page.get_by_test_id("countdown").first).to_contain_text("seconds left", timeout=5_000)
-    mark('_shot(page, "team")')
     _shot(page, "team")
     decision = page.get_by_test_id("decision").first.get_attribute("data-decision")
     other = next(s for s in TEAMS if s != seat)
@@ -418,7 +411,6 @@ def test_a_whole_exercise_in_the_browser(live, chromium_browser):
     assert len(room.refusals) >= 2
 
     # An inject, released by hand, and a note to one team (shown as text).
-    mark('console.locator(".tt-release b')
     console.locator(".tt-release button").click()
     expect(console.get_by_test_id("released").first).to_be_visible(timeout=10_000)
     console.locator(".tt-note textarea").fill("Check <b>the camp list</b>")
@@ -427,7 +419,6 @@ def test_a_whole_exercise_in_the_browser(live, chromium_browser):
     expect(page.get_by_test_id("notes")).to_contain_text("Check <b>the camp list</b>", timeout=10_000)
 
     # A countdown of one second: the policy decides, and the page says so.
-    mark('spinner = console.locator(".tt')
     spinner = console.locator(".tt-countdown-seconds input")
     spinner.fill("1")
     spinner.press("Enter")
@@ -446,7 +437,6 @@ def test_a_whole_exercise_in_the_browser(live, chromium_browser):
         arabic.close()
     _shot(console, "facilitator")
 
-    mark('# A reload gets')
     # A reload gets the seat back with its history.
     before = page.get_by_test_id("history").inner_text()
     page.reload()
@@ -454,12 +444,10 @@ def test_a_whole_exercise_in_the_browser(live, chromium_browser):
     assert page.get_by_test_id("history").inner_text().startswith(before.splitlines()[0])
 
     # The hotwash: every page shows the debrief.
-    mark('viewer = watch(')
     viewer = watch(_open(tabs, f"{url}view", "headline", errors))
     console.locator(".tt-stop button").click()
     for each in (console, *teams.values(), viewer):
         expect(each.get_by_test_id("debrief")).to_be_visible(timeout=60_000)
-    mark('_shot(teams["HAL-INT"], "hotwa')
     _shot(teams["HAL-INT"], "hotwash")
     assert _get(f"{url}report/report.html")[0] == 200
     assert not errors, errors

@@ -719,6 +719,15 @@ class FacilitatorPage(RoomPage):
 
     # ------------------------------------------------------------ drawing
 
+    @staticmethod
+    def _seconds_left(seconds: Any) -> str:
+        """`` (12 s left)`` after a seat's decisions due, when its countdown runs."""
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds):
+            return ""
+        left = max(0, int(math.ceil(seconds)))
+        words = T.ngettext("{count} second left", "{count} seconds left", left).format(count=format_int(left))
+        return f" <span class='muted'>({_e(words)})</span>"
+
     def refresh(self) -> None:
         """Read the console's view; update what changed."""
         try:
@@ -773,7 +782,8 @@ class FacilitatorPage(RoomPage):
                 f"<span class='{'yes' if joined else 'no'}' data-testid='joined-{_e(seat.get('agency', ''))}'"
                 f" data-joined='{str(joined).lower()}'>{_e(who)}</span>",
                 _e(yes if seat.get("connected") else no),
-                f"<span data-testid='pending-{_e(seat.get('agency', ''))}'>{_number(seat.get('pending', 0))}</span>",
+                f"<span data-testid='pending-{_e(seat.get('agency', ''))}'>{_number(seat.get('pending', 0))}</span>"
+                + self._seconds_left(seat.get("seconds_left")),
                 _number(seat.get("decided", 0)),
                 _number(seat.get("timeouts", 0)),
             ])  # fmt: skip
