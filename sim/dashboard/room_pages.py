@@ -26,7 +26,9 @@ import html
 import math
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -664,9 +666,18 @@ class FacilitatorPage(RoomPage):
                 self._say(T.gettext("Inject {number} released.").format(number=format_int(number)))
 
     def _stop(self) -> None:
+        """End the exercise on a thread of its own: writing the hotwash takes seconds, and the pages go on meanwhile."""
         with use_language(self.lang):
             self._say(T.gettext("Ending the exercise and writing the hotwash report…"))
-        self._call(lambda: self.room.stop(self.token))
+        self._set(self.stop, "disabled", True)
+
+        def stop() -> None:
+            try:
+                self.room.stop(self.token)
+            except Refused as exc:
+                self.doc.add_next_tick_callback(partial(self._refused, exc))
+
+        threading.Thread(target=stop, name="tabletop-hotwash", daemon=True).start()
 
     def _on_number(self, which: str, new: Any) -> None:
         try:
