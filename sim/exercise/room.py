@@ -453,7 +453,8 @@ class Room:
         decisions = read_exercise(folder / EXERCISE_FILE, seed=seats["seed"], injects=len(scenario.injects),
                                   agencies=tuple(a.id for a in scenario.agencies), allow_large=True)  # its own file
         hours, joined, started, notes, count = 0.0, set(), False, [], 0
-        for line in (folder / EXERCISE_LOG).read_text(encoding="utf-8").splitlines():
+        log = folder / EXERCISE_LOG
+        for line in (log.read_text(encoding="utf-8") if log.is_file() else "").splitlines():
             try:
                 row = json.loads(line)
             except ValueError:
