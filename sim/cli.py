@@ -478,12 +478,13 @@ def _play(args: argparse.Namespace) -> int:
     from sim.spec.decisions_file import is_exercise_file
 
     scenario = api.load_scenario(args.scenario, allow_large=args.allow_large)
-    if args.decisions and is_exercise_file(args.decisions):
+    if args.decisions and is_exercise_file(args.decisions, args.allow_large):
         if args.agency:
             raise ScenarioError([Problem("--as", None, "", "an exercise's decisions file names its teams: "
                                          "leave out --as", args.agency)])  # fmt: skip
         folder = api.replay_exercise(scenario, args.decisions, seed=args.seed, out=args.out or True,
-                                     plots=not args.no_plots, force=args.force)  # fmt: skip
+                                     plots=not args.no_plots, force=args.force,
+                                     allow_large=args.allow_large)  # fmt: skip
         print(f"The exercise replayed.\n  run folder: {folder}\n  decisions: {folder / 'exercise.yaml'}\n"
               f"  report: {folder / 'report.html'}")  # fmt: skip
         return 0

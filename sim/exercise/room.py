@@ -450,10 +450,11 @@ class Room:
         data, lines = read_yaml(folder / "scenario.yaml", allow_large=bool(seats.get("allow_large")))
         scenario = scenario_from_dict(data, source=seats["scenario_file"], lines=lines,
                                       allow_large=bool(seats.get("allow_large")))  # fmt: skip
-        decisions = read_exercise(folder / EXERCISE_FILE, seed=seats["seed"],
-                                  agencies=tuple(a.id for a in scenario.agencies), injects=len(scenario.injects))
+        decisions = read_exercise(folder / EXERCISE_FILE, seed=seats["seed"], injects=len(scenario.injects),
+                                  agencies=tuple(a.id for a in scenario.agencies), allow_large=True)  # its own file
         hours, joined, started, notes, count = 0.0, set(), False, [], 0
-        for line in (folder / EXERCISE_LOG).read_text(encoding="utf-8").splitlines():
+        log = folder / EXERCISE_LOG
+        for line in (log.read_text(encoding="utf-8") if log.is_file() else "").splitlines():
             try:
                 row = json.loads(line)
             except ValueError:
