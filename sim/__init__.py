@@ -23,7 +23,8 @@ from sim.errors import ScenarioError, SimError  # noqa: E402
 from sim.spec.scenario import Scenario, load_scenario, scenario_from_dict  # noqa: E402
 from sim.version import __version__  # noqa: E402
 
-_API = ("run", "vary", "compare", "sweep", "tables", "report", "play", "msel", "check", "schema", "save_scenario")
+_API = ("run", "vary", "compare", "sweep", "tables", "report", "play", "msel", "check", "schema", "save_scenario",
+        "open_room", "resume_room", "replay_exercise")
 _LAZY = {**dict.fromkeys(_API, "sim.api"), "replication_seeds": "sim.spec.seeds",
          "run_one": "sim.engine.one_run", "SharingModel": "sim.engine.model"}  # fmt: skip
 

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sim.errors import Problem, ScenarioError
 from sim.i18n import check_language, use_language
 from sim.spec import limits
-from sim.spec.output_files import MARKER, check_target, new_folder, write_marker, write_text
+from sim.spec.output_files import MARKER, check_target, clear_own_files, new_folder, write_marker, write_text
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario, scenario_from_dict
 from sim.spec.sweep_file import Sweep, is_sweep_data, load_sweep, sweep_from_dict
 from sim.spec.sweep_model import sweep_json_schema
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
     from sim.engine.outcomes import RunResult
     from sim.exercise.play import Game
+    from sim.exercise.room import Room
     from sim.experiments.comparison import Comparison
     from sim.experiments.sweep_runner import SweepOutcome
 
@@ -399,6 +400,111 @@ def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, 
         write_run_metadata(partial, scenario.source, [], seed)
         debrief(partial, scenario, seed, plots=plots, base=game.default.summary)
     return Played(game, what_changed(game), folder)
+
+
+def open_room(scenario: Scenario | str | Path, teams: Sequence[str] | None = None,
+              out: str | Path | Literal[True] = True, seed: int | None = None,
+              countdown_seconds: float | None = None, speed: float | None = None,
+              auto_release: bool = True, real_time: bool = False, verify_hours: float | None = None,
+              plots: bool = True, force: bool = False, allow_large: bool = False) -> Room:  # fmt: skip
+    """Open a live exercise (`tabletop exercise`): one seat per team, a facilitator, one run on a worker thread.
+
+    Args:
+        scenario: a scenario, or a scenario file.
+        teams: the agencies the teams play (``--teams``); None: every agency that has a decision.
+        out: the exercise's folder (its decisions as they come, the hotwash at the end), or True for
+            ``results/<scenario>/<UTC time>/``.
+        seed: the run's seed (default: the scenario's).
+        countdown_seconds: real seconds per decision before the policy takes it (0: none; default 90).
+        speed: simulated hours per real minute (default 6).
+        auto_release: release the injects on their schedule (else the facilitator releases them).
+        real_time: the clock runs on while decisions are due.
+        verify_hours: hours a seated agency takes to verify (default 24).
+        plots: draw the figures of the hotwash report.
+        force: replace a folder `out` that holds tabletop's own files (never other files).
+        allow_large: past the limits of `sim.spec.limits`.
+
+    Returns:
+        The `sim.exercise.room.Room`, in its lobby; `Room.links` gives the tokens.
+
+    Raises:
+        ScenarioError: a team that is not an agency of the scenario or has no decision to take
+            (naming ``--teams``, with did-you-mean), a duplicate team, a setting out of range, a
+            folder in the way.
+    """
+    from sim.exercise.room import DEFAULT_COUNTDOWN_SECONDS, DEFAULT_SPEED, Room
+    from sim.exercise.room_record import agencies_with_decisions, check_teams
+    from sim.spec.decisions_file import DEFAULT_VERIFY_HOURS
+
+    scenario = _scenario(scenario, allow_large=allow_large)
+    _load_engine()
+    from sim.engine.one_run import default_run_folder
+    from sim.exercise.play import check_verify_hours
+
+    chosen = agencies_with_decisions(scenario) if teams is None else list(teams)
+    check_teams(scenario, chosen)
+    hours = check_verify_hours(DEFAULT_VERIFY_HOURS if verify_hours is None else verify_hours)
+    folder = default_run_folder(scenario) if out is True else Path(out)
+    check_target(folder, force)
+    if folder.is_dir():
+        clear_own_files(folder)
+    return Room(scenario, chosen, folder, seed=seed,
+                countdown_seconds=DEFAULT_COUNTDOWN_SECONDS if countdown_seconds is None else countdown_seconds,
+                speed=DEFAULT_SPEED if speed is None else speed, auto_release=auto_release, real_time=real_time,
+                verify_hours=hours, plots=plots)  # fmt: skip
+
+
+def resume_room(folder: str | Path) -> Room:
+    """The exercise whose decisions so far are in `folder` (``tabletop exercise --resume DIR``).
+
+    Replayed to where it stopped, byte for byte, then paused: the facilitator starts the clock again.
+    The seats keep their tokens (the teams' links still work).
+
+    Raises:
+        ScenarioError: the folder holds no exercise, or one that has ended.
+    """
+    _load_engine()
+    from sim.exercise.room import Room
+
+    return Room.resume(Path(folder))
+
+
+def replay_exercise(scenario: Scenario | str | Path, decisions: str | Path, seed: int | None = None,
+                    out: str | Path | Literal[True] = True, plots: bool = True, allow_large: bool = False,
+                    force: bool = False) -> Path:  # fmt: skip
+    """Replay a live exercise from its decisions file, without a browser (``tabletop play --decisions``).
+
+    Writes the run folder the exercise's hotwash wrote: the same tables, summary, decisions file and
+    report, byte for byte.
+
+    Returns:
+        The run folder.
+
+    Raises:
+        ScenarioError: a problem of the decisions file (FILE:LINE: field: problem), or a `seed`
+            other than the one the exercise ran on.
+    """
+    scenario = _scenario(scenario, allow_large=allow_large)
+    _load_engine()
+    from sim.engine.one_run import default_run_folder, resolve_seed
+    from sim.exercise.room_record import check_teams, hotwash_of, replay_model, teams_from
+    from sim.exercise.room_report import write_hotwash
+    from sim.spec.decisions_file import read_exercise
+
+    recorded = read_exercise(decisions, seed=seed, agencies=tuple(a.id for a in scenario.agencies),
+                             injects=len(scenario.injects), allow_large=allow_large)  # fmt: skip
+    check_teams(scenario, [team.agency for team in recorded.teams], option=str(decisions))
+    folder = default_run_folder(scenario) if out is True else Path(out)
+    check_target(folder, force)
+    run_seed = resolve_seed(scenario, recorded.seed if recorded.seed is not None else seed)
+    teams = teams_from(recorded)
+    model = replay_model(scenario, run_seed, teams, recorded.released)
+    quit_hours = None if recorded.quit_day is None else recorded.quit_day * 24
+    hotwash = hotwash_of(scenario, run_seed, model, teams, recorded.released, quit_hours)
+    scenario_file = str(recorded.data.get("scenario") or scenario.source)
+    with new_folder(folder, "run", force) as partial:
+        write_hotwash(hotwash, partial, scenario_file, plots=plots)
+    return folder
 
 
 def report(folder: str | Path, threshold: float | None = None, lang: str | None = None) -> Path:

@@ -145,8 +145,10 @@ def _parser() -> argparse.ArgumentParser:
 
     play = commands.add_parser("play", help="play one agency in the terminal; the simulation plays the others")
     play.add_argument("scenario", metavar="SCENARIO.yaml")
-    play.add_argument("--as", dest="agency", required=True, metavar="AGENCY", help="the agency you play")
-    play.add_argument("--decisions", metavar="FILE", help="replay recorded decisions instead of asking")
+    play.add_argument("--as", dest="agency", metavar="AGENCY",
+                      help="the agency you play (not with an exercise's decisions file: it names its teams)")
+    play.add_argument("--decisions", metavar="FILE", help="replay recorded decisions instead of asking "
+                      "(a game's, or a live exercise's exercise.yaml: every team's)")
     play.add_argument("--seed", type=_seed, help="the run's seed (default: the scenario's)")
     play.add_argument("--verify-hours", type=_hours, default=24.0, metavar="H",
                       help="hours a verification takes when the scenario does not say (default 24)")  # fmt: skip
@@ -193,6 +195,33 @@ def _parser() -> argparse.ArgumentParser:
                                 "machine; repeatable). By default only the address served")  # fmt: skip
     add_lang_argument(dashboard, LANG_HELP + "; the page's starting language (participants can switch)")
 
+    exercise = commands.add_parser("exercise", help="a live exercise in the browser: a page per team, a facilitator")
+    exercise.add_argument("scenario", nargs="?", metavar="SCENARIO.yaml")
+    exercise.add_argument("--teams", metavar="A,B,C",
+                          help="the agencies teams play, by id (default: every agency with a decision)")  # fmt: skip
+    exercise.add_argument("--resume", metavar="DIR", help="go on with the exercise whose decisions are in DIR")
+    exercise.add_argument("--seed", type=_seed, help="the run's seed (default: the scenario's)")
+    exercise.add_argument("--countdown", type=_seconds, metavar="SECONDS",
+                          help="seconds a team has for each decision before the scenario's policy takes it "
+                          "(default 90; 0: no countdown)")  # fmt: skip
+    exercise.add_argument("--speed", type=_speed, metavar="HOURS_PER_MINUTE",
+                          help="simulated hours per real minute (default 6)")  # fmt: skip
+    exercise.add_argument("--manual-injects", action="store_true",
+                          help="the facilitator releases the injects in MSEL order (default: on schedule)")  # fmt: skip
+    exercise.add_argument("--real-time", action="store_true",
+                          help="the clock runs on while a team has a decision due (default: it waits)")  # fmt: skip
+    exercise.add_argument("--out", metavar="DIR", help="the exercise folder (default: results/<scenario>/<UTC time>/)")
+    exercise.add_argument("--force", action="store_true", help=FORCE_HELP)
+    exercise.add_argument("--port", type=int, default=5006, metavar="P", help="the port (default 5006; 0: a free one)")
+    exercise.add_argument("--host", default="127.0.0.1", metavar="H",
+                          help="the address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 opens the "
+                          "pages to the room's network)")  # fmt: skip
+    exercise.add_argument("--allow-origin", action="append", default=[], metavar="HOST:PORT",
+                          help="also accept pages opened at HOST:PORT, e.g. the room's name for this machine "
+                          "(repeatable)")  # fmt: skip
+    add_lang_argument(exercise, LANG_HELP + "; the pages' starting language (each participant can switch)")
+    exercise.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
+
     bench = commands.add_parser("bench", help="time the standard workloads (medians of several repeats)")
     bench.add_argument("--repeats", type=int, default=5, help="repeats per workload (default 5)")
     bench.add_argument(
@@ -220,6 +249,28 @@ def _hours(text: str) -> float:
         raise argparse.ArgumentTypeError(f"a number of hours >= 0 (got {text!r})") from None
     if not (math.isfinite(value) and value >= 0):  # NaN would poison the event calendar
         raise argparse.ArgumentTypeError(f"a finite number of hours >= 0 (got {text!r})")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """A number of seconds >= 0 (``--countdown``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"a number of seconds from 0 to 3600 (0: no countdown), got {text!r}")
+    return value
+
+
+def _speed(text: str) -> float:
+    """Simulated hours per real minute (``--speed``): a positive number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected simulated hours per minute, got {text!r}") from None
+    if not math.isfinite(value) or not 0 < value <= 240:
+        raise argparse.ArgumentTypeError(f"simulated hours per minute, above 0 and at most 240, got {text!r}")
     return value
 
 
@@ -286,6 +337,7 @@ def _main(argv: Sequence[str] | None) -> int:
                 "new": _new,
                 "sweep": _sweep,
                 "dashboard": _dashboard,
+                "exercise": _exercise,
             }[args.command](args)
     except OutputError as exc:
         for problem in exc.problems:
@@ -470,8 +522,21 @@ def _progress_line(done: int, total: int) -> None:
 
 def _play(args: argparse.Namespace) -> int:
     from sim.exercise.play import InteractivePlayer, load_decisions, plural
+    from sim.spec.decisions_file import is_exercise_file
 
     scenario = api.load_scenario(args.scenario, allow_large=args.allow_large)
+    if args.decisions and is_exercise_file(args.decisions, args.allow_large):
+        if args.agency:
+            raise ScenarioError([Problem("--as", None, "", "an exercise's decisions file names its teams: "
+                                         "leave out --as", args.agency)])  # fmt: skip
+        folder = api.replay_exercise(scenario, args.decisions, seed=args.seed, out=args.out or True,
+                                     plots=not args.no_plots, force=args.force,
+                                     allow_large=args.allow_large)  # fmt: skip
+        print(f"The exercise replayed.\n  run folder: {folder}\n  decisions: {folder / 'exercise.yaml'}\n"
+              f"  report: {folder / 'report.html'}")  # fmt: skip
+        return 0
+    if not args.agency:
+        raise ScenarioError([Problem("--as", None, "", "required: the agency you play")])
     if args.agency not in {a.id for a in scenario.agencies}:
         raise ScenarioError([Problem("--as", None, "", "no such agency (agencies: "
                                      + ", ".join(a.id for a in scenario.agencies) + ")", args.agency)])  # fmt: skip
@@ -650,6 +715,84 @@ def _dashboard(args: argparse.Namespace) -> int:
         print(f"tabletop dashboard: cannot listen on {args.host}:{args.port} ({exc.strerror or exc})", file=sys.stderr)
         return 2
     print("tabletop dashboard: stopped", flush=True)
+    return 0
+
+
+def _exercise(args: argparse.Namespace) -> int:
+    def wrong(option: str, message: str, value: Any = None) -> ScenarioError:
+        return ScenarioError([Problem(option, None, "", message, value)])
+
+    if (args.scenario is None) == (args.resume is None):
+        raise wrong("SCENARIO.yaml", "give a scenario to start an exercise, or --resume DIR to go on with one")
+    if args.resume is not None:
+        given = [name for name in ("teams", "seed", "countdown", "speed", "out") if getattr(args, name) is not None]
+        given += ["--manual-injects"] * args.manual_injects + ["--real-time"] * args.real_time
+        if given:
+            raise wrong("--resume", "goes on with the settings the exercise was started with; drop "
+                        + ", ".join(n if n.startswith("--") else f"--{n}" for n in given))  # fmt: skip
+        if not Path(args.resume).is_dir():
+            raise wrong("--resume", "no such folder", args.resume)
+    if not 0 <= args.port <= 65535:
+        raise wrong("--port", "must be 0 to 65535 (0: any free port)", args.port)
+    from sim.dashboard.origins import is_loopback, parse_origin
+
+    for text in args.allow_origin:
+        try:
+            parse_origin(text)
+        except ValueError as exc:
+            raise wrong("--allow-origin", str(exc)) from None
+    lang = command_language(args)
+    teams = None
+    if args.teams is not None:
+        teams = [t.strip() for t in args.teams.split(",") if t.strip()]
+        if not teams:
+            raise wrong("--teams", "name at least one agency, e.g. --teams HAL-INT,DRV-BRD", args.teams)
+    if args.resume is not None:
+        room = api.resume_room(args.resume)
+        folder, title = Path(room.folder), room.scenario.name
+    else:
+        scenario = api.load_scenario(args.scenario, allow_large=args.allow_large)
+        room = api.open_room(scenario, teams, out=args.out or True, seed=args.seed, countdown_seconds=args.countdown,
+                             speed=args.speed, auto_release=not args.manual_injects, real_time=args.real_time,
+                             force=args.force, allow_large=args.allow_large)  # fmt: skip
+        folder, title = Path(room.folder), scenario.name
+    from sim.dashboard.room_pages import serve_room, stop_room
+
+    def stop(signum: int, frame: Any) -> None:
+        for each in (signal.SIGINT, signal.SIGTERM):  # once: the folder is being written
+            signal.signal(each, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    for each in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(each, stop)
+    if not is_loopback(args.host):
+        print(f"tabletop exercise: warning: listening on {args.host}: anyone on this network can open the pages; "
+              "each seat still needs its code. Pages are accepted only from the served address"
+              + (" and --allow-origin" if args.allow_origin else "") + ".", file=sys.stderr, flush=True)  # fmt: skip
+
+    def announce(base: str, links: list[Any], page: Path) -> None:
+        lines = [f"tabletop exercise: {base}view  (the headline, for the projector; Ctrl-C to stop)"]
+        for link, url in links:
+            who = "facilitator" if link.role == "facilitator" else f"seat {link.role}"
+            lines.append(f"  {who}: {url}  (code {link.token})")
+        lines.append(f"  links page with QR codes, to print for the tables: {page}")
+        lines.append(f"  exercise folder: {folder}")
+        print("\n".join(lines), flush=True)
+
+    try:
+        ended = serve_room(room, folder, title, host=args.host, port=args.port, allow_origins=args.allow_origin,
+                           lang=lang, announce=announce)  # fmt: skip
+    except KeyboardInterrupt:  # the signal came while the server was starting or stopping, not serving
+        ended = stop_room(room)
+    except OSError as exc:
+        stop_room(room)
+        print(f"tabletop exercise: cannot listen on {args.host}:{args.port} ({exc.strerror or exc})", file=sys.stderr)
+        return 2
+    if ended:
+        print(f"tabletop exercise: stopped; the hotwash report is {folder / 'report.html'}", flush=True)
+    else:
+        print(f"tabletop exercise: stopped; the decisions so far are in {folder}", flush=True)
+        print(f"  go on with: tabletop exercise --resume {folder}  (the same links and codes)", flush=True)
     return 0
 
 

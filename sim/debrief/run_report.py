@@ -30,6 +30,7 @@ from sim.debrief.run_tables import (
     stops_by,
     wrongful_stop_groups,
 )
+from sim.errors import Problem, ScenarioError
 from sim.i18n import (
     N_,
     format_decimal,
@@ -603,6 +604,7 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
     play = json.loads((folder / "play.json").read_text()) if (folder / "play.json").is_file() else None
     if play:
         parts += _play_html(play)
+    parts += teams_html(folder)
     parts.append(f"<h2>{escape(T.gettext('Figures'))}</h2>")
     if figures:
         from sim.debrief.run_figures import RUN_FIGURES  # the figures were drawn: matplotlib is loaded already
@@ -641,6 +643,38 @@ def _play_html(play: dict[str, Any]) -> list[str]:
     if not play["sentences"]:
         unchanged = T.gettext("Your choices changed no traveller's outcome.")
         parts.append(f"<p>{escape(unchanged)}</p>")
+    return parts
+
+
+TEAMS_FILE = "teams.json"
+"""The section per team of a live exercise: data built by the exercise layer (`sim.exercise.room_report`)."""
+
+
+def teams_html(folder: Path) -> list[str]:
+    """The report's section per team of a live exercise, from ``teams.json`` (none for other runs).
+
+    The exercise layer builds the section's words (headings, paragraphs, findings, tables of text);
+    this draws them, escaping every string.
+    """
+    path = folder / TEAMS_FILE
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("sections", []), list):
+            raise ValueError("not the teams' section of a report")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), None, "", f"cannot be read: {exc}")]) from None
+    parts = [f"<h2>{escape(str(data.get('title', '')))}</h2>", f"<p>{escape(str(data.get('intro', '')))}</p>"]
+    for section in data.get("sections", []):
+        parts.append(f"<h3>{escape(str(section.get('heading', '')))}</h3>")
+        parts += [f"<p>{escape(str(text))}</p>" for text in section.get("paragraphs", [])]
+        parts += [f'<div class="finding">{escape(str(text))}</div>' for text in section.get("findings", [])]
+        for table in section.get("tables", []):
+            parts.append(f"<h4>{escape(str(table.get('caption', '')))}</h4>")
+            columns = [str(c) for c in table.get("columns", [])]
+            rows = [[str(cell) for cell in row] for row in table.get("rows", [])]
+            parts.append(table_html(columns, rows) if rows else "<p>-</p>")
     return parts
 
 

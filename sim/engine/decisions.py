@@ -60,6 +60,7 @@ class DecisionPoint:
             alerts that found a person of interest, and those that found an innocent person or that
             verification refuted; None when the scenario does not model the cost of sharing.
         adaptive: whether the link's trust is its track record (``trust`` is then the current value).
+        agency: the agency deciding.
     """
 
     kind: str
@@ -75,6 +76,7 @@ class DecisionPoint:
     confirmed: int | None = None
     refuted: int | None = None
     adaptive: bool = False
+    agency: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -173,3 +175,83 @@ class ReplayPlayer:
             return point.default
         self.by_order[point.key] = number
         return order_choice(self.orders[number - 1])
+
+
+@dataclass
+class TeamPlayers:
+    """Several played agencies at once (the live exercise): agency -> its player.
+
+    The model asks the player of the agency concerned; every other agency follows the
+    scenario's policy. Each player keeps its own ``verify_hours``.
+
+    Attributes:
+        players: agency id -> player, in seat order.
+    """
+
+    players: dict[str, Player]
+
+    def __post_init__(self) -> None:
+        for agency, player in self.players.items():
+            if player.agency != agency:
+                raise ValueError(f"the player of {agency} plays {player.agency}")
+
+    def get(self, agency: str) -> Player | None:
+        """The player of `agency`, or None when the policy decides for it."""
+        return self.players.get(agency)
+
+
+@dataclass
+class ScriptPlayer:
+    """Plays back one team's recorded decisions in the order they were taken, then asks `then`.
+
+    The n-th time a decision key comes up it takes the n-th recorded choice for that key (the same
+    intelligence learnt twice is two decisions); a key with no recorded choice left goes to the
+    standing orders, then to `then` (a live player), or takes the default when `then` is None.
+    Every decision is kept in `history` with who took it.
+
+    Attributes:
+        agency: the played agency.
+        choices: decision key -> the recorded (choice, by) pairs, in order; ``by`` says who took it
+            (``team``, ``timeout``, ``policy`` or ``order``).
+        verify_hours: hours the agency takes to verify.
+        orders: the standing orders.
+        then: who decides once the script is spent (None: the default); it may set ``last_by``.
+        history: (point, choice, by) of every decision taken, in order.
+    """
+
+    agency: str
+    choices: dict[tuple[str, str, str], list[tuple[Choice, str]]] = field(default_factory=dict)
+    verify_hours: float = DEFAULT_VERIFY_HOURS
+    orders: tuple[StandingOrder, ...] = ()
+    then: Player | None = None
+    history: list[tuple[DecisionPoint, Choice, str]] = field(default_factory=list)
+    _taken: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+    def recorded(self, point: DecisionPoint) -> tuple[Choice, str] | None:
+        """The next recorded (choice, by) for `point`'s key (consumed), or None when there is none left."""
+        queue = self.choices.get(point.key)
+        taken = self._taken.get(point.key, 0)
+        if queue is None or taken >= len(queue):
+            return None
+        self._taken[point.key] = taken + 1
+        return queue[taken]
+
+    @property
+    def remaining(self) -> int:
+        """How many recorded choices have not come up yet."""
+        return sum(len(queue) for queue in self.choices.values()) - sum(self._taken.values())
+
+    def decide(self, point: DecisionPoint, model: object) -> Choice:
+        """The recorded choice, else the standing order's, else `then`'s (or the default)."""
+        found = self.recorded(point)
+        if found is not None:
+            choice, by = found
+        elif (number := order_for(self.orders, point)) is not None:
+            choice, by = order_choice(self.orders[number - 1]), "order"
+        elif self.then is not None:
+            choice = self.then.decide(point, model)
+            by = getattr(self.then, "last_by", "team")
+        else:
+            choice, by = point.default, "policy"
+        self.history.append((point, choice, by))
+        return choice

@@ -36,7 +36,7 @@ with warnings.catch_warnings():
 import numpy as np
 
 from sim.engine.agents import AgencyAgent, TravellerAgent
-from sim.engine.decisions import Choice, DecisionPoint, Player, Record
+from sim.engine.decisions import Choice, DecisionPoint, Player, Record, TeamPlayers
 from sim.engine.messages import Message, alert_label, carried_identifier
 from sim.engine.outcomes import collect
 from sim.engine.population import BorderCosts
@@ -150,9 +150,16 @@ class SharingModel(mesa.Model):
             scenario's. ``seed=`` is accepted as an alias (it stays out of the signature, so
             `mesa.batch_run` names its column ``rng``).
         log_events: keep the timeline (`event_log`); sweeps turn it off to save memory.
-        player: decides for one agency (exercise mode, see `sim.engine.decisions`); None: the scenario decides.
+        player: decides for one agency (exercise mode, see `sim.engine.decisions`), or a
+            `sim.engine.decisions.TeamPlayers` deciding for several (the live exercise); None: the
+            scenario decides.
         collect_data: make the default DataCollector; False leaves ``datacollector`` None, so a
             run does no per-hour collecting (`sim.engine.one_run.run_one` and sweeps).
+        release_hours: when each inject is released (the live exercise), in hours, one per inject
+            of the scenario; None for an inject held until `release_inject`. Default: every inject
+            on its own day. A surge's travellers depart at its release; an inject released at time
+            ``t`` runs exactly as the same scenario with that inject at ``t`` (its draws are keyed
+            by the inject, not by when it comes).
         **parameters: field path (``sharing.delay_scale``) or simple name (``delay_scale``)
             -> value, applied to the scenario before it is validated.
 
@@ -181,8 +188,9 @@ class SharingModel(mesa.Model):
         scenario: Scenario | str | os.PathLike[str],
         rng: int | None = None,
         log_events: bool = True,
-        player: Player | None = None,
+        player: Player | TeamPlayers | None = None,
         collect_data: bool = True,
+        release_hours: list[float | None] | tuple[float | None, ...] | None = None,
         **parameters: Any,
     ):
         alias = parameters.pop("seed", None)
@@ -221,7 +229,17 @@ class SharingModel(mesa.Model):
         self.travellers_crossed = 0
         self.travellers_detected = 0
         self.player = player
+        self._players: dict[str, Player] = {} if player is None else (
+            dict(player.players) if isinstance(player, TeamPlayers) else {player.agency: player})  # fmt: skip
         self.decisions: list[Record] = []
+        if release_hours is not None and len(release_hours) != len(scenario.injects):
+            raise ValueError(f"release_hours gives {len(release_hours)} times for {len(scenario.injects)} injects")
+        self.release_hours: list[float | None] = (
+            [inject.at_hours for inject in scenario.injects] if release_hours is None else list(release_hours)
+        )
+        # Held surges: their travellers wait (the order their events would take reserved) for the release.
+        self._held: dict[int, list[tuple[TravellerAgent, int]]] = {}
+        self._held_learning: dict[int, list[tuple[float, int, tuple[Any, ...]]]] = {}
         self.costs_modelled = scenario.costs_modelled
         self.wrongful_stops: list[WrongfulStop] = []
 
@@ -277,8 +295,13 @@ class SharingModel(mesa.Model):
         if wrong_leads:
             for at, payload in add_innocent_subjects(self, wrong_leads, _pick_identifier):
                 self._schedule(at, PRIORITY_LEARN, self._on_learn, payload)
-        for number, inject in enumerate(scenario.injects):
-            self._schedule(inject.at_hours, PRIORITY_INJECT, self._on_inject, number)
+        self._held_injects: dict[int, int] = {}  # held inject -> the place its event keeps in the calendar
+        for number, at in enumerate(self.release_hours):
+            if at is not None:
+                self._schedule(at, PRIORITY_INJECT, self._on_inject, number)
+            else:
+                self._seq += 1
+                self._held_injects[number] = self._seq
         # The border side of the cost of sharing (sim.engine.population), only when the scenario uses it.
         self.borders = BorderCosts(self) if scenario.border_costs_modelled else None
         self._calendar.sort(key=lambda event: event[:3])
@@ -293,15 +316,17 @@ class SharingModel(mesa.Model):
         scenario = self.exercise
         groups = scenario.travellers.groups
         counts = apportion(scenario.travellers.count, [g.share for g in groups])
-        batches: list[tuple[Any, int, tuple[object, ...], float | None]] = []
+        batches: list[tuple[Any, int, tuple[object, ...], float | None, int | None]] = []
         for group, count in zip(groups, counts, strict=True):
-            batches.append((group, count, ("travel",), None))
+            batches.append((group, count, ("travel",), None, None))
         for number, inject in enumerate(scenario.injects):
             if isinstance(inject, SurgeInject):
                 group = next(g for g in groups if g.name == inject.group)
-                batches.append((group, inject.travellers, self._stream_key(number), inject.at_hours))
+                at = self.release_hours[number]
+                batches.append((group, inject.travellers, self._stream_key(number), math.inf if at is None else at,
+                                number if at is None else None))  # fmt: skip
         starts: dict[tuple[object, ...], int] = {}
-        for group, count, stream, depart_at in batches:
+        for group, count, stream, depart_at, held in batches:
             if count == 0:
                 continue
             start = starts.get(stream, 0)
@@ -320,13 +345,17 @@ class SharingModel(mesa.Model):
             # Halves to even (np.rint), as the format says; draws are finite (at most DRAW_LIMIT).
             party = np.maximum(1, np.rint(group.party_size.ppf(draw("party")))).astype(np.int64)
             for j in range(count):
-                self._add_traveller(
+                traveller = self._add_traveller(
                     group,
                     depart_hours=float(departs[j]),
                     leg_hours=tuple(float(leg[j]) for leg in legs),
                     fraudulent=bool(fraudulent[j]),
                     party_size=int(party[j]),
                 )
+                if held is not None:
+                    # Its crossings take, on release, the places in the calendar they would have had.
+                    self._held.setdefault(held, []).append((traveller, self._seq + 1))
+                    self._seq += len(traveller.leg_hours)
 
     def _add_traveller(
         self,
@@ -371,6 +400,7 @@ class SharingModel(mesa.Model):
         departs = np.array([t.depart_hours for t in self.travellers])
         ordinal: dict[str, int] = {}
         wrong: list[WrongLeads] = []
+        held_of = {traveller.index: number for number, held in self._held.items() for traveller, _ in held}
         for source in self.exercise.intelligence:
             # Keyed by the agency and the entry's rank among that agency's sources, not by its
             # position in the file or its parameters: editing or removing another entry, or
@@ -389,17 +419,73 @@ class SharingModel(mesa.Model):
             if source.precision is not None and source.precision < 1.0:
                 wrong.append(WrongLeads.of(source, number, [self.travellers[i].group for i in chosen]))
             chosen.sort()
-            learn = source.learn_hours.ppf(self.streams.uniforms(("intel", number, "learn"), total))
+            offsets = learn = source.learn_hours.ppf(self.streams.uniforms(("intel", number, "learn"), total))
             if source.relative_to == "departure":
                 learn = learn + departs
             ident_u = self.streams.uniforms(("intel", number, "identifier"), total)
             agency = self.agencies[source.agency]
             for i in chosen:
+                if held_of and source.relative_to == "departure" and int(i) in held_of:
+                    # About a held surge's traveller: learnt once they depart (the place kept for then).
+                    self._seq += 1
+                    payload = (agency, int(i), _pick_identifier(source.identifier, float(ident_u[i])), "intelligence")
+                    self._held_learning.setdefault(held_of[int(i)], []).append((float(offsets[i]), self._seq, payload))
+                    continue
                 at = max(float(learn[i]), 0.0)
                 if at <= self.horizon:
                     identifier = _pick_identifier(source.identifier, float(ident_u[i]))
                     self._schedule(at, PRIORITY_LEARN, self._on_learn, (agency, int(i), identifier, "intelligence"))
         return wrong
+
+    def release_deadline(self, number: int, at: float) -> float:
+        """The first time a release of held inject `number` at `at` changes: its earliest event.
+
+        A surge's travellers may be learnt about before they depart (``learn_hours`` below 0,
+        relative to departure): released before this time, with ``clamp=False``, the inject runs
+        exactly as the scenario with it at `at`.
+        """
+        early = [max(offset + at, 0.0) for offset, _, _ in self._held_learning.get(number, [])]
+        return min([at, *early])
+
+    def release_inject(self, number: int, at: float, clamp: bool = True) -> None:
+        """Release held inject `number` at `at` hours (after the clock: ``at > now``).
+
+        It then runs as if the scenario had it at `at` from the start: its event, and a surge's
+        travellers' crossings and the intelligence on them, take the places in the calendar they
+        would have had (same draws, same order at equal times). Intelligence on a surge's
+        travellers that the scenario has come before they depart comes at the release with
+        `clamp` (the release is news: nobody knew before); without it, the release must come
+        before `release_deadline`.
+
+        Raises:
+            ValueError: the inject is not held, or an event would fall before the clock.
+        """
+        if number not in self._held_injects:
+            raise ValueError(f"inject {number + 1} is not held")
+        first = at if clamp else self.release_deadline(number, at)
+        started = self.events_processed > 0 or self.time > 0
+        if not math.isfinite(at) or first < self.now or (started and not first > self.now):
+            raise ValueError(f"a release must come after the clock ({self.now} hours), not at {at}")
+        self.release_hours[number] = at
+        push = heapq.heappush
+        push(self._heap, (at, PRIORITY_INJECT, self._held_injects.pop(number), self._on_inject, number))
+        for traveller, seq in self._held.pop(number, []):
+            traveller.depart_hours = at
+            when = at
+            for k, leg in enumerate(traveller.leg_hours):
+                when = when + leg
+                if when > self.horizon:
+                    break
+                push(self._heap, (when, PRIORITY_CROSS, seq + k, self._on_cross, traveller))
+        for offset, seq, payload in self._held_learning.pop(number, []):
+            when = max(offset + at, at if clamp else 0.0)
+            if when <= self.horizon:
+                push(self._heap, (when, PRIORITY_LEARN, seq, self._on_learn, payload))
+
+    @property
+    def held_injects(self) -> list[int]:
+        """The injects still held (numbers from 0), in scenario order."""
+        return sorted(self._held_injects)
 
     # ------------------------------------------------------------ the clock
 
@@ -513,16 +599,17 @@ class SharingModel(mesa.Model):
             agency.accept(traveller, identifier, self.now)
         if self.log_events:
             self._log("learn", agency.code, traveller, None, f"{identifier} ({source})")
-        if self.player is not None and agency.code == self.player.agency:
-            self._player_learns(agency, traveller, identifier)
-            return
+        if self._players:
+            player = self._players.get(agency.code)
+            if player is not None:
+                self._player_learns(agency, traveller, identifier, player)
+                return
         # Its own intelligence is always shared, even if a partner's alert came first;
         # each link still carries a traveller and identifier only once.
         self._share(agency, traveller, identifier, (agency.code,), agency.code, self.now)
 
-    def _player_learns(self, agency: AgencyAgent, traveller: int, identifier: str) -> None:
+    def _player_learns(self, agency: AgencyAgent, traveller: int, identifier: str, player: Player) -> None:
         """The played agency decides what to do with its new intelligence."""
-        assert self.player is not None
         links = tuple(link.key for link in agency.outgoing)
         point = DecisionPoint(
             kind="intelligence",
@@ -531,15 +618,16 @@ class SharingModel(mesa.Model):
             identifier=identifier,
             links=links,
             default=Choice("share"),
+            agency=agency.code,
         )
-        choice = self.player.decide(point, self)
+        choice = player.decide(point, self)
         self.decisions.append(Record(point, choice))
         if choice.action == "share":
             only = None if choice.links is None or set(choice.links) == set(links) else set(choice.links)
             self._share(agency, traveller, identifier, (agency.code,), agency.code, self.now, only=only)
         elif choice.action == "verify":
             payload = (agency, traveller, identifier, self.now)
-            self._schedule(self.now + self.player.verify_hours, PRIORITY_VERIFIED, self._on_intel_verified, payload)
+            self._schedule(self.now + player.verify_hours, PRIORITY_VERIFIED, self._on_intel_verified, payload)
         # "hold": the agency keeps it to itself.
 
     def _on_intel_verified(self, payload: tuple[AgencyAgent, int, str, float]) -> None:
@@ -623,7 +711,8 @@ class SharingModel(mesa.Model):
             link.trust >= 1.0 or link.draw(self.streams, "trust", message.identifier, message.traveller) < link.trust
         )
         action = "act" if trusted else "verify" if link.verify is not None else "discard"
-        if self.player is not None and receiver.code == self.player.agency:
+        player = self._players.get(receiver.code) if self._players else None
+        if player is not None:
             seen = self.ledger.track(link) if self.ledger is not None else (None, None)
             point = DecisionPoint(
                 kind="alert",
@@ -638,8 +727,9 @@ class SharingModel(mesa.Model):
                 confirmed=seen[0],
                 refuted=seen[1],
                 adaptive=self.ledger is not None and link.index in self.ledger.records,
+                agency=receiver.code,
             )
-            choice = self.player.decide(point, self)
+            choice = player.decide(point, self)
             self.decisions.append(Record(point, choice))
             action = choice.action
         if action == "act":
@@ -649,7 +739,7 @@ class SharingModel(mesa.Model):
             if link.verify is not None:
                 hours = link.draw(self.streams, "verify", message.identifier, message.traveller)
             else:
-                hours = self.player.verify_hours if self.player is not None else 0.0
+                hours = player.verify_hours if player is not None else 0.0
             self._log(
                 "verifying", receiver.code, message.traveller, message.id, f"{hours:.1f} h from {link.sender.code}"
             )

@@ -429,18 +429,28 @@ def play_game(scenario: Scenario, player: Any, seed: int) -> Game:
                 tuple(getattr(player, "orders", ())), dict(getattr(player, "by_order", {})))  # fmt: skip
 
 
-def what_changed(game: Game) -> dict[str, Any]:
-    """Which travellers the player's choices stopped or let through, in words."""
+def what_changed(game: Game, records: list[Any] | None = None, only: set[str] | None = None) -> dict[str, Any]:
+    """Which travellers the player's choices stopped or let through, in words.
+
+    Args:
+        game: the game.
+        records: the decisions to account for (default: every decision of the run); a team of a
+            live exercise passes its own.
+        only: the travellers whose change is told (default: all); a team of a live exercise passes
+            those its own choices touched first.
+    """
     names = {c.id: c.name for c in game.scenario.countries}
     played = {r["id"]: r for r in game.played.travellers}
     default = {r["id"]: r for r in game.default.travellers}
     alerts = {r["alert"]: r for r in game.played.alerts}
-    differing = [r for r in game.model.decisions if not r.is_default]
+    differing = [r for r in (game.model.decisions if records is None else records) if not r.is_default]
     by_traveller: dict[str, list[Any]] = {}
     for record in differing:
         by_traveller.setdefault(record.point.traveller, []).append(record)
     let_through, stopped, sentences = [], [], []
     for tid, row in played.items():
+        if only is not None and tid not in only:
+            continue
         before = default[tid]["outcome"] == "detected"
         after = row["outcome"] == "detected"
         if before and not after:
@@ -450,9 +460,16 @@ def what_changed(game: Game) -> dict[str, Any]:
             stopped.append(tid)
             sentences.append(_stopped_sentence(tid, row, by_traveller.get(tid, []), names))
     innocents_stopped, innocents_spared = _innocents(game)
+    if only is not None:
+        innocents_stopped = [t for t in innocents_stopped if t in only]
+        innocents_spared = [t for t in innocents_spared if t in only]
     both_sides = both_sides_sentences(game, differing, stopped, let_through, innocents_stopped, innocents_spared, names)
     sentences = both_sides + sentences
     changed = set(let_through) | set(stopped) | set(innocents_stopped) | set(innocents_spared)
+    if only is not None:  # a traveller another team's choice changed first is not idle either
+        changed |= {tid for tid, row in played.items()
+                    if (row["outcome"] == "detected") != (default[tid]["outcome"] == "detected")}  # fmt: skip
+        changed |= set(sum(_innocents(game), []))
     idle = [r for r in differing if r.point.traveller not in changed]
     crossed: dict[str, list[float]] = {}
     for crossing in game.played.crossings:
@@ -463,7 +480,7 @@ def what_changed(game: Game) -> dict[str, Any]:
     return {
         "agency": game.agency,
         "seed": game.seed,
-        "decisions": len(game.model.decisions),
+        "decisions": len(game.model.decisions if records is None else records),
         "changed_decisions": len(differing),
         "detected_played": game.played.summary["detected"],
         "detected_default": game.default.summary["detected"],

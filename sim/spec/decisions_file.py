@@ -17,6 +17,33 @@ of its kind (alerts from one sender, or new intelligence of one identifier type;
 ``from`` or ``identifier`` is left out) from ``day`` until ``until_day`` (to the end if left out).
 A decision the file names wins over an order; of two orders, the one listed later wins.
 
+A live exercise (`tabletop exercise`, several teams each playing one agency) writes the same
+decisions in a multi-team form, which ``tabletop play SCENARIO --decisions FILE`` replays whole::
+
+    scenario: scenarios/exercise-injects.yaml
+    seed: 2018
+    teams:
+      - agency: HAL-INT
+        verify_hours: 24
+        decisions:
+          - {day: 0.4, kind: intelligence, traveller: H-0012, identifier: name, choice: hold, by: team}
+      - agency: HUB
+        decisions:
+          - {day: 1.1, kind: alert, traveller: H-0030, alert: A-000021, from: HAL-INT, choice: act,
+             default: true, by: timeout}
+    released:
+      - {inject: 1, day: 10, on_schedule: true}
+      - {inject: 2, day: 13.75}
+    quit_day: 20.5
+
+Each team's ``decisions`` are listed in the order they were taken; the n-th decision on the same
+point (the same intelligence learnt twice) replays the n-th row. ``by`` says who took it: ``team``,
+``timeout`` (the countdown ran out: the scenario's policy), ``policy`` (nobody held the seat, or
+after the exercise stopped) or ``order``. ``released`` gives every inject the facilitator released
+(numbered from 1, in the scenario's order): ``on_schedule`` ones came at their own day, as the
+scenario has them; the others at ``day``, the moment they were released. An inject not listed was
+never released.
+
 Every problem is reported as ``FILE:LINE: field.path: problem (got VALUE)`` with the shared
 toolkit (`sim.spec.checks`). What a decision means to the model lives in `sim.engine.decisions`,
 which takes its vocabulary (the choices and the default verification time) from here.
@@ -41,11 +68,24 @@ DEFAULT_VERIFY_HOURS = 24.0
 FIELDS = ("scenario", "agency", "seed", "verify_hours", "quit_day", "orders", "decisions")
 """The fields of a decisions file."""
 
-DECISION_FIELDS = ("day", "kind", "traveller", "alert", "from", "identifier", "choice", "links", "default")
+DECISION_FIELDS = ("day", "kind", "traveller", "alert", "from", "identifier", "choice", "links", "default", "by")
 """The fields of one decision."""
 
 ORDER_FIELDS = ("day", "until_day", "kind", "from", "identifier", "choice", "links")
 """The fields of one standing order."""
+
+EXERCISE_FIELDS = ("scenario", "seed", "teams", "released", "quit_day")
+"""The fields of an exercise's decisions file (several teams)."""
+
+TEAM_FIELDS = ("agency", "verify_hours", "orders", "decisions")
+"""The fields of one team of an exercise."""
+
+RELEASE_FIELDS = ("inject", "day", "on_schedule")
+"""The fields of one inject released in an exercise."""
+
+DECIDED_BY = ("team", "timeout", "policy", "order")
+"""Who took a decision of an exercise: the team, the policy when the countdown ran out, the policy
+(nobody held the seat, or the exercise had stopped), a standing order."""
 
 DecisionKey = tuple[str, str, str]
 """How a decision is matched to a decision point: (kind, traveller, alert id or identifier type)."""
@@ -265,3 +305,200 @@ def _read_decision(
     if not valid:
         return None
     return (kind, traveller, second), (action, links)
+
+
+@dataclass(frozen=True)
+class TeamDecisions:
+    """One team of an exercise, as its decisions file holds it.
+
+    Attributes:
+        agency: the agency the team played.
+        verify_hours: hours it takes to verify.
+        rows: its decisions in the order taken: (key, action, links or None, by).
+        orders: its standing orders.
+    """
+
+    agency: str
+    verify_hours: float
+    rows: tuple[tuple[DecisionKey, str, tuple[str, ...] | None, str], ...]
+    orders: tuple[StandingOrder, ...] = ()
+
+
+@dataclass(frozen=True)
+class Release:
+    """An inject the facilitator released.
+
+    Attributes:
+        inject: its number, from 1, in the scenario's order.
+        day: when it came (its own day when `on_schedule`).
+        on_schedule: released by the schedule, as the scenario has it (else at `day`, as news).
+    """
+
+    inject: int
+    day: float
+    on_schedule: bool = False
+
+
+@dataclass(frozen=True)
+class ExerciseDecisions:
+    """A checked decisions file of an exercise (several teams).
+
+    Attributes:
+        teams: the teams, in seat order.
+        released: the injects released, in the order of the file.
+        seed: the seed the exercise ran on, or None.
+        quit_day: when the facilitator stopped the exercise (the policy decided after), or None.
+        data: the file as read.
+    """
+
+    teams: tuple[TeamDecisions, ...]
+    released: tuple[Release, ...]
+    data: dict[str, Any]
+    seed: int | None = None
+    quit_day: float | None = None
+
+
+def is_exercise_data(data: Any) -> bool:
+    """Whether a decisions file's content is an exercise's (it has ``teams``)."""
+    return isinstance(data, dict) and "teams" in data
+
+
+def is_exercise_file(path: str | Path, allow_large: bool = False) -> bool:
+    """Whether the decisions file at `path` is an exercise's (read errors are left to the reader)."""
+    try:
+        data, _ = read_yaml(path, allow_large)
+    except ScenarioError:
+        return False
+    return is_exercise_data(data)
+
+
+def read_exercise(path: str | Path, seed: int | None = None, agencies: tuple[str, ...] | None = None,
+                  injects: int | None = None, allow_large: bool = False) -> ExerciseDecisions:  # fmt: skip
+    """Read and check an exercise's decisions file.
+
+    Args:
+        path: the file.
+        seed: the seed asked for (``--seed``); a file recorded on another seed is refused.
+        agencies: the scenario's agencies (each team must be one), when known.
+        injects: how many injects the scenario has (each release must name one), when known.
+        allow_large: read past the file size limit (a long exercise, every seat's decisions).
+
+    Raises:
+        ScenarioError: naming file, line and field of every problem.
+    """
+    data, lines = read_yaml(path, allow_large)
+    label = str(path)
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(label, lines.line(()), "", "a decisions file is a mapping", data)])
+    check = _Collector(label, lines)
+    check.unknown_fields(data, (), EXERCISE_FIELDS)
+    recorded = data.get("seed")
+    if recorded is not None and (isinstance(recorded, bool) or not isinstance(recorded, int)
+                                 or not 0 <= recorded < 2**63):  # fmt: skip
+        check.add(("seed",), "must be a whole number >= 0 (the seed the exercise ran on)", recorded)
+        recorded = None
+    elif recorded is not None and seed is not None and seed != recorded:
+        check.add(("seed",), f"this exercise ran on seed {recorded}, not --seed {seed}: leave out --seed "
+                  "to replay it on its own seed", recorded)  # fmt: skip
+    quit_day = data.get("quit_day")
+    if quit_day is not None and not _is_day(quit_day):
+        check.add(("quit_day",), "must be a finite day >= 0 (when the facilitator stopped)", quit_day)
+        quit_day = None
+    team_rows = data.get("teams")
+    if not isinstance(team_rows, list) or not team_rows:
+        check.add(("teams",), "must be a list of teams, each {agency, decisions}", team_rows)
+        team_rows = []
+    teams: list[TeamDecisions] = []
+    seen: set[str] = set()
+    for i, row in enumerate(team_rows):
+        team = _read_team(row, ("teams", i), check, agencies)
+        if team is None:
+            continue
+        if team.agency in seen:
+            check.add(("teams", i, "agency"), "a second team for the same agency", team.agency)
+            continue
+        seen.add(team.agency)
+        teams.append(team)
+    release_rows = data.get("released", [])
+    if not isinstance(release_rows, list):
+        check.add(("released",), "must be a list of {inject, day}", release_rows)
+        release_rows = []
+    released: list[Release] = []
+    numbers: set[int] = set()
+    for i, row in enumerate(release_rows):
+        release = _read_release(row, ("released", i), check, injects)
+        if release is None:
+            continue
+        if release.inject in numbers:
+            check.add(("released", i, "inject"), "released twice", release.inject)
+            continue
+        numbers.add(release.inject)
+        released.append(release)
+    if check.problems:
+        raise ScenarioError(check.problems)
+    return ExerciseDecisions(teams=tuple(teams), released=tuple(released), data=data, seed=recorded,
+                             quit_day=None if quit_day is None else float(quit_day))  # fmt: skip
+
+
+def _read_team(row: Any, where: PathKey, check: _Collector, agencies: tuple[str, ...] | None) -> TeamDecisions | None:
+    if not isinstance(row, dict):
+        check.add(where, "a team is a mapping {agency, decisions}", row)
+        return None
+    check.unknown_fields(row, where, TEAM_FIELDS)
+    agency = row.get("agency")
+    if not isinstance(agency, str):
+        check.add((*where, "agency"), "required: the agency the team played", agency)
+        return None
+    if agencies is not None and agency not in agencies:
+        check.add((*where, "agency"), f"no such agency in the scenario{did_you_mean(agency, agencies)}", agency)
+        return None
+    verify = row.get("verify_hours", DEFAULT_VERIFY_HOURS)
+    if not _is_day(verify):
+        check.add((*where, "verify_hours"), "must be a finite number of hours >= 0", verify)
+        return None
+    decisions = row.get("decisions", [])
+    if not isinstance(decisions, list):
+        check.add((*where, "decisions"), "must be a list", decisions)
+        return None
+    rows = []
+    for i, decision in enumerate(decisions):
+        at = (*where, "decisions", i)
+        read = _read_decision(decision, at, check)
+        if read is None:
+            continue
+        by = decision.get("by", "team")
+        if by not in DECIDED_BY:
+            check.add((*at, "by"), f"must be one of {', '.join(DECIDED_BY)}{did_you_mean(str(by), DECIDED_BY)}", by)
+            continue
+        key, (action, links) = read
+        rows.append((key, action, links, by))
+    order_rows = row.get("orders", [])
+    if not isinstance(order_rows, list):
+        check.add((*where, "orders"), "must be a list", order_rows)
+        order_rows = []
+    orders = [_read_order(order, (*where, "orders", i), check) for i, order in enumerate(order_rows)]
+    return TeamDecisions(agency=agency, verify_hours=float(verify), rows=tuple(rows),
+                         orders=tuple(order for order in orders if order is not None))  # fmt: skip
+
+
+def _read_release(row: Any, where: PathKey, check: _Collector, injects: int | None) -> Release | None:
+    if not isinstance(row, dict):
+        check.add(where, "a release is a mapping {inject, day}", row)
+        return None
+    check.unknown_fields(row, where, RELEASE_FIELDS)
+    number = row.get("inject")
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        check.add((*where, "inject"), "must be the inject's number (1 for the first of the scenario)", number)
+        return None
+    if injects is not None and number > injects:
+        check.add((*where, "inject"), f"the scenario has {injects} injects", number)
+        return None
+    day = row.get("day")
+    if not _is_day(day):
+        check.add((*where, "day"), "must be a finite day >= 0 (when the inject was released)", day)
+        return None
+    on_schedule = row.get("on_schedule", False)
+    if not isinstance(on_schedule, bool):
+        check.add((*where, "on_schedule"), "must be true or false", on_schedule)
+        return None
+    return Release(inject=number, day=float(day), on_schedule=on_schedule)

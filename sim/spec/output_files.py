@@ -60,6 +60,9 @@ OWN_FILES = frozenset(
         "scenario.yaml", "summary.json", "travellers.csv", "alerts.csv", "events.csv", "timeseries.csv",
         "crossings.csv", "run.json", "injects.csv", "report.html", "decisions.yaml", "play.json",
         "wrongful_stops.csv", "trust.csv",  # written by runs that model costs
+        # a live exercise's (tabletop exercise): its decisions, log, refusals, seats, the section per team
+        "exercise.yaml", "exercise-log.jsonl", "refused.log", "seats.json", "teams.json",
+        "links.html",  # the seats' links and QR codes (sim.dashboard.room_pages), until the hotwash replaces the folder
         # a comparison folder
         "a.yaml", "b.yaml", "pairs.csv", "comparison.json",
         # a sweep folder
