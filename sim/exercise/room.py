@@ -517,7 +517,7 @@ class Room:
         """The role of `token` for `what` (lock held); `Refused` (logged) for an unknown token or a wrong role."""
         role = self._role(token)
         if role is None:
-            raise self._refuse(None, what, T.gettext("This link is not valid for this exercise."))
+            raise self._refuse(None, what, T.gettext("This code is not valid for this exercise."))
         if facilitator and role != FACILITATOR:
             raise self._refuse(role, what, T.gettext("Only the facilitator can do this."))
         return role
@@ -1069,7 +1069,7 @@ class Room:
         with self._lock:
             role = self._need(token, "team_view")
             if role == FACILITATOR:
-                raise self._refuse(role, "team_view", T.gettext("The facilitator's link opens the console."))
+                raise self._refuse(role, "team_view", T.gettext("The facilitator's code opens the console."))
             return self._team_view(role)
 
     def headline(self) -> Headline:
