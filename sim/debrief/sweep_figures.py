@@ -261,6 +261,12 @@ def _title(fig: Figure, text: str) -> None:
     rtl = is_rtl()
     fig.suptitle(lines_shaped(wrapped), x=0.99 if rtl else 0.01, ha="right" if rtl else "left", fontsize=14,
                  fontweight="bold")  # fmt: skip
+    fig.sweep_title = " ".join(text.split())  # type: ignore[attr-defined]  # in reading order, for the alt text
+
+
+def figure_title(fig: Figure) -> str:
+    """The title of a sweep figure as written, in reading order (not as drawn), on one line; "" if it has none."""
+    return str(getattr(fig, "sweep_title", ""))
 
 
 class _LocalisedFormatter(ScalarFormatter):
