@@ -21,9 +21,9 @@ from matplotlib.ticker import FuncFormatter
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
 from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
 from sim.debrief.run_figures import chain_figure
-from sim.debrief.sweep_figures import fmt_number
+from sim.debrief.sweep_figures import fmt_number, fmt_percent
 from sim.experiments.comparison import ABSENT, differences
-from sim.i18n import N_, format_int, format_percent, is_rtl, shaped, translator, word
+from sim.i18n import N_, format_int, is_rtl, shaped, translator, word
 from sim.safe_text import read_csv_rows
 from sim.spec.output_files import write_text
 from sim.spec.scenario import load_recorded_scenario
@@ -177,7 +177,7 @@ def _fmt(name: str, value: float | None, difference: bool = False) -> str:
     if name in SHARES or name == "stop_precision":  # a share too (of everyone stopped)
         if difference:
             return T.gettext("{difference} pts").format(difference=fmt_number(100 * value, "+.1f"))
-        return format_percent(value, 1)
+        return fmt_percent(value, 1, scaled=True)
     return fmt_number(value, "+.1f" if difference else ".1f")
 
 
@@ -454,7 +454,7 @@ def _findings(stats: dict[str, Any], name_a: str, name_b: str) -> list[str]:
         sure = st["ci_low"] > 0 or st["ci_high"] < 0
         values = {
             "a": name_a, "b": name_b, "points": fmt_number(abs(100 * st["diff"]), ".1f"),
-            "share_a": format_percent(st["a"], 1), "share_b": format_percent(st["b"], 1),
+            "share_a": fmt_percent(st["a"], 1, scaled=True), "share_b": fmt_percent(st["b"], 1, scaled=True),
             "low": fmt_number(100 * st["ci_low"], "+.1f"), "high": fmt_number(100 * st["ci_high"], "+.1f"),
         }  # fmt: skip
         if st["diff"] > 0 and sure:
@@ -497,8 +497,8 @@ def _findings(stats: dict[str, Any], name_a: str, name_b: str) -> list[str]:
         values = {"b": name_b, "count": fmt_number(abs(st["diff"]), ".0f"), "stops_a": fmt_number(st["a"], ".0f"),
                   "stops_b": fmt_number(st["b"], ".0f")}  # fmt: skip
         if precision.get("a") is not None and precision.get("b") is not None:
-            values |= {"precision_a": format_percent(precision["a"], 0),
-                       "precision_b": format_percent(precision["b"], 0)}  # fmt: skip
+            values |= {"precision_a": fmt_percent(precision["a"], 0, scaled=True),
+                       "precision_b": fmt_percent(precision["b"], 0, scaled=True)}  # fmt: skip
             if st["diff"] > 0:
                 text = T.gettext("Wrongful stops: {b} stops {count} more innocent people a run ({stops_a} against "
                                  "{stops_b} wrongful stops; stop precision {precision_a} against {precision_b}).")

@@ -14,6 +14,7 @@ import math
 import re
 import textwrap
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 import matplotlib
@@ -115,6 +116,17 @@ def fmt_number(value: float, spec: str = "g") -> str:
     English is exactly Python's format (``-14.0``, ``0.25``); French writes ``-14,0``, ``0,25``.
     """
     return fmt_number_text(format(value, spec))
+
+
+def fmt_percent(share: float, digits: int = 0, scaled: bool = False) -> str:
+    """A share in percent in the current language (`sim.i18n.format_percent`), rounded as Python rounds it.
+
+    Python rounds the float itself (``0.4215`` is ``42.1%``); Babel would round its shortest decimal
+    (``42.2%``): the number is rounded here first, so English reads as it always has. `scaled`: round
+    ``100 * share`` as a float first (as ``f"{100 * share:.1f}%"`` did).
+    """
+    text = f"{100 * share:.{digits}f}" if scaled else f"{share:.{digits}%}".removesuffix("%")
+    return format_percent(Decimal(text) / 100, digits)  # type: ignore[arg-type]
 
 
 def capital(text: str) -> str:
@@ -226,7 +238,7 @@ def fmt_value(output: str, value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return T.gettext("n/a")
     if is_share(output):
-        return format_percent(value, 0) if abs(value) >= 0.1 else format_percent(value, 1)
+        return fmt_percent(value, 0) if abs(value) >= 0.1 else fmt_percent(value, 1)
     if "hours" in output:
         return T.gettext("{hours} h").format(hours=fmt_number(value, ".1f"))
     return fmt_number(value, ".3g")
@@ -296,7 +308,7 @@ def _numbers(*axes: Any) -> None:
 
 def _axis_format(ax: Any, output: str) -> None:
     if is_share(output):
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v, 0)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_percent(v, 0)))
 
 
 def _legend(ax: Any, *args: Any, **kwargs: Any) -> Any:
@@ -595,7 +607,7 @@ def heatmap(
             bar_label = T.gettext("{output} (mean)")
         bar.set_label(lines_shaped(bar_label.format(output=output_label(output))))
         if is_share(output):
-            bar.formatter = FuncFormatter(lambda v, _: format_percent(v, 0))
+            bar.formatter = FuncFormatter(lambda v, _: fmt_percent(v, 0))
             bar.update_ticks()
         else:
             _numbers(bar.ax)
@@ -905,7 +917,7 @@ def frontier_plot(
             output=output_label(maximise))))  # fmt: skip
         _axis_format(ax, maximise)
         if is_share(minimise):
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_percent(v, 0)))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_percent(v, 0)))
         _numbers(ax)
         ax.grid(color="#e5e5e5")
         _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, frameon=False)

@@ -470,7 +470,7 @@ def report(folder: str | Path, threshold: float | None = None) -> Path:
         "runs.csv (one row per run: point, replication, seed, parameters, outputs, error, scenario_hash, version), "
         "points.csv (per point and output: runs, mean, sd, 95% interval), {tables}sweep.yaml and scenario.yaml "
         "(as run: {command} reruns it), manifest.json (timing, executor, machine), figures/."
-    ).format(tables=escape(tables), command="<code>tabletop sweep sweep.yaml</code>") + "</p>")  # fmt: skip
+    ).format(tables=_text(tables), command="<code>tabletop sweep sweep.yaml</code>") + "</p>")  # fmt: skip
     path = folder / "report.html"
     write_text(path, page(T.gettext("{sweep}: sweep report").format(sweep=info.name), "\n".join(body)))
     return path
