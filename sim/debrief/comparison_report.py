@@ -21,9 +21,9 @@ from matplotlib.ticker import FuncFormatter
 from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
 from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
 from sim.debrief.run_figures import chain_figure
-from sim.debrief.sweep_figures import fmt_number, fmt_percent
+from sim.debrief.sweep_figures import fmt_number, fmt_percent, lines_shaped
 from sim.experiments.comparison import ABSENT, differences
-from sim.i18n import N_, format_int, is_rtl, shaped, translator, word
+from sim.i18n import N_, format_int, is_rtl, translator, word
 from sim.safe_text import read_csv_rows
 from sim.spec.output_files import write_text
 from sim.spec.scenario import load_recorded_scenario
@@ -66,13 +66,13 @@ def chains_figure(pairs: list[dict[str, float]], name_a: str, name_b: str) -> Fi
                 scenario=name, detected=fmt_number(chain["detected"], "g")
             )
             chain_figure(chain, title=title, ax=ax)
-            ax.set_title(shaped(title), loc="right" if rtl else "left", fontsize=15)  # shaped once, here
+            ax.set_title(lines_shaped(title), loc="right" if rtl else "left", fontsize=15)  # shaped once, here
         heading = T.ngettext(
             "Per 100 travellers who crossed, mean over {count} paired run",
             "Per 100 travellers who crossed, mean over {count} paired runs",
             len(pairs),
         ).format(count=format_int(len(pairs)))
-        fig.suptitle(shaped(heading), x=0.99 if rtl else 0.01, ha="right" if rtl else "left", fontsize=14)
+        fig.suptitle(lines_shaped(heading), x=0.99 if rtl else 0.01, ha="right" if rtl else "left", fontsize=14)
         fig.tight_layout()
         return fig
 
@@ -96,11 +96,11 @@ def differences_figure(pairs: list[dict[str, float]], stats: dict[str, Any], nam
                 ax.plot(100 * st["diff"], k, marker="D", color="black", ms=8)
                 points = T.gettext("{difference} pts").format(difference=fmt_number(100 * st["diff"], "+.1f"))
                 ax.text(max(100 * st["ci_high"], diffs.max() if len(diffs) else 0) + 0.4, k,
-                        shaped(points), va="center", fontsize=12)  # fmt: skip
+                        lines_shaped(points), va="center", fontsize=12)  # fmt: skip
         ax.axvline(0, color="#777777", lw=1.2)
-        ax.set_yticks(range(len(order)), [shaped(labels[n]) for n in order[::-1]])
+        ax.set_yticks(range(len(order)), [lines_shaped(labels[n]) for n in order[::-1]])
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_number(v, "g")))
-        ax.set_xlabel(shaped(T.gettext("percentage points of travellers who crossed: {b} minus {a}").format(
+        ax.set_xlabel(lines_shaped(T.gettext("percentage points of travellers who crossed: {b} minus {a}").format(
             a=name_a, b=name_b)))  # fmt: skip
         st = stats["detection_rate"]
         if st["diff"] is not None:
@@ -115,9 +115,9 @@ def differences_figure(pairs: list[dict[str, float]], stats: dict[str, Any], nam
                 st["replications"],
             ).format(low=fmt_number(100 * st["ci_low"], "+.1f"), high=fmt_number(100 * st["ci_high"], "+.1f"),
                      count=format_int(st["replications"]))  # fmt: skip
-            title = shaped(first) + "\n" + shaped(second)
+            title = lines_shaped(first) + "\n" + lines_shaped(second)
         else:
-            title = shaped(T.gettext("No traveller crossed"))
+            title = lines_shaped(T.gettext("No traveller crossed"))
         ax.set_title(title, loc="right" if rtl else "left", fontsize=15)
         fig.tight_layout()
         return fig

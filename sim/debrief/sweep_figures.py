@@ -15,6 +15,7 @@ import re
 import textwrap
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import matplotlib
@@ -134,9 +135,35 @@ def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+@cache
+def matplotlib_lays_out_text() -> bool:
+    """Whether matplotlib shapes and orders right-to-left text itself (its text goes through libraqm, 3.11 on).
+
+    Such a matplotlib draws logical text right: Arabic joined, in display order. Text shaped beforehand
+    (presentation forms in display order) would be reversed a second time.
+    """
+    from matplotlib import ft2font
+
+    return bool(getattr(ft2font, "__libraqm_version__", ""))
+
+
 def lines_shaped(text: str) -> str:
-    """Each line of `text` ready for matplotlib (`sim.i18n.shaped`: Arabic joined and in display order)."""
+    """Each line of `text` ready for matplotlib in the current language.
+
+    Right to left: each line through `sim.i18n.shaped` (Arabic joined, in display order), unless
+    matplotlib lays the text out itself (`matplotlib_lays_out_text`): then the text is drawn as written,
+    each line opened by `RLM` so that it reads right to left.
+    Lines are wrapped before, never after: a wrapped display-order line would read bottom to top.
+    """
+    if not is_rtl():
+        return text
+    if matplotlib_lays_out_text():  # right to left from the first letter, even when a line opens on a Latin name
+        return "\n".join(RLM + line for line in text.split("\n"))
     return "\n".join(shaped(line) for line in text.split("\n"))
+
+
+RLM = "\u200f"
+"""The right-to-left mark: an invisible letter that makes a line right to left (`lines_shaped`)."""
 
 
 def is_share(output: str) -> bool:
@@ -269,7 +296,7 @@ def _span(output: str, width: float) -> str:
 def _title(fig: Figure, text: str) -> None:
     """A bold title over the whole figure, aligned to the start of the reading direction, each line wrapped to fit."""
     width = int(fig.get_figwidth() * TITLE_CHARACTERS_PER_INCH)
-    wrapped = "\n".join(textwrap.fill(line, width) for line in text.split("\n"))
+    wrapped = "\n".join(textwrap.fill(line, width, break_on_hyphens=False) for line in text.split("\n"))
     rtl = is_rtl()
     fig.suptitle(lines_shaped(wrapped), x=0.99 if rtl else 0.01, ha="right" if rtl else "left", fontsize=14,
                  fontweight="bold")  # fmt: skip
@@ -458,7 +485,7 @@ def response_curve(
             rtl = is_rtl()
             ax.axhline(threshold, color="#444444", lw=1.2, ls="--", zorder=2)
             ax.annotate(
-                shaped(T.gettext("threshold {level}").format(level=fmt_value(output, threshold))),
+                lines_shaped(T.gettext("threshold {level}").format(level=fmt_value(output, threshold))),
                 xy=(0.0 if rtl else 1.0, threshold),
                 xycoords=("axes fraction", "data"),
                 xytext=(4 if rtl else -4, 4),
@@ -571,8 +598,11 @@ def _curve_title(
                 parts.append(
                     T.gettext("is below {level} at every {parameter} swept").format(level=level, parameter=what)
                 )
-        lines.append(T.gettext("It {clauses}").format(clauses="; ".join(parts)))
-    return "\n".join(textwrap.fill(line, TITLE_WIDTH) for line in lines)
+        clauses = parts[0]
+        for part in parts[1:]:
+            clauses = T.gettext("{clauses}; {clause}").format(clauses=clauses, clause=part)
+        lines.append(T.gettext("It {clauses}").format(clauses=clauses))
+    return "\n".join(textwrap.fill(line, TITLE_WIDTH, break_on_hyphens=False) for line in lines)
 
 
 def heatmap(
@@ -722,7 +752,7 @@ def main_effects(points: pd.DataFrame, parameters: Sequence[str], output: str) -
             ax.plot(x, mean, "-o", color=OKABE_ITO[0], lw=2, markersize=4,
                     label=T.gettext("mean over the other parameters"))  # fmt: skip
             if not numeric(data[parameter]):
-                ax.set_xticks(x, [shaped(fmt_level(v)) for v in levels], rotation=20)
+                ax.set_xticks(x, [lines_shaped(fmt_level(v)) for v in levels], rotation=20)
             ax.set_xlabel(lines_shaped(parameter_label(parameter)), fontsize=10)
             ax.grid(axis="y", color="#e5e5e5")
             _axis_format(ax, output)
@@ -794,9 +824,8 @@ def sobol_bars(sensitivity: pd.DataFrame, output: str) -> Figure:
             ax.errorbar(
                 values, y + offset, xerr=np.clip(errors, 0, None), fmt="none", ecolor="#333333", elinewidth=1, capsize=3
             )
-        ax.set_yticks(
-            y, [shaped(short_parameter(n)) + ("" if short_parameter(n) == n else f"\n{n}") for n in names], fontsize=9
-        )
+        ticks = [lines_shaped(short_parameter(n)) + ("" if short_parameter(n) == n else f"\n{n}") for n in names]
+        ax.set_yticks(y, ticks, fontsize=9)
         ax.axvline(0, color="#333333", lw=0.8)
         ax.set_xlabel(lines_shaped(T.gettext("share of the variance of {output}").format(output=output_label(output))))
         _numbers(ax)
