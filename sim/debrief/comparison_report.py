@@ -66,7 +66,8 @@ def chains_figure(pairs: list[dict[str, float]], name_a: str, name_b: str) -> Fi
                 scenario=name, detected=fmt_number(chain["detected"], "g")
             )
             chain_figure(chain, title=title, ax=ax)
-            ax.set_title(lines_shaped(title), loc="right" if rtl else "left", fontsize=15)  # shaped once, here
+            ax.set_title("", loc="left")  # the run figure's own title, replaced: drawn once, here, in its language
+            ax.set_title(lines_shaped(title), loc="right" if rtl else "left", fontsize=15)
         heading = T.ngettext(
             "Per 100 travellers who crossed, mean over {count} paired run",
             "Per 100 travellers who crossed, mean over {count} paired runs",

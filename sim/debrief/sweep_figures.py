@@ -114,9 +114,15 @@ TITLE_CHARACTERS_PER_INCH = 8
 def fmt_number(value: float, spec: str = "g") -> str:
     """A number formatted as Python's `spec` (``+.1f``, ``.3g``, ``g``) with the current language's decimal sign.
 
-    English is exactly Python's format (``-14.0``, ``0.25``); French writes ``-14,0``, ``0,25``.
+    English is exactly Python's format (``-14.0``, ``0.25``); French writes ``-14,0``, ``0,25``; in Arabic a
+    signed number opens with `LRM`, or right-to-left text would put its sign after it (``14.0-``).
     """
-    return fmt_number_text(format(value, spec))
+    text = fmt_number_text(format(value, spec))
+    return LRM + text if text[:1] in "+-" and is_rtl() else text  # the sign stays before the digits
+
+
+LRM = "\u200e"
+"""The left-to-right mark: keeps a number's sign before its digits in right-to-left text (as Babel writes it)."""
 
 
 def fmt_percent(share: float, digits: int = 0, scaled: bool = False) -> str:
@@ -685,7 +691,8 @@ def heatmap(
                         parameter=short_parameter(x), output=output_label(output), level=fmt_value(output, threshold)
                     ),
                 )
-                _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.13), frameon=False)
+                below = 0.13 + 0.07 * ax.get_xlabel().count("\n")  # under the x label, however many lines it has
+                _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -below), frameon=False)
         caveats = [c for c in (chain_caveat(output, x), chain_caveat(output, y)) if c][:1]
         _title(fig, "\n".join([_heatmap_title(grid, xs, ys, x, y, output), *caveats]))
     return fig
@@ -968,7 +975,10 @@ def _frontier_places(
             for value in values[1:]:
                 joined = T.gettext("{values} or {value}").format(values=joined, value=value)
             parts.append(f"{words} {joined}")
-        out.append((float(x), float(y), ", ".join(parts)))
+        label = parts[0]
+        for part in parts[1:]:
+            label = T.gettext("{settings}, {setting}").format(settings=label, setting=part)
+        out.append((float(x), float(y), label))
     return out
 
 
