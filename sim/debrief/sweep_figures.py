@@ -15,14 +15,13 @@ import re
 import textwrap
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, ScalarFormatter
+from matplotlib.ticker import FuncFormatter
 
 from sim.debrief.plotting import COMPACT_STYLE
 from sim.experiments.sensitivity import Critical, critical_value
@@ -141,35 +140,13 @@ def capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-@cache
-def matplotlib_lays_out_text() -> bool:
-    """Whether matplotlib shapes and orders right-to-left text itself (its text goes through libraqm, 3.11 on).
-
-    Such a matplotlib draws logical text right: Arabic joined, in display order. Text shaped beforehand
-    (presentation forms in display order) would be reversed a second time.
-    """
-    from matplotlib import ft2font
-
-    return bool(getattr(ft2font, "__libraqm_version__", ""))
-
-
 def lines_shaped(text: str) -> str:
-    """Each line of `text` ready for matplotlib in the current language.
+    """`text` ready for matplotlib in the current language (`sim.i18n.shaped`, each line on its own).
 
-    Right to left: each line through `sim.i18n.shaped` (Arabic joined, in display order), unless
-    matplotlib lays the text out itself (`matplotlib_lays_out_text`): then the text is drawn as written,
-    each line opened by `RLM` so that it reads right to left.
-    Lines are wrapped before, never after: a wrapped display-order line would read bottom to top.
+    Texts are wrapped before they are shaped, never after. (`sim.debrief.plotting` shapes every
+    figure text again on its way in; `shaped` is idempotent.)
     """
-    if not is_rtl():
-        return text
-    if matplotlib_lays_out_text():  # right to left from the first letter, even when a line opens on a Latin name
-        return "\n".join(RLM + line for line in text.split("\n"))
-    return "\n".join(shaped(line) for line in text.split("\n"))
-
-
-RLM = "\u200f"
-"""The right-to-left mark: an invisible letter that makes a line right to left (`lines_shaped`)."""
+    return shaped(text)
 
 
 def is_share(output: str) -> bool:
@@ -314,29 +291,12 @@ def figure_title(fig: Figure) -> str:
     return str(getattr(fig, "sweep_title", ""))
 
 
-class _LocalisedFormatter(ScalarFormatter):
-    """Matplotlib's tick numbers with the current language's decimal sign."""
-
-    def __call__(self, x: float, pos: int | None = None) -> str:
-        return fmt_number_text(super().__call__(x, pos))
-
-
 def fmt_number_text(text: str) -> str:
-    """A number already written with ``.`` (a tick) in the current language's decimal sign."""
+    """A number already written with ``.`` (Python's way) in the current language's decimal sign."""
     from babel.numbers import get_decimal_symbol
 
     decimal = get_decimal_symbol(babel_locale(), numbering_system="latn")
     return text if decimal == "." else text.replace(".", decimal)
-
-
-def _numbers(*axes: Any) -> None:
-    """The tick numbers of plain numeric axes written in the current language (a no-op in English)."""
-    if fmt_number_text("0.5") == "0.5":
-        return
-    for ax in axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            if type(axis.get_major_formatter()) is ScalarFormatter:
-                axis.set_major_formatter(_LocalisedFormatter())
 
 
 def _axis_format(ax: Any, output: str) -> None:
@@ -504,7 +464,6 @@ def response_curve(
         ax.set_xlabel(lines_shaped(parameter_label(parameter)))
         ax.set_ylabel(lines_shaped(T.gettext("{output} (mean of runs, 95% band)").format(output=output_label(output))))
         _axis_format(ax, output)
-        _numbers(ax)
         if is_share(output):
             ax.set_ylim(bottom=0)
         ax.grid(axis="y", color="#e5e5e5")
@@ -645,8 +604,6 @@ def heatmap(
         if is_share(output):
             bar.formatter = FuncFormatter(lambda v, _: fmt_percent(v, 0))
             bar.update_ticks()
-        else:
-            _numbers(bar.ax)
         middle = (np.nanmin(grid) + np.nanmax(grid)) / 2
         for i in range(len(ys)):
             for j in range(len(xs)):
@@ -763,7 +720,6 @@ def main_effects(points: pd.DataFrame, parameters: Sequence[str], output: str) -
             ax.set_xlabel(lines_shaped(parameter_label(parameter)), fontsize=10)
             ax.grid(axis="y", color="#e5e5e5")
             _axis_format(ax, output)
-            _numbers(ax)
             spans.append((max(mean) - min(mean), parameter))
         axes[0].set_ylabel(lines_shaped(T.gettext("{output} (mean)").format(output=output_label(output))))
         _legend(axes[0], loc="best", frameon=False, fontsize=9)
@@ -795,7 +751,6 @@ def scatter_effects(points: pd.DataFrame, parameters: Sequence[str], output: str
             ax.set_xlabel(lines_shaped(parameter_label(parameter)), fontsize=10)
             ax.grid(axis="y", color="#e5e5e5")
             _axis_format(ax, output)
-            _numbers(ax)
             spans.append((max(by) - min(by), parameter))
         axes[0].set_ylabel(lines_shaped(T.gettext("{output} (point mean)").format(output=output_label(output))))
         _legend(axes[0], loc="best", frameon=False, fontsize=9, markerscale=3)
@@ -835,7 +790,6 @@ def sobol_bars(sensitivity: pd.DataFrame, output: str) -> Figure:
         ax.set_yticks(y, ticks, fontsize=9)
         ax.axvline(0, color="#333333", lw=0.8)
         ax.set_xlabel(lines_shaped(T.gettext("share of the variance of {output}").format(output=output_label(output))))
-        _numbers(ax)
         ax.set_xlim(
             left=min(-0.05, float(data["ci_low"].min()) - 0.02), right=max(1.0, float(data["ci_high"].max()) + 0.02)
         )
@@ -954,7 +908,6 @@ def frontier_plot(
         _axis_format(ax, maximise)
         if is_share(minimise):
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_percent(v, 0)))
-        _numbers(ax)
         ax.grid(color="#e5e5e5")
         _legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=2, frameon=False)
         _title(fig, _frontier_title(on, maximise, minimise, len(data)))
