@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import pandas as pd
 import pytest
 import yaml
 from builders import ROOT, SCENARIOS
+from i18n_helpers import figure_texts, html_attribute, html_texts, untranslated
 
 from sim.debrief import sweep_figures as draw
 from sim.debrief.comparison_report import differences_figure, write_comparison_report
@@ -88,48 +88,13 @@ def normalised(page: str) -> str:
     return page.replace("><", ">\n<")
 
 
-def visible_text(page: str) -> str:
-    """The text a reader sees in a page (element contents, alt texts, the title), tags taken out."""
-    import html
-
-    page = re.sub(r"<style>.*?</style>", " ", page, flags=re.S)
-    alts = " ".join(re.findall(r'alt="([^"]*)"', page))
-    return html.unescape(re.sub(r"<[^>]+>", " ", page) + " " + alts)
-
-
 PATHS = re.compile(r"[A-Za-z0-9_]+(?:[.\[][^\s,;()]*)+|[A-Z]{2,}(?:-[A-Z]{2,})+")
 """Field paths (``sharing.delay_scale``), file names (``points.csv``) and ids (``DRV-INT``): shown as written."""
 
-LEFT_ALONE = re.compile(r"[-+−\u200e]?\d[\d.,\s]*%?|\b[A-Z]\b|[\s.,;:()\[\]=<>→×x—–−\-+'\"“”…/%]")
-"""Numbers, A and B, punctuation."""
 
-
-def untranslated(text: str, names: tuple[str, ...] = ()) -> str:
-    """What is left of `text` outside the pseudo-language's ⟦…⟧, once paths, names, numbers and ids are taken out."""
-    while True:
-        inner = re.sub(r"⟦[^⟦⟧]*⟧", " ", text)
-        if inner == text:
-            break
-        text = inner
-    text = PATHS.sub(" ", text)
-    for name in sorted(names, key=len, reverse=True):
-        text = text.replace(name, " ")
-    return " ".join(LEFT_ALONE.sub(" ", text).split())
-
-
-def figure_texts(fig: Any) -> Iterator[str]:
-    """Every text a figure draws: titles, labels, ticks, legends, annotations."""
-    yield from (t.get_text() for t in fig.texts)
-    for ax in fig.axes:
-        yield from (ax.get_title(loc=loc) for loc in ("left", "center", "right"))
-        yield ax.get_xlabel()
-        yield ax.get_ylabel()
-        yield from (t.get_text() for t in [*ax.get_xticklabels(), *ax.get_yticklabels()])
-        yield from (t.get_text() for t in ax.texts)
-        legend = ax.get_legend()
-        if legend is not None:
-            yield legend.get_title().get_text()
-            yield from (t.get_text() for t in legend.get_texts())
+def allowed_in(texts: list[str], names: tuple[str, ...] = ()) -> set[str]:
+    """What the texts may show as written: field paths, file names and ids found in them, and `names`."""
+    return {match for text in texts for match in PATHS.findall(text)} | set(names)
 
 
 # ---------------------------------------------------------------- English: as before
@@ -168,10 +133,11 @@ def scenario_words(*paths: Path) -> tuple[str, ...]:
 
 def test_every_word_of_the_pages_goes_through_the_catalogue(folders: tuple[Path, Path], tmp_path: Path) -> None:
     comparison, sweep = pages(folders, tmp_path, "qps")
-    names = ("tabletop sweep", "figures/", "--no-plots", "Python", "S1", "ST", "grid", "this process", "sweep")
+    names = ("tabletop sweep", "figures/", "--no-plots", "Python", "S1", "ST", "grid", "this process", "sweep", "x")
     names += scenario_words(folders[0] / "a.yaml", folders[0] / "b.yaml", folders[1] / "scenario.yaml")
     for page in (comparison, sweep):
-        assert not untranslated(visible_text(page), names), "text outside the catalogue"
+        texts = html_texts(re.sub(r"</?(?:code|strong)>", "", page))  # inline markup is part of its sentence
+        assert not untranslated(texts, allowed_in(texts, names)), "text outside the catalogue"
 
 
 def test_every_text_of_the_figures_goes_through_the_catalogue(folders: tuple[Path, Path]) -> None:
@@ -179,18 +145,16 @@ def test_every_text_of_the_figures_goes_through_the_catalogue(folders: tuple[Pat
     from sim.debrief.sweep_report import figures
 
     tables = ComparisonTables.from_folder(folders[0])
-    names = (tables.name_a, tables.name_b)
     with use_language("qps"):
         drawn = [("differences", differences_figure(tables.pairs, tables.stats, tables.name_a, tables.name_b))]
         drawn += [(name, fig) for name, _, fig in figures(folders[1])]
         drawn += [("sobol", draw.sobol_bars(sobol_table(), "detection_rate"))]
-        chains = chains_figure(tables.pairs, tables.name_a, tables.name_b)
+        drawn += [("chains", chains_figure(tables.pairs, tables.name_a, tables.name_b))]
+        for name, fig in drawn:
+            texts = figure_texts(fig)
+            left = untranslated(texts, allowed_in(texts, (tables.name_a, tables.name_b)))
+            assert not left, f"{name}: text outside the catalogue: {left}"
     assert {name for name, _ in drawn} >= {"frontier.png", "curve-detection-rate.png", "heatmap-detection-rate.png"}
-    for name, fig in drawn:
-        left = {t: rest for t in figure_texts(fig) if (rest := untranslated(t, names))}
-        assert not left, f"{name}: text outside the catalogue: {left}"
-    titles = [t.get_text() for t in chains.texts] + [ax.get_title(loc="left") for ax in chains.axes]
-    assert not [t for t in titles if untranslated(t, names)], titles  # the panels' insides are the run figure's
 
 
 def sobol_table() -> pd.DataFrame:
@@ -221,7 +185,7 @@ def test_french_pages_write_decimal_commas(folders: tuple[Path, Path], tmp_path:
 def test_arabic_pages_read_right_to_left(folders: tuple[Path, Path], tmp_path: Path) -> None:
     comparison, sweep = pages(folders, tmp_path, "ar", plots=False)
     for page in (comparison, sweep):
-        assert re.search(r'<html[^>]*dir="rtl"', page), page[:200]
+        assert html_attribute(page, "html", "dir") == "rtl" and html_attribute(page, "html", "lang") == "ar"
         assert re.search(r"[\u0600-\u06ff]", page)
     assert "يكشف" in comparison and "\u200e-" in comparison, "a signed number keeps its sign before its digits"
 
