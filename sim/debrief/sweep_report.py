@@ -564,7 +564,7 @@ def _critical_section(points: pd.DataFrame, info: FolderInfo, limit: dict[str, A
                 "-" if crit.high is None else draw.fmt_number(crit.high, ".3g"),
             )
         )  # fmt: skip
-    heading = T.gettext("Critical {parameter}").format(parameter=draw.short_parameter(parameter))
+    heading = draw.capital(T.gettext("Critical {parameter}").format(parameter=draw.short_parameter(parameter)))
     text = _h2(heading) + '<div class="finding">' + _text(T.gettext(
         "The largest {parameter} that keeps the mean {output} at or above {level}, by linear interpolation between "
         "the two swept values that straddle it. The range is read off the two ends of the 95% band of the mean: the "
