@@ -211,3 +211,19 @@ def test_arabic_figure_titles_are_drawn_right_to_left(folders: tuple[Path, Path]
     assert re.search(r"[\u0600-\u06ff]", logical) and "\u200f" not in logical
     assert fig.texts[0].get_horizontalalignment() == "right", "a right-to-left title starts at the right"
     assert heading and not comparison.axes[0].get_title(loc="left")
+
+
+def test_the_sensitivity_and_failed_runs_sections_go_through_the_catalogue(tmp_path: Path) -> None:
+    from sim.debrief.sweep_report import _failed_section, _sensitivity_section
+
+    sobol_table().assign(note="").to_csv(tmp_path / "sensitivity.csv", index=False)
+    (tmp_path / "runs.csv").write_text(
+        "point,replication,seed,error\n0,0,11,\n1,0,12,RuntimeError: deliberate\n", encoding="utf-8"
+    )
+    with use_language("qps"):
+        page = _sensitivity_section(tmp_path) + _failed_section(tmp_path, None)  # type: ignore[arg-type]
+    texts = html_texts(page)
+    assert "⟦Sensitivity (Sobol' indices)⟧" in texts and any(t.startswith("⟦1 run failed;") for t in texts)
+    assert not untranslated(texts, allowed_in(texts, ("S1", "ST", "RuntimeError: deliberate"))), texts
+    with use_language("ar"):
+        assert "فشلت عملية تشغيل واحدة (1)" in _failed_section(tmp_path, None)  # type: ignore[arg-type]

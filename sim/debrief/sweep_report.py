@@ -682,7 +682,7 @@ def _sensitivity_section(folder: Path) -> str:
     table = read_table(path)
     notes = table[table["index"].isna()] if "index" in table else table
     rows = [
-        (r.output, r.parameter, r.index, draw.fmt_number(r.value, ".3f"),
+        (draw.output_label(r.output), r.parameter, r.index, draw.fmt_number(r.value, ".3f"),
          T.gettext("{low} to {high}").format(low=draw.fmt_number(r.ci_low, ".3f"),
                                              high=draw.fmt_number(r.ci_high, ".3f")))
         for r in table.dropna(subset=["index"]).itertuples()
@@ -698,7 +698,7 @@ def _sensitivity_section(folder: Path) -> str:
         reason = str(note.note)
         if reason.startswith("not estimated: "):
             reason = T.gettext("not estimated: {reason}").format(reason=reason.removeprefix("not estimated: "))
-        text += _p(f"{note.output}: {reason}")
+        text += _p(f"{draw.output_label(note.output)}: {reason}")
     return text
 
 
