@@ -794,7 +794,7 @@ def sobol_bars(sensitivity: pd.DataFrame, output: str) -> Figure:
             left=min(-0.05, float(data["ci_low"].min()) - 0.02), right=max(1.0, float(data["ci_high"].max()) + 0.02)
         )
         ax.grid(axis="x", color="#e5e5e5")
-        _legend(ax, loc="lower left" if is_rtl() else "lower right", frameon=False)
+        _legend(ax, loc="lower right", frameon=False)
         top, top_total = names[-1], float(total.iloc[-1])
         values = {"parameter": short_parameter(top), "output": output_label(output),
                   "index": fmt_number(top_total, ".2f")}  # fmt: skip
