@@ -249,7 +249,7 @@ def format_number(value: float, digits: int = 1) -> str:
     return format_decimal(value, digits)
 
 
-def format_percent(share: float, digits: int = 0, signed: bool = False) -> str:
+def format_percent(share: float, digits: int = 1, signed: bool = False) -> str:
     """A share (0.256) as a percentage in the language's own pattern (``25.6%``; ``25,6 %``), `digits` decimals."""
     return _apply(_locale().percent_formats[None], share, digits, signed)
 
@@ -383,7 +383,7 @@ def update_catalogues(root: Path = ROOT) -> list[Path]:
         pot = folder / f"{domain}.pot"
         pot.parent.mkdir(parents=True, exist_ok=True)
         with pot.open("wb") as handle:
-            write_po(handle, template, width=116, omit_header=False)
+            write_po(handle, template, width=116, omit_header=False, include_lineno=False)
         written.append(pot)
         for code in LANGUAGES:
             if code == "en":
@@ -401,6 +401,6 @@ def update_catalogues(root: Path = ROOT) -> list[Path]:
             catalog.update(template, update_header_comment=False)
             po.parent.mkdir(parents=True, exist_ok=True)
             with po.open("wb") as handle:
-                write_po(handle, catalog, width=116, omit_header=False)
+                write_po(handle, catalog, width=116, omit_header=False, include_lineno=False)
             written.append(po)
     return written

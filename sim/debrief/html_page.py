@@ -25,11 +25,12 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "
 h1 { font-size: 1.8em; margin-bottom: 0.2em; }
 h2 { font-size: 1.35em; border-bottom: 2px solid #d0d7de; padding-bottom: 0.2em; margin-top: 1.8em; }
 h3 { font-size: 1.1em; }
-.lead { font-size: 1.1em; color: #444; }
+.lead { font-size: 1.1em; color: #444; unicode-bidi: plaintext; }
 table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.95em; max-width: 100%; }
 th, td { border: 1px solid #d0d7de; padding: 0.35em 0.7em; text-align: start; vertical-align: top; }
 th { background: #f3f5f7; }
-td.num, th.num { text-align: end; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: end; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
 figure { margin: 1.2em 0; page-break-inside: avoid; }
 figure img { max-width: 100%; height: auto; border: 1px solid #e5e8eb; }
 figcaption { color: #555; font-size: 0.9em; margin-top: 0.3em; }
@@ -72,21 +73,30 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def table_html(columns: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Sequence[bool] | None = None) -> str:
+def table_html(columns: Sequence[str], rows: Iterable[Sequence[Any]], numeric: Sequence[bool] | None = None,
+               written: Sequence[bool] | None = None) -> str:
     """A table; columns flagged in `numeric` are aligned to the end of the line (right, or left in Arabic).
 
-    Numbers are written in the current language's conventions (`cell`).
+    Numbers are written in the current language's conventions (`cell`). Columns flagged in
+    `written` hold what the trainer wrote (in any language): their cells take the direction of
+    their own text (``dir="auto"``), an English note in an Arabic page reads left to right.
     """
     numeric = list(numeric) if numeric is not None else [False] * len(columns)
+    autos = [' dir="auto"' if w else "" for w in written] if written is not None else [""] * len(columns)
     head = "".join(f'<th class="{"num" if n else ""}">{escape(c)}</th>' for c, n in zip(columns, numeric, strict=True))
     body = "".join(
         "<tr>"
-        + "".join(f'<td class="{"num" if n else ""}">{escape(cell(v))}</td>'
-                  for v, n in zip(row, numeric, strict=True))
+        + "".join(f'<td class="{"num" if n else ""}"{a}>{escape(cell(v))}</td>'
+                  for v, n, a in zip(row, numeric, autos, strict=True))
         + "</tr>"
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def written(text: Any) -> str:
+    """What the trainer wrote (a name, a note), escaped and isolated: it keeps its own direction in any page."""
+    return f"<bdi>{escape(text)}</bdi>"
 
 
 def page(title: str, body: str) -> str:

@@ -29,7 +29,7 @@ from typing import Any
 
 import matplotlib
 
-from sim.i18n import babel_locale, is_rtl, language, shaped
+from sim.i18n import RTL_LETTER, babel_locale, is_rtl, language, shaped
 from sim.spec.output_files import subfolder, write_bytes
 
 matplotlib.use("Agg")
@@ -76,19 +76,39 @@ def _set_text_in_language(self: Text, s: Any) -> None:
     """`Text.set_text`, the text first written in the current language (`figure_text`)."""
     if isinstance(s, str) and s:
         s = figure_text(s)
-        if is_rtl() and hasattr(self, "set_language"):  # matplotlib 3.11+: libraqm shapes it as Arabic
-            self.set_language(language())
+        if is_rtl() and RTL_LETTER.search(s) and hasattr(self, "set_language"):
+            self.set_language(language())  # matplotlib 3.11+: libraqm shapes it as Arabic
     _matplotlib_set_text(self, s)
 
 
 _set_text_in_language.__doc__ = _matplotlib_set_text.__doc__
 Text.set_text = _set_text_in_language  # type: ignore[method-assign]
 
+_matplotlib_set_fontstyle = Text.set_fontstyle
+
+
+def _set_fontstyle_in_language(self: Text, fontstyle: Any) -> None:
+    """`Text.set_fontstyle`, but Arabic stays upright: it has no italic (DejaVu Sans Oblique has no Arabic letters)."""
+    if fontstyle not in (None, "normal") and is_rtl() and RTL_LETTER.search(self.get_text()):
+        fontstyle = "normal"
+    _matplotlib_set_fontstyle(self, fontstyle)
+
+
+_set_fontstyle_in_language.__doc__ = _matplotlib_set_fontstyle.__doc__
+Text.set_fontstyle = _set_fontstyle_in_language  # type: ignore[method-assign]
+Text.set_style = _set_fontstyle_in_language  # type: ignore[method-assign]
+
 
 def mirror_titles(fig: Figure) -> None:
-    """Right to left: each axes' title on the left goes to the right, a suptitle on the left to the right."""
+    """Right to left: each axes' title on the left goes to the right, a suptitle on the left to the right.
+
+    And no Arabic text in italic: Arabic has none (and DejaVu Sans Oblique has no Arabic letters).
+    """
+    for text in fig.findobj(Text):
+        if text.get_fontstyle() != "normal" and RTL_LETTER.search(text.get_text()):
+            text.set_fontstyle("normal")
     for ax in fig.axes:
-        left, right = ax.title_left if hasattr(ax, "title_left") else ax._left_title, ax._right_title  # noqa: SLF001
+        left, right = ax._left_title, ax._right_title  # noqa: SLF001
         if left.get_text() and not right.get_text():
             right.update_from(left)
             right.set_text(left.get_text())

@@ -28,6 +28,7 @@ from sim.debrief.run_tables import (
     RunTables,
     chain_stages,
     chain_title,
+    inject_kind_words,
     models_costs,
     slowest_link,
     stops_by,
@@ -502,8 +503,6 @@ def _trust_after_injects(scenario: Scenario) -> dict[tuple[str, str], float]:
 
 def inject_marks(scenario: Scenario) -> list[tuple[float, str]]:
     """(day, label) of each inject, in time order."""
-    from sim.debrief.run_tables import inject_kind_words
-
     marks = []
     for inject in sorted(scenario.injects, key=lambda i: i.day):
         label = inject.note or inject.subject or inject_kind_words(inject.kind)
@@ -670,7 +669,7 @@ def stops_title(tables: RunTables) -> str:
         return head
     innocents = by_agency.drop(columns="of_interest").sum(axis=1)
     worst = str(max(innocents.index, key=lambda a: (innocents[a], a)))
-    share = format_percent(detected / (detected + wrongful))
+    share = format_percent(detected / (detected + wrongful), 0)
     if int(innocents[worst]) == wrongful:
         tail = T.gettext("all at {agency}; {share} of everyone stopped was a person of interest")
     else:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
+from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html, written
 from sim.debrief.run_tables import (
     LONGEST_HOP_MEASURE,
     SLOWEST_LINK_MEASURE,
@@ -87,7 +87,7 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def _pct(part: float, whole: float) -> str:
-    return format_percent(part / whole) if whole else "-"
+    return format_percent(part / whole, 0) if whole else "-"
 
 
 def _hours(value: float) -> str:
@@ -485,10 +485,10 @@ def _rate_words(row: dict[str, str]) -> str:
     points = rate_with - rate_without
     if round(points, 1):
         head = T.gettext("detection rate {before} → {after} ({points} pts)").format(
-            before=format_percent(rate_without / 100), after=format_percent(rate_with / 100),
+            before=format_percent(rate_without / 100, 0), after=format_percent(rate_with / 100, 0),
             points=format_decimal(points, 1, signed=True))  # fmt: skip
     else:
-        head = T.gettext("no change in the detection rate ({rate})").format(rate=format_percent(rate_with / 100))
+        head = T.gettext("no change in the detection rate ({rate})").format(rate=format_percent(rate_with / 100, 0))
     changes = []
     for c in BASE_CAUSES:
         without = int(row[f"{c}_without"])
@@ -531,7 +531,8 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
     meta = json.loads((folder / "run.json").read_text()) if (folder / "run.json").is_file() else {}
     varied = meta.get("overrides") or []
     title = T.gettext("After-action report: {name}").format(name=scenario.name)
-    parts = [f"<h1>{escape(title)}</h1>"]
+    heading = escape(T.gettext("After-action report: {name}")).format(name=written(scenario.name))
+    parts = [f"<h1>{heading}</h1>"]
     parts.append(f'<p class="lead">{escape(without_command_hints(scenario.description))}</p>')
     what = (T.gettext("What was varied: {changes}").format(changes=_join(varied))
             if varied else T.gettext("What was varied: nothing (the scenario as written)"))  # fmt: skip
@@ -541,7 +542,7 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
     head = chain_title(s).replace(chr(10), " ").rstrip(".") + "."
     parts.append(
         f'<div class="finding"><strong>{escape(head)}</strong> '
-        + escape(T.gettext("Detection rate {rate}.").format(rate=format_percent(rate)) if rate is not None else "")
+        + escape(T.gettext("Detection rate {rate}.").format(rate=format_percent(rate, 0)) if rate is not None else "")
         + "</div>"
     )
     parts += _both_sides_html(tables)
@@ -590,13 +591,15 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
                 inject.describe(), _effect_words(effect) if effect else T.gettext("not measured"),
             ])  # fmt: skip
         parts.append(table_html([T.gettext("day"), T.gettext("kind"), T.gettext("note"), T.gettext("what happens"),
-                                 T.gettext("effect on this run (same seed, without it)")], inject_rows))  # fmt: skip
+                                 T.gettext("effect on this run (same seed, without it)")], inject_rows,
+                                written=[False, False, True, False, False]))  # fmt: skip
     else:
         parts.append(f"<p>{escape(T.gettext('No injects: the scenario runs as written.'))}</p>")
     if scenario.injects:
         parts.append(f"<h3>{escape(T.gettext('Exercise Evaluation Guide'))}</h3>")
         parts.append(table_html([T.gettext("inject"), T.gettext("expected action"), T.gettext("what the agency did"),
-                                 T.gettext("effect on detections")], evaluation_guide(tables, effects)))  # fmt: skip
+                                 T.gettext("effect on detections")], evaluation_guide(tables, effects),
+                                written=[False, True, False, False]))  # fmt: skip
     play = json.loads((folder / "play.json").read_text()) if (folder / "play.json").is_file() else None
     if play:
         parts += _play_html(play)
@@ -619,7 +622,7 @@ def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | No
 
 def _play_html(play: dict[str, Any]) -> list[str]:
     """The section of a game (``play.json``): the player's decisions against the scenario's policy."""
-    heading = T.gettext("Your decisions as {agency}").format(agency=play["agency"])
+    heading = escape(T.gettext("Your decisions as {agency}").format(agency=play["agency"]))
     text = T.ngettext("{decisions} decision, {changed} of them different from the scenario's policy. With your "
                       "choices {played} travellers were stopped; with the scenario's policy, on the same seed (the "
                       "same travellers and draws), {default}.",
@@ -632,7 +635,7 @@ def _play_html(play: dict[str, Any]) -> list[str]:
         text += " " + T.gettext("Innocent people stopped (wrongful stops): {played} with your choices, {default} "
                                 "with the policy.").format(played=format_int(play["wrongful_stops_played"]),
                                                            default=format_int(play["wrongful_stops_default"]))
-    parts = [f"<h2>{escape(heading)}</h2>", f"<p>{escape(text)}</p>"]
+    parts = [f"<h2>{heading}</h2>", f"<p>{escape(text)}</p>"]
     # The sentences were written by `tabletop play` when the game was played (sim.exercise.play), in its language.
     parts += [f'<div class="finding">{escape(sentence)}</div>' for sentence in play["sentences"][:40]]
     if not play["sentences"]:
@@ -661,7 +664,7 @@ def _cost_words(s: dict[str, Any]) -> str:
             count=format_int(total))  # fmt: skip
     if precision is not None:
         words += " " + T.gettext("Of everyone stopped, {share} were persons of interest.").format(
-            share=format_percent(precision))
+            share=format_percent(precision, 0))
     for link, trust in s.get("trust_final", {}).items():
         words += " " + T.gettext("Trust on {link} ended at {trust}.").format(link=link, trust=format_decimal(trust, 2))
     return words
@@ -749,7 +752,7 @@ def _both_sides_html(tables: RunTables) -> list[str]:
                           "Both sides: {detected} persons of interest stopped, and {wrongful} innocent people stopped "
                           "wrongly.", wrongful)  # fmt: skip
     head = head.format(detected=format_int(detected), wrongful=format_int(wrongful),
-                       precision=format_percent(precision or 0))  # fmt: skip
+                       precision=format_percent(precision or 0, 0))  # fmt: skip
     return [
         f'<div class="finding"><strong>{escape(head)}</strong></div>',
         table_html([T.gettext("border agency"), T.gettext("persons of interest stopped"),
@@ -779,7 +782,7 @@ def _wrongful_stops_html(s: dict[str, Any]) -> list[str]:
         text = T.ngettext("{count} wrongful stop among {crossings} ordinary crossings.",
                           "{count} wrongful stops among {crossings} ordinary crossings.", total)  # fmt: skip
     text = text.format(count=format_int(total), crossings=format_int(crossings),
-                       precision=format_percent(precision or 0))  # fmt: skip
+                       precision=format_percent(precision or 0, 0))  # fmt: skip
     text += " " + T.gettext("{file} names, for each namesake, the entry they were taken for and the alert behind "
                             "it.").format(file="wrongful_stops.csv")  # fmt: skip
     return [
