@@ -4,11 +4,15 @@
 when missing or older), ``sensitivity.csv`` and ``manifest.json``, writes
 ``figures/*.png`` and one self-contained ``report.html``. It works on an
 interrupted sweep too: its figures then show the runs finished so far.
+
+The report and its figures are written in the current language (`sim.i18n`, domain ``sweep``);
+what the sweep's author wrote (its name, description), ids and parameter paths stay as written.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import html
 import io
 import json
 import re
@@ -23,9 +27,13 @@ from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table
 from sim.debrief.run_tables import read_table
 from sim.experiments.frontier import SPEED_PARAMETER, constrained_pick, non_dominated, wide_points
 from sim.experiments.sweep_tables import FolderInfo, folder_info, read_csv, write_aggregates
+from sim.i18n import N_, format_int, translator
 from sim.safe_text import read_csv_rows
 from sim.spec.designs import DESIGNS
 from sim.spec.output_files import subfolder, write_bytes, write_text
+
+T = translator("sweep")
+"""The sweep report's words: the ``sweep`` catalogue (looked up when the report is written)."""
 
 MAX_POINT_ROWS = 60
 """Points listed in the report's table; a bigger design is in points.csv."""
@@ -78,16 +86,17 @@ class FigureContext:
         level = self.level(output)
         if level is None:
             return ""
-        return (
-            f" The dashed line is the threshold {draw.fmt_value(output, level)}; dots mark where each curve "
-            "crosses it: the critical value, with the range read off the band in the legend."
-        )
+        return " " + T.gettext(
+            "The dashed line is the threshold {level}; dots mark where each curve crosses it: the critical value, "
+            "with the range read off the band in the legend."
+        ).format(level=draw.fmt_value(output, level))
 
 
 Drawn = list[tuple[str, str, Any]]
 """(file name, caption, Figure) for each figure."""
 
-BAND = "The band is the 95% interval of the mean over the replications (common seeds across points)."
+BAND = N_("The band is the 95% interval of the mean over the replications (common seeds across points).")
+"""The sentence on a response curve's band (in English: translated where it is written)."""
 
 
 def figures(folder: str | Path, threshold: float | None = None) -> Drawn:
@@ -198,9 +207,11 @@ def _frontier_figures(context: FigureContext) -> Drawn:
     return [
         (
             "frontier.png",
-            f"Each policy (point of the sweep) by its mean {draw.output_label(found.minimise)} and mean "
-            f"{draw.output_label(found.maximise)}, with 95% intervals both ways. The line joins the policies no other "
-            "beats on both means (the frontier), each labelled with its parameter values.",
+            T.gettext(
+                "Each policy (point of the sweep) by its mean {cost} and mean {gain}, with 95% intervals both ways. "
+                "The line joins the policies no other beats on both means (the frontier), each labelled with its "
+                "parameter values."
+            ).format(cost=draw.output_label(found.minimise), gain=draw.output_label(found.maximise)),
             fig,
         )
     ]
@@ -209,8 +220,11 @@ def _frontier_figures(context: FigureContext) -> Drawn:
 def _constraint_words(constraint: Any) -> str:
     from sim.debrief import sweep_figures as draw
 
-    bound = "at most" if constraint.upper else "at least"
-    return f"{draw.output_label(constraint.output)} {bound} {draw.fmt_value(constraint.output, constraint.level)}"
+    values = {"output": draw.output_label(constraint.output),
+              "level": draw.fmt_value(constraint.output, constraint.level)}  # fmt: skip
+    if constraint.upper:
+        return T.gettext("{output} at most {level}").format(**values)
+    return T.gettext("{output} at least {level}").format(**values)
 
 
 def named_positions(folder: Path, paths: Sequence[str]) -> dict[str, str]:
@@ -268,17 +282,15 @@ def _few_level_figures(context: FigureContext, output: str) -> Drawn:
     by = next((p for p in paths if p != x), None) if len(paths) == 2 else None
     if x is not None:
         fig = draw.response_curve(points, x, output, by=by, threshold=level, threshold_parameter=limit.get("parameter"))
-        out.append(
-            (
-                f"curve-{_file(output)}.png",
-                f"Mean {draw.output_label(output)} against {draw.parameter_label(x)}"
-                + (f", one curve per {draw.parameter_label(by)}" if by else "")
-                + ". "
-                + BAND
-                + marks,
-                fig,
+        if by:
+            first = T.gettext("Mean {output} against {parameter}, one curve per {by}.").format(
+                output=draw.output_label(output), parameter=draw.parameter_label(x), by=draw.parameter_label(by)
             )
-        )
+        else:
+            first = T.gettext("Mean {output} against {parameter}.").format(
+                output=draw.output_label(output), parameter=draw.parameter_label(x)
+            )
+        out.append((f"curve-{_file(output)}.png", first + " " + T.gettext(BAND) + marks, fig))
     if len(paths) == 2:
         hx = x or paths[0]
         hy = next(p for p in paths if p != hx)
@@ -286,8 +298,9 @@ def _few_level_figures(context: FigureContext, output: str) -> Drawn:
         out.append(
             (
                 f"heatmap-{_file(output)}.png",
-                f"Mean {draw.output_label(output)} at every point of the grid."
-                + (" The dashed line joins the critical values of each row." if level is not None else ""),
+                T.gettext("Mean {output} at every point of the grid.").format(output=draw.output_label(output))
+                + (" " + T.gettext("The dashed line joins the critical values of each row.") if level is not None
+                   else ""),  # fmt: skip
                 fig,
             )
         )
@@ -295,7 +308,7 @@ def _few_level_figures(context: FigureContext, output: str) -> Drawn:
         out.append(
             (
                 f"effects-{_file(output)}.png",
-                f"Mean {draw.output_label(output)} at each level.",
+                T.gettext("Mean {output} at each level.").format(output=draw.output_label(output)),
                 draw.main_effects(points, paths, output),
             )
         )
@@ -311,8 +324,10 @@ def _many_level_figures(context: FigureContext, output: str) -> Drawn:
     out: Drawn = [
         (
             f"effects-{_file(output)}.png",
-            f"Mean {draw.output_label(output)} at each level of each parameter, "
-            "the others averaged; the band spans the point means at that level (how much the others matter).",
+            T.gettext(
+                "Mean {output} at each level of each parameter, the others averaged; the band spans the point means "
+                "at that level (how much the others matter)."
+            ).format(output=draw.output_label(output)),
             draw.main_effects(points, paths, output),
         )
     ]
@@ -321,9 +336,11 @@ def _many_level_figures(context: FigureContext, output: str) -> Drawn:
         out.append(
             (
                 f"curve-{_file(output)}.png",
-                f"Mean {draw.output_label(output)} against {draw.parameter_label(x)}, "
-                "the other parameters averaged; the band is the average of the points' 95% intervals "
-                "(wider than the interval of the average: a cautious band)." + context.marks(output),
+                T.gettext(
+                    "Mean {output} against {parameter}, the other parameters averaged; the band is the average of the "
+                    "points' 95% intervals (wider than the interval of the average: a cautious band)."
+                ).format(output=draw.output_label(output), parameter=draw.parameter_label(x))
+                + context.marks(output),
                 fig,
             )
         )
@@ -337,9 +354,10 @@ def _scatter_figures(context: FigureContext) -> Drawn:
     return [
         (
             f"effects-{_file(output)}.png",
-            f"The mean {draw.output_label(output)} of each sampled point against "
-            "each parameter; the line joins the means of equal-count bins (the parameter's effect, the others "
-            "averaged).",
+            T.gettext(
+                "The mean {output} of each sampled point against each parameter; the line joins the means of "
+                "equal-count bins (the parameter's effect, the others averaged)."
+            ).format(output=draw.output_label(output)),
             draw.scatter_effects(context.points, list(context.info.paths), output),
         )
         for output in context.info.outputs
@@ -361,9 +379,10 @@ def _sobol_figures(context: FigureContext) -> Drawn:
             out.append(
                 (
                     f"sobol-{_file(output)}.png",
-                    f"Sobol' indices of {draw.output_label(output)}: the share of its "
-                    "variance each parameter explains alone (first order) and with its interactions (total), "
-                    "with 95% bootstrap intervals.",
+                    T.gettext(
+                        "Sobol' indices of {output}: the share of its variance each parameter explains alone (first "
+                        "order) and with its interactions (total), with 95% bootstrap intervals."
+                    ).format(output=draw.output_label(output)),
                     draw.sobol_bars(table, output),
                 )
             )
@@ -382,8 +401,21 @@ def _file(name: str) -> str:
     return name.replace(".", "-").replace("_", "-")
 
 
+def _text(text: str) -> str:
+    """Text in an element's content: ``<``, ``>`` and ``&`` escaped (quotes need not be)."""
+    return html.escape(text, quote=False)
+
+
+def _h2(text: str) -> str:
+    return f"<h2>{_text(text)}</h2>"
+
+
+def _p(text: str) -> str:
+    return f"<p>{_text(text)}</p>"
+
+
 def report(folder: str | Path, threshold: float | None = None) -> Path:
-    """(Re)draw ``figures/`` and ``report.html`` of a sweep folder from its tables.
+    """(Re)draw ``figures/`` and ``report.html`` of a sweep folder from its tables, in the current language.
 
     Args:
         folder: the sweep folder (``sweep.yaml`` and ``runs.csv`` at least).
@@ -392,19 +424,24 @@ def report(folder: str | Path, threshold: float | None = None) -> Path:
     Returns:
         The path of report.html.
     """
+    from sim.debrief import sweep_figures as draw
+
     folder = Path(folder)
     info = folder_info(folder)
     succeeded = any(not row.get("error") for row in read_csv(folder / "runs.csv"))
     drawn = figures(folder, threshold) if succeeded else []
     subfolder(folder, "figures")  # refused if it is a link
-    blocks = [] if succeeded else ["<p>No run has finished without an error yet, so there is nothing to draw: "
-                                   "see the failed runs below.</p>"]  # fmt: skip
+    nothing = T.gettext(
+        "No run has finished without an error yet, so there is nothing to draw: see the failed runs below."
+    )
+    blocks = [] if succeeded else [_p(nothing)]
     for name, caption, fig in drawn:
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
         write_bytes(folder / "figures" / name, buffer.getvalue())  # replaced, never written through a link
-        title = " ".join(fig.texts[0].get_text().split()) + ". " if fig.texts else ""
-        blocks.append(figure_html(png_data_uri((folder / "figures" / name).read_bytes()), caption, alt=title + caption))
+        title = draw.figure_title(fig)
+        alt = T.gettext("{title}. {caption}").format(title=title, caption=caption) if title else caption
+        blocks.append(figure_html(png_data_uri((folder / "figures" / name).read_bytes()), caption, alt=alt))
     manifest = _read_json(folder / "manifest.json")
     points = load_points(folder, info)
     body = [f"<h1>{escape(info.name)}</h1>"]
@@ -419,22 +456,31 @@ def report(folder: str | Path, threshold: float | None = None) -> Path:
     found = trade_off(points, info)
     if found is not None:
         body.append(_trade_off_section(found, info))
-    body.append("<h2>Figures</h2>")
+    body.append(_h2(T.gettext("Figures")))
     body += blocks
     design = DESIGNS[info.design]
     body += [REPORT_SECTIONS[section](folder) for section in design.report_sections]
     body.append(_points_section(points, info))
     body.append(_failed_section(folder, info))
-    body.append(
-        "<h2>Files</h2><p>runs.csv (one row per run: point, replication, seed, parameters, outputs, error, "
-        "scenario_hash, version), points.csv (per point and output: runs, mean, sd, 95% interval), "
-        + "".join(f"{name} ({what}), " for name, what in design.tables.items())
-        + "sweep.yaml and scenario.yaml (as run: <code>tabletop sweep sweep.yaml</code> reruns it), manifest.json "
-        "(timing, executor, machine), figures/.</p>"
+    tables = "".join(
+        T.gettext("{file} ({holds}), ").format(file=name, holds=T.gettext(TABLE_WORDS.get(name, what)))
+        for name, what in design.tables.items()
     )
+    body.append(_h2(T.gettext("Files")) + "<p>" + T.gettext(
+        "runs.csv (one row per run: point, replication, seed, parameters, outputs, error, scenario_hash, version), "
+        "points.csv (per point and output: runs, mean, sd, 95% interval), {tables}sweep.yaml and scenario.yaml "
+        "(as run: {command} reruns it), manifest.json (timing, executor, machine), figures/."
+    ).format(tables=_text(tables), command="<code>tabletop sweep sweep.yaml</code>") + "</p>")  # fmt: skip
     path = folder / "report.html"
-    write_text(path, page(f"{info.name}: sweep report", "\n".join(body)))
+    write_text(path, page(T.gettext("{sweep}: sweep report").format(sweep=info.name), "\n".join(body)))
     return path
+
+
+TABLE_WORDS = {"sensitivity.csv": N_("Sobol' indices")}
+"""What a design's extra tables hold (`sim.spec.designs.Design.tables`), in words to translate."""
+
+STATUS_WORDS = {"complete": N_("complete"), "interrupted": N_("interrupted")}
+"""A sweep session's status (``manifest.json``) in words."""
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -444,35 +490,58 @@ def _read_json(path: Path) -> dict[str, Any]:
         return {}
 
 
+def _count(value: Any) -> str:
+    """A count from the manifest (``?`` when it is missing)."""
+    return format_int(value) if isinstance(value, int) else str(value)
+
+
 def _facts(folder: Path, info: FolderInfo, manifest: dict[str, Any]) -> str:
+    from sim.debrief import sweep_figures as draw
+
     sessions = manifest.get("sessions", [])
     seconds = sum(s.get("seconds", 0) for s in sessions)
     executors = sorted({s.get("executor", "") for s in sessions if s.get("executor")})
+    runs = manifest.get("runs", "?")
+    status = manifest.get("status", "?")
+    design = (
+        T.ngettext("{design}, {count} sample", "{design}, {count} samples", info.samples).format(
+            design=info.design, count=format_int(info.samples))
+        if info.samples else info.design
+    )  # fmt: skip
     rows = [
-        ("design", f"{info.design}" + (f", {info.samples} samples" if info.samples else "")),
-        ("parameters", ", ".join(info.paths)),
+        (T.gettext("design"), design),
+        (T.gettext("parameters"), ", ".join(info.paths)),
         (
-            "points x replications",
-            f"{manifest.get('points', '?')} x {info.replications} = {manifest.get('runs', '?')} runs",
+            T.gettext("points x replications"),
+            T.ngettext("{points} x {replications} = {runs} run", "{points} x {replications} = {runs} runs",
+                       runs if isinstance(runs, int) else 2).format(
+                points=_count(manifest.get("points", "?")), replications=format_int(info.replications),
+                runs=_count(runs)),
         ),
         (
-            "runs recorded",
-            f"{manifest.get('rows', '?')} ({manifest.get('failed', 0)} failed); status: {manifest.get('status', '?')}",
+            T.gettext("runs recorded"),
+            T.gettext("{rows} ({failed} failed); status: {status}").format(
+                rows=_count(manifest.get("rows", "?")), failed=_count(manifest.get("failed", 0)),
+                status=T.gettext(STATUS_WORDS[status]) if status in STATUS_WORDS else status),
         ),
-        ("master seed", str(info.seed)),
-        ("wall time", f"{seconds:.1f} s over {len(sessions)} session{'s' if len(sessions) != 1 else ''}"),
-        ("ran on", "; ".join(executors) or "?"),
-        ("machine", _machine(manifest.get("machine", {}))),
-    ]
-    return "<h2>What was run</h2>" + table_html(["", "this sweep"], rows)
+        (T.gettext("master seed"), str(info.seed)),
+        (
+            T.gettext("wall time"),
+            T.ngettext("{seconds} s over {count} session", "{seconds} s over {count} sessions", len(sessions)).format(
+                seconds=draw.fmt_number(seconds, ".1f"), count=format_int(len(sessions))),
+        ),
+        (T.gettext("ran on"), "; ".join(executors) or "?"),
+        (T.gettext("machine"), _machine(manifest.get("machine", {}))),
+    ]  # fmt: skip
+    return _h2(T.gettext("What was run")) + table_html(["", T.gettext("this sweep")], rows)
 
 
 def _machine(machine: dict[str, Any]) -> str:
     versions = machine.get("versions", {})
-    return (
-        f"{machine.get('platform', '?')}, {machine.get('cpus', '?')} CPUs, {machine.get('memory_gib', '?')} GiB; "
-        f"Python {machine.get('python', '?')}; " + ", ".join(f"{k} {v}" for k, v in versions.items())
-    )
+    return T.gettext("{platform}, {cpus} CPUs, {memory} GiB; Python {python}; {versions}").format(
+        platform=machine.get("platform", "?"), cpus=machine.get("cpus", "?"), memory=machine.get("memory_gib", "?"),
+        python=machine.get("python", "?"), versions=", ".join(f"{k} {v}" for k, v in versions.items()),
+    )  # fmt: skip
 
 
 def _critical_section(points: pd.DataFrame, info: FolderInfo, limit: dict[str, Any]) -> str:
@@ -487,21 +556,24 @@ def _critical_section(points: pd.DataFrame, info: FolderInfo, limit: dict[str, A
     for value, crit in draw.critical_by_level(points, parameter, output, level, by=by):
         rows.append(
             (
-                "all points (others averaged)" if by is None else f"{draw.short_parameter(by)} {draw.fmt_level(value)}",
-                "-" if crit.estimate is None else ("> " if crit.censored else "") + f"{crit.estimate:.3g}",
-                "-" if crit.low is None else f"{crit.low:.3g}",
-                "-" if crit.high is None else f"{crit.high:.3g}",
+                T.gettext("all points (others averaged)") if by is None
+                else f"{draw.short_parameter(by)} {draw.fmt_level(value)}",
+                "-" if crit.estimate is None
+                else ("> " if crit.censored else "") + draw.fmt_number(crit.estimate, ".3g"),
+                "-" if crit.low is None else draw.fmt_number(crit.low, ".3g"),
+                "-" if crit.high is None else draw.fmt_number(crit.high, ".3g"),
             )
-        )
-    text = (
-        f'<h2>Critical {escape(draw.short_parameter(parameter))}</h2><div class="finding">The largest '
-        f"{escape(parameter)} that keeps the mean {escape(draw.output_label(output))} at or above "
-        f"{escape(draw.fmt_value(output, level))}, by linear interpolation between the two swept values that straddle "
-        "it. The range is read off the two ends of the 95% band of the mean: the cautious value (lower end) to the "
-        "optimistic one (upper end). &gt; means the output stays above the level over the whole range swept; - that it "
-        "is below it even at the smallest value.</div>"
-    )
-    return text + table_html(["at", "critical value", "cautious", "optimistic"], rows, [False, True, True, True])
+        )  # fmt: skip
+    heading = draw.capital(T.gettext("Critical {parameter}").format(parameter=draw.short_parameter(parameter)))
+    text = _h2(heading) + '<div class="finding">' + _text(T.gettext(
+        "The largest {parameter} that keeps the mean {output} at or above {level}, by linear interpolation between "
+        "the two swept values that straddle it. The range is read off the two ends of the 95% band of the mean: the "
+        "cautious value (lower end) to the optimistic one (upper end). > means the output stays above the level over "
+        "the whole range swept; - that it is below it even at the smallest value."
+    ).format(parameter=parameter, output=draw.output_label(output),
+             level=draw.fmt_value(output, level))) + "</div>"  # fmt: skip
+    columns = [T.gettext("at"), T.gettext("critical value"), T.gettext("cautious"), T.gettext("optimistic")]
+    return text + table_html(columns, rows, [False, True, True, True])
 
 
 def _cell(row: Any, output: str) -> str:
@@ -510,9 +582,12 @@ def _cell(row: Any, output: str) -> str:
 
     mean, low, high = row[output], row[output + ":low"], row[output + ":high"]
     if pd.isna(mean):
-        return "n/a"
-    interval = "" if pd.isna(low) else f" ({draw.fmt_value(output, low)} to {draw.fmt_value(output, high)})"
-    return draw.fmt_value(output, mean) + interval
+        return T.gettext("n/a")
+    if pd.isna(low):
+        return draw.fmt_value(output, mean)
+    return T.gettext("{mean} ({low} to {high})").format(
+        mean=draw.fmt_value(output, mean), low=draw.fmt_value(output, low), high=draw.fmt_value(output, high)
+    )
 
 
 def _trade_off_section(found: TradeOff, info: FolderInfo) -> str:
@@ -523,75 +598,107 @@ def _trade_off_section(found: TradeOff, info: FolderInfo) -> str:
     text = ""
     if found.maximise and found.minimise:
         up, down = draw.output_label(found.maximise), draw.output_label(found.minimise)
-        text += (
-            f'<h2>The frontier: {escape(up)} against {escape(down)}</h2><div class="finding">'
-            f"{len(found.front)} of {len(wide)} policies are non-dominated: no other policy has both a higher or equal "
-            f"mean {escape(up)} and a lower or equal mean {escape(down)}, and is strictly better on one. Decided on "
-            "the means alone (the 95% intervals are shown, not used): two policies with equal means on both are both "
-            "kept. Listed from the fewest " + escape(down) + " to the most.</div>"
-        )
+        text += _h2(T.gettext("The frontier: {gain} against {cost}").format(gain=up, cost=down))
+        text += '<div class="finding">' + _text(T.ngettext(
+            "{count} of {points} policy is non-dominated: no other policy has both a higher or equal mean {gain} and "
+            "a lower or equal mean {cost}, and is strictly better on one. Decided on the means alone (the 95% "
+            "intervals are shown, not used): two policies with equal means on both are both kept. Listed from the "
+            "fewest {cost} to the most.",
+            "{count} of {points} policies are non-dominated: no other policy has both a higher or equal mean {gain} "
+            "and a lower or equal mean {cost}, and is strictly better on one. Decided on the means alone (the 95% "
+            "intervals are shown, not used): two policies with equal means on both are both kept. Listed from the "
+            "fewest {cost} to the most.",
+            len(wide),
+        ).format(count=format_int(len(found.front)), points=format_int(len(wide)), gain=up,
+                 cost=down)) + "</div>"  # fmt: skip
         rows = [
             (p, *(draw.fmt_level(wide.loc[p, q]) for q in info.paths), _cell(wide.loc[p], found.maximise),
              _cell(wide.loc[p], found.minimise))
             for p in found.front
         ]  # fmt: skip
         text += table_html(
-            ["point", *info.paths, f"{up} (95% interval)", f"{down} (95% interval)"],
+            [T.gettext("point"), *info.paths, T.gettext("{output} (95% interval)").format(output=up),
+             T.gettext("{output} (95% interval)").format(output=down)],
             rows,
             [True] + [False] * len(info.paths) + [True, True],
-        )
+        )  # fmt: skip
     if found.constraint is not None and found.objective is not None:
         constraint, objective = found.constraint, found.objective
         words = _constraint_words(constraint)
-        end = "upper" if constraint.upper else "lower"
-        stays = "at or under" if constraint.upper else "at or over"
-        under = "under" if constraint.upper else "over"
-        level = draw.fmt_value(constraint.output, constraint.level)
-        text += (
-            f"<h2>The best policy with {escape(words)}</h2><div class=\"finding\">Among the policies that keep "
-            f"{escape(draw.output_label(constraint.output))} {stays} "
-            f"{escape(level)} on the {end} end of its 95% interval (not "
-            f"only on its mean), the one with the highest mean {escape(draw.output_label(objective))}; ties go to the "
-            "fastest sharing (lowest sharing.delay_scale).</div>"
-        )
+        values = {
+            "output": draw.output_label(constraint.output),
+            "level": draw.fmt_value(constraint.output, constraint.level),
+            "objective": draw.output_label(objective), "speed": SPEED_PARAMETER,
+        }  # fmt: skip
+        text += _h2(T.gettext("The best policy with {constraint}").format(constraint=words))
+        if constraint.upper:
+            rule = T.gettext(
+                "Among the policies that keep {output} at or under {level} on the upper end of its 95% interval (not "
+                "only on its mean), the one with the highest mean {objective}; ties go to the fastest sharing (lowest "
+                "{speed})."
+            )
+        else:
+            rule = T.gettext(
+                "Among the policies that keep {output} at or over {level} on the lower end of its 95% interval (not "
+                "only on its mean), the one with the highest mean {objective}; ties go to the fastest sharing (lowest "
+                "{speed})."
+            )
+        text += '<div class="finding">' + _text(rule.format(**values)) + "</div>"
         if found.pick is None:
-            text += f"<p><strong>No policy of this sweep meets {escape(constraint.to_yaml())}.</strong></p>"
+            text += "<p><strong>" + escape(T.gettext("No policy of this sweep meets {constraint}.").format(
+                constraint=constraint.to_yaml())) + "</strong></p>"  # fmt: skip
         else:
             row = wide.loc[found.pick]
-            values = ", ".join(f"{p} = {draw.fmt_level(row[p])}" for p in info.paths)
-            text += (
-                f"<p><strong>Point {found.pick}: {escape(values)}</strong>: "
-                f"{escape(draw.output_label(objective))} {escape(_cell(row, objective))}, "
-                f"{escape(draw.output_label(constraint.output))} {escape(_cell(row, constraint.output))}.</p>"
-            )
+            settings = ", ".join(f"{p} = {draw.fmt_level(row[p])}" for p in info.paths)
+            text += "<p>" + T.gettext("{point}: {objective} {objective_value}, {output} {output_value}.").format(
+                point="<strong>" + escape(T.gettext("Point {point}: {settings}").format(
+                    point=found.pick, settings=settings)) + "</strong>",
+                objective=escape(values["objective"]), objective_value=escape(_cell(row, objective)),
+                output=escape(values["output"]), output_value=escape(_cell(row, constraint.output)),
+            ) + "</p>"  # fmt: skip
             if SPEED_PARAMETER in info.paths:
-                text += (
-                    f"<p>So the fastest sharing whose {escape(draw.output_label(constraint.output))} stay {under} "
-                    f"{escape(level)} at the highest {escape(draw.output_label(objective))} is sharing.delay_scale "
-                    f"{escape(draw.fmt_level(row['sharing.delay_scale']))}.</p>"
-                )
+                if constraint.upper:
+                    so = T.gettext(
+                        "So the fastest sharing whose {output} stay under {level} at the highest {objective} is "
+                        "{speed} {value}."
+                    )
+                else:
+                    so = T.gettext(
+                        "So the fastest sharing whose {output} stay over {level} at the highest {objective} is "
+                        "{speed} {value}."
+                    )
+                text += _p(so.format(**values, value=draw.fmt_level(row[SPEED_PARAMETER])))
     return text
 
 
 def _sensitivity_section(folder: Path) -> str:
+    from sim.debrief import sweep_figures as draw
+
     path = folder / "sensitivity.csv"
+    heading = _h2(T.gettext("Sensitivity (Sobol' indices)"))
     if not path.exists():
-        return "<h2>Sensitivity</h2><p>sensitivity.csv is written when every run of the design is done.</p>"
+        return _h2(T.gettext("Sensitivity")) + _p(T.gettext(
+            "sensitivity.csv is written when every run of the design is done."))  # fmt: skip
     table = read_table(path)
     notes = table[table["index"].isna()] if "index" in table else table
     rows = [
-        (r.output, r.parameter, r.index, f"{r.value:.3f}", f"{r.ci_low:.3f} to {r.ci_high:.3f}")
+        (draw.output_label(r.output), r.parameter, r.index, draw.fmt_number(r.value, ".3f"),
+         T.gettext("{low} to {high}").format(low=draw.fmt_number(r.ci_low, ".3f"),
+                                             high=draw.fmt_number(r.ci_high, ".3f")))
         for r in table.dropna(subset=["index"]).itertuples()
-    ]
-    text = (
-        "<h2>Sensitivity (Sobol' indices)</h2><p>S1: the share of the output's variance a parameter explains "
-        "alone; ST: with all its interactions. A parameter with ST near 0 does not matter over the ranges swept.</p>"
-    )
+    ]  # fmt: skip
+    text = heading + _p(T.gettext(
+        "S1: the share of the output's variance a parameter explains alone; ST: with all its interactions. A "
+        "parameter with ST near 0 does not matter over the ranges swept."))  # fmt: skip
     text += table_html(
-        ["output", "parameter", "index", "value", "95% interval"], rows, [False, False, False, True, True]
-    )
+        [T.gettext("output"), T.gettext("parameter"), T.gettext("index"), T.gettext("value"),
+         T.gettext("95% interval")], rows, [False, False, False, True, True]
+    )  # fmt: skip
     for note in notes.itertuples():
-        text += f"<p>{escape(note.output)}: {escape(note.note)}</p>"
+        reason = str(note.note)
+        if reason.startswith("not estimated: "):
+            reason = T.gettext("not estimated: {reason}").format(reason=reason.removeprefix("not estimated: "))
+        text += _p(f"{draw.output_label(note.output)}: {reason}")
     return text
 
 
@@ -603,8 +710,11 @@ def _points_section(points: pd.DataFrame, info: FolderInfo) -> str:
     from sim.debrief import sweep_figures as draw
 
     count = points["point"].nunique()
+    heading = _h2(T.gettext("Points"))
     if count > MAX_POINT_ROWS:
-        return f"<h2>Points</h2><p>{count} points: see points.csv for each point's mean, sd and 95% interval.</p>"
+        return heading + _p(T.gettext(
+            "{count} points: see points.csv for each point's mean, sd and 95% interval.").format(
+                count=format_int(count)))  # fmt: skip
     wide = []
     for point, group in points.groupby("point", sort=True):
         first = group.iloc[0]
@@ -612,19 +722,20 @@ def _points_section(points: pd.DataFrame, info: FolderInfo) -> str:
         for output in info.outputs:
             row = group[group["output"] == output]
             if row.empty or pd.isna(row.iloc[0]["mean"]):
-                cells.append("n/a")
+                cells.append(T.gettext("n/a"))
             else:
                 r = row.iloc[0]
-                interval = (
-                    ""
-                    if pd.isna(r["ci_low"])
-                    else f" ({draw.fmt_value(output, r['ci_low'])} to {draw.fmt_value(output, r['ci_high'])})"
-                )
-                cells.append(draw.fmt_value(output, r["mean"]) + interval)
+                if pd.isna(r["ci_low"]):
+                    cells.append(draw.fmt_value(output, r["mean"]))
+                else:
+                    cells.append(T.gettext("{mean} ({low} to {high})").format(
+                        mean=draw.fmt_value(output, r["mean"]), low=draw.fmt_value(output, r["ci_low"]),
+                        high=draw.fmt_value(output, r["ci_high"])))  # fmt: skip
         wide.append(cells)
-    columns = ["point", *info.paths, *(draw.output_label(o) for o in info.outputs)]
+    columns = [T.gettext("point"), *info.paths, *(draw.output_label(o) for o in info.outputs)]
     numeric = [True] + [False] * len(info.paths) + [True] * len(info.outputs)
-    return "<h2>Points</h2><p>Mean of each output (95% interval of the mean).</p>" + table_html(columns, wide, numeric)
+    lead = _p(T.gettext("Mean of each output (95% interval of the mean)."))
+    return heading + lead + table_html(columns, wide, numeric)
 
 
 def _failed_section(folder: Path, info: FolderInfo) -> str:
@@ -636,11 +747,16 @@ def _failed_section(folder: Path, info: FolderInfo) -> str:
                 total += 1
                 if len(failed) < MAX_FAILED_ROWS:
                     failed.append((row["point"], row["replication"], row["seed"], row["error"]))
+    heading = _h2(T.gettext("Failed runs"))
     if not total:
-        return "<h2>Failed runs</h2><p>None.</p>"
-    more = f" The first {MAX_FAILED_ROWS} are listed; all are in runs.csv." if total > MAX_FAILED_ROWS else ""
-    return (
-        f"<h2>Failed runs</h2><p>{total} run{'s' if total != 1 else ''} failed; each is recorded with its seed "
-        f"and error, and left out of the means.{more}</p>"
-        + table_html(["point", "replication", "seed", "error"], failed, [True, True, True, False])
-    )
+        return heading + _p(T.gettext("None."))
+    text = T.ngettext(
+        "{count} run failed; each is recorded with its seed and error, and left out of the means.",
+        "{count} runs failed; each is recorded with its seed and error, and left out of the means.",
+        total,
+    ).format(count=format_int(total))
+    if total > MAX_FAILED_ROWS:
+        text += " " + T.gettext("The first {count} are listed; all are in runs.csv.").format(
+            count=format_int(MAX_FAILED_ROWS))  # fmt: skip
+    columns = [T.gettext("point"), T.gettext("replication"), T.gettext("seed"), T.gettext("error")]
+    return heading + _p(text) + table_html(columns, failed, [True, True, True, False])
