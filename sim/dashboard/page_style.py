@@ -19,17 +19,37 @@ INK = "#1d2330"
 MUTED = "#5b6472"
 FONT = "'DejaVu Sans', 'Segoe UI', Helvetica, Arial, sans-serif"
 
+# Bokeh's own page template writes <html lang="en"> outside any block: this one is Bokeh's
+# file.html.jinja with the page's language and direction (template variables `lang`, `dir`).
 PAGE_TEMPLATE = Template(
-    """{% extends base %}
-{% block title %}tabletop · workshop{% endblock %}
-{% block preamble %}<style>
-html, body { margin: 0; background: #eef1f5; color: """
+    """{% from macros import embed %}
+<!DOCTYPE html>
+<html lang="{{ lang | default('en') | e }}" dir="{{ dir | default('ltr') | e }}">
+<head>
+  <meta charset="utf-8">
+  <title>{{ title | e if title else "tabletop" }}</title>
+  <style>
+    html, body { box-sizing: border-box; display: flow-root; height: 100%; margin: 0; padding: 0; }
+    html, body { background: #eef1f5; color: """
     + INK
     + """; font-family: """
     + FONT
     + """; }
-body { padding: 0; overflow-x: hidden; }
-</style>{% endblock %}"""
+    body { overflow-x: hidden; }
+  </style>
+  {{ bokeh_css if bokeh_css }}
+  {{ bokeh_js if bokeh_js }}
+</head>
+<body>
+  {% for doc in docs %}
+  {{ embed(doc) if doc.elementid }}
+  {% for root in doc.roots %}
+  {{ embed(root) }}
+  {% endfor %}
+  {% endfor %}
+  {{ plot_script | indent(4) }}
+</body>
+</html>"""
 )
 
 WIDGET_CSS = f"""
@@ -50,9 +70,10 @@ CARD_CSS = f"""
 .card {{ background: white; border-radius: 12px; padding: 12px 20px; box-shadow: 0 1px 3px rgba(0,0,0,0.12);
          min-width: 170px; flex: 1 1 0; }}
 .through {{ flex: 1.7 1 0; min-width: 340px; }}
-.wrongful {{ min-width: 280px; flex: 1 1 0; border-left: 10px solid #CC79A7; }}
-.hero {{ min-width: 330px; flex: 1.2 1 0; border-left: 10px solid {COLOURS["detected"]}; }}
+.wrongful {{ min-width: 280px; flex: 1 1 0; border-inline-start: 10px solid #CC79A7; }}
+.hero {{ min-width: 330px; flex: 1.2 1 0; border-inline-start: 10px solid {COLOURS["detected"]}; }}
 .label {{ font-size: 17px; color: {MUTED}; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; }}
+:host-context(html[dir="rtl"]) .label {{ letter-spacing: 0; }}  /* spacing breaks the joined letters of Arabic */
 .big {{ font-size: 76px; font-weight: 800; line-height: 1.0; margin: 4px 0; }}
 .mid {{ font-size: 48px; font-weight: 800; line-height: 1.05; margin: 6px 0; }}
 .sub {{ font-size: 18px; color: {MUTED}; }}
@@ -61,7 +82,7 @@ CARD_CSS = f"""
 .chips {{ display: flex; flex-direction: column; gap: 3px; margin-top: 4px; }}
 .chip {{ font-size: 17px; display: flex; align-items: center; gap: 8px; white-space: nowrap; }}
 .sw {{ width: 16px; height: 16px; border-radius: 3px; display: inline-block; flex: none; }}
-.chip b {{ min-width: 34px; text-align: right; display: inline-block; }}
+.chip b {{ min-width: 34px; text-align: end; display: inline-block; }}
 .ref {{ color: {MUTED}; font-size: 15px; }}
 .side {{ font-size: 21px; font-weight: 800; margin-top: 6px; }}
 """
@@ -73,11 +94,11 @@ HEADER_CSS = f"""
 .title {{ font-size: 34px; font-weight: 800; }}
 .brand {{ color: #0072B2; }}
 .teach {{ font-size: 18px; color: {MUTED}; max-width: 1100px; margin-top: 4px; }}
-.clock {{ text-align: right; white-space: nowrap; }}
+.clock {{ text-align: end; white-space: nowrap; }}
 .day {{ font-size: 44px; font-weight: 800; line-height: 1.0; }}
 .of {{ font-size: 18px; color: {MUTED}; }}
 .bar {{ margin-top: 6px; height: 10px; width: 320px; background: #d5dbe3; border-radius: 5px; overflow: hidden;
-        margin-left: auto; }}
+        margin-inline-start: auto; }}
 .fill {{ height: 100%; background: #0072B2; }}
 """
 
@@ -97,13 +118,13 @@ TITLE_CSS = f"""
 CHAIN_CSS = TITLE_CSS + f"""
 .chain {{ display: grid; grid-template-columns: max-content max-content minmax(90px, 1fr) max-content;
           column-gap: 12px; row-gap: 10px; align-items: center; padding: 12px 18px 16px 18px; }}
-.stage {{ font-size: 17px; text-align: right; white-space: nowrap; }}
-.count {{ font-size: 17px; font-weight: 700; text-align: right; min-width: 3ch; }}
+.stage {{ font-size: 17px; text-align: end; white-space: nowrap; }}
+.count {{ font-size: 17px; font-weight: 700; text-align: end; min-width: 3ch; }}
 .track {{ position: relative; height: 34px; }}
 .track > div {{ position: absolute; top: 0; height: 100%; }}
-.full {{ left: 0; background: #eeeeee; }}
-.kept {{ left: 0; }}
-.mark {{ width: 5px; margin-left: -2px; top: -4px !important; height: 42px !important; background: {INK}; }}
+.full {{ inset-inline-start: 0; background: #eeeeee; }}
+.kept {{ inset-inline-start: 0; }}
+.mark {{ width: 5px; margin-inline-start: -2px; top: -4px !important; height: 42px !important; background: {INK}; }}
 .why {{ font-size: 16px; font-weight: 700; white-space: nowrap; }}
 """
 
