@@ -8,7 +8,7 @@ PY       := $(VENV)/bin/python
 SCENARIO ?= scenarios/baseline-corridor.yaml
 PYTHON   ?= $(shell sh .ci/find-python)
 
-.PHONY: run test lint clean-venv
+.PHONY: run test lint messages clean-venv
 
 # What running needs: the package and its dependencies (no test tools).
 $(VENV)/.installed: pyproject.toml
@@ -34,6 +34,12 @@ test: $(VENV)/.installed-test
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check sim tests
+
+# The room's languages (docs/i18n.md): extract every gettext domain's marked strings into
+# sim/locale/<domain>.pot and bring sim/locale/{fr,ar}/LC_MESSAGES/<domain>.po up to date (new
+# strings empty or fuzzy, for the translator). tests/test_i18n.py fails until they are translated.
+messages: $(VENV)/.installed
+	$(PY) -c "from sim.i18n import update_catalogues; print('\n'.join(map(str, update_catalogues())))"
 
 clean-venv:
 	rm -rf $(VENV)

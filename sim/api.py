@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sim.errors import Problem, ScenarioError
+from sim.i18n import check_language, use_language
 from sim.spec import limits
 from sim.spec.output_files import MARKER, check_target, new_folder, write_marker, write_text
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario, scenario_from_dict
@@ -51,6 +52,10 @@ if TYPE_CHECKING:
 
 Out = str | Path | Literal[True] | None
 """Where a command writes: a folder, True for the default ``results/<name>/<UTC time>/``, None for nowhere."""
+
+def _check_lang(lang: str | None) -> str | None:
+    """`lang` checked (`sim.i18n.check_language`) before any work; None stays None (the current language)."""
+    return None if lang is None else check_language(lang, "lang")
 
 
 def _load_engine() -> None:
@@ -115,6 +120,7 @@ def run(
     overrides: Sequence[str] = (),
     allow_large: bool = False,
     force: bool = False,
+    lang: str | None = None,
 ) -> RunResult:
     """Run a scenario once; with `out`, also write the run folder (figures and report unless `plots` is false).
 
@@ -127,6 +133,8 @@ def run(
             file, and recorded in the folder's ``run.json``.
         allow_large: run past the limits of `sim.spec.limits` (``--allow-large``); a note gives the estimate.
         force: replace a folder `out` that holds tabletop's own files (never other files).
+        lang: the language of the report and figures (``en``, ``fr``, ``ar``; `sim.i18n`); None:
+            the current language (``TABLETOP_LANG``, else English).
 
     Returns:
         The summary and the tables (lists of rows; `tables` turns them into DataFrames); its
@@ -136,9 +144,11 @@ def run(
 
     Raises:
         ScenarioError: the scenario or an override is wrong.
+        sim.i18n.LanguageError: `lang` is not a known language (a ValueError; before anything runs).
         OutputError: `out` is in the way (a folder with files, without `force`) or cannot be written;
             nothing is left half-written (the folder is written under a temporary name, then renamed).
     """
+    lang = _check_lang(lang)
     scenario = _scenario(scenario, overrides, allow_large=allow_large)  # a refusal comes before the engine loads
     _load_engine()
     from sim.engine.one_run import default_run_folder, resolve_seed, run_one, write_run_folder, write_run_metadata
@@ -151,7 +161,7 @@ def run(
     if folder is not None:
         from sim.debrief.run_report import debrief
 
-        with new_folder(folder, "run", force) as partial:
+        with new_folder(folder, "run", force) as partial, use_language(lang):
             write_run_folder(result, scenario, partial)
             write_run_metadata(partial, scenario.source, list(overrides), seed)
             debrief(partial, scenario, seed, plots=plots, base=result.summary)
@@ -187,6 +197,7 @@ def compare(
     progress: Callable[[int, int], None] | None = None,
     allow_large: bool = False,
     force: bool = False,
+    lang: str | None = None,
 ) -> Comparison:
     """Run A and B on the same seeds (common random numbers); with `out`, write the comparison folder.
 
@@ -205,6 +216,7 @@ def compare(
         allow_large: go past the limits of `sim.spec.limits` (scenarios, 2 x `replications` runs),
             with a note giving the estimate.
         force: replace a folder `out` that holds tabletop's own files (never other files).
+        lang: the language of the report and figures (``en``, ``fr``, ``ar``); None: the current one.
 
     Returns:
         The comparison: ``.statistics()`` per output (means, paired difference, 95% interval),
@@ -213,6 +225,7 @@ def compare(
     Raises:
         ScenarioError: every problem of both scenarios (and of `replications`) at once.
     """
+    lang = _check_lang(lang)
     problems: list[Problem] = []
     scenarios: list[Scenario] = []
     for scenario, overrides, label in ((a, overrides_a, "--set-a"), (b, overrides_b, "--set-b")):
@@ -244,7 +257,7 @@ def compare(
     if folder is not None:
         from sim.debrief.comparison_report import write_comparison_report
 
-        with new_folder(folder, "comparison", force) as partial:
+        with new_folder(folder, "comparison", force) as partial, use_language(lang):
             write_comparison_folder(comparison, partial)
             write_comparison_report(partial, plots=plots)
         comparison.folder = folder
@@ -263,6 +276,7 @@ def sweep(
     allow_large: bool = False,
     force: bool = False,
     constraint: str | None = None,
+    lang: str | None = None,
 ) -> SweepOutcome:
     """Run a sweep locally (worker processes) or on a Dask cluster (`scheduler` address).
 
@@ -285,6 +299,7 @@ def sweep(
         force: start afresh in a folder `out` that holds tabletop's own files (never other files).
         constraint: ``OUTPUT<=LEVEL`` or ``OUTPUT>=LEVEL`` (default: the sweep file's): the report
             names the best point that meets it on its 95% bound (docs/sweeps.md).
+        lang: the language of the report and figures (``en``, ``fr``, ``ar``); None: the current one.
 
     Returns:
         The outcome; its ``folder`` holds runs.csv, points.csv (and sensitivity.csv for Sobol designs).
@@ -294,6 +309,7 @@ def sweep(
         OutputError: the folder is in the way, is locked by another sweep (its pid is said), or
             cannot be written.
     """
+    lang = _check_lang(lang)
     if isinstance(sweep_file, Sweep):
         spec = sweep_file
     elif isinstance(sweep_file, Mapping):
@@ -318,7 +334,7 @@ def sweep(
     outcome = run_sweep(spec, folder, workers=workers, scheduler=scheduler, resume=resume, progress=progress,
                         force=force)  # fmt: skip
     if plots and not outcome.interrupted:
-        report(folder, threshold=threshold)
+        report(folder, threshold=threshold, lang=lang)
     return outcome
 
 
@@ -339,7 +355,8 @@ class Played:
 
 
 def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, out: str | Path | Literal[True] = True,
-         plots: bool = True, allow_large: bool = False, force: bool = False) -> Played:  # fmt: skip
+         plots: bool = True, allow_large: bool = False, force: bool = False,
+         lang: str | None = None) -> Played:  # fmt: skip
     """Play the scenario with `player` deciding for its agency; the simulation plays the others.
 
     Args:
@@ -352,6 +369,9 @@ def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, 
         plots: draw the figures of the report.
         allow_large: play past the limits of `sim.spec.limits` (with a note giving the estimate).
         force: replace a folder `out` that holds tabletop's own files (never other files).
+        lang: the language of the report and figures (``en``, ``fr``, ``ar``); None: the current one
+            (the terminal's questions follow the current language too: wrap the call in
+            `sim.i18n.use_language`).
 
     Returns:
         The game, what the choices changed against the scenario's policy on the same seed
@@ -362,6 +382,7 @@ def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, 
         ScenarioError: an agency the scenario lacks, a verification time that is not a finite number
             of hours >= 0, or a `seed` other than the one the player's decisions were recorded on.
     """
+    lang = _check_lang(lang)
     scenario = _scenario(scenario, allow_large=allow_large)
     _load_engine()
     from sim.debrief.run_report import debrief
@@ -373,19 +394,21 @@ def play(scenario: Scenario | str | Path, player: Any, seed: int | None = None, 
     seed = resolve_seed(scenario, game_seed(player, seed))
     game = play_game(scenario, player, seed)
     quit_at = player.quit_at if isinstance(player, InteractivePlayer) else None
-    with new_folder(folder, "run", force) as partial:
+    with new_folder(folder, "run", force) as partial, use_language(lang):
         write_game(game, partial, scenario.source, player.verify_hours, quit_at)
         write_run_metadata(partial, scenario.source, [], seed)
         debrief(partial, scenario, seed, plots=plots, base=game.default.summary)
     return Played(game, what_changed(game), folder)
 
 
-def report(folder: str | Path, threshold: float | None = None) -> Path:
+def report(folder: str | Path, threshold: float | None = None, lang: str | None = None) -> Path:
     """Redraw the figures and report.html of a finished run, comparison or sweep folder from its tables.
 
     Args:
         folder: the folder; its kind is recognised by the files it holds.
         threshold: for a sweep, the level of the critical value to mark.
+        lang: the language of the report and figures (``en``, ``fr``, ``ar``); None: the current one.
+            A folder can be redrawn in another language at any time (its tables do not change).
 
     The folder is checked first (`sim.debrief.folder_checks.check_folder`): its completion
     marker, when it has one, must match its files, and its files must be what the report
@@ -404,23 +427,25 @@ def report(folder: str | Path, threshold: float | None = None) -> Path:
     """
     from sim.debrief.folder_checks import FolderWarning, check_folder
 
+    lang = _check_lang(lang)
     folder = Path(folder)
     kind, notes = check_folder(folder)
     for note in notes:
         warnings.warn(note, FolderWarning, stacklevel=2)
-    if kind == "run":
-        from sim.debrief.run_report import write_report
+    with use_language(lang):
+        if kind == "run":
+            from sim.debrief.run_report import write_report
 
-        path = write_report(folder)
-    elif kind == "comparison":
-        from sim.debrief.comparison_report import write_comparison_report
+            path = write_report(folder)
+        elif kind == "comparison":
+            from sim.debrief.comparison_report import write_comparison_report
 
-        path = write_comparison_report(folder)
-    else:
-        from sim.debrief.sweep_report import report as sweep_report
+            path = write_comparison_report(folder)
+        else:
+            from sim.debrief.sweep_report import report as sweep_report
 
-        sweep_report(folder, threshold=threshold)
-        path = folder / "report.html"
+            sweep_report(folder, threshold=threshold)
+            path = folder / "report.html"
     if (folder / MARKER).is_file():
         write_marker(folder, kind)
     return path

@@ -7,6 +7,7 @@ internal error (a bug: the message says so and where the traceback was saved).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import math
@@ -24,6 +25,7 @@ from typing import Any
 from sim import api
 from sim.errors import Problem, ScenarioError
 from sim.experiments.progress_lines import progress_callback
+from sim.i18n import ENV_VARIABLE, LANGUAGES, LanguageError, check_language, default_language, use_language
 from sim.safe_text import visible
 from sim.spec.limits import LimitNote
 from sim.spec.output_files import OutputError, check_target, write_text
@@ -33,6 +35,44 @@ from sim.vocabulary import CAUSE_LABELS
 
 ALLOW_LARGE_HELP = "go past the limits on size (travellers, events, runs, file size): print the estimate, go on"
 FORCE_HELP = "replace the folder if it holds only tabletop's own files (others are never removed)"
+LANG_HELP = (f"the language participants read: {', '.join(LANGUAGES)} (default: ${ENV_VARIABLE}, else en); "
+             "the command line and validation errors stay in English")  # fmt: skip
+
+
+def add_lang_argument(parser: argparse.ArgumentParser, help_text: str = LANG_HELP) -> None:
+    """Give a command the shared ``--lang`` option (``args.lang``: a language of `sim.i18n.LANGUAGES`, or None).
+
+    A wrong value is refused by argparse with a message naming ``--lang`` (exit 2); None means
+    "the default": ``TABLETOP_LANG``, else English (`command_language`). Every command whose
+    output participants read takes it: ``run``, ``compare``, ``sweep``, ``report``, ``play``,
+    ``dashboard`` and the live exercise; `_main` runs the command inside `sim.i18n.use_language`.
+    """
+    parser.add_argument("--lang", type=_language, default=None, metavar="|".join(LANGUAGES), help=help_text)
+
+
+def _language(text: str) -> str:
+    try:
+        return check_language(text, "--lang")
+    except LanguageError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--lang: ")) from None
+
+
+def command_language(args: argparse.Namespace) -> str | None:
+    """The language a command writes in: its ``--lang``, else ``TABLETOP_LANG``, else ``en``.
+
+    None for a command without ``--lang`` (it writes nothing participants read).
+
+    Raises:
+        ScenarioError: ``TABLETOP_LANG`` holds no known language (the problem names it; exit 2).
+    """
+    if not hasattr(args, "lang"):
+        return None
+    if args.lang is not None:
+        return args.lang
+    try:
+        return default_language()
+    except LanguageError as exc:
+        raise ScenarioError([Problem(ENV_VARIABLE, None, "", str(exc).removeprefix(f"{ENV_VARIABLE}: "))]) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--force", action="store_true", help=FORCE_HELP)
     run.add_argument("--quiet", action="store_true", help="print only the run folder's path")
     run.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
+    add_lang_argument(run)
 
     validate = commands.add_parser("validate", help="check scenario files; print every problem")
     validate.add_argument("files", nargs="+", metavar="FILE")
@@ -83,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--no-plots", action="store_true", help="do not draw figures and report.html")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar; print only the sweep folder's path")
     sweep.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
+    add_lang_argument(sweep)
 
     compare = commands.add_parser("compare", help="two scenarios on the same seeds: paired differences")
     compare.add_argument("a", metavar="A.yaml")
@@ -99,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--force", action="store_true", help=FORCE_HELP)
     compare.add_argument("--quiet", action="store_true", help="print only the folder's path")
     compare.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
+    add_lang_argument(compare)
 
     play = commands.add_parser("play", help="play one agency in the terminal; the simulation plays the others")
     play.add_argument("scenario", metavar="SCENARIO.yaml")
@@ -111,6 +154,7 @@ def _parser() -> argparse.ArgumentParser:
     play.add_argument("--no-plots", action="store_true", help="do not draw figures")
     play.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
     play.add_argument("--force", action="store_true", help=FORCE_HELP)
+    add_lang_argument(play)
 
     msel = commands.add_parser("msel", help="export the injects as a Master Scenario Events List")
     msel.add_argument("scenario", metavar="SCENARIO.yaml")
@@ -137,6 +181,7 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="(re)draw the figures and report.html of a finished folder")
     report.add_argument("folder", metavar="DIR")
+    add_lang_argument(report)
 
     dashboard = commands.add_parser("dashboard", help="serve the interactive workshop page (works offline)")
     dashboard.add_argument("scenario", metavar="SCENARIO.yaml")
@@ -146,6 +191,7 @@ def _parser() -> argparse.ArgumentParser:
     dashboard.add_argument("--allow-origin", action="append", default=[], metavar="HOST:PORT",
                            help="also accept the page opened at http://HOST:PORT/ (e.g. a name the room uses for this "
                                 "machine; repeatable). By default only the address served")  # fmt: skip
+    add_lang_argument(dashboard, LANG_HELP + "; the page's starting language (participants can switch)")
 
     bench = commands.add_parser("bench", help="time the standard workloads (medians of several repeats)")
     bench.add_argument("--repeats", type=int, default=5, help="repeats per workload (default 5)")
@@ -224,7 +270,8 @@ def _main(argv: Sequence[str] | None) -> int:
         parser.print_help()
         return 2
     try:
-        with warnings.catch_warnings():
+        lang = command_language(args)
+        with warnings.catch_warnings(), use_language(lang) if lang else contextlib.nullcontext():
             warnings.simplefilter("always", LimitNote)
             warnings.showwarning = _show_note
             return {

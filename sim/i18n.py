@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -106,7 +107,8 @@ def set_language(code: str | None) -> None:
 def use_language(code: str | None) -> Iterator[str]:
     """Write in `code` inside the block (``None`` keeps the current language)."""
     if code is None:
-        yield language()
+        current = _language.get()
+        yield current if current is not None else default_language()
         return
     token = _language.set(check_language(code))
     try:
@@ -196,42 +198,111 @@ def babel_locale(code: str | None = None) -> str:
     return "en" if code == PSEUDO else code
 
 
-def format_int(value: int) -> str:
-    """A whole number in the current language's conventions (``1,234``; ``1 234``)."""
-    from babel.numbers import format_decimal
+NUMBERING_SYSTEM = "latn"
+"""Digits of every language: Latin (0-9), Arabic included.
 
-    return format_decimal(int(value), locale=babel_locale(), numbering_system="latn")
-
-
-def format_decimal(value: float, digits: int = 1) -> str:
-    """A number with `digits` decimals in the current language's conventions (``3.5``; ``3,5``)."""
-    from babel.numbers import format_decimal as babel_decimal
-
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return babel_decimal(value, format=pattern, locale=babel_locale(), numbering_system="latn")
+CLDR's Arabic locale itself writes Latin digits by default (``ar``; Arabic-Indic digits are the
+default only for some countries' variants), and Latin digits keep the figures' axes, the tables
+and the identifiers (``R-0042``) readable together and in the same order in every language. The
+separators and the percent pattern are still the language's own (``1 234,5`` and ``25,6 %`` in
+French: CLDR's no-break spaces)."""
 
 
-def format_percent(share: float, digits: int = 1) -> str:
-    """A share (0.25) as a percentage in the current language's conventions (``25.0%``; ``25,0 %``)."""
-    from babel.numbers import format_percent as babel_percent
+def _locale():  # -> babel.Locale
+    from babel import Locale
 
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
-    return babel_percent(share, format=pattern, locale=babel_locale(), numbering_system="latn")
+    return Locale.parse(babel_locale())
 
 
-def shaped(text: str) -> str:
-    """`text` ready for matplotlib: Arabic letters joined (reshaped) and put in display order.
+def _apply(pattern, value: float, digits: int | None = None, signed: bool = False) -> str:
+    """A CLDR number pattern of the current language applied to `value`, with `digits` decimals (None: as is)."""
+    import copy
 
-    Matplotlib draws characters one by one, left to right, without shaping; in a right-to-left
-    language a label is reshaped (``arabic_reshaper``) and reordered (``python-bidi``) first.
-    Left-to-right text comes back unchanged.
+    pattern = copy.copy(pattern)
+    if digits is not None:
+        pattern.frac_prec = (digits, digits)
+    locale = _locale()
+    symbols = locale.number_symbols[NUMBERING_SYSTEM]
+    text = pattern.apply(value, locale, numbering_system=NUMBERING_SYSTEM)
+    if text.startswith("-"):  # the language's own minus (Arabic's keeps the number left to right: LRM + "-")
+        text = symbols["minusSign"] + text[1:]
+    elif signed and value > 0:
+        text = symbols["plusSign"] + text
+    return text
+
+
+def format_int(value: int, signed: bool = False) -> str:
+    """A whole number in the current language's conventions (``1,234``; ``1 234``); `signed`: ``+3`` for 3."""
+    return _apply(_locale().decimal_formats[None], int(value), 0, signed)
+
+
+def format_decimal(value: float, digits: int = 1, signed: bool = False) -> str:
+    """A number with `digits` decimals in the current language's conventions (``3.5``; ``3,5``); `signed`: ``+3.5``."""
+    return _apply(_locale().decimal_formats[None], value, digits, signed)
+
+
+def format_percent(share: float, digits: int = 0, signed: bool = False) -> str:
+    """A share (0.256) as a percentage in the language's own pattern (``25.6%``; ``25,6 %``), `digits` decimals."""
+    return _apply(_locale().percent_formats[None], share, digits, signed)
+
+
+RTL_LETTER = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+"""A Hebrew or Arabic letter (or presentation form): a line without one (a name, a number) is drawn as written."""
+
+LOGICAL_LETTER = re.compile("[\u0590-\u05ff\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
+"""A letter in its logical (unshaped) form: text that has none but has presentation forms is shaped already."""
+
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+"""The invisible direction marks (LRM, RLM, ALM, embeddings, isolates), which the fallback drops once applied."""
+
+RLM = "\u200f"
+"""RIGHT-TO-LEFT MARK: a line starting with it is laid out right to left even if it opens with a name (``HAL-INT``)."""
+
+
+@cache
+def native_text_layout() -> bool:
+    """Whether matplotlib shapes and orders right-to-left text itself (3.11+: libraqm, Unicode's bidi algorithm).
+
+    Then `shaped` gives matplotlib the text in logical order (reshaping it first would have
+    it reordered twice); before, `shaped` does the work with arabic-reshaper and python-bidi.
+    """
+    try:
+        from matplotlib import ft2font
+    except ImportError:  # pragma: no cover - matplotlib is a dependency
+        return False
+    return hasattr(ft2font.FT2Font, "_layout")
+
+
+def shaped(text: str, native: bool | None = None) -> str:
+    """`text` ready for matplotlib in the current language: Arabic joined and in display order.
+
+    Left-to-right languages, and lines without a right-to-left letter (a name, a number), come
+    back unchanged. A line with Arabic is laid out right to left (Unicode's bidi algorithm, as
+    the browser does for the HTML report: ``25%`` reads ``%25`` there, the Arabic way):
+
+    - matplotlib 3.11+ shapes and orders text itself (`native_text_layout`): the line only gets
+      a leading RLM, so that it is right to left even when it starts with a Latin id;
+    - older matplotlib draws characters one by one, left to right: the line is reshaped
+      (``arabic_reshaper``: letters joined, presentation forms) and put in display order
+      (``python-bidi``) here, and the invisible marks dropped.
+
+    Idempotent: text shaped already comes back as it is. `native` forces one way (tests).
     """
     if not text or not is_rtl():
         return text
+    native = native_text_layout() if native is None else native
+    lines = str(text).split("\n")  # each line on its own: bidi must not move words from line to line
+    if native:
+        return "\n".join(RLM + line if RTL_LETTER.search(line) and not line.startswith(RLM) else line
+                         for line in lines)  # fmt: skip
     import arabic_reshaper
     from bidi import get_display
 
-    return get_display(arabic_reshaper.reshape(text))
+    return "\n".join(
+        get_display(arabic_reshaper.reshape(line), base_dir="R").translate(BIDI_CONTROLS)
+        if LOGICAL_LETTER.search(line) else line
+        for line in lines
+    )  # fmt: skip
 
 
 def word(text: str) -> str:
@@ -241,3 +312,87 @@ def word(text: str) -> str:
     translations in the ``words`` domain.
     """
     return translator("words").gettext(text)
+
+
+# ---------------------------------------------------------------- catalogues: extract and update (``make messages``)
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository (the paths of `DOMAINS` are relative to it)."""
+
+COMMENT_TAGS: tuple[str, ...] = ("TRANSLATORS:",)
+"""A comment starting with this, just above a marked string, is shown to translators in the catalogue."""
+
+PLURAL_FORMS: dict[str, tuple[int, str]] = {
+    "fr": (2, "(n > 1)"),
+    "ar": (6, "(n == 0 ? 0 : n == 1 ? 1 : n == 2 ? 2 : n % 100 >= 3 && n % 100 <= 10 ? 3 : n % 100 >= 11 ? 4 : 5)"),
+}
+"""Each language's gettext plural forms: French, gettext's two (0 and 1 singular); Arabic, CLDR's six
+(zero, one, two, few: 3-10, many: 11-99, other: 100-102...), as ``pybabel init`` writes them."""
+
+
+def extract_messages(domain: str, root: Path = ROOT):  # -> babel.messages.catalog.Catalog
+    """The template of `domain`: every string marked in its files (`DOMAINS`), as ``pybabel extract`` finds them.
+
+    Marked: ``T.gettext("...")``, ``T.ngettext("...", "...", n)``, ``T.pgettext("context", "...")`` and
+    ``N_("...")`` (Babel's default keywords), with their ``# TRANSLATORS:`` comments. A file of
+    `DOMAINS` that does not exist yet is skipped.
+    """
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
+
+    catalog = Catalog(domain=domain, project="tabletop", version="", msgid_bugs_address="", charset="utf-8",
+                      fuzzy=False)  # fmt: skip
+    for name in DOMAINS[domain]:
+        path = root / name
+        if not path.is_file():
+            continue
+        for line, message, comments, context in extract_from_file(
+            "python", path, keywords=DEFAULT_KEYWORDS, comment_tags=COMMENT_TAGS, strip_comment_tags=True
+        ):
+            texts = message if isinstance(message, tuple) else (message,)
+            flags = ("python-brace-format",) if any("{" in (text or "") for text in texts) else ()
+            catalog.add(message, None, [(name, line)], auto_comments=comments, context=context, flags=flags)
+    return catalog
+
+
+def update_catalogues(root: Path = ROOT) -> list[Path]:
+    """``make messages``: write each domain's template (``<domain>.pot``) and bring its catalogues up to date.
+
+    A catalogue that does not exist yet is made (its entries empty, for the translator to fill);
+    one that does gains the new strings (empty, or *fuzzy* when a near string was translated:
+    the translator checks it and removes the ``fuzzy`` flag) and keeps the old ones as obsolete
+    (``#~``). A domain with no marked string yet gets no files. Returns the files written.
+    """
+    from babel import Locale
+    from babel.messages.pofile import read_po, write_po
+
+    written = []
+    folder = root / "sim" / "locale"
+    for domain in DOMAINS:
+        template = extract_messages(domain, root)
+        if not len(template):
+            continue
+        pot = folder / f"{domain}.pot"
+        pot.parent.mkdir(parents=True, exist_ok=True)
+        with pot.open("wb") as handle:
+            write_po(handle, template, width=116, omit_header=False)
+        written.append(pot)
+        for code in LANGUAGES:
+            if code == "en":
+                continue
+            po = folder / code / "LC_MESSAGES" / f"{domain}.po"
+            if po.is_file():
+                with po.open("rb") as handle:
+                    catalog = read_po(handle, locale=code, domain=domain)
+            else:
+                from babel.messages.catalog import Catalog
+
+                catalog = Catalog(locale=Locale.parse(code), domain=domain, project="tabletop", version="",
+                                  charset="utf-8", fuzzy=False)  # fmt: skip
+            catalog._num_plurals, catalog._plural_expr = PLURAL_FORMS[code]  # noqa: SLF001 (Babel has no setter)
+            catalog.update(template, update_header_comment=False)
+            po.parent.mkdir(parents=True, exist_ok=True)
+            with po.open("wb") as handle:
+                write_po(handle, catalog, width=116, omit_header=False)
+            written.append(po)
+    return written
