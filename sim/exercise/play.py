@@ -81,6 +81,13 @@ def _count(value: int) -> str:
     return str(int(value)) if language() == "en" else format_int(value)
 
 
+def _sep(mark: str = ",") -> str:
+    """The separator of a list in the player's language: ``, `` (``، `` in Arabic); ``; `` for `mark` ``;``."""
+    if mark == ";":
+        return T.pgettext("list separator", "; ")
+    return T.pgettext("list separator", ", ")
+
+
 def _identifier(identifier: str) -> str:
     return T.gettext(IDENTIFIER_WORDS[identifier]) if identifier in IDENTIFIER_WORDS else identifier
 
@@ -123,7 +130,7 @@ def _until(until_hours: float | None) -> str:
 def _links_text(links: tuple[str, ...] | list[str] | None) -> str:
     if links is None:
         return T.gettext("all your links")
-    return ", ".join(links) or T.gettext("no link")
+    return _sep().join(links) or T.gettext("no link")
 
 
 def describe_order(order: StandingOrder) -> str:
@@ -325,7 +332,7 @@ class InteractivePlayer:
                            "You know {count} travellers; {moving} believed en route.", len(watch)).format(
             count=_count(len(watch)), moving=_count(en_route))  # fmt: skip
         if senders:
-            sources = ", ".join(T.gettext("from {sender}, trust {value}").format(sender=s, value=_number(t))
+            sources = _sep().join(T.gettext("from {sender}, trust {value}").format(sender=s, value=_number(t))
                                 for s, t in senders)  # fmt: skip
             alerts = T.gettext("Alerts received: {count} ({senders}).").format(count=_count(len(received)),
                                                                                senders=sources)  # fmt: skip
@@ -335,13 +342,13 @@ class InteractivePlayer:
         standing = [f"{n}) {describe_order(o)}" for n, o in enumerate(self.orders, start=1)
                     if o.until_day is None or o.until_day * 24 > point.time]  # fmt: skip
         if standing:
-            lines.append("  " + T.gettext("Your standing orders: {orders}.").format(orders="; ".join(standing)))
+            lines.append("  " + T.gettext("Your standing orders: {orders}.").format(orders=_sep(";").join(standing)))
         upcoming = self._next_inject(point, model)
         until = _until(upcoming)
         if point.kind == "intelligence":
             kind = _identifier(point.identifier)
             lines.append("  " + T.gettext("NEW INTELLIGENCE on {tid} ({kind}).").format(tid=point.traveller, kind=kind))
-            codes = ", ".join(point.links) or T.gettext("none")
+            codes = _sep().join(point.links) or T.gettext("none")
             lines.append("  " + T.gettext("Your links: {codes}").format(codes=codes))
             lines.append("  " + T.gettext("[Enter] share on all links   s share   l choose links   v verify first "
                                           "({hours} h)   h hold").format(hours=_number(self.verify_hours)))  # fmt: skip
@@ -642,10 +649,10 @@ def _ids(labels: list[str], most: int = 3) -> str:
     if len(labels) > most:
         more = len(labels) - most
         return T.ngettext("{ids} and {count} more", "{ids} and {count} more", more).format(
-            ids=", ".join(labels[:most]), count=_count(more))  # fmt: skip
+            ids=_sep().join(labels[:most]), count=_count(more))  # fmt: skip
     if len(labels) == 1:
         return labels[0]
-    return T.gettext("{items} and {last}").format(items=", ".join(labels[:-1]), last=labels[-1])
+    return T.gettext("{items} and {last}").format(items=_sep().join(labels[:-1]), last=labels[-1])
 
 
 def _and(clauses: list[str]) -> str:
@@ -654,7 +661,7 @@ def _and(clauses: list[str]) -> str:
         return clauses[0]
     if len(clauses) == 2:
         return T.gettext("{first} and {last}").format(first=clauses[0], last=clauses[1])
-    return T.gettext("{items}, and {last}").format(items=", ".join(clauses[:-1]), last=clauses[-1])
+    return T.gettext("{items}, and {last}").format(items=_sep().join(clauses[:-1]), last=clauses[-1])
 
 
 def _group(record: Any) -> tuple[str, str]:
@@ -667,7 +674,7 @@ def _group(record: Any) -> tuple[str, str]:
         return f"alert {choice.action} {point.sender}", words.format(sender=point.sender)
     if choice.action == "share":
         left_out = sorted(set(point.links) - set(choice.links or point.links))
-        words = T.gettext("not sharing on {codes}").format(codes=", ".join(left_out)) if left_out else T.gettext(
+        words = T.gettext("not sharing on {codes}").format(codes=_sep().join(left_out)) if left_out else T.gettext(
             "sharing")  # fmt: skip
         return f"intelligence share {left_out}", words
     return f"intelligence {choice.action}", {
@@ -799,7 +806,7 @@ def why_unchanged(records: list[Any], played: dict[str, dict[str, Any]], default
         rest = _reason(reason, count, whole=True)
     else:
         parts = [_reason(reason, n) for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])]
-        rest = T.gettext("{items} and {last}").format(items=", ".join(parts[:-1]), last=parts[-1])
+        rest = T.gettext("{items} and {last}").format(items=_sep().join(parts[:-1]), last=parts[-1])
     if all_of_them:
         opening = T.ngettext("Your {count} change to the policy changed no traveller's outcome: {why}.",
                              "Your {count} changes to the policy changed no traveller's outcome: {why}.", count)
@@ -867,7 +874,7 @@ def _phrase(record: Any) -> str:
         return T.gettext("verifying the intelligence on {day} before sharing it").format(day=day)
     left_out = sorted(set(point.links) - set(choice.links or point.links))
     if left_out:
-        return T.gettext("not sharing on {codes} on {day}").format(codes=", ".join(left_out), day=day)
+        return T.gettext("not sharing on {codes} on {day}").format(codes=_sep().join(left_out), day=day)
     return T.gettext("sharing the intelligence on {day}").format(day=day)
 
 
