@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bokeh.core.properties import value
 from bokeh.document import Document
 from bokeh.layouts import column, row
 from bokeh.models import (
@@ -295,6 +296,7 @@ class WorkshopPage:
         self.over_time_title = self._title_div("tt-over-time-title")
         self.network_title = self._title_div("tt-network-title")
         over_time = self._titled(self.over_time, self.over_time_title, "tt-over-time-panel", self.styles.panel)
+        self.over_time.stylesheets = [self.styles.ltr]
         network = self._titled(self.network, self.network_title, "tt-network-panel", self.styles.panel)
         views = column(
             self.cards,
@@ -318,6 +320,8 @@ class WorkshopPage:
         self.biometric.title = T.gettext("Biometric identifiers")
         self.verify.title = T.gettext("Verification catches")
         self.retention.title = T.gettext("Watchlist retention")
+        for slider in (self.delay, self.trust, self.coverage, self.biometric, self.verify, self.retention):
+            slider.direction = direction(self.lang)  # mirrored in Arabic (a new direction redraws the slider)
         low, high = SLIDER_RANGES["retention_days"]
         notches = range(int(low), int(high) + 1, int(RETENTION_STEP))
         self.retention.format = CustomJSTickFormatter(
@@ -339,10 +343,11 @@ class WorkshopPage:
         self.reset.label = T.gettext("◀◀ Back to day 0")
         self.over_time.xaxis.axis_label = T.gettext("day of the exercise")
         self.over_time.yaxis.axis_label = T.gettext("travellers")
-        self.ref_items[0].label = T.gettext("as written (dashed)")  # type: ignore[assignment]
+        # A legend label set after the item is made must say it is a value (a plain string names a column).
+        self.ref_items[0].label = value(T.gettext("as written (dashed)"))
         for item, text in zip(self.curve_items, (T.gettext("stopped"), T.gettext("got through"),
                                                  T.gettext("on the way")), strict=True):  # fmt: skip
-            item.label = text  # type: ignore[assignment]
+            item.label = value(text)
         for inject, _, label in self.inject_marks_text:
             label.text = self._inject_text(inject)
 
@@ -709,8 +714,8 @@ class WorkshopPage:
             of = T.ngettext("of {count} day", "of {count} days", whole)
         self.header.text = (
             "<div class='head'><div>"
-            f"<div class='title'><span class='brand'>tabletop</span> · {html.escape(scenario.name)}</div>"
-            f"<div class='teach' title='{html.escape(teach)}'>{html.escape(first)}</div></div>"
+            f"<div class='title'><span class='brand'>tabletop</span> · <bdi>{html.escape(scenario.name)}</bdi></div>"
+            f"<div class='teach' dir='auto' title='{html.escape(teach)}'>{html.escape(first)}</div></div>"
             f"<div class='clock'><div class='day' data-testid='clock' data-hours='{live.hours:.4f}'>"
             f"{html.escape(_clock_text(live.hours))}</div>"
             f"<div class='of'>{html.escape(of.format(count=_g(days)))}</div>"

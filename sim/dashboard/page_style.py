@@ -61,6 +61,13 @@ WIDGET_CSS = f"""
 .noUi-handle {{ width: 26px !important; height: 26px !important; right: -13px !important; top: -9px !important;
                 border-radius: 50%; }}
 .noUi-connect {{ background: #0072B2; }}
+/* Right to left (Arabic): the slider is mirrored (its Slider.direction is "rtl", set with the language). In
+   a page whose <html dir> is rtl when a slider is drawn, noUiSlider moves each origin from the left, so
+   the handle sits at the origin's left edge. (Bokeh redraws a slider when its direction changes, after
+   the language switch has set <html dir>.) */
+:host-context(html[dir="rtl"]) .noUi-horizontal .noUi-handle {{ left: -13px !important; right: auto !important; }}
+/* A long title or label (French runs a third longer than English) wraps instead of being cut. */
+.bk-slider-title, .bk-btn, label {{ white-space: normal; overflow-wrap: anywhere; }}
 """
 
 CARD_CSS = f"""
@@ -80,9 +87,9 @@ CARD_CSS = f"""
 .delta {{ font-size: 20px; font-weight: 700; margin-top: 4px; }}
 .up {{ color: {COLOURS["detected"]}; }} .down {{ color: {COLOURS["late"]}; }} .same {{ color: {MUTED}; }}
 .chips {{ display: flex; flex-direction: column; gap: 3px; margin-top: 4px; }}
-.chip {{ font-size: 17px; display: flex; align-items: center; gap: 8px; white-space: nowrap; }}
+.chip {{ font-size: 17px; display: flex; align-items: center; gap: 8px; }}  /* a long cause wraps, never cut */
 .sw {{ width: 16px; height: 16px; border-radius: 3px; display: inline-block; flex: none; }}
-.chip b {{ min-width: 34px; text-align: end; display: inline-block; }}
+.chip b {{ min-width: 34px; text-align: end; display: inline-block; flex: none; }}
 .ref {{ color: {MUTED}; font-size: 15px; }}
 .side {{ font-size: 21px; font-weight: 800; margin-top: 6px; }}
 """
@@ -130,6 +137,11 @@ CHAIN_CSS = TITLE_CSS + f"""
 
 PANEL_CSS = """:host { background: white; border-radius: 12px; box-shadow: 0 1px 3px rgba(0,0,0,0.12); }"""
 
+# A figure with axes keeps a left-to-right canvas in a right-to-left page: time runs left to right,
+# and its legend's labels follow their swatches. Each label is one run of text, which the browser
+# still shapes and orders right to left when it is Arabic.
+LTR_CSS = """:host { direction: ltr; }"""
+
 
 @dataclass(frozen=True)
 class PageStyles:
@@ -142,6 +154,7 @@ class PageStyles:
     panel: InlineStyleSheet
     title: InlineStyleSheet
     chain: InlineStyleSheet
+    ltr: InlineStyleSheet
 
 
 def page_styles() -> PageStyles:
@@ -154,6 +167,7 @@ def page_styles() -> PageStyles:
         panel=InlineStyleSheet(css=PANEL_CSS),
         title=InlineStyleSheet(css=TITLE_CSS),
         chain=InlineStyleSheet(css=CHAIN_CSS),
+        ltr=InlineStyleSheet(css=LTR_CSS),
     )
 
 
