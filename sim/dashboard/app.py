@@ -55,6 +55,7 @@ from sim.i18n import (
     LANGUAGES,
     N_,
     RTL_LANGUAGES,
+    LanguageError,
     babel_locale,
     check_language,
     direction,
@@ -237,20 +238,7 @@ class WorkshopPage:
             " root.dir = rtl.includes(cb_obj.value) ? 'rtl' : 'ltr';")))  # fmt: skip
         options = [(key, label) for key, (label, _) in self.scenarios.items()]
         self.chooser = widget(Select, "tt-scenario", value=self.scenario_key, options=options)
-        def ends(name: str) -> dict[str, float]:
-            return dict(zip(("start", "end"), SLIDER_RANGES[name], strict=True))
-
-        self.delay = widget(Slider, "tt-delay", step=0.05, value=s.delay_scale, format="0.00",
-                            **ends("delay_scale"))  # fmt: skip
-        self.trust = widget(Slider, "tt-trust", step=0.05, value=s.trust, format="0.00", **ends("trust"))
-        self.coverage = widget(Slider, "tt-coverage", step=0.01, value=s.coverage or 0.0, format="0%",
-                               disabled=s.coverage is None, **ends("coverage"))  # fmt: skip
-        self.biometric = widget(Slider, "tt-biometric", step=0.01, value=s.biometric or 0.0, format="0%",
-                                disabled=s.biometric is None, **ends("biometric"))  # fmt: skip
-        self.verify = widget(Slider, "tt-verify", step=0.05, value=s.verify_catches, format="0%",
-                             **ends("verify_catches"))  # fmt: skip
-        self.retention = widget(Slider, "tt-retention", step=RETENTION_STEP,
-                                value=self._retention_value(s.retention_days), **ends("retention_days"))  # fmt: skip
+        self._build_sliders()
         self.adaptive = widget(Toggle, "tt-adaptive", active=s.adaptive)
         self.seed = widget(Spinner, "tt-seed", low=SEED_RANGE[0], high=SEED_RANGE[1], step=1, value=s.seed, mode="int")
         self.compare = widget(Toggle, "tt-compare", active=False)
@@ -262,10 +250,6 @@ class WorkshopPage:
         self.end = widget(Button, "tt-end", button_type="primary")
         self.reset = widget(Button, "tt-reset")
 
-        for slider, name in ((self.delay, "delay_scale"), (self.trust, "trust"), (self.coverage, "coverage"),
-                             (self.biometric, "biometric"), (self.verify, "verify_catches")):  # fmt: skip
-            slider.on_change("value_throttled", self._on_setting(name))
-        self.retention.on_change("value_throttled", lambda attr, old, new: self._on_retention(new))
         self.adaptive.on_change("active", lambda attr, old, new: self._on_adaptive(new))
         self.seed.on_change("value", lambda attr, old, new: self._on_seed(new))
         self.chooser.on_change("value", lambda attr, old, new: self._on_scenario(new))
@@ -285,14 +269,10 @@ class WorkshopPage:
 
         self.heading = Div(stylesheets=[self.styles.card], css_classes=["tt-what-if"])
         self.clock_heading = Div(stylesheets=[self.styles.card], css_classes=["tt-clock-heading"])
-        controls = column(
-            self.language, self.heading, self.chooser, self.delay, self.trust, self.adaptive, self.coverage,
-            self.biometric, self.verify, self.retention, self.seed,
-            self.compare, self.restore, self.clock_heading, self.play,
-            row(self.hour, self.day, sizing_mode="stretch_width"),
-            self.end, self.reset, self.speed, self.status,
-            width=360, stylesheets=[self.styles.panel], css_classes=["tt-controls"],
-        )  # fmt: skip
+        self.steps = row(self.hour, self.day, sizing_mode="stretch_width")
+        self.controls = column(*self._control_children(), width=360, stylesheets=[self.styles.panel],
+                               css_classes=["tt-controls"])  # fmt: skip
+        controls = self.controls
         self.over_time_title = self._title_div("tt-over-time-title")
         self.network_title = self._title_div("tt-network-title")
         over_time = self._titled(self.over_time, self.over_time_title, "tt-over-time-panel", self.styles.panel)
@@ -308,6 +288,42 @@ class WorkshopPage:
         self.root = column(self.header, row(controls, views, sizing_mode="stretch_width"), sizing_mode="stretch_width",
                            margin=(10, 18, 10, 18))  # fmt: skip
 
+    def _build_sliders(self) -> None:
+        """The six sliders, at the session's settings (made again when the page changes direction).
+
+        noUiSlider, which draws Bokeh's sliders, takes the page's direction when a slider is drawn:
+        a language switch between left to right and right to left gives the page new sliders.
+        """
+        s = self.session.settings
+
+        def slider(css: str, name: str, value: float, **options: Any) -> Slider:
+            low, high = SLIDER_RANGES[name]
+            made = Slider(stylesheets=[self.styles.widget], css_classes=[css], sizing_mode="stretch_width",
+                          start=low, end=high, value=value, direction=direction(self.lang), **options)  # fmt: skip
+            return made
+
+        self.delay = slider("tt-delay", "delay_scale", s.delay_scale, step=0.05, format="0.00")
+        self.trust = slider("tt-trust", "trust", s.trust, step=0.05, format="0.00")
+        self.coverage = slider("tt-coverage", "coverage", s.coverage or 0.0, step=0.01, format="0%",
+                               disabled=s.coverage is None)  # fmt: skip
+        self.biometric = slider("tt-biometric", "biometric", s.biometric or 0.0, step=0.01, format="0%",
+                                disabled=s.biometric is None)  # fmt: skip
+        self.verify = slider("tt-verify", "verify_catches", s.verify_catches, step=0.05, format="0%")
+        self.retention = slider("tt-retention", "retention_days", self._retention_value(s.retention_days),
+                                step=RETENTION_STEP)  # fmt: skip
+        for widget, name in ((self.delay, "delay_scale"), (self.trust, "trust"), (self.coverage, "coverage"),
+                             (self.biometric, "biometric"), (self.verify, "verify_catches")):  # fmt: skip
+            widget.on_change("value_throttled", self._on_setting(name))
+        self.retention.on_change("value_throttled", lambda attr, old, new: self._on_retention(new))
+
+    def _control_children(self) -> list[Any]:
+        return [
+            self.language, self.heading, self.chooser, self.delay, self.trust, self.adaptive, self.coverage,
+            self.biometric, self.verify, self.retention, self.seed,
+            self.compare, self.restore, self.clock_heading, self.play, self.steps,
+            self.end, self.reset, self.speed, self.status,
+        ]  # fmt: skip
+
     def _apply_texts(self) -> None:
         """Every fixed text of the page (titles, labels, legend, axes) in the current language."""
         self.language.title = T.gettext("Language")
@@ -320,8 +336,6 @@ class WorkshopPage:
         self.biometric.title = T.gettext("Biometric identifiers")
         self.verify.title = T.gettext("Verification catches")
         self.retention.title = T.gettext("Watchlist retention")
-        for slider in (self.delay, self.trust, self.coverage, self.biometric, self.verify, self.retention):
-            slider.direction = direction(self.lang)  # mirrored in Arabic (a new direction redraws the slider)
         low, high = SLIDER_RANGES["retention_days"]
         notches = range(int(low), int(high) + 1, int(RETENTION_STEP))
         self.retention.format = CustomJSTickFormatter(
@@ -553,8 +567,12 @@ class WorkshopPage:
             self._refuse("language", code, "only one of " + ", ".join(offered), self.lang)
             self.language.value = self.lang
             return
+        turned = direction(code) != direction(self.lang)
         self.lang = code
         self._set_document_language()
+        if turned:  # mirrored sliders (right to left) or not: new ones, drawn in the page's new direction
+            self._build_sliders()
+            self.controls.children = self._control_children()
         with use_language(self.lang):
             self._apply_texts()
         self.refresh()
@@ -946,6 +964,25 @@ class WorkshopPage:
         self.network_title.text = f"<div class='title' data-testid='network-title'>{html.escape(title)}</div>"
 
 
+def requested_language(doc: Document, default: str) -> str:
+    """The page's first language: the address's ``?lang=fr`` if it names one, else the server's `default`.
+
+    A link per language lets a facilitator send each group the page in its own language; an
+    unknown value is ignored (the page opens in the server's language, and its switch still works).
+    """
+    try:
+        values = doc.session_context.request.arguments.get("lang") or []
+    except AttributeError:  # no request (a document made outside a server)
+        return default
+    for raw in values[:1]:
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+        try:
+            return check_language(text, "?lang=")
+        except LanguageError:
+            return default
+    return default
+
+
 def _free_port(host: str) -> int:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
@@ -1028,7 +1065,7 @@ def make_server(path: str, host: str = "127.0.0.1", port: int = 5006, allow_orig
     origins = allowed_origins(host, port, allow_origins)
 
     def make_page(doc: Document) -> None:
-        WorkshopPage(doc, path, choices, lang)
+        WorkshopPage(doc, path, choices, requested_language(doc, lang))
         doc.on_session_destroyed(_release)
 
     server = Server(
