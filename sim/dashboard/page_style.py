@@ -111,7 +111,8 @@ HEADER_CSS = f"""
 
 SMALL_CSS = f"""
 :host {{ font-family: {FONT}; color: {MUTED}; font-size: 14px; width: 100%; }}
-code {{ font-size: 14px; color: {INK}; word-break: break-all; }}
+code {{ font-size: 14px; color: {INK}; word-break: break-all; display: inline-block; max-width: 100%;
+        direction: ltr; text-align: left; }}  /* the command line reads left to right, on a right-to-left page too */
 .err {{ color: #b00020; font-size: 16px; font-weight: 700; }}
 """
 
