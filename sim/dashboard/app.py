@@ -709,7 +709,7 @@ class WorkshopPage:
         self._update_chain(live, ref)
         self._update_network(live)
         self._last_ms = 1000.0 * (time.perf_counter() - started)
-        command = f"<code data-testid='command' dir='ltr'>{html.escape(self.session.command())}</code>"
+        command = f"<code data-testid='command'>{html.escape(self.session.command())}</code>"
         took = f"<span data-testid='update-ms'>{format_int(round(self._last_ms))}</span>"
         self.footer.text = " &nbsp;·&nbsp; ".join((
             _html(T.gettext("Reproduce this run: {command}"), command=command),
