@@ -147,6 +147,22 @@ def _signed(value: int) -> str:
     return ("+" if value >= 0 else "-") + format_int(abs(value))
 
 
+def _slider_formats() -> tuple[Any, Any]:
+    """The sliders' value formats (shares, numbers) in the current language: ``45%``/``0.90``; ``45 %``/``0,90``.
+
+    Bokeh formats a slider's value in the browser; English keeps Bokeh's own formats, the other
+    languages get the same numbers with their own signs (from `format_percent`, `format_decimal`).
+    """
+    if babel_locale() == "en":
+        return "0%", "0.00"
+    share = format_percent(0.45, 0).replace("45", "{n}")
+    point = format_decimal(0.5, 2)[1]
+    shares = CustomJSTickFormatter(args={"pattern": share},
+                                   code="return pattern.replace('{n}', Math.round(tick * 100).toString())")  # fmt: skip
+    numbers = CustomJSTickFormatter(args={"point": point}, code="return tick.toFixed(2).replace('.', point)")
+    return shares, numbers
+
+
 def _html(template: str, **parts: str) -> str:
     """A translated `template`, escaped, its placeholders filled with `parts` (already HTML)."""
     return html.escape(template, quote=False).format(**parts)
@@ -296,19 +312,21 @@ class WorkshopPage:
         """
         s = self.session.settings
 
+        shares, numbers = _slider_formats()
+
         def slider(css: str, name: str, value: float, **options: Any) -> Slider:
             low, high = SLIDER_RANGES[name]
             made = Slider(stylesheets=[self.styles.widget], css_classes=[css], sizing_mode="stretch_width",
                           start=low, end=high, value=value, direction=direction(self.lang), **options)  # fmt: skip
             return made
 
-        self.delay = slider("tt-delay", "delay_scale", s.delay_scale, step=0.05, format="0.00")
-        self.trust = slider("tt-trust", "trust", s.trust, step=0.05, format="0.00")
-        self.coverage = slider("tt-coverage", "coverage", s.coverage or 0.0, step=0.01, format="0%",
+        self.delay = slider("tt-delay", "delay_scale", s.delay_scale, step=0.05, format=numbers)
+        self.trust = slider("tt-trust", "trust", s.trust, step=0.05, format=numbers)
+        self.coverage = slider("tt-coverage", "coverage", s.coverage or 0.0, step=0.01, format=shares,
                                disabled=s.coverage is None)  # fmt: skip
-        self.biometric = slider("tt-biometric", "biometric", s.biometric or 0.0, step=0.01, format="0%",
+        self.biometric = slider("tt-biometric", "biometric", s.biometric or 0.0, step=0.01, format=shares,
                                 disabled=s.biometric is None)  # fmt: skip
-        self.verify = slider("tt-verify", "verify_catches", s.verify_catches, step=0.05, format="0%")
+        self.verify = slider("tt-verify", "verify_catches", s.verify_catches, step=0.05, format=shares)
         self.retention = slider("tt-retention", "retention_days", self._retention_value(s.retention_days),
                                 step=RETENTION_STEP)  # fmt: skip
         for widget, name in ((self.delay, "delay_scale"), (self.trust, "trust"), (self.coverage, "coverage"),
@@ -567,13 +585,12 @@ class WorkshopPage:
             self._refuse("language", code, "only one of " + ", ".join(offered), self.lang)
             self.language.value = self.lang
             return
-        turned = direction(code) != direction(self.lang)
         self.lang = code
         self._set_document_language()
-        if turned:  # mirrored sliders (right to left) or not: new ones, drawn in the page's new direction
+        with use_language(self.lang):
+            # New sliders: their numbers in the language, and (right to left or back) drawn in its direction.
             self._build_sliders()
             self.controls.children = self._control_children()
-        with use_language(self.lang):
             self._apply_texts()
         self.refresh()
 
