@@ -62,7 +62,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAINS: dict[str, tuple[str, ...]] = {
     "words": ("sim/vocabulary.py",),
     "run": ("sim/debrief/plotting.py", "sim/debrief/html_page.py", "sim/debrief/run_tables.py",
-            "sim/debrief/run_figures.py", "sim/debrief/run_report.py"),
+            "sim/debrief/run_figures.py", "sim/debrief/run_report.py", "sim/spec/injects.py"),
     "sweep": ("sim/debrief/comparison_report.py", "sim/debrief/sweep_figures.py", "sim/debrief/sweep_report.py"),
     "page": ("sim/dashboard/session.py", "sim/dashboard/page_style.py", "sim/dashboard/app.py"),
     "game": ("sim/exercise/play.py",),
@@ -241,7 +241,15 @@ def format_decimal(value: float, digits: int = 1, signed: bool = False) -> str:
     return _apply(_locale().decimal_formats[None], value, digits, signed)
 
 
-def format_percent(share: float, digits: int = 0, signed: bool = False) -> str:
+def format_number(value: float, digits: int = 1) -> str:
+    """A count or a mean, as ``:g`` writes it for people: whole numbers without decimals, others with `digits`."""
+    value = float(value)
+    if value == int(value):
+        return format_int(int(value))
+    return format_decimal(value, digits)
+
+
+def format_percent(share: float, digits: int = 1, signed: bool = False) -> str:
     """A share (0.256) as a percentage in the language's own pattern (``25.6%``; ``25,6 %``), `digits` decimals."""
     return _apply(_locale().percent_formats[None], share, digits, signed)
 
@@ -375,7 +383,7 @@ def update_catalogues(root: Path = ROOT) -> list[Path]:
         pot = folder / f"{domain}.pot"
         pot.parent.mkdir(parents=True, exist_ok=True)
         with pot.open("wb") as handle:
-            write_po(handle, template, width=116, omit_header=False)
+            write_po(handle, template, width=116, omit_header=False, include_lineno=False)
         written.append(pot)
         for code in LANGUAGES:
             if code == "en":
@@ -393,6 +401,6 @@ def update_catalogues(root: Path = ROOT) -> list[Path]:
             catalog.update(template, update_header_comment=False)
             po.parent.mkdir(parents=True, exist_ok=True)
             with po.open("wb") as handle:
-                write_po(handle, catalog, width=116, omit_header=False)
+                write_po(handle, catalog, width=116, omit_header=False, include_lineno=False)
             written.append(po)
     return written

@@ -130,13 +130,24 @@ def figure_texts(fig: Any) -> list[str]:
 class _Visible(HTMLParser):
     HIDDEN = {"script", "style", "template", "noscript"}
     ATTRIBUTES = {"alt", "title", "placeholder", "aria-label"}
+    INLINE = {"a", "abbr", "b", "bdi", "bdo", "code", "em", "i", "kbd", "mark", "q", "s", "small", "span", "strong",
+              "sub", "sup", "time", "u", "var"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.texts: list[str] = []
         self.hidden = 0
+        self.current: list[str] = []
+
+    def flush(self) -> None:
+        text = " ".join("".join(self.current).split())
+        if text:
+            self.texts.append(text)
+        self.current = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in self.INLINE:
+            self.flush()
         if tag in self.HIDDEN:
             self.hidden += 1
         for name, value in attrs:
@@ -144,22 +155,27 @@ class _Visible(HTMLParser):
                 self.texts.append(value.strip())
 
     def handle_endtag(self, tag: str) -> None:
+        if tag not in self.INLINE:
+            self.flush()
         if tag in self.HIDDEN and self.hidden:
             self.hidden -= 1
 
     def handle_data(self, data: str) -> None:
-        if not self.hidden and data.strip():
-            self.texts.append(data.strip())
+        if not self.hidden:
+            self.current.append(data)
 
 
 def html_texts(html: str) -> list[str]:
-    """The visible texts of an HTML page: its text nodes (the ``<title>`` too) and the attributes people read.
+    """The visible texts of an HTML page, one per block (a paragraph, a cell, a heading, the ``<title>``).
 
-    Scripts, styles and templates are left out; so are data URIs (figures are checked as figures).
+    Inline elements (``<bdi>``, ``<strong>``, ``<code>``...) do not split a text: a sentence with a
+    name isolated in ``<bdi>`` is one text. The attributes people read (``alt``, ``title``,
+    ``placeholder``, ``aria-label``) are texts too; scripts, styles and templates are left out.
     """
     parser = _Visible()
     parser.feed(html)
     parser.close()
+    parser.flush()
     return parser.texts
 
 

@@ -10,6 +10,12 @@ tuple of `FigureEntry`, each a figure's file name, its maker and its caption,
 in report order. `draw_figures` draws a registry into a folder; a report walks
 the same registry for the captions. To add a figure, add one entry.
 The words and colours the figures use are in `sim.vocabulary`.
+
+Figures are drawn in the current language (`sim.i18n`): the makers write their words through
+their domain's translator; importing this module makes every matplotlib text written in French
+or Arabic follow the language (`figure_text`): a text that is only a number (a tick label, a bar's
+count) takes the language's separators (``0,5`` in French), and Arabic is laid out right to left
+(`sim.i18n.shaped`). `save_figure` aligns an Arabic figure's titles to the right.
 """
 
 from __future__ import annotations
@@ -23,12 +29,99 @@ from typing import Any
 
 import matplotlib
 
+from sim.i18n import RTL_LETTER, babel_locale, is_rtl, language, shaped
 from sim.spec.output_files import subfolder, write_bytes
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
+
+NUMBER = re.compile(r"[+\-\u2212]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?")
+"""A text that is only a number as Python writes it (``1,234.5``, ``-0.25``, ``40%``): a tick label, a count."""
+
+
+def number_text(text: str) -> str:
+    """A number written the Python way (`NUMBER`) in the current language's conventions (``1 234,5`` in French)."""
+    from babel import Locale
+
+    symbols = Locale.parse(babel_locale()).number_symbols["latn"]
+    out = text.translate({ord(","): symbols["group"], ord("."): symbols["decimal"]})
+    if out.endswith("%"):
+        out = out[:-1] + symbols["percentSign"].strip("\u200e")
+        if language() == "fr":
+            out = out[:-1] + "\u00a0%"  # CLDR's French percent pattern: "#,##0 %"
+    return out
+
+
+def figure_text(text: str) -> str:
+    """A figure's text as the current language writes it: numbers in its conventions, Arabic right to left.
+
+    Every `matplotlib.text.Text` goes through here once this module is imported (titles, labels,
+    ticks, legends, annotations), so no maker has to; English text is left as it is.
+    """
+    code = language()
+    if code == "en" or not text:
+        return text
+    if NUMBER.fullmatch(text.strip()):
+        return number_text(text)
+    return shaped(text) if is_rtl(code) else text
+
+
+_matplotlib_set_text = Text.set_text
+
+
+def _set_text_in_language(self: Text, s: Any) -> None:
+    """`Text.set_text`, the text first written in the current language (`figure_text`)."""
+    if isinstance(s, str) and s:
+        s = figure_text(s)
+        if is_rtl() and RTL_LETTER.search(s) and hasattr(self, "set_language"):
+            self.set_language(language())  # matplotlib 3.11+: libraqm shapes it as Arabic
+    _matplotlib_set_text(self, s)
+
+
+_set_text_in_language.__doc__ = _matplotlib_set_text.__doc__
+Text.set_text = _set_text_in_language  # type: ignore[method-assign]
+
+_matplotlib_set_fontstyle = Text.set_fontstyle
+
+
+def _set_fontstyle_in_language(self: Text, fontstyle: Any) -> None:
+    """`Text.set_fontstyle`, but Arabic stays upright: it has no italic (DejaVu Sans Oblique has no Arabic letters)."""
+    if fontstyle not in (None, "normal") and is_rtl() and RTL_LETTER.search(self.get_text()):
+        fontstyle = "normal"
+    _matplotlib_set_fontstyle(self, fontstyle)
+
+
+_set_fontstyle_in_language.__doc__ = _matplotlib_set_fontstyle.__doc__
+Text.set_fontstyle = _set_fontstyle_in_language  # type: ignore[method-assign]
+Text.set_style = _set_fontstyle_in_language  # type: ignore[method-assign]
+
+
+def mirror_titles(fig: Figure) -> None:
+    """Right to left: each axes' title on the left goes to the right, a suptitle on the left to the right.
+
+    And no Arabic text in italic: Arabic has none (and DejaVu Sans Oblique has no Arabic letters).
+    """
+    for text in fig.findobj(Text):
+        if text.get_fontstyle() != "normal" and RTL_LETTER.search(text.get_text()):
+            text.set_fontstyle("normal")
+    for ax in fig.axes:
+        left, right = ax._left_title, ax._right_title  # noqa: SLF001
+        if left.get_text() and not right.get_text():
+            right.update_from(left)
+            right.set_text(left.get_text())
+            right.set_horizontalalignment("right")
+            left.set_text("")
+        if ax.title.get_text():
+            ax.title.set_multialignment("right")
+    title = getattr(fig, "_suptitle", None)
+    if title is not None and title.get_text() and title.get_horizontalalignment() == "left":
+        x, y = title.get_position()
+        title.set_position((1 - x, y))
+        title.set_horizontalalignment("right")
+        title.set_multialignment("right")
 
 STYLE: dict[str, Any] = {
     "font.size": 13,
@@ -74,6 +167,8 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
         The path.
     """
     path = Path(path)
+    if is_rtl():
+        mirror_titles(fig)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     plt.close(fig)

@@ -5,6 +5,7 @@ end) declares each figure of a run once: its file name, maker and caption, and
 `draw_run_figures` saves them. Titles state the finding in words; type is large
 enough to project (`sim.debrief.plotting.STYLE`); colours come from the
 Okabe-Ito palette (`sim.vocabulary`), which stays distinct for colour-blind readers.
+Words are in the current language (`sim.i18n`, domain ``run``; the shared vocabulary in ``words``).
 """
 
 from __future__ import annotations
@@ -32,10 +33,33 @@ from sim.debrief.run_tables import (
     stops_by,
     trust_paths,
 )
+from sim.i18n import N_, format_decimal, format_int, format_number, format_percent, translator, word
 from sim.spec import limits
 from sim.spec.field_types import AdaptiveTrust
 from sim.spec.scenario import Scenario, expand_links
-from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, KIND_COLOURS, STOP_COLOURS, STOP_LABELS, TRUST_COLOURS
+from sim.vocabulary import (
+    CAUSE_LABELS,
+    CAUSES,
+    COLOURS,
+    KIND_COLOURS,
+    KIND_WORDS,
+    STOP_COLOURS,
+    STOP_LABELS,
+    TRUST_COLOURS,
+)
+
+T = translator("run")
+
+
+def _hours(value: float) -> str:
+    """Hours, whole (``12``)."""
+    return format_int(round(float(value)))
+
+
+def slowest_words(slow: tuple[str, str, float]) -> str:
+    """The slowest link, and what "slowest" measures (`SLOWEST_LINK_MEASURE`), as a sentence."""
+    return T.gettext("Slowest link by {measure}: {sender} → {receiver} ({hours} h)").format(
+        measure=T.gettext(SLOWEST_LINK_MEASURE), sender=slow[0], receiver=slow[1], hours=_hours(slow[2]))
 
 
 def chain_figure(summary: dict[str, Any], title: str | None = None, ax: Any = None) -> Figure:
@@ -60,16 +84,19 @@ def chain_figure(summary: dict[str, Any], title: str | None = None, ax: Any = No
                     height=0.62, zorder=2)  # fmt: skip
             if cause is not None and drop > 0:
                 ax.barh(row, drop, left=count, color=COLOURS[cause], height=0.62, zorder=2)
-                ax.text(count + drop + crossed * 0.01, row, f"−{drop:g} {CAUSE_LABELS[cause]}",
+                dropped = T.gettext("−{count} {cause}").format(count=format_number(drop),
+                                                               cause=word(CAUSE_LABELS[cause]))
+                ax.text(count + drop + crossed * 0.01, row, dropped,
                         va="center", ha="left", fontsize=12, color="#333333", zorder=3)  # fmt: skip
-            ax.text(crossed * -0.01, row, f"{count:g}", va="center", ha="right", fontsize=13, fontweight="bold")
+            ax.text(crossed * -0.01, row, format_number(count), va="center", ha="right", fontsize=13,
+                    fontweight="bold")  # fmt: skip
         ax.set_yticks(y, [s[0] for s in stages])
         ax.tick_params(axis="y", pad=42, length=0)
         ax.set_xlim(0, crossed * 1.42)
         ticks = [t for t in ax.get_xticks() if 0 <= t <= crossed]
         ax.set_xticks(ticks)
         ax.spines["bottom"].set_bounds(0, crossed)
-        ax.set_xlabel("travellers", loc="left")
+        ax.set_xlabel(T.gettext("travellers"), loc="left")
         ax.spines["left"].set_visible(False)
         ax.set_title(title or chain_title(summary), loc="left", fontsize=15)
         fig.tight_layout()
@@ -134,7 +161,7 @@ def journeys_figure(tables: RunTables, limit: int = JOURNEYS_SHOWN) -> Figure:
     alerts_by_id = tables.alerts.set_index("alert")
     departs = dict(zip(sample["id"], sample["depart_hours"], strict=True))
     longest = float((sample["last_crossing_hours"] - sample["depart_hours"]).max())
-    scale, unit = (24.0, "days") if longest > 24 * 8 else (1.0, "hours")
+    scale, unit = (24.0, "days") if longest > 24 * 8 else (1.0, "hours")  # the words: below, whole
     with plt.rc_context(STYLE):
         height = max(5.5, 0.42 * len(sample) + 2.6)
         fig, ax = plt.subplots(figsize=(13, height))
@@ -146,7 +173,7 @@ def journeys_figure(tables: RunTables, limit: int = JOURNEYS_SHOWN) -> Figure:
             stratum = "detected" if row["outcome"] == "detected" else row["cause"]
             if stratum != previous:
                 ax.axhline(y + 0.5, color="#DDDDDD", lw=1, zorder=0)
-                label = "stopped" if stratum == "detected" else CAUSE_LABELS.get(stratum, stratum)
+                label = T.gettext("stopped") if stratum == "detected" else word(CAUSE_LABELS.get(stratum, stratum))
                 ax.text(1.0, y + 0.35, label, transform=ax.get_yaxis_transform(), ha="right", va="top",
                         fontsize=11, color=COLOURS.get(stratum, "#555555"), fontweight="bold")  # fmt: skip
                 previous = stratum
@@ -186,23 +213,37 @@ def journeys_figure(tables: RunTables, limit: int = JOURNEYS_SHOWN) -> Figure:
         left, right = ax.get_xlim()
         left = max(left, edge - 0.04 * (right - edge))
         ax.set_xlim(left, right + 0.22 * (right - left))  # room for the outcome labels, right of every journey
-        ax.set_xlabel(f"{unit} since the traveller left")
+        ax.set_xlabel(T.gettext("days since the traveller left") if unit == "days"
+                      else T.gettext("hours since the traveller left"))  # fmt: skip
         shown, total = len(sample), int((travellers["crossings"] > 0).sum())
         late = int((sample["cause"] == "late").sum())
-        what = f"{shown} of the {total} travellers who crossed" if shown < total else f"all {total} who crossed"
-        title = f"Journeys of {what}"
+        if shown < total:
+            title = T.ngettext("Journeys of {shown} of the {total} traveller who crossed",
+                               "Journeys of {shown} of the {total} travellers who crossed", total)  # fmt: skip
+        else:
+            title = T.ngettext("Journeys of all {total} who crossed", "Journeys of all {total} who crossed", total)
+        title = title.format(shown=format_int(shown), total=format_int(total))
         if late:
-            title += f"\nShaded bands: {late} shown crossed before the alert reached the border"
+            title += "\n" + T.ngettext("Shaded bands: {count} shown crossed before the alert reached the border",
+                                       "Shaded bands: {count} shown crossed before the alert reached the border",
+                                       late).format(count=format_int(late))  # fmt: skip
         ax.set_title(title, loc="left", fontsize=15)
         handles = [
             Line2D([], [], color="black", marker="|", ls="none", ms=16, mew=3,
-                   label="border crossed\n(its country above)"),
-            Line2D([], [], color=COLOURS["detected"], marker="X", ls="none", ms=13, mec="black", label="stopped"),
-            Line2D([], [], color=COLOURS["flow"], marker="v", ls="none", ms=10, label="alert reaches a border agency"),
-            Line2D([], [], color=COLOURS["late"], lw=12, alpha=0.4, label="shaded: hours the alert was late"),
-        ]
+                   label=T.gettext("border crossed\n(its country above)")),
+            Line2D([], [], color=COLOURS["detected"], marker="X", ls="none", ms=13, mec="black",
+                   label=T.gettext("stopped")),
+            Line2D([], [], color=COLOURS["flow"], marker="v", ls="none", ms=10,
+                   label=T.gettext("alert reaches a border agency")),
+            Line2D([], [], color=COLOURS["late"], lw=12, alpha=0.4,
+                   label=T.gettext("shaded: hours the alert was late")),
+        ]  # fmt: skip
         if early.any():
-            earlier = f"alert reached the border earlier\n(over {-edge:.0f} {unit} before leaving)"
+            if unit == "days":
+                earlier = T.gettext("alert reached the border earlier\n(over {count} days before leaving)")
+            else:
+                earlier = T.gettext("alert reached the border earlier\n(over {count} hours before leaving)")
+            earlier = earlier.format(count=format_int(round(-edge)))
             handles.insert(3, Line2D([], [], color=COLOURS["flow"], marker="<", ls="none", ms=10, label=earlier))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
         fig.tight_layout()
@@ -301,9 +342,12 @@ def network_figure(tables: RunTables) -> Figure:
             trust = settings["trust"]
             adaptive = isinstance(trust, AdaptiveTrust)  # labelled with its prior
             trust = trust.prior if adaptive else trust
-            label = f"trust {trust:g}" + (f"→{trust_now[(a, b)]:g}" if trust_now.get((a, b), trust) != trust else "")
-            label += " (adaptive)" if adaptive else ""
-            label += f"\n{count} alerts" + (f" · {delay:.0f} h" if delay is not None and np.isfinite(delay) else "")
+            label = _trust_label(trust, trust_now.get((a, b), trust), adaptive) + "\n"
+            if delay is not None and np.isfinite(delay):
+                label += T.ngettext("{count} alert · {hours} h", "{count} alerts · {hours} h", count).format(
+                    count=format_int(count), hours=_hours(delay))
+            else:
+                label += T.ngettext("{count} alert", "{count} alerts", count).format(count=format_int(count))
             steps = [0.7 + d for d in (0, 0.05, -0.05, 0.1, -0.1, 0.15, -0.15)]
             steps += [t for t in np.arange(0.85, 0.1, -0.05).round(2) if t not in steps]
             order = tuple(steps) if near_end else tuple(1 - t for t in steps)
@@ -318,7 +362,8 @@ def network_figure(tables: RunTables) -> Figure:
             ax.text(x, y - 0.19, names.get(agency.country, agency.country), ha="center", va="center", color="white",
                     fontsize=10, zorder=5)  # fmt: skip
         columns = sorted({x for x, _ in positions.values()})
-        headings = ["who learns", "relays", "border checks"] if len(columns) == 3 else ["who learns", "border checks"]
+        learns, relays, checks = T.gettext("who learns"), T.gettext("relays"), T.gettext("border checks")
+        headings = [learns, relays, checks] if len(columns) == 3 else [learns, checks]
         top = max(y for _, y in positions.values()) + 1.1
         for x, heading in zip(columns, headings[-len(columns) :] if len(columns) < 3 else headings, strict=False):
             ax.text(x, top, heading, ha="center", va="bottom", fontsize=13, color="#555555", fontstyle="italic")
@@ -328,16 +373,18 @@ def network_figure(tables: RunTables) -> Figure:
         ax.set_axis_off()
         sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, vmax))
         bar = fig.colorbar(sm, ax=ax, fraction=0.03, pad=0.01)
-        bar.set_label("median delivery delay (hours)")
+        bar.set_label(T.gettext("median delivery delay (hours)"))
         kinds_shown = sorted({a.kind for a in scenario.agencies}, key=list(KIND_COLOURS).index)
-        ax.legend(handles=[Patch(color=KIND_COLOURS[k], label=k) for k in kinds_shown], loc="upper left",
-                  ncols=len(kinds_shown), frameon=False, bbox_to_anchor=(0, 0.0))  # fmt: skip
+        ax.legend(handles=[Patch(color=KIND_COLOURS[k], label=word(KIND_WORDS[k])) for k in kinds_shown],
+                  loc="upper left", ncols=len(kinds_shown), frameon=False, bbox_to_anchor=(0, 0.0))  # fmt: skip
         total = int(sum(carried.values()))
-        title = f"Sharing network: {total} alerts carried"
+        title = T.ngettext("Sharing network: {count} alert carried", "Sharing network: {count} alerts carried",
+                           total).format(count=format_int(total))  # fmt: skip
         slow = slowest_link(alerts)
         if slow:
-            title += f"\nSlowest link by {SLOWEST_LINK_MEASURE}: {slow[0]} → {slow[1]} ({slow[2]:.0f} h)"
-        ax.set_title(title + "\nline width: alerts carried; colour: median delay", loc="left", fontsize=15)
+            title += "\n" + slowest_words(slow)
+        ax.set_title(title + "\n" + T.gettext("line width: alerts carried; colour: median delay"), loc="left",
+                     fontsize=15)  # fmt: skip
         fig.tight_layout()
         _place_link_labels(ax, labels, arrows)
         return fig
@@ -371,13 +418,15 @@ def network_summary_figure(tables: RunTables) -> Figure:
                    else "#BBBBBB" for _, a, b in busiest][::-1]  # fmt: skip
         ax.barh(range(len(names)), counts, color=colours)
         ax.set_yticks(range(len(names)), names)
-        ax.set_xlabel("alerts carried")
+        ax.set_xlabel(T.gettext("alerts carried"))
         sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, vmax))
-        fig.colorbar(sm, ax=ax, fraction=0.03, pad=0.01).set_label("median delivery delay (hours)")
+        fig.colorbar(sm, ax=ax, fraction=0.03, pad=0.01).set_label(T.gettext("median delivery delay (hours)"))
         total = int(carried.sum()) if len(carried) else 0
-        ax.set_title(f"Sharing network: {len(scenario.agencies):,} agencies and {len(links):,} links, too many to "
-                     f"draw one by one\nthe {len(busiest)} busiest links ({total:,} alerts carried in all); "
-                     "colour: median delay", loc="left", fontsize=15)  # fmt: skip
+        title = T.gettext("Sharing network: {agencies} agencies and {links} links, too many to draw one by one\n"
+                          "the {busiest} busiest links ({total} alerts carried in all); colour: median delay")
+        ax.set_title(title.format(agencies=format_int(len(scenario.agencies)), links=format_int(len(links)),
+                                  busiest=format_int(len(busiest)), total=format_int(total)),
+                     loc="left", fontsize=15)  # fmt: skip
         fig.tight_layout()
         return fig
 
@@ -423,6 +472,17 @@ def _place_link_labels(ax: Any, labels: list[tuple[str, FancyArrowPatch, tuple[f
         placed.append(label.get_window_extent(renderer).padded(4))
 
 
+def _trust_label(trust: float, now: float, adaptive: bool) -> str:
+    """A link's trust on the network figure: as set, after a trust inject, adaptive (its prior)."""
+    values = {"trust": format_decimal(trust, 2).rstrip("0").rstrip(".,") if trust != int(trust) else format_int(trust),
+              "now": format_decimal(now, 2).rstrip("0").rstrip(".,") if now != int(now) else format_int(now)}
+    if now != trust:
+        text = T.gettext("trust {trust}→{now} (adaptive)") if adaptive else T.gettext("trust {trust}→{now}")
+    else:
+        text = T.gettext("trust {trust} (adaptive)") if adaptive else T.gettext("trust {trust}")
+    return text.format(**values)
+
+
 def _box_edge(centre: tuple[float, float], towards: tuple[float, float], half_width: float = 1.06,
               half_height: float = 0.46) -> tuple[float, float]:  # fmt: skip
     """Where the line from a box's centre towards another point leaves the box."""
@@ -442,9 +502,11 @@ def _trust_after_injects(scenario: Scenario) -> dict[tuple[str, str], float]:
 
 def inject_marks(scenario: Scenario) -> list[tuple[float, str]]:
     """(day, label) of each inject, in time order."""
+    from sim.debrief.run_tables import inject_kind_words
+
     marks = []
     for inject in sorted(scenario.injects, key=lambda i: i.day):
-        label = inject.note or inject.subject or inject.kind.replace("_", " ")
+        label = inject.note or inject.subject or inject_kind_words(inject.kind)
         marks.append((inject.day, label))
     return marks
 
@@ -455,17 +517,19 @@ def over_time_figure(tables: RunTables) -> Figure:
     summary = tables.summary
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(13, 6.2))
-        ax.step(ts["day"], ts["detected"], where="post", color=COLOURS["detected"], lw=3, label="detected (cumulative)")
-        ax.step(ts["day"], ts["missed"], where="post", color=COLOURS["late"], lw=3, label="got through (cumulative)")
+        ax.step(ts["day"], ts["detected"], where="post", color=COLOURS["detected"], lw=3,
+                label=T.gettext("detected (cumulative)"))
+        ax.step(ts["day"], ts["missed"], where="post", color=COLOURS["late"], lw=3,
+                label=T.gettext("got through (cumulative)"))
         ax.fill_between(ts["day"], ts["en_route"], step="post", color=COLOURS["flow"], alpha=0.15,
-                        label="travellers en route")  # fmt: skip
+                        label=T.gettext("travellers en route"))  # fmt: skip
         top = max(float(ts[["detected", "missed", "en_route"]].to_numpy().max()), 1.0)
         # Labels in rows above the curves; a label goes to the first row where it overlaps nothing
         # (its width estimated from its length: about 150 characters span the axis).
         span = max(float(ts["day"].max()), 1.0)
         rows_end: list[float] = []
         for day, label in inject_marks(tables.scenario):
-            text = f" day {day:g}: {label}"
+            text = " " + T.gettext("day {day}: {note}").format(day=format_number(day), note=label)
             width = len(text) * span / 150
             row = next((r for r, end in enumerate(rows_end) if end < day), len(rows_end))
             if row == len(rows_end):
@@ -476,10 +540,13 @@ def over_time_figure(tables: RunTables) -> Figure:
                     bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})  # fmt: skip
         ax.set_ylim(0, top * (1.1 + 0.075 * len(rows_end)))
         ax.set_xlim(0, ts["day"].max())
-        ax.set_xlabel("day of the exercise")
-        ax.set_ylabel("travellers")
+        ax.set_xlabel(T.gettext("day of the exercise"))
+        ax.set_ylabel(T.gettext("travellers"))
         ax.legend(loc="lower right", bbox_to_anchor=(1.0, 0.04), frameon=True, framealpha=0.9, edgecolor="none")
-        title = f"Over {ts['day'].max():g} days: {summary['detected']} stopped, {summary['missed']} got through"
+        days = float(ts["day"].max())
+        title = T.ngettext("Over {days} day: {detected} stopped, {missed} got through",
+                           "Over {days} days: {detected} stopped, {missed} got through", round(days)).format(
+            days=format_number(days), detected=format_int(summary["detected"]), missed=format_int(summary["missed"]))
         ax.set_title(title, loc="left")
         fig.tight_layout()
         return fig
@@ -513,8 +580,9 @@ def link_delay_figure(tables: RunTables) -> Figure:
             left.plot([np.median(values)] * 2, [k - 0.35, k + 0.35], color="black", lw=2.5)
         left.set_yticks(range(len(links)), links)
         left.set_ylim(-0.9, len(links) - 0.4)
-        left.set_xlabel("hours from sending to delivery (black: median)")
-        left.set_title(f"Delay on the {len(links)} busiest links" if busiest else "Delay on each link", loc="left")
+        left.set_xlabel(T.gettext("hours from sending to delivery (black: median)"))
+        left.set_title(T.gettext("Delay on the {count} busiest links").format(count=format_int(len(links))) if busiest
+                       else T.gettext("Delay on each link"), loc="left")  # fmt: skip
         right_links = [link for link in links if link in set(merged["link"])]
         late_total = 0
         for k, link in enumerate(right_links):
@@ -525,22 +593,23 @@ def link_delay_figure(tables: RunTables) -> Figure:
             right.scatter(values[~late], jitter[~late], s=9, alpha=0.4, color=COLOURS["detected"])
             right.scatter(values[late], jitter[late], s=9, alpha=0.5, color=COLOURS["late"])
         right.axvline(0, color="black", lw=1.5)
-        right.text(0, -0.75, " crossing", fontsize=11, va="center")
+        right.text(0, -0.75, " " + T.gettext("crossing"), fontsize=11, va="center")
         right.set_yticks(range(len(right_links)), right_links)
         right.set_ylim(-0.9, len(right_links) - 0.4)
-        right.set_xlabel("hours before (−) or after (+) the crossing")
-        right.set_title("Alerts against the moment of crossing", loc="left")
-        right.legend(handles=[Patch(color=COLOURS["detected"], label="before the crossing"),
-                              Patch(color=COLOURS["late"], label=f"after: {CAUSE_LABELS['late']}")], loc="upper left",
-                     bbox_to_anchor=(1.0, 1.0), frameon=False)  # fmt: skip
-        slowest = ""
+        right.set_xlabel(T.gettext("hours before (−) or after (+) the crossing"))
+        right.set_title(T.gettext("Alerts against the moment of crossing"), loc="left")
+        right.legend(handles=[Patch(color=COLOURS["detected"], label=T.gettext("before the crossing")),
+                              Patch(color=COLOURS["late"], label=T.gettext("after: {cause}").format(
+                                  cause=word(CAUSE_LABELS["late"])))],
+                     loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)  # fmt: skip
         slow = slowest_link(alerts)
-        if slow:
-            slowest = f"slowest link by {SLOWEST_LINK_MEASURE}: {slow[0]} → {slow[1]} ({slow[2]:.0f} h)"
         late_travellers = int(merged.loc[merged["after"] > 0, "subject"].nunique()) if len(merged) else 0
-        head = (f"{late_total} alerts, on {late_travellers} travellers, reached a border after the crossing\n"
-                "counted in alerts: a traveller can have several, while the cause table counts each traveller once")
-        fig.suptitle(head + (f"\n{slowest[0].upper()}{slowest[1:]}" if slowest else ""), x=0.01, ha="left",
+        head = T.ngettext("{alerts} alert, on {travellers} travellers, reached a border after the crossing",
+                          "{alerts} alerts, on {travellers} travellers, reached a border after the crossing",
+                          late_total).format(alerts=format_int(late_total), travellers=format_int(late_travellers))
+        head += "\n" + T.gettext("counted in alerts: a traveller can have several, while the cause table counts "
+                                 "each traveller once")  # fmt: skip
+        fig.suptitle(head + ("\n" + slowest_words(slow) if slow else ""), x=0.01, ha="left",
                      fontsize=15, fontweight="bold")  # fmt: skip
         fig.tight_layout()
         return fig
@@ -561,15 +630,32 @@ def _stacked_bars(ax: Any, wide: pd.DataFrame, labels: list[str]) -> None:
         for row, value, start in zip(y, values, left, strict=True):
             if value > 0 and value >= top * 0.06:
                 dark = who in ("innocent_subject", "of_interest", "ordinary")
-                ax.text(start + value / 2, row, f"{value:,.0f}", ha="center", va="center", fontsize=12,
+                ax.text(start + value / 2, row, format_int(round(value)), ha="center", va="center", fontsize=12,
                         fontweight="bold", color="white" if dark else "black")  # fmt: skip
         left += values
     for row, total in zip(y, left, strict=True):
-        ax.text(total + top * 0.015, row, f"{total:,.0f}", va="center", ha="left", fontsize=12, color="#333333")
+        ax.text(total + top * 0.015, row, format_int(round(total)), va="center", ha="left", fontsize=12,
+                color="#333333")  # fmt: skip
     ax.set_yticks(y, labels)
     ax.set_xlim(0, top * 1.18)
     ax.tick_params(axis="y", length=0)
-    ax.set_xlabel("people stopped")
+    ax.set_xlabel(T.gettext("people stopped"))
+
+
+IDENTIFIER_WORDS: dict[str, str] = {
+    "biometric": N_("by biometric"),
+    "document": N_("by document"),
+    "name": N_("by name"),
+    "pnr": N_("PNR flag"),
+}
+"""The rows of the stops figure's right panel: what matched (``T.gettext`` them)."""
+
+
+def identifier_words(identifier: str) -> str:
+    """The identifier that matched, as the stops figure says it (``by biometric``, ``PNR flag``)."""
+    if identifier in IDENTIFIER_WORDS:
+        return T.gettext(IDENTIFIER_WORDS[identifier])
+    return T.gettext("by {identifier}").format(identifier=identifier)
 
 
 def stops_title(tables: RunTables) -> str:
@@ -577,15 +663,19 @@ def stops_title(tables: RunTables) -> str:
     by_agency = stops_by(tables, "agency")
     detected = int(by_agency["of_interest"].sum())
     wrongful = int(by_agency[[k for k in STOP_KINDS if k != "of_interest"]].to_numpy().sum())
-    head = f"{detected:,} persons of interest stopped, and {wrongful:,} innocent people"
+    head = T.ngettext("{detected} persons of interest stopped, and {wrongful} innocent person",
+                      "{detected} persons of interest stopped, and {wrongful} innocent people", wrongful).format(
+        detected=format_int(detected), wrongful=format_int(wrongful))
     if wrongful == 0:
         return head
     innocents = by_agency.drop(columns="of_interest").sum(axis=1)
     worst = str(max(innocents.index, key=lambda a: (innocents[a], a)))
-    share = detected / (detected + wrongful)
-    where = (f"all at {worst}" if int(innocents[worst]) == wrongful
-             else f"{worst} made {int(innocents[worst]):,} of them")  # fmt: skip
-    return f"{head}\n{where}; {share:.0%} of everyone stopped was a person of interest"
+    share = format_percent(detected / (detected + wrongful), 0)
+    if int(innocents[worst]) == wrongful:
+        tail = T.gettext("all at {agency}; {share} of everyone stopped was a person of interest")
+    else:
+        tail = T.gettext("{agency} made {count} of them; {share} of everyone stopped was a person of interest")
+    return head + "\n" + tail.format(agency=worst, count=format_int(int(innocents[worst])), share=share)
 
 
 def stops_figure(tables: RunTables) -> Figure:
@@ -598,10 +688,10 @@ def stops_figure(tables: RunTables) -> Figure:
     with plt.rc_context(STYLE):
         fig, (left, right) = plt.subplots(1, 2, figsize=(14, max(5.2, 0.75 * rows + 3.2)))
         _stacked_bars(left, by_agency, list(by_agency.index))
-        left.set_title("At each border agency", loc="left", fontsize=14)
-        _stacked_bars(right, by_identifier, [f"by {i}" if i != "pnr" else "PNR flag" for i in by_identifier.index])
-        right.set_title("By the identifier that matched", loc="left", fontsize=14)
-        fig.legend(handles=[Patch(color=STOP_COLOURS[k], label=STOP_LABELS[k]) for k in STOP_KINDS],
+        left.set_title(T.gettext("At each border agency"), loc="left", fontsize=14)
+        _stacked_bars(right, by_identifier, [identifier_words(i) for i in by_identifier.index])
+        right.set_title(T.gettext("By the identifier that matched"), loc="left", fontsize=14)
+        fig.legend(handles=[Patch(color=STOP_COLOURS[k], label=word(STOP_LABELS[k])) for k in STOP_KINDS],
                    loc="lower center", ncols=2, frameon=False, bbox_to_anchor=(0.5, 0.0))  # fmt: skip
         fig.suptitle(stops_title(tables), x=0.01, ha="left", fontsize=15, fontweight="bold")
         fig.tight_layout(rect=(0, 0.12, 1, 1))
@@ -619,11 +709,21 @@ def trust_title(paths: dict[str, pd.DataFrame]) -> str:
     rows = paths[link]
     start, end = float(rows["trust"].iloc[0]), float(rows["trust"].iloc[-1])
     refuted, confirmed = int(rows["refuted"].iloc[-1]), int(rows["confirmed"].iloc[-1])
-    verb = "fell" if end < start else "rose" if end > start else "stayed"
-    moved = f"{verb} from {start:.2f} to {end:.2f}" if verb != "stayed" else f"stayed at {start:.2f}"
-    return (f"Trust on {link.replace('->', ' → ')} {moved}: {refuted} refuted, {confirmed} confirmed alerts"
-            f"\n{len(paths)} adaptive link{'s' if len(paths) != 1 else ''}; "
-            + ("marks: refutations" if refuted else "no alert on them was refuted"))  # fmt: skip
+    if end < start:
+        head = T.gettext("Trust on {link} fell from {start} to {end}: {refuted} refuted, {confirmed} confirmed alerts")
+    elif end > start:
+        head = T.gettext("Trust on {link} rose from {start} to {end}: {refuted} refuted, {confirmed} confirmed alerts")
+    else:
+        head = T.gettext("Trust on {link} stayed at {start}: {refuted} refuted, {confirmed} confirmed alerts")
+    head = head.format(link=link.replace("->", " → "), start=format_decimal(start, 2), end=format_decimal(end, 2),
+                       refuted=format_int(refuted), confirmed=format_int(confirmed))  # fmt: skip
+    if refuted:
+        tail = T.ngettext("{count} adaptive link; marks: refutations", "{count} adaptive links; marks: refutations",
+                          len(paths))  # fmt: skip
+    else:
+        tail = T.ngettext("{count} adaptive link; no alert on them was refuted",
+                          "{count} adaptive links; no alert on them was refuted", len(paths))  # fmt: skip
+    return head + "\n" + tail.format(count=format_int(len(paths)))
 
 
 def trust_figure(tables: RunTables) -> Figure:
@@ -642,11 +742,11 @@ def trust_figure(tables: RunTables) -> Figure:
                     mew=0.8)  # fmt: skip
         ax.set_ylim(0, 1.02)
         ax.set_xlim(0, horizon)
-        ax.set_xlabel("day of the exercise")
-        ax.set_ylabel("trust (share of alerts acted on at once)")
+        ax.set_xlabel(T.gettext("day of the exercise"))
+        ax.set_ylabel(T.gettext("trust (share of alerts acted on at once)"))
         handles, _ = ax.get_legend_handles_labels()
         handles.append(Line2D([], [], color="#555555", marker="v", ls="none", ms=10, mec="black",
-                              label="an alert refuted (innocent stopped,\nor verification refuted it)"))  # fmt: skip
+                              label=T.gettext("an alert refuted (innocent stopped,\nor verification refuted it)")))
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
         ax.set_title(trust_title(paths), loc="left", fontsize=15)
         fig.tight_layout()
@@ -658,47 +758,50 @@ RUN_FIGURES: tuple[FigureEntry[RunTables], ...] = check_registry(
         FigureEntry(
             "chain",
             lambda tables: chain_figure(tables.summary),
-            "Where the chain broke: every traveller who crossed a border, stage by stage; each drop is a miss cause.",
+            N_("Where the chain broke: every traveller who crossed a border, stage by stage; each drop is a miss "
+               "cause."),
         ),
         FigureEntry(
             "journeys",
             journeys_figure,
-            "Journeys (a sample by outcome), aligned on departure: crossings, alerts reaching border agencies, "
-            "detections, and the hours by which late alerts missed the crossing.",
+            N_("Journeys (a sample by outcome), aligned on departure: crossings, alerts reaching border agencies, "
+               "detections, and the hours by which late alerts missed the crossing."),
         ),
         FigureEntry(
             "network",
             network_figure,
-            "The sharing network: who passed alerts to whom, how many, how fast, with what trust.",
+            N_("The sharing network: who passed alerts to whom, how many, how fast, with what trust."),
         ),
         FigureEntry(
             "over_time",
             over_time_figure,
-            "Cumulative detections and misses per day, with the injects of the exercise.",
+            N_("Cumulative detections and misses per day, with the injects of the exercise."),
         ),
         FigureEntry(
             "link_delays",
             link_delay_figure,
-            "Observed delay on each link, and when alerts reached the border relative to the crossing.",
+            N_("Observed delay on each link, and when alerts reached the border relative to the crossing."),
         ),
         FigureEntry(
             "stops",
             stops_figure,
-            "Who was stopped: persons of interest (detections) against innocent people (namesakes of ordinary "
-            "travellers, innocent subjects of wrong leads, PNR flags), at each border agency and by the identifier "
-            "that matched.",
+            N_("Who was stopped: persons of interest (detections) against innocent people (namesakes of ordinary "
+               "travellers, innocent subjects of wrong leads, PNR flags), at each border agency and by the identifier "
+               "that matched."),
             applies=models_costs,
         ),
         FigureEntry(
             "trust",
             trust_figure,
-            "Adaptive trust: each link's trust over the exercise, its track record of confirmed and refuted alerts; "
-            "each mark is a refutation that lowered it.",
+            N_("Adaptive trust: each link's trust over the exercise, its track record of confirmed and refuted "
+               "alerts; each mark is a refutation that lowered it."),
             applies=lambda tables: bool(trust_paths(tables)),
         ),
     )
 )
 """The figures of a run, in report order: file name, maker, caption (the one place a run figure is declared).
+
+Captions are in English, marked for the ``run`` catalogue: the report writes ``T.gettext(entry.caption)``.
 
 Here, beside the makers, and not in the light `sim.debrief.run_tables`: a figure
 needs matplotlib to be drawn, and a report only captions figures that were drawn,

@@ -3,6 +3,10 @@
 Shaped like an exercise after-action report: overview, findings written from
 the numbers, the figures, the inject timeline, and an improvement plan (each
 finding, a suggested corrective action, the agency it concerns).
+
+Written in the current language (`sim.i18n`, domain ``run``): every sentence is one template
+with named placeholders; what the trainer wrote (names, description, inject notes, expected
+actions) and identifiers are shown as written; numbers follow the language's conventions.
 """
 
 from __future__ import annotations
@@ -13,21 +17,33 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html
+from sim.debrief.html_page import escape, figure_html, page, png_data_uri, table_html, written
 from sim.debrief.run_tables import (
     LONGEST_HOP_MEASURE,
     SLOWEST_LINK_MEASURE,
     STOP_KINDS,
     RunTables,
     chain_title,
+    inject_kind_words,
     models_costs,
     slowest_link,
     stops_by,
     wrongful_stop_groups,
 )
+from sim.i18n import (
+    N_,
+    format_decimal,
+    format_int,
+    format_number,
+    format_percent,
+    translator,
+    word,
+)
 from sim.safe_text import CsvWriter, dict_cells, read_csv_rows
 from sim.spec.output_files import replacing, write_text
 from sim.vocabulary import BASE_CAUSES, CAUSE_LABELS, STOP_LABELS, causes_in
+
+T = translator("run")
 
 INJECT_EFFECT_COLUMNS = ["inject", "day", "kind", "note", "detected_with", "detected_without", "difference",
                          *[f"{c}_difference" for c in BASE_CAUSES], "travellers_with", "travellers_without",
@@ -39,16 +55,17 @@ surge), whose effect the report gives as rates: more travellers mean more detect
 more misses, whatever the arrangements."""
 
 ACTIONS = {
-    "late": "Cut the delay on {link}: a direct secure channel, a 24/7 duty desk, or automatic forwarding.",
-    "not_trusted": "Agree a trust framework with {sender} (liaison officers, a verification procedure) "
-    "so that {receiver} acts on its alerts.",
-    "not_shared": "Give {agencies} a channel to the border agencies of the countries the travellers cross, "
-    "directly or through a regional hub.",
-    "no_intel": "Widen collection on {groups}: no agency knew about these travellers before they crossed.",
-    "screening_fraud": "Share biometric identifiers: name and document alerts cannot match a traveller on "
-    "fraudulent documents.",
-    "screening": "Review screening at {agencies}: accepted alerts did not produce a match.",
+    "late": N_("Cut the delay on {link}: a direct secure channel, a 24/7 duty desk, or automatic forwarding."),
+    "not_trusted": N_("Agree a trust framework with {sender} (liaison officers, a verification procedure) "
+                      "so that {receiver} acts on its alerts."),
+    "not_shared": N_("Give {agencies} a channel to the border agencies of the countries the travellers cross, "
+                     "directly or through a regional hub."),
+    "no_intel": N_("Widen collection on {groups}: no agency knew about these travellers before they crossed."),
+    "screening_fraud": N_("Share biometric identifiers: name and document alerts cannot match a traveller on "
+                          "fraudulent documents."),
+    "screening": N_("Review screening at the borders of {countries}: accepted alerts did not produce a match."),
 }
+"""The corrective action of each kind of finding, in English (``T.gettext`` it, then ``.format``)."""
 
 
 @dataclass
@@ -58,6 +75,8 @@ class Finding:
     text: str
     action: str
     agency: str
+    hop: str = ""
+    """For a late finding: the longest hop on the alerts' way (``A → B``), which `_measures_note` compares."""
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -67,18 +86,23 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return read_csv_rows(handle)
 
 
-def _travellers(count: int) -> str:
-    """``1 traveller``, ``4 travellers``."""
-    return f"{count} traveller" + ("" if count == 1 else "s")
-
-
 def _pct(part: float, whole: float) -> str:
-    return f"{part / whole:.0%}" if whole else "-"
+    return format_percent(part / whole, 0) if whole else "-"
 
 
-def _count(n: int, word: str) -> str:
-    """``no injects``, ``1 inject``, ``3 injects``."""
-    return f"no {word}s" if n == 0 else f"{n} {word}" + ("" if n == 1 else "s")
+def _hours(value: float) -> str:
+    """Hours, whole (``12``)."""
+    return format_int(round(float(value)))
+
+
+def _join(items: list[str]) -> str:
+    """Items in a list, separated as the language does (``, `` ; Arabic ``، ``)."""
+    # TRANSLATORS: the separator of a list of names or counts ("HAL-INT, DRV-INT").
+    return T.pgettext("list separator", ", ").join(items)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 COMMAND_HINT = re.compile(r"\s*\([^()]*(?:--[a-z]|\btabletop\s)[^()]*\)|\s*`[^`]*(?:--[a-z]|\btabletop\s)[^`]*`")
@@ -92,13 +116,15 @@ def without_command_hints(text: str) -> str:
 
 def _measures_note(tables: RunTables, found: list[Finding]) -> str:
     """When the late findings' longest hop is not the figures' slowest link, what each of them measures."""
-    hops = {m.group(1) for f in found if (m := re.search(r"longest hop on the alert's way was (.+?)\.$", f.text))}
+    hops = {f.hop for f in found if f.hop}
     slowest = slowest_link(tables.alerts)
     if not hops or slowest is None or f"{slowest[0]} → {slowest[1]}" in hops:
         return ""
-    return (f"Two measures: a finding's “longest hop on the alert's way” is, for the alerts that came too late, "
-            f"{LONGEST_HOP_MEASURE}; the network figure's “slowest link” ({slowest[0]} → {slowest[1]}, "
-            f"{slowest[2]:.0f} h) is the link with the highest {SLOWEST_LINK_MEASURE}.")  # fmt: skip
+    return T.gettext("Two measures: a finding's “longest hop on the alert's way” is, for the alerts that came too "
+                     "late, {hop_measure}; the network figure's “slowest link” ({sender} → {receiver}, {hours} h) is "
+                     "the link with the highest {link_measure}.").format(
+        hop_measure=T.gettext(LONGEST_HOP_MEASURE), sender=slowest[0], receiver=slowest[1],
+        hours=_hours(slowest[2]), link_measure=T.gettext(SLOWEST_LINK_MEASURE))  # fmt: skip
 
 
 def findings(tables: RunTables) -> list[Finding]:
@@ -121,71 +147,97 @@ def findings(tables: RunTables) -> list[Finding]:
             )
         for (sender, receiver), group in sorted(links.groupby(["sender", "receiver"]), key=lambda kv: -len(kv[1])):
             link = f"{sender} → {receiver}"
+            count = len(group)
             if cause == "late":
                 late = group["hours_late"].median()
-                text = (f"{_travellers(len(group))} crossed before the alert reached the border "
-                        f"(median {late:.0f} h late); the longest hop on the alert's way was {link}.")  # fmt: skip
-                action = ACTIONS["late"].format(link=link) + _link_cost(tables, sender, receiver, "late")
-                out.append(Finding(text, action, sender))
+                text = T.ngettext("{count} traveller crossed before the alert reached the border (median {hours} h "
+                                  "late); the longest hop on the alert's way was {link}.",
+                                  "{count} travellers crossed before the alert reached the border (median {hours} h "
+                                  "late); the longest hop on the alert's way was {link}.", count)  # fmt: skip
+                text = text.format(count=format_int(count), hours=_hours(late), link=link)
+                action = T.gettext(ACTIONS["late"]).format(link=link) + _link_cost(tables, sender, receiver, "late")
+                out.append(Finding(text, action, sender, hop=link))
             else:
-                text = (
-                    f"{_travellers(len(group))} got through because {receiver} did not trust the alert from {sender}."
-                )
-                action = ACTIONS["not_trusted"].format(sender=sender, receiver=receiver)
+                text = T.ngettext("{count} traveller got through because {receiver} did not trust the alert from "
+                                  "{sender}.",
+                                  "{count} travellers got through because {receiver} did not trust the alert from "
+                                  "{sender}.", count)  # fmt: skip
+                text = text.format(count=format_int(count), receiver=receiver, sender=sender)
+                action = T.gettext(ACTIONS["not_trusted"]).format(sender=sender, receiver=receiver)
                 out.append(Finding(text, action + _link_cost(tables, sender, receiver, "not_trusted"), receiver))
     not_shared = missed[missed["cause"] == "not_shared"]
     if len(not_shared):
         knowers = _first_knowers(tables, set(not_shared["id"]))
-        names = ", ".join(sorted(knowers)) or "the agencies that knew"
-        text = f"{len(not_shared)} travellers were known to {names} but no alert was ever on its way to the border."
-        out.append(Finding(text, ACTIONS["not_shared"].format(agencies=names) + _origin_cost(tables, knowers), names))
+        names = _join(sorted(knowers)) or T.gettext("the agencies that knew")
+        text = T.ngettext("{count} traveller was known to {agencies} but no alert was ever on its way to the border.",
+                          "{count} travellers were known to {agencies} but no alert was ever on its way to the "
+                          "border.", len(not_shared)).format(count=format_int(len(not_shared)), agencies=names)
+        action = T.gettext(ACTIONS["not_shared"]).format(agencies=names) + _origin_cost(tables, knowers)
+        out.append(Finding(text, action, names))
     no_intel = missed[missed["cause"] == "no_intel"]
     if len(no_intel):
-        groups = ", ".join(f"{g} ({n})" for g, n in no_intel["group"].value_counts().items())
-        text = f"{len(no_intel)} travellers were unknown to every agency when they crossed: {groups}."
-        agencies = ", ".join(a.id for a in tables.scenario.agencies if a.kind == "intelligence") or "intelligence"
-        out.append(Finding(text, ACTIONS["no_intel"].format(groups=groups) + _collection_cost(tables), agencies))
+        groups = _join([T.gettext("{group} ({count})").format(group=g, count=format_int(n))
+                        for g, n in no_intel["group"].value_counts().items()])  # fmt: skip
+        text = T.ngettext("{count} traveller was unknown to every agency when they crossed: {groups}.",
+                          "{count} travellers were unknown to every agency when they crossed: {groups}.",
+                          len(no_intel)).format(count=format_int(len(no_intel)), groups=groups)  # fmt: skip
+        agencies = (_join([a.id for a in tables.scenario.agencies if a.kind == "intelligence"])
+                    or T.gettext("intelligence agencies"))  # fmt: skip
+        action = T.gettext(ACTIONS["no_intel"]).format(groups=groups) + _collection_cost(tables)
+        out.append(Finding(text, action, agencies))
     screening = missed[missed["cause"] == "screening_miss"]
     if len(screening):
         fraud = int((screening["documents"] == "fraudulent").sum())
-        borders = ", ".join(sorted(set(screening["cause_country"].dropna())))
-        text = (f"{len(screening)} travellers were on a watchlist at the border but the check failed"
-                f" ({fraud} of them on fraudulent documents).")  # fmt: skip
+        borders = _join(sorted(set(screening["cause_country"].dropna())))
+        text = T.ngettext("{count} traveller was on a watchlist at the border but the check failed ({fraud} of them "
+                          "on fraudulent documents).",
+                          "{count} travellers were on a watchlist at the border but the check failed ({fraud} of "
+                          "them on fraudulent documents).", len(screening))  # fmt: skip
+        text = text.format(count=format_int(len(screening)), fraud=format_int(fraud))
         if fraud >= len(screening) / 2:
-            out.append(Finding(text, ACTIONS["screening_fraud"], "all agencies that share"))
+            out.append(Finding(text, T.gettext(ACTIONS["screening_fraud"]), T.gettext("all agencies that share")))
         else:
-            out.append(Finding(text, ACTIONS["screening"].format(agencies=f"the borders of {borders}"), borders))
+            out.append(Finding(text, T.gettext(ACTIONS["screening"]).format(countries=borders), borders))
     out += wrongful_stop_findings(tables)
     lost = summary["alerts"]["lost"]
     if lost:
-        out.append(Finding(f"{lost} alerts were lost on the way.", "Make the channels reliable (acknowledgements, "
-                           "retries) on the links that lose messages.", "senders"))  # fmt: skip
+        text = T.ngettext("{count} alert was lost on the way.", "{count} alerts were lost on the way.", lost)
+        out.append(Finding(text.format(count=format_int(lost)),
+                           T.gettext("Make the channels reliable (acknowledgements, retries) on the links that lose "
+                                     "messages."), T.gettext("senders")))  # fmt: skip
     if not out and crossed:
-        out.append(Finding("Every traveller who crossed was stopped.", "Keep the current arrangements.", "all"))
+        out.append(Finding(T.gettext("Every traveller who crossed was stopped."),
+                           T.gettext("Keep the current arrangements."), T.gettext("all")))  # fmt: skip
     return out
 
 
-def _people(count: int, word: str = "innocent people") -> str:
-    """``1 innocent person``, ``3 innocent people`` (or another plural `word` given whole)."""
-    if word == "innocent people":
-        return f"{count:,} innocent " + ("person" if count == 1 else "people")
-    return f"{count:,} {word}"
+def _identifier(identifier: str) -> str:
+    """An identifier's kind in words (``name``, ``document``, ``biometric``, ``pnr``), in the current language."""
+    words = {
+        "name": T.pgettext("identifier", "name"),
+        "document": T.pgettext("identifier", "document"),
+        "biometric": T.pgettext("identifier", "biometric"),
+        "pnr": T.pgettext("identifier", "PNR"),
+    }
+    return words.get(identifier, identifier)
 
 
-ENTRY_WORDS = {"name": "name-only entries", "document": "document entries", "biometric": "biometric entries"}
-"""A watchlist entry by the strongest identifier it holds, in a namesake finding's words."""
+ENTRY_WORDS = {"name": N_("namesakes of name-only entries"), "document": N_("namesakes of document entries"),
+               "biometric": N_("namesakes of biometric entries")}  # fmt: skip
+"""The namesakes of a watchlist entry, by the strongest identifier it holds, in a namesake finding's words."""
 
 STOP_ACTIONS = {
-    "ordinary": "Share stronger identifiers than {identifiers} with {agency} (documents, biometrics: they match "
-    "strangers far more rarely) and keep entries no longer than needed. Cost: shorter retention lets "
-    "persons of interest through on expired entries; biometrics need an agreement to share them.",
-    "innocent_subject": "Have {agency} verify alerts from {sender} before stopping anyone (a check that can refute "
-    "them). Cost: verification takes hours, so some persons of interest cross before it ends (late misses).",
-    "verified": "{agency} already verifies some alerts from {sender} ({refuted} refuted): verify more of them "
-    "(trust {sender} less) or with a better check. Cost: verification takes hours, so some persons of interest "
-    "cross before it ends (late misses).",
-    "pnr": "Tune the PNR risk rules at {agency}: they flag ordinary travellers. Cost: fewer flags also find fewer "
-    "persons of interest nobody knew.",
+    "ordinary": N_("Share stronger identifiers than {identifiers} with {agency} (documents, biometrics: they match "
+                   "strangers far more rarely) and keep entries no longer than needed. Cost: shorter retention lets "
+                   "persons of interest through on expired entries; biometrics need an agreement to share them."),
+    "innocent_subject": N_("Have {agency} verify alerts from {sender} before stopping anyone (a check that can "
+                           "refute them). Cost: verification takes hours, so some persons of interest cross before "
+                           "it ends (late misses)."),
+    "verified": N_("{agency} already verifies some alerts from {sender} ({refuted} refuted): verify more of them "
+                   "(trust {sender} less) or with a better check. Cost: verification takes hours, so some persons "
+                   "of interest cross before it ends (late misses)."),
+    "pnr": N_("Tune the PNR risk rules at {agency}: they flag ordinary travellers. Cost: fewer flags also find fewer "
+              "persons of interest nobody knew."),
 }
 """The corrective action of a wrongful-stops finding, by the kind that made most of them, with what it costs."""
 
@@ -205,33 +257,54 @@ def wrongful_stop_findings(tables: RunTables) -> list[Finding]:
         rows = frame[(frame["sender"] == sender) & (frame["agency"] == agency)]
         parts = []
         for (kind, identifier), n in rows.groupby(["kind", "identifier"]).size().sort_values(ascending=False).items():
-            what = {
-                "ordinary": f"namesakes of {ENTRY_WORDS.get(str(identifier), f'{identifier} entries')}",
-                "innocent_subject": f"subject{'s' if n != 1 else ''} of wrong leads matched by {identifier}",
-                "pnr": "ordinary travellers flagged by PNR rules",
-            }.get(str(kind), f"{kind} ({identifier})")
-            parts.append((int(n), what))
+            parts.append((int(n), _stopped_words(str(kind), str(identifier), int(n))))
         if len(parts) == 1:
-            detail = f"all {parts[0][1]}"
+            detail = T.gettext("all {who}").format(who=parts[0][1])
         else:
-            detail = "; ".join(f"{n:,}{' of them' if k == 0 else ''} {what}" for k, (n, what) in enumerate(parts))
+            # TRANSLATORS: "{count} of them {who}": the first of a list of who was stopped ("31 of them namesakes
+            # of name-only entries"); the next ones are "{count} {who}", separated by "; ".
+            detail = T.pgettext("list separator", "; ").join(
+                (T.gettext("{count} of them {who}") if k == 0 else T.gettext("{count} {who}")).format(
+                    count=format_int(n), who=what) for k, (n, what) in enumerate(parts))  # fmt: skip
         if sender:
-            text = f"Acting on alerts from {sender}, {agency} stopped {_people(total)} ({detail})."
+            text = T.ngettext("Acting on alerts from {sender}, {agency} stopped {count} innocent person ({detail}).",
+                              "Acting on alerts from {sender}, {agency} stopped {count} innocent people ({detail}).",
+                              total)  # fmt: skip
         elif set(group["by_kind"]) == {"pnr"}:
-            text = f"PNR rules at {agency} stopped {_people(total)} ({detail})."
+            text = T.ngettext("PNR rules at {agency} stopped {count} innocent person ({detail}).",
+                              "PNR rules at {agency} stopped {count} innocent people ({detail}).", total)  # fmt: skip
         else:
-            text = f"Acting on its own intelligence, {agency} stopped {_people(total)} ({detail})."
+            text = T.ngettext("Acting on its own intelligence, {agency} stopped {count} innocent person ({detail}).",
+                              "Acting on its own intelligence, {agency} stopped {count} innocent people ({detail}).",
+                              total)  # fmt: skip
+        text = text.format(sender=sender, agency=agency, count=format_int(total), detail=detail)
         kind = max(group["by_kind"], key=lambda k: (group["by_kind"][k], k))
         named = [i for i in rows.loc[rows["kind"] == "ordinary", "identifier"].value_counts().index]
-        identifiers = " and ".join(map(str, named)) or "names"
+        identifiers = T.pgettext("list", " and ").join(_identifier(str(i)) for i in named) or T.gettext("names")
         refuted = _refuted_on(tables, sender, agency)
         if kind == "innocent_subject" and refuted:
             kind = "verified"
-        action = STOP_ACTIONS.get(kind, STOP_ACTIONS["innocent_subject"]).format(
-            agency=agency, sender=sender or f"{agency}'s own sources", identifiers=identifiers, refuted=refuted
+        action = T.gettext(STOP_ACTIONS.get(kind, STOP_ACTIONS["innocent_subject"])).format(
+            agency=agency, sender=sender or T.gettext("{agency}'s own sources").format(agency=agency),
+            identifiers=identifiers, refuted=format_int(refuted),
         )
         out.append(Finding(text, action, agency))
     return out
+
+
+def _stopped_words(kind: str, identifier: str, count: int) -> str:
+    """Who a group of wrongful stops stopped, in a finding's words (``namesakes of name-only entries``)."""
+    if kind == "ordinary":
+        if identifier in ENTRY_WORDS:
+            return T.gettext(ENTRY_WORDS[identifier])
+        return T.gettext("namesakes of {identifier} entries").format(identifier=_identifier(identifier))
+    if kind == "innocent_subject":
+        return T.ngettext("subject of wrong leads matched by {identifier}",
+                          "subjects of wrong leads matched by {identifier}", count).format(
+            identifier=_identifier(identifier))  # fmt: skip
+    if kind == "pnr":
+        return T.gettext("ordinary travellers flagged by PNR rules")
+    return f"{kind} ({identifier})"
 
 
 def _wrongful_via(tables: RunTables, sender: str, receiver: str) -> int:
@@ -258,15 +331,24 @@ def _link_cost(tables: RunTables, sender: str, receiver: str, cause: str) -> str
     wrongful = _wrongful_via(tables, sender, receiver)
     refuted = _refuted_on(tables, sender, receiver)
     final = tables.summary.get("trust_final", {}).get(f"{sender}->{receiver}")
-    more = "more trust" if cause == "not_trusted" else "faster alerts"
+    link = f"{sender} → {receiver}"
     if not wrongful and not refuted:
-        return f" Cost: none seen in this run (no alert over {sender} → {receiver} stopped an innocent person)."
-    words = f" Cost: alerts over {sender} → {receiver} already stopped {_people(wrongful)}"
+        return " " + T.gettext("Cost: none seen in this run (no alert over {link} stopped an innocent person).").format(
+            link=link)
+    # TRANSLATORS: {also} is empty, or " and 3 of its alerts were refuted", then maybe " (its adaptive trust ended
+    # at 0.42)"; {more} is "more trust" or "faster alerts".
+    words = T.ngettext("Cost: alerts over {link} already stopped {count} innocent person{also}; {more} would stop "
+                       "more of them too.",
+                       "Cost: alerts over {link} already stopped {count} innocent people{also}; {more} would stop "
+                       "more of them too.", wrongful)  # fmt: skip
+    also = ""
     if refuted:
-        words += f" and {refuted} of its alerts were refuted"
+        also += T.ngettext(" and {count} of its alerts was refuted", " and {count} of its alerts were refuted",
+                           refuted).format(count=format_int(refuted))  # fmt: skip
     if final is not None:
-        words += f" (its adaptive trust ended at {final:.2f})"
-    return words + f"; {more} would stop more of them too."
+        also += T.gettext(" (its adaptive trust ended at {trust})").format(trust=format_decimal(final, 2))
+    more = T.gettext("more trust") if cause == "not_trusted" else T.gettext("faster alerts")
+    return " " + words.format(link=link, count=format_int(wrongful), also=also, more=more)
 
 
 def _origin_cost(tables: RunTables, agencies: set[str]) -> str:
@@ -276,8 +358,11 @@ def _origin_cost(tables: RunTables, agencies: set[str]) -> str:
     stops = tables.wrongful_stops
     origins = tables.alerts.set_index("alert")["origin"].astype(str)
     count = 0 if stops is None or stops.empty else int(stops["alert"].map(origins).isin(agencies).sum())
-    return (f" Cost: a new channel carries their wrong leads and name entries too (their alerts already stopped "
-            f"{_people(count)} in this run).")  # fmt: skip
+    return " " + T.ngettext("Cost: a new channel carries their wrong leads and name entries too (their alerts "
+                            "already stopped {count} innocent person in this run).",
+                            "Cost: a new channel carries their wrong leads and name entries too (their alerts "
+                            "already stopped {count} innocent people in this run).", count).format(
+        count=format_int(count))  # fmt: skip
 
 
 def _collection_cost(tables: RunTables) -> str:
@@ -286,9 +371,13 @@ def _collection_cost(tables: RunTables) -> str:
         return ""
     namesakes = int(tables.summary["wrongful_stops"]["by_kind"].get("ordinary", 0))
     if not namesakes:
-        return " Cost: more watchlist entries, more chances to stop a namesake (none was stopped in this run)."
-    return (f" Cost: every new watchlist entry is compared with every ordinary traveller; the entries of this run "
-            f"already stopped {_people(namesakes, 'namesakes')}.")  # fmt: skip
+        return " " + T.gettext("Cost: more watchlist entries, more chances to stop a namesake (none was stopped in "
+                               "this run).")  # fmt: skip
+    return " " + T.ngettext("Cost: every new watchlist entry is compared with every ordinary traveller; the entries "
+                            "of this run already stopped {count} namesake.",
+                            "Cost: every new watchlist entry is compared with every ordinary traveller; the entries "
+                            "of this run already stopped {count} namesakes.", namesakes).format(
+        count=format_int(namesakes))  # fmt: skip
 
 
 def slowest_hop(alerts: Any, by_alert: Any, alert: str) -> tuple[str, str]:
@@ -371,10 +460,16 @@ def _effect_words(row: dict[str, str]) -> str:
         return _rate_words(row)
     diff = int(row["difference"])
     changes = [
-        f"{int(row[f'{c}_difference']):+d} {CAUSE_LABELS[c]}" for c in BASE_CAUSES if int(row[f"{c}_difference"])
-    ]
-    head = "no change in detections" if diff == 0 else f"{diff:+d} detections"
-    return head + (" (" + ", ".join(changes) + ")" if changes else "")
+        T.gettext("{count} {cause}").format(count=format_int(int(row[f"{c}_difference"]), signed=True),
+                                            cause=word(CAUSE_LABELS[c]))
+        for c in BASE_CAUSES if int(row[f"{c}_difference"])
+    ]  # fmt: skip
+    if diff == 0:
+        head = T.gettext("no change in detections")
+    else:
+        head = T.ngettext("{count} detection", "{count} detections", abs(diff)).format(
+            count=format_int(diff, signed=True))
+    return T.gettext("{effect} ({changes})").format(effect=head, changes=_join(changes)) if changes else head
 
 
 def _rate_words(row: dict[str, str]) -> str:
@@ -388,119 +483,165 @@ def _rate_words(row: dict[str, str]) -> str:
     rate_with = share(row["detected_with"], crossed_with)
     rate_without = share(row["detected_without"], crossed_without)
     points = rate_with - rate_without
-    head = (f"detection rate {rate_without:.0f}% → {rate_with:.0f}% ({points:+.1f} pts)" if round(points, 1)
-            else f"no change in the detection rate ({rate_with:.0f}%)")  # fmt: skip
+    if round(points, 1):
+        head = T.gettext("detection rate {before} → {after} ({points} pts)").format(
+            before=format_percent(rate_without / 100, 0), after=format_percent(rate_with / 100, 0),
+            points=format_decimal(points, 1, signed=True))  # fmt: skip
+    else:
+        head = T.gettext("no change in the detection rate ({rate})").format(rate=format_percent(rate_with / 100, 0))
     changes = []
     for c in BASE_CAUSES:
         without = int(row[f"{c}_without"])
         moved = share(without + int(row[f"{c}_difference"]), crossed_with) - share(without, crossed_without)
         if round(moved, 1):
-            changes.append(f"{moved:+.1f} pts {CAUSE_LABELS[c]}")
-    return (head + (" (" + ", ".join(changes) + ")" if changes else "")
-            + f"; as rates of the travellers who crossed, because the inject adds {added} travellers "
-            f"({crossed_with - crossed_without} more crossed): counts would grow with the crowd alone")  # fmt: skip
+            changes.append(T.gettext("{points} pts {cause}").format(points=format_decimal(moved, 1, signed=True),
+                                                                    cause=word(CAUSE_LABELS[c])))  # fmt: skip
+    if changes:
+        head = T.gettext("{effect} ({changes})").format(effect=head, changes=_join(changes))
+    return T.ngettext("{effect}; as rates of the travellers who crossed, because the inject adds {added} traveller "
+                      "({more} more crossed): counts would grow with the crowd alone",
+                      "{effect}; as rates of the travellers who crossed, because the inject adds {added} travellers "
+                      "({more} more crossed): counts would grow with the crowd alone", added).format(
+        effect=head, added=format_int(added), more=format_int(crossed_with - crossed_without))  # fmt: skip
+
+
+def _meta_words(s: dict[str, Any], scenario: Any) -> str:
+    """The report's line of facts: seed, days, travellers, agencies, links, injects, version."""
+    days, injects = s["horizon_days"], len(scenario.injects)
+    items = [
+        T.gettext("Seed {seed}").format(seed=s["seed"]),
+        T.ngettext("{count} day", "{count} days", round(days)).format(count=format_number(days)),
+        T.ngettext("{count} traveller", "{count} travellers", s["travellers"]).format(
+            count=format_int(s["travellers"])),
+        T.ngettext("{count} agency", "{count} agencies", len(scenario.agencies)).format(
+            count=format_int(len(scenario.agencies))),
+        T.ngettext("{count} link", "{count} links", len(scenario.sharing.links)).format(
+            count=format_int(len(scenario.sharing.links))),
+        T.ngettext("{count} inject", "{count} injects", injects).format(count=format_int(injects)) if injects
+        else T.gettext("no injects"),
+        f"tabletop {s['version']}",
+    ]  # fmt: skip
+    return " · ".join(items)
 
 
 def render_report(tables: RunTables, folder: Path, figures: dict[str, Path] | None) -> str:
-    """The report's HTML."""
+    """The report's HTML, in the current language (`sim.i18n`)."""
     s, scenario = tables.summary, tables.scenario
     crossed = s["crossed"]
     meta = json.loads((folder / "run.json").read_text()) if (folder / "run.json").is_file() else {}
     varied = meta.get("overrides") or []
-    parts = [f"<h1>After-action report: {escape(scenario.name)}</h1>"]
+    title = T.gettext("After-action report: {name}").format(name=scenario.name)
+    heading = escape(T.gettext("After-action report: {name}")).format(name=written(scenario.name))
+    parts = [f"<h1>{heading}</h1>"]
     parts.append(f'<p class="lead">{escape(without_command_hints(scenario.description))}</p>')
-    parts.append(
-        '<p class="meta">'
-        + escape(f"Seed {s['seed']} · {s['horizon_days']:g} days · {s['travellers']} travellers · "
-                 f"{len(scenario.agencies)} agencies · {len(scenario.sharing.links)} links · "
-                 f"{_count(len(scenario.injects), 'inject')} · tabletop {s['version']}")
-        + "<br>"
-        + escape("What was varied: " + (", ".join(varied) if varied else "nothing (the scenario as written)"))
-        + "</p>"
-    )  # fmt: skip
-    parts.append("<h2>Overview</h2>")
+    what = (T.gettext("What was varied: {changes}").format(changes=_join(varied))
+            if varied else T.gettext("What was varied: nothing (the scenario as written)"))  # fmt: skip
+    parts.append('<p class="meta">' + escape(_meta_words(s, scenario)) + "<br>" + escape(what) + "</p>")
+    parts.append(f"<h2>{escape(T.gettext('Overview'))}</h2>")
     rate = s["detection_rate"]
+    head = chain_title(s).replace(chr(10), " ").rstrip(".") + "."
     parts.append(
-        f'<div class="finding"><strong>{escape(chain_title(s).replace(chr(10), " ").rstrip(".") + ".")}</strong> '
-        + escape(f"Detection rate {rate:.0%}." if rate is not None else "")
+        f'<div class="finding"><strong>{escape(head)}</strong> '
+        + escape(T.gettext("Detection rate {rate}.").format(rate=format_percent(rate, 0)) if rate is not None else "")
         + "</div>"
     )
     parts += _both_sides_html(tables)
     rows = []
     for cause in causes_in(s["misses"]):
         count = s["misses"][cause]
-        extra = f"median {s['median_hours_late']:.1f} h late" if cause == "late" and s["median_hours_late"] else ""
-        rows.append([CAUSE_LABELS[cause], count, _pct(count, crossed), extra])
-    parts.append("<h3>Why the others got through</h3>")
-    parts.append(table_html(["cause", "travellers", "of crossed", "how late"], rows, [False, True, True, False]))
-    parts.append(
-        "<p>“Alert came too late” is the share of misses that faster sharing alone would have turned into "
-        "detections; “known, but not shared” and “alert not trusted” are gaps in the arrangements between agencies.</p>"
-    )
+        extra = (T.gettext("median {hours} h late").format(hours=format_decimal(s["median_hours_late"], 1))
+                 if cause == "late" and s["median_hours_late"] else "")  # fmt: skip
+        rows.append([word(CAUSE_LABELS[cause]), count, _pct(count, crossed), extra])
+    parts.append(f"<h3>{escape(T.gettext('Why the others got through'))}</h3>")
+    parts.append(table_html([T.gettext("cause"), T.gettext("travellers"), T.gettext("of crossed"),
+                             T.gettext("how late")], rows, [False, True, True, False]))  # fmt: skip
+    parts.append("<p>" + escape(T.gettext(
+        "“{late}” is the share of misses that faster sharing alone would have turned into detections; "
+        "“{not_shared}” and “{not_trusted}” are gaps in the arrangements between agencies.").format(
+        late=_capital(word(CAUSE_LABELS["late"])), not_shared=word(CAUSE_LABELS["not_shared"]),
+        not_trusted=word(CAUSE_LABELS["not_trusted"]))) + "</p>")  # fmt: skip
     parts += _wrongful_stops_html(s)
     a = s["alerts"]
-    parts.append(
-        "<p>"
-        + escape(f"Alerts: {a['sent']} sent, {a['delivered']} delivered, {a['lost']} lost, {a['discarded']} discarded, "
-                 f"{a['verified']} verified. {s['companions_stopped']} accompanying family members were stopped with "
-                 f"the travellers, {s['companions_not_stopped']} were not.")
-        + "</p>"
-    )  # fmt: skip
+    alerts = T.gettext("Alerts: {sent} sent, {delivered} delivered, {lost} lost, {discarded} discarded, "
+                       "{verified} verified.").format(**{k: format_int(a[k]) for k in
+                                                         ("sent", "delivered", "lost", "discarded", "verified")})
+    family = T.ngettext("{stopped} accompanying family member was stopped with the travellers, {not_stopped} were "
+                        "not.",
+                        "{stopped} accompanying family members were stopped with the travellers, {not_stopped} were "
+                        "not.", s["companions_stopped"]).format(
+        stopped=format_int(s["companions_stopped"]), not_stopped=format_int(s["companions_not_stopped"]))
+    parts.append("<p>" + escape(f"{alerts} {family}") + "</p>")  # fmt: skip
     if "wrongful_stops" in s:
         parts.append(f"<p>{escape(_cost_words(s))}</p>")
-    parts.append("<h2>Findings</h2>")
+    parts.append(f"<h2>{escape(T.gettext('Findings'))}</h2>")
     found = findings(tables)
     parts += [f'<div class="finding">{escape(f.text)}</div>' for f in found]
     measures = _measures_note(tables, found)
     if measures:
         parts.append(f"<p>{escape(measures)}</p>")
     effects = _read_csv(folder / "injects.csv")
-    parts.append("<h2>Injects</h2>")
+    parts.append(f"<h2>{escape(T.gettext('Injects'))}</h2>")
     if scenario.injects:
         by_number = {int(r["inject"]): r for r in effects}
         inject_rows = []
         for number, inject in sorted(enumerate(scenario.injects, start=1), key=lambda kv: kv[1].day):
             effect = by_number.get(number)
             inject_rows.append([
-                f"{inject.day:g}", inject.kind.replace("_", " "), inject.note or inject.subject or "",
-                inject.describe(), _effect_words(effect) if effect else "not measured",
+                format_number(inject.day), inject_kind_words(inject.kind), inject.note or inject.subject or "",
+                inject.describe(), _effect_words(effect) if effect else T.gettext("not measured"),
             ])  # fmt: skip
-        parts.append(table_html(["day", "kind", "note", "what happens", "effect on this run (same seed, without it)"],
-                                inject_rows))  # fmt: skip
+        parts.append(table_html([T.gettext("day"), T.gettext("kind"), T.gettext("note"), T.gettext("what happens"),
+                                 T.gettext("effect on this run (same seed, without it)")], inject_rows,
+                                written=[False, False, True, False, False]))  # fmt: skip
     else:
-        parts.append("<p>No injects: the scenario runs as written.</p>")
+        parts.append(f"<p>{escape(T.gettext('No injects: the scenario runs as written.'))}</p>")
     if scenario.injects:
-        parts.append("<h3>Exercise Evaluation Guide</h3>")
-        parts.append(table_html(["inject", "expected action", "what the agency did", "effect on detections"],
-                                evaluation_guide(tables, effects)))  # fmt: skip
+        parts.append(f"<h3>{escape(T.gettext('Exercise Evaluation Guide'))}</h3>")
+        parts.append(table_html([T.gettext("inject"), T.gettext("expected action"), T.gettext("what the agency did"),
+                                 T.gettext("effect on detections")], evaluation_guide(tables, effects),
+                                written=[False, True, False, False]))  # fmt: skip
     play = json.loads((folder / "play.json").read_text()) if (folder / "play.json").is_file() else None
     if play:
-        parts.append(f"<h2>Your decisions as {escape(play['agency'])}</h2>")
-        parts.append(
-            "<p>" + escape(
-                f"{play['decisions']} decisions, {play['changed_decisions']} of them different from the scenario's "
-                f"policy. With your choices {play['detected_played']} travellers were stopped; with the scenario's "
-                f"policy, on the same seed (the same travellers and draws), {play['detected_default']}."
-                + (f" Innocent people stopped (wrongful stops): {play['wrongful_stops_played']} with your choices, "
-                   f"{play['wrongful_stops_default']} with the policy." if "wrongful_stops_played" in play else "")
-            ) + "</p>"
-        )  # fmt: skip
-        parts += [f'<div class="finding">{escape(sentence)}</div>' for sentence in play["sentences"][:40]]
-        if not play["sentences"]:
-            parts.append("<p>Your choices changed no traveller's outcome.</p>")
-    parts.append("<h2>Figures</h2>")
+        parts += _play_html(play)
+    parts.append(f"<h2>{escape(T.gettext('Figures'))}</h2>")
     if figures:
         from sim.debrief.run_figures import RUN_FIGURES  # the figures were drawn: matplotlib is loaded already
 
         for entry in RUN_FIGURES:
             if entry.name in figures:
-                parts.append(figure_html(png_data_uri(figures[entry.name].read_bytes()), entry.caption))
+                parts.append(figure_html(png_data_uri(figures[entry.name].read_bytes()), T.gettext(entry.caption)))
     else:
-        parts.append("<p>Figures were not drawn for this run (<code>--no-plots</code>); "
-                     "<code>tabletop report DIR</code> draws them.</p>")  # fmt: skip
-    parts.append("<h2>Improvement plan</h2>")
-    parts.append(table_html(["finding", "corrective action", "agency"], [[f.text, f.action, f.agency] for f in found]))
-    return page(f"After-action report: {scenario.name}", "\n".join(parts))
+        parts.append("<p>" + escape(T.gettext("Figures were not drawn for this run ({option}); {command} draws them."))
+                     .format(option="<code>--no-plots</code>", command="<code>tabletop report DIR</code>")
+                     + "</p>")  # fmt: skip
+    parts.append(f"<h2>{escape(T.gettext('Improvement plan'))}</h2>")
+    parts.append(table_html([T.gettext("finding"), T.gettext("corrective action"), T.gettext("agency")],
+                            [[f.text, f.action, f.agency] for f in found]))  # fmt: skip
+    return page(title, "\n".join(parts))
+
+
+def _play_html(play: dict[str, Any]) -> list[str]:
+    """The section of a game (``play.json``): the player's decisions against the scenario's policy."""
+    heading = escape(T.gettext("Your decisions as {agency}").format(agency=play["agency"]))
+    text = T.ngettext("{decisions} decision, {changed} of them different from the scenario's policy. With your "
+                      "choices {played} travellers were stopped; with the scenario's policy, on the same seed (the "
+                      "same travellers and draws), {default}.",
+                      "{decisions} decisions, {changed} of them different from the scenario's policy. With your "
+                      "choices {played} travellers were stopped; with the scenario's policy, on the same seed (the "
+                      "same travellers and draws), {default}.", play["decisions"]).format(
+        decisions=format_int(play["decisions"]), changed=format_int(play["changed_decisions"]),
+        played=format_int(play["detected_played"]), default=format_int(play["detected_default"]))  # fmt: skip
+    if "wrongful_stops_played" in play:
+        text += " " + T.gettext("Innocent people stopped (wrongful stops): {played} with your choices, {default} "
+                                "with the policy.").format(played=format_int(play["wrongful_stops_played"]),
+                                                           default=format_int(play["wrongful_stops_default"]))
+    parts = [f"<h2>{heading}</h2>", f"<p>{escape(text)}</p>"]
+    # The sentences were written by `tabletop play` when the game was played (sim.exercise.play), in its language.
+    parts += [f'<div class="finding">{escape(sentence)}</div>' for sentence in play["sentences"][:40]]
+    if not play["sentences"]:
+        unchanged = T.gettext("Your choices changed no traveller's outcome.")
+        parts.append(f"<p>{escape(unchanged)}</p>")
+    return parts
 
 
 def _cost_words(s: dict[str, Any]) -> str:
@@ -508,17 +649,24 @@ def _cost_words(s: dict[str, Any]) -> str:
     stops = s["wrongful_stops"]
     innocents = s.get("innocent_subjects", {})
     precision = s.get("stop_precision")
-    words = f"Wrongful stops: {stops['total']} innocent people were stopped"
+    total = stops["total"]
     if innocents.get("total"):
-        words += (
-            f" ({innocents['wrongly_stopped']} of the {innocents['total']} innocent subjects of wrong leads"
-            f", {s['alerts'].get('refuted', 0)} wrong alerts refuted by verification)"
-        )
-    words += "."
+        words = T.ngettext("Wrongful stops: {count} innocent person was stopped ({wrongly} of the {subjects} innocent "
+                           "subjects of wrong leads, {refuted} wrong alerts refuted by verification).",
+                           "Wrongful stops: {count} innocent people were stopped ({wrongly} of the {subjects} "
+                           "innocent subjects of wrong leads, {refuted} wrong alerts refuted by verification).",
+                           total).format(count=format_int(total), wrongly=format_int(innocents["wrongly_stopped"]),
+                                         subjects=format_int(innocents["total"]),
+                                         refuted=format_int(s["alerts"].get("refuted", 0)))  # fmt: skip
+    else:
+        words = T.ngettext("Wrongful stops: {count} innocent person was stopped.",
+                           "Wrongful stops: {count} innocent people were stopped.", total).format(
+            count=format_int(total))  # fmt: skip
     if precision is not None:
-        words += f" Of everyone stopped, {precision:.0%} were persons of interest."
+        words += " " + T.gettext("Of everyone stopped, {share} were persons of interest.").format(
+            share=format_percent(precision, 0))
     for link, trust in s.get("trust_final", {}).items():
-        words += f" Trust on {link} ended at {trust:.2f}."
+        words += " " + T.gettext("Trust on {link} ended at {trust}.").format(link=link, trust=format_decimal(trust, 2))
     return words
 
 
@@ -528,8 +676,10 @@ def evaluation_guide(tables: RunTables, effects: list[dict[str, str]]) -> list[l
     rows = []
     for number, inject in sorted(enumerate(tables.scenario.injects, start=1), key=lambda kv: kv[1].day):
         effect = by_number.get(number)
-        effect_text = _effect_words(effect) if effect else "not measured"
-        title = f"day {inject.day:g}: {inject.note or inject.subject or inject.kind}"
+        effect_text = _effect_words(effect) if effect else T.gettext("not measured")
+        title = T.gettext("day {day}: {note}").format(day=format_number(inject.day),
+                                                      note=inject.note or inject.subject or inject_kind_words(
+                                                          inject.kind))  # fmt: skip
         rows.append([title, inject.expected_action or "-", inject.what_was_done(tables), effect_text])
     return rows
 
@@ -589,14 +739,25 @@ def _both_sides_html(tables: RunTables) -> list[str]:
     detected, wrongful = int(wide["of_interest"].sum()), int(wide[innocent].to_numpy().sum())
     rows = [[agency, int(row["of_interest"]), int(row[innocent].sum()), *[int(row[k]) for k in innocent]]
             for agency, row in wide.iterrows()]  # fmt: skip
-    rows.append(["all border agencies", detected, wrongful, *[int(wide[k].sum()) for k in innocent]])
+    rows.append([T.gettext("all border agencies"), detected, wrongful, *[int(wide[k].sum()) for k in innocent]])
     precision = tables.summary.get("stop_precision")
-    head = (f"Both sides: {detected:,} persons of interest stopped, and {_people(wrongful)} stopped wrongly"
-            + (f" (stop precision {precision:.0%})." if precision is not None else "."))  # fmt: skip
+    if precision is not None:
+        head = T.ngettext("Both sides: {detected} persons of interest stopped, and {wrongful} innocent person stopped "
+                          "wrongly (stop precision {precision}).",
+                          "Both sides: {detected} persons of interest stopped, and {wrongful} innocent people stopped "
+                          "wrongly (stop precision {precision}).", wrongful)  # fmt: skip
+    else:
+        head = T.ngettext("Both sides: {detected} persons of interest stopped, and {wrongful} innocent person stopped "
+                          "wrongly.",
+                          "Both sides: {detected} persons of interest stopped, and {wrongful} innocent people stopped "
+                          "wrongly.", wrongful)  # fmt: skip
+    head = head.format(detected=format_int(detected), wrongful=format_int(wrongful),
+                       precision=format_percent(precision or 0, 0))  # fmt: skip
     return [
         f'<div class="finding"><strong>{escape(head)}</strong></div>',
-        table_html(["border agency", "persons of interest stopped", "innocent people stopped",
-                    *[STOP_LABELS[k] for k in innocent]], rows, [False, *[True] * (2 + len(innocent))]),
+        table_html([T.gettext("border agency"), T.gettext("persons of interest stopped"),
+                    T.gettext("innocent people stopped"), *[word(STOP_LABELS[k]) for k in innocent]], rows,
+                   [False, *[True] * (2 + len(innocent))]),
     ]  # fmt: skip
 
 
@@ -605,21 +766,28 @@ def _wrongful_stops_html(s: dict[str, Any]) -> list[str]:
     stops = s.get("wrongful_stops")
     if stops is None:
         return []
-    kinds = {"ordinary": "ordinary traveller (namesake)", "innocent_subject": "subject of a wrong lead",
-             "pnr": "flagged by PNR rules"}  # fmt: skip
+    kinds = {"ordinary": T.gettext("ordinary traveller (namesake)"),
+             "innocent_subject": T.gettext("subject of a wrong lead"), "pnr": T.gettext("flagged by PNR rules")}
     rows = [[kinds.get(kind, kind), count] for kind, count in stops["by_kind"].items()]
-    rows += [[f"at {agency}", count] for agency, count in stops["by_agency"].items()]
+    rows += [[T.gettext("at {agency}").format(agency=agency), count] for agency, count in stops["by_agency"].items()]
     precision = s.get("stop_precision")
     crossings = s.get("ordinary_crossings", {}).get("total", 0)
+    total = stops["total"]
+    if precision is not None:
+        text = T.ngettext("{count} wrongful stop among {crossings} ordinary crossings; stop precision {precision}: "
+                          "the share of the people stopped who were persons of interest.",
+                          "{count} wrongful stops among {crossings} ordinary crossings; stop precision {precision}: "
+                          "the share of the people stopped who were persons of interest.", total)  # fmt: skip
+    else:
+        text = T.ngettext("{count} wrongful stop among {crossings} ordinary crossings.",
+                          "{count} wrongful stops among {crossings} ordinary crossings.", total)  # fmt: skip
+    text = text.format(count=format_int(total), crossings=format_int(crossings),
+                       precision=format_percent(precision or 0, 0))  # fmt: skip
+    text += " " + T.gettext("{file} names, for each namesake, the entry they were taken for and the alert behind "
+                            "it.").format(file="wrongful_stops.csv")  # fmt: skip
     return [
-        "<h3>The cost: innocent people stopped</h3>",
-        table_html(["wrongful stops", "people"], [["all", stops["total"]], *rows], [False, True]),
-        "<p>"
-        + escape(
-            f"{stops['total']} wrongful stops among {crossings:,} ordinary crossings"
-            + (f"; stop precision {precision:.0%}: the share of the people stopped who were persons of interest."
-               if precision is not None else ".")
-        )
-        + " wrongful_stops.csv names, for each namesake, the entry they were taken for and the alert behind it.</p>",
+        f"<h3>{escape(T.gettext('The cost: innocent people stopped'))}</h3>",
+        table_html([T.gettext("wrongful stops"), T.gettext("people")], [[T.gettext("all"), total], *rows],
+                   [False, True]),
+        f"<p>{escape(text)}</p>",
     ]  # fmt: skip
-

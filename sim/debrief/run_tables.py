@@ -13,9 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from sim.i18n import N_, format_number, translator, word
 from sim.safe_text import csv_text
 from sim.spec.scenario import Scenario, load_recorded_scenario
 from sim.vocabulary import CAUSE_LABELS, causes_in
+
+T = translator("run")
 
 
 @dataclass
@@ -77,44 +80,74 @@ def read_table(path: str | Path, **options: Any) -> pd.DataFrame:
     return frame
 
 
+STAGE_NAMES: dict[str, str] = {
+    "no_intel": N_("Known to some agency"),
+    "not_shared": N_("Alert on its way to the border"),
+    "late": N_("Alert arrived in time"),
+    "not_trusted": N_("Alert trusted (on the watchlist)"),
+    "expired": N_("Entry still kept (not expired)"),
+    "screening_miss": N_("Detected at the border"),
+}
+"""The stage a traveller reached when the cause's step worked (the chain figure's rows), in English (``run`` domain)."""
+
+
 def chain_stages(summary: dict[str, Any]) -> list[tuple[str, float, str | None, float]]:
-    """The chain from crossing to detection: (stage, how many reached it, cause of the drop, drop size)."""
+    """The chain from crossing to detection: (stage, how many reached it, cause of the drop, drop size).
+
+    The stages are named in the current language (`sim.i18n`).
+    """
     misses = summary["misses"]
     remaining = float(summary["crossed"])
-    stages = [("Crossed a border", remaining, None, 0.0)]
-    names = {
-        "no_intel": "Known to some agency",
-        "not_shared": "Alert on its way to the border",
-        "late": "Alert arrived in time",
-        "not_trusted": "Alert trusted (on the watchlist)",
-        "expired": "Entry still kept (not expired)",
-        "screening_miss": "Detected at the border",
-    }
+    stages = [(T.gettext("Crossed a border"), remaining, None, 0.0)]
     for cause in causes_in(misses):
         remaining -= misses[cause]
-        stages.append((names[cause], remaining, cause, float(misses[cause])))
+        stages.append((T.gettext(STAGE_NAMES[cause]), remaining, cause, float(misses[cause])))
     return stages
 
 
 def chain_title(summary: dict[str, Any]) -> str:
-    """The chain figure's finding, in words."""
+    """The chain figure's finding, in words (in the current language)."""
     crossed, detected = summary["crossed"], summary["detected"]
     missed = crossed - detected
     if crossed == 0:
-        return "Nobody crossed a border"
+        return T.gettext("Nobody crossed a border")
     worst = max(causes_in(summary["misses"]), key=lambda c: summary["misses"][c])
     count = summary["misses"][worst]
-    head = f"{detected:g} of {crossed:g} travellers who crossed were stopped"
+    head = T.ngettext("{detected} of {crossed} traveller who crossed were stopped",
+                      "{detected} of {crossed} travellers who crossed were stopped", _whole(crossed))  # fmt: skip
+    head = head.format(detected=format_number(detected), crossed=format_number(crossed))
     if missed <= 0 or count == 0:
         return head
-    return f"{head}.\nOf the {missed:g} who got through, {count:g}: {CAUSE_LABELS[worst]}"
+    tail = T.ngettext("Of the {missed} who got through, {count}: {cause}",
+                      "Of the {missed} who got through, {count}: {cause}", _whole(missed))  # fmt: skip
+    tail = tail.format(missed=format_number(missed), count=format_number(count), cause=word(CAUSE_LABELS[worst]))
+    return T.gettext("{head}.\n{tail}").format(head=head, tail=tail)
 
 
-SLOWEST_LINK_MEASURE = "median delay of all the alerts it delivered"
-"""What the network and link-delay figures' "slowest link" measures (said wherever it is named)."""
+def _whole(value: float) -> int:
+    """The count that chooses a plural form (a mean over replications: rounded)."""
+    return int(round(float(value)))
 
-LONGEST_HOP_MEASURE = "the hop that took longest, from sending to arrival (waiting on a link that was down included)"
-"""What a late finding's "longest hop" measures: per alert that came too late, not per link."""
+
+def inject_kind_words(kind: str) -> str:
+    """An inject's kind (``link_down``) in words, in the current language (``link down``)."""
+    words = {
+        "intel": T.pgettext("inject kind", "intel"),
+        "link_down": T.pgettext("inject kind", "link down"),
+        "link_up": T.pgettext("inject kind", "link up"),
+        "trust": T.pgettext("inject kind", "trust"),
+        "surge": T.pgettext("inject kind", "surge"),
+    }
+    return words.get(kind, kind.replace("_", " "))
+
+
+SLOWEST_LINK_MEASURE = N_("median delay of all the alerts it delivered")
+"""What the network and link-delay figures' "slowest link" measures (said wherever it is named; ``T.gettext`` it)."""
+
+LONGEST_HOP_MEASURE = N_(
+    "the hop that took longest, from sending to arrival (waiting on a link that was down included)"
+)
+"""What a late finding's "longest hop" measures: per alert that came too late, not per link (``T.gettext`` it)."""
 
 
 def slowest_link(alerts: pd.DataFrame) -> tuple[str, str, float] | None:

@@ -7,8 +7,8 @@ defined in this module and registered with `@inject_kind`. The class gives
 - ``check_references``: its checks of meaning (the links, agencies and groups it names),
 - ``apply``: its effect on a running model, through the model's handlers,
 - ``script_text``: what the MSEL tells the players,
-- ``describe``: the after-action report's one line on it,
-- ``what_was_done``: the Exercise Evaluation Guide's account of the response,
+- ``describe``: the after-action report's one line on it (in the current language: `sim.i18n`, ``run`` domain),
+- ``what_was_done``: the Exercise Evaluation Guide's account of the response (the same),
 - ``reaches``: the agency it falls to.
 
 Registration refuses a class that lacks any of these, so a kind cannot be declared and then
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
 
 from pydantic import Field
 
+from sim.i18n import format_int, format_number, translator
 from sim.spec.checks import did_you_mean
 from sim.spec.field_types import Identifier, Probability
 from sim.spec.inject_base import AddProblem, Inject, References, parse_link_ref
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from sim.engine.model import SharingModel
     from sim.spec.scenario import Scenario
 
+
+T = translator("run")
 
 INJECT_KINDS: dict[str, type[Inject]] = {}
 """Every inject kind by name, in the order of the format's documentation."""
@@ -100,7 +103,9 @@ def _alerts_on(link: str, alerts: Any) -> Any:
 def _waited_on(link: str, tables: RunTables) -> str:
     on = _alerts_on(link, tables.alerts)
     waited = on[on["sent_hours"].notna() & (on["sent_hours"] > on["created_hours"])]
-    return f"{len(waited)} alerts waited for {link} to come back up"
+    return T.ngettext("{count} alert waited for {link} to come back up",
+                      "{count} alerts waited for {link} to come back up", len(waited)).format(
+        count=format_int(len(waited)), link=link)  # fmt: skip
 
 
 @inject_kind
@@ -143,8 +148,10 @@ class IntelInject(Inject):
     def describe(self) -> str:
         """Who learns about whom."""
         if self.ids:
-            return f"{self.agency} learns about {', '.join(self.ids)}"
-        return f"{self.agency} learns about {self.travellers} travellers en route"
+            return T.gettext("{agency} learns about {ids}").format(agency=self.agency, ids=", ".join(self.ids))
+        return T.ngettext("{agency} learns about {count} traveller en route",
+                          "{agency} learns about {count} travellers en route", self.travellers or 0).format(
+            agency=self.agency, count=format_int(self.travellers or 0))  # fmt: skip
 
     def what_was_done(self, tables: RunTables) -> str:
         """How many of the travellers the agency learned about it shared at once, later, or before."""
@@ -157,10 +164,12 @@ class IntelInject(Inject):
         now, later = int((first == t).sum()), int((first > t).sum())
         before = len(set(theirs.loc[theirs["created_hours"] < t, "subject"]) - set(first.index))
         held = len(ids) - now - later - before
-        did = f"{agency} learned about {len(ids)} travellers; shared {now} at once"
-        did += f", {later} later" if later else ""
-        did += f", {before} already shared before" if before else ""
-        did += f", held {held}" if held else ""
+        did = T.ngettext("{agency} learned about {count} traveller; shared {now} at once",
+                         "{agency} learned about {count} travellers; shared {now} at once", len(ids)).format(
+            agency=agency, count=format_int(len(ids)), now=format_int(now))  # fmt: skip
+        did += T.gettext(", {count} later").format(count=format_int(later)) if later else ""
+        did += T.gettext(", {count} already shared before").format(count=format_int(before)) if before else ""
+        did += T.gettext(", held {count}").format(count=format_int(held)) if held else ""
         return did
 
     def reaches(self) -> str:
@@ -214,7 +223,9 @@ class LinkDownInject(_OnALink):
 
     def describe(self) -> str:
         """The link is down, for how long."""
-        return f"{self.link} down" + (f" for {self.hours:g} h" if self.hours else " until it is brought back up")
+        if self.hours:
+            return T.gettext("{link} down for {hours} h").format(link=self.link, hours=format_number(self.hours))
+        return T.gettext("{link} down until it is brought back up").format(link=self.link)
 
 
 @inject_kind
@@ -236,7 +247,7 @@ class LinkUpInject(_OnALink):
 
     def describe(self) -> str:
         """The link is back."""
-        return f"{self.link} back up"
+        return T.gettext("{link} back up").format(link=self.link)
 
 
 @inject_kind
@@ -261,14 +272,17 @@ class TrustInject(_OnALink):
 
     def describe(self) -> str:
         """The new trust."""
-        return f"trust on {self.link} becomes {self.trust:g}"
+        return T.gettext("trust on {link} becomes {trust}").format(link=self.link, trust=format_number(self.trust, 2))
 
     def what_was_done(self, tables: RunTables) -> str:
         """How many alerts the receiver discarded afterwards."""
         on = _alerts_on(self.link, tables.alerts)
         after = on[on["delivered_hours"].notna() & (on["delivered_hours"] >= self.at_hours)]
-        return (f"{self.reaches()} discarded {int((after['fate'] == 'discarded').sum())} of the {len(after)} alerts "
-                f"it received on {self.link} afterwards")  # fmt: skip
+        discarded = int((after["fate"] == "discarded").sum())
+        return T.ngettext("{agency} discarded {count} of the {total} alert it received on {link} afterwards",
+                          "{agency} discarded {count} of the {total} alerts it received on {link} afterwards",
+                          len(after)).format(agency=self.reaches(), count=format_int(discarded),
+                                             total=format_int(len(after)), link=self.link)  # fmt: skip
 
     def reaches(self) -> str:
         """The receiver of the link."""
@@ -309,12 +323,16 @@ class SurgeInject(Inject):
 
     def describe(self) -> str:
         """How many depart."""
-        return f"{self.travellers} more {self.group} depart"
+        return T.ngettext("{count} more {group} depart", "{count} more {group} depart", self.travellers).format(
+            count=format_int(self.travellers), group=self.group)
 
     def what_was_done(self, tables: RunTables) -> str:
         """How many of those who left were stopped."""
         surge = tables.travellers[tables.travellers["depart_hours"] == self.at_hours]
-        return f"{int((surge['outcome'] == 'detected').sum())} of the {len(surge)} who left were stopped"
+        stopped = T.ngettext("{count} of the {total} who left were stopped",
+                             "{count} of the {total} who left were stopped", len(surge))
+        return stopped.format(count=format_int(int((surge["outcome"] == "detected").sum())),
+                                             total=format_int(len(surge)))  # fmt: skip
 
     def reaches(self) -> str:
         """No one agency: every border on the group's route."""
