@@ -892,7 +892,9 @@ class WorkshopPage:
                 bars += (f"<div class='drop' style='inset-inline-start:{share(count)};width:{share(drop)};"
                          f"background:{COLOURS[cause]}'></div>")  # fmt: skip
                 tone = COLOURS[cause] if cause != "no_intel" else MUTED
-                why = f"<span style='color:{tone}'>−{number(drop)} {html.escape(word(CAUSE_LABELS[cause]))}</span>"
+                # English keeps its "−66"; other languages their own minus (Arabic's keeps it left of the number).
+                lost = f"−{number(drop)}" if babel_locale() == "en" else format_int(-int(drop))
+                why = f"<span style='color:{tone}'>{lost} {html.escape(word(CAUSE_LABELS[cause]))}</span>"
             if cause in ref_kept:
                 bars += f"<div class='mark' style='inset-inline-start:{share(ref_kept[cause])}'></div>"
             rows.append(
