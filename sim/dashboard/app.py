@@ -86,16 +86,6 @@ RETENTION_KEPT = SLIDER_RANGES["retention_days"][1]  # the retention slider's la
 RETENTION_STEP = 5.0
 WRONGFUL_COLOUR = "#CC79A7"  # Okabe-Ito reddish purple: not a colour of the miss causes
 WRONGFUL_LABELS = {"ordinary": N_("namesakes"), "innocent_subject": N_("innocent subjects"), "pnr": N_("PNR flags")}
-STAGE_LABELS = {
-    None: N_("Crossed a border"),
-    "no_intel": N_("Known to some agency"),
-    "not_shared": N_("Alert on its way to the border"),
-    "late": N_("Alert arrived in time"),
-    "not_trusted": N_("Alert trusted (on the watchlist)"),
-    "expired": N_("Entry still kept (not expired)"),
-    "screening_miss": N_("Detected at the border"),
-}
-"""The chain's stages on the page, by the cause of the drop that follows them (`chain_stages`' order)."""
 INJECT_KINDS = {"intel": N_("new intelligence"), "link_down": N_("link down"), "link_up": N_("link up"),
                 "trust": N_("trust changes"), "surge": N_("surge")}  # fmt: skip
 """An inject's kind in words, for a mark with neither note nor subject."""
@@ -881,7 +871,7 @@ class WorkshopPage:
             return format_int(int(count)) if count == int(count) else _g(count)
 
         rows = []
-        for _, count, cause, drop in stages:
+        for name, count, cause, drop in stages:  # the stages named in the page's language by the debrief
             colour = COLOURS["detected"] if cause == "screening_miss" else COLOURS["flow"]
             bars = (
                 f"<div class='full' style='width:{share(live.crossed)}'></div>"
@@ -898,7 +888,7 @@ class WorkshopPage:
             if cause in ref_kept:
                 bars += f"<div class='mark' style='inset-inline-start:{share(ref_kept[cause])}'></div>"
             rows.append(
-                f"<div class='stage'>{html.escape(T.gettext(STAGE_LABELS[cause]))}</div>"
+                f"<div class='stage'>{html.escape(name)}</div>"
                 f"<div class='count'>{number(count)}</div>"
                 f"<div class='track'>{bars}</div><div class='why'>{why}</div>"
             )
