@@ -331,3 +331,25 @@ def test_the_game_in_the_pseudo_language_writes_every_word_through_the_catalogue
     keys = {"Enter", "S L V H", "A V D", "s", "l", "v", "h", "a", "d", "f", "q", "S", "L", "V", "H", "A", "D"}
     bad = untranslated(texts, allowed | keys)
     assert not bad, bad
+
+
+def test_the_games_own_lines_in_english_are_the_commands_lines_as_before() -> None:
+    """`game_intro` and `game_summary` say in English what ``tabletop play`` has always printed (the command can use them)."""
+    from sim.exercise.play import InteractivePlayer, game_intro, game_summary, play_game, plural, what_changed
+
+    scenario = load_scenario(CORRIDOR)
+    answers = iter(["d", "V", "q"])
+    player = InteractivePlayer("HUB", ask=lambda prompt: next(answers, "q"), say=lambda text: None)
+    with use_language("en"):
+        change = what_changed(play_game(scenario, player, 2018))
+        lines = game_summary(change, Path("out"), player)
+        assert game_intro(scenario.name, "HUB") == (
+            f"{scenario.name}: you play HUB. Enter takes the scenario's policy; ? explains; q quits.")
+    total, ordered, stopped = change["decisions"], len(player.by_order), change["detected_played"]
+    assert lines[0] == (f"\nOf the {plural(total, 'decision point')}, you answered {player.answers}, your "
+                        f"{plural(len(player.orders), 'standing order')} decided {ordered} and the policy the other "
+                        f"{total - player.answers - ordered}.")  # fmt: skip
+    assert lines[1] == (f"\nWith your choices {plural(stopped, 'traveller')} {'was' if stopped == 1 else 'were'} "
+                        f"stopped; with the scenario's policy, on the same seed, {change['detected_default']}.")
+    assert lines[2:] == [*(f"  - {s}" for s in change["sentences"][:12]), "  run folder: out",
+                         "  decisions: out/decisions.yaml", "  report: out/report.html"]  # fmt: skip
