@@ -19,17 +19,37 @@ INK = "#1d2330"
 MUTED = "#5b6472"
 FONT = "'DejaVu Sans', 'Segoe UI', Helvetica, Arial, sans-serif"
 
+# Bokeh's own page template writes <html lang="en"> outside any block: this one is Bokeh's
+# file.html.jinja with the page's language and direction (template variables `lang`, `dir`).
 PAGE_TEMPLATE = Template(
-    """{% extends base %}
-{% block title %}tabletop · workshop{% endblock %}
-{% block preamble %}<style>
-html, body { margin: 0; background: #eef1f5; color: """
+    """{% from macros import embed %}
+<!DOCTYPE html>
+<html lang="{{ lang | default('en') | e }}" dir="{{ dir | default('ltr') | e }}">
+<head>
+  <meta charset="utf-8">
+  <title>{{ title | e if title else "tabletop" }}</title>
+  <style>
+    html, body { box-sizing: border-box; display: flow-root; height: 100%; margin: 0; padding: 0; }
+    html, body { background: #eef1f5; color: """
     + INK
     + """; font-family: """
     + FONT
     + """; }
-body { padding: 0; overflow-x: hidden; }
-</style>{% endblock %}"""
+    body { overflow-x: hidden; }
+  </style>
+  {{ bokeh_css if bokeh_css }}
+  {{ bokeh_js if bokeh_js }}
+</head>
+<body>
+  {% for doc in docs %}
+  {{ embed(doc) if doc.elementid }}
+  {% for root in doc.roots %}
+  {{ embed(root) }}
+  {% endfor %}
+  {% endfor %}
+  {{ plot_script | indent(4) }}
+</body>
+</html>"""
 )
 
 WIDGET_CSS = f"""
@@ -41,6 +61,13 @@ WIDGET_CSS = f"""
 .noUi-handle {{ width: 26px !important; height: 26px !important; right: -13px !important; top: -9px !important;
                 border-radius: 50%; }}
 .noUi-connect {{ background: #0072B2; }}
+/* Right to left (Arabic): the slider is mirrored (its Slider.direction is "rtl", set with the language). In
+   a page whose <html dir> is rtl when a slider is drawn, noUiSlider moves each origin from the left, so
+   the handle sits at the origin's left edge. (Bokeh redraws a slider when its direction changes, after
+   the language switch has set <html dir>.) */
+:host-context(html[dir="rtl"]) .noUi-horizontal .noUi-handle {{ left: -13px !important; right: auto !important; }}
+/* A long title or label (French runs a third longer than English) wraps instead of being cut. */
+.bk-slider-title, .bk-btn, label {{ white-space: normal; overflow-wrap: anywhere; }}
 """
 
 CARD_CSS = f"""
@@ -50,18 +77,19 @@ CARD_CSS = f"""
 .card {{ background: white; border-radius: 12px; padding: 12px 20px; box-shadow: 0 1px 3px rgba(0,0,0,0.12);
          min-width: 170px; flex: 1 1 0; }}
 .through {{ flex: 1.7 1 0; min-width: 340px; }}
-.wrongful {{ min-width: 280px; flex: 1 1 0; border-left: 10px solid #CC79A7; }}
-.hero {{ min-width: 330px; flex: 1.2 1 0; border-left: 10px solid {COLOURS["detected"]}; }}
+.wrongful {{ min-width: 280px; flex: 1 1 0; border-inline-start: 10px solid #CC79A7; }}
+.hero {{ min-width: 330px; flex: 1.2 1 0; border-inline-start: 10px solid {COLOURS["detected"]}; }}
 .label {{ font-size: 17px; color: {MUTED}; font-weight: 600; text-transform: uppercase; letter-spacing: 0.04em; }}
+:host-context(html[dir="rtl"]) .label {{ letter-spacing: 0; }}  /* spacing breaks the joined letters of Arabic */
 .big {{ font-size: 76px; font-weight: 800; line-height: 1.0; margin: 4px 0; }}
 .mid {{ font-size: 48px; font-weight: 800; line-height: 1.05; margin: 6px 0; }}
 .sub {{ font-size: 18px; color: {MUTED}; }}
 .delta {{ font-size: 20px; font-weight: 700; margin-top: 4px; }}
 .up {{ color: {COLOURS["detected"]}; }} .down {{ color: {COLOURS["late"]}; }} .same {{ color: {MUTED}; }}
 .chips {{ display: flex; flex-direction: column; gap: 3px; margin-top: 4px; }}
-.chip {{ font-size: 17px; display: flex; align-items: center; gap: 8px; white-space: nowrap; }}
+.chip {{ font-size: 17px; display: flex; align-items: center; gap: 8px; }}  /* a long cause wraps, never cut */
 .sw {{ width: 16px; height: 16px; border-radius: 3px; display: inline-block; flex: none; }}
-.chip b {{ min-width: 34px; text-align: right; display: inline-block; }}
+.chip b {{ min-width: 34px; text-align: end; display: inline-block; flex: none; }}
 .ref {{ color: {MUTED}; font-size: 15px; }}
 .side {{ font-size: 21px; font-weight: 800; margin-top: 6px; }}
 """
@@ -73,17 +101,18 @@ HEADER_CSS = f"""
 .title {{ font-size: 34px; font-weight: 800; }}
 .brand {{ color: #0072B2; }}
 .teach {{ font-size: 18px; color: {MUTED}; max-width: 1100px; margin-top: 4px; }}
-.clock {{ text-align: right; white-space: nowrap; }}
+.clock {{ text-align: end; white-space: nowrap; }}
 .day {{ font-size: 44px; font-weight: 800; line-height: 1.0; }}
 .of {{ font-size: 18px; color: {MUTED}; }}
 .bar {{ margin-top: 6px; height: 10px; width: 320px; background: #d5dbe3; border-radius: 5px; overflow: hidden;
-        margin-left: auto; }}
+        margin-inline-start: auto; }}
 .fill {{ height: 100%; background: #0072B2; }}
 """
 
 SMALL_CSS = f"""
 :host {{ font-family: {FONT}; color: {MUTED}; font-size: 14px; width: 100%; }}
-code {{ font-size: 14px; color: {INK}; word-break: break-all; }}
+code {{ font-size: 14px; color: {INK}; word-break: break-all; display: inline-block; max-width: 100%;
+        direction: ltr; text-align: left; }}  /* the command line reads left to right, on a right-to-left page too */
 .err {{ color: #b00020; font-size: 16px; font-weight: 700; }}
 """
 
@@ -97,17 +126,22 @@ TITLE_CSS = f"""
 CHAIN_CSS = TITLE_CSS + f"""
 .chain {{ display: grid; grid-template-columns: max-content max-content minmax(90px, 1fr) max-content;
           column-gap: 12px; row-gap: 10px; align-items: center; padding: 12px 18px 16px 18px; }}
-.stage {{ font-size: 17px; text-align: right; white-space: nowrap; }}
-.count {{ font-size: 17px; font-weight: 700; text-align: right; min-width: 3ch; }}
+.stage {{ font-size: 17px; text-align: end; white-space: nowrap; }}
+.count {{ font-size: 17px; font-weight: 700; text-align: end; min-width: 3ch; }}
 .track {{ position: relative; height: 34px; }}
 .track > div {{ position: absolute; top: 0; height: 100%; }}
-.full {{ left: 0; background: #eeeeee; }}
-.kept {{ left: 0; }}
-.mark {{ width: 5px; margin-left: -2px; top: -4px !important; height: 42px !important; background: {INK}; }}
+.full {{ inset-inline-start: 0; background: #eeeeee; }}
+.kept {{ inset-inline-start: 0; }}
+.mark {{ width: 5px; margin-inline-start: -2px; top: -4px !important; height: 42px !important; background: {INK}; }}
 .why {{ font-size: 16px; font-weight: 700; white-space: nowrap; }}
 """
 
 PANEL_CSS = """:host { background: white; border-radius: 12px; box-shadow: 0 1px 3px rgba(0,0,0,0.12); }"""
+
+# A figure with axes keeps a left-to-right canvas in a right-to-left page: time runs left to right,
+# and its legend's labels follow their swatches. Each label is one run of text, which the browser
+# still shapes and orders right to left when it is Arabic.
+LTR_CSS = """:host { direction: ltr; }"""
 
 
 @dataclass(frozen=True)
@@ -121,6 +155,7 @@ class PageStyles:
     panel: InlineStyleSheet
     title: InlineStyleSheet
     chain: InlineStyleSheet
+    ltr: InlineStyleSheet
 
 
 def page_styles() -> PageStyles:
@@ -133,6 +168,7 @@ def page_styles() -> PageStyles:
         panel=InlineStyleSheet(css=PANEL_CSS),
         title=InlineStyleSheet(css=TITLE_CSS),
         chain=InlineStyleSheet(css=CHAIN_CSS),
+        ltr=InlineStyleSheet(css=LTR_CSS),
     )
 
 

@@ -22,14 +22,17 @@ from sim.engine.model import SharingModel
 from sim.engine.one_run import gc_paused, run_one, write_run_folder
 from sim.engine.outcomes import RunResult, collect
 from sim.errors import Problem, ScenarioError
+from sim.i18n import N_, babel_locale, format_decimal, format_int, language, translator, word
 from sim.spec.decisions_file import DEFAULT_VERIFY_HOURS, StandingOrder, read_decisions
 from sim.spec.output_files import write_text
 from sim.spec.scenario import Scenario
 from sim.spec.yaml_files import dump_yaml
 from sim.vocabulary import CAUSE_LABELS
 
-HELP = """\
-You play {agency}. The simulation stops whenever {agency} has to decide.
+T = translator("game")
+
+HELP = N_("""\
+You play {code}. The simulation stops whenever {code} has to decide.
 A lower-case key decides this one; the upper-case key gives a standing order:
 the same choice for every alert from this sender (for new intelligence: all new
 intelligence of this identifier type) until the next inject, when you are asked again.
@@ -37,7 +40,7 @@ intelligence of this identifier type) until the next inject, when you are asked 
     Enter  the scenario's policy (share on all your links)
     s  S   share now on all your links
     l  L   share now on the links you choose
-    v  V   verify first: share after {hours:g} hours
+    v  V   verify first: share after {hours} hours
     h  H   hold: keep it, share nothing
   An alert from a partner:
     Enter  the scenario's policy (act if the alert is trusted, else verify or discard as the link says)
@@ -51,44 +54,112 @@ intelligence of this identifier type) until the next inject, when you are asked 
     ?      this help
 Every choice is echoed ("→ discarded A-000038"). Alerts are numbered (#1, #2, ...) in the
 order they reached you; their A- numbers say when they were sent.
-"""
+""")
+"""The game's help (``?``). The keys are typed as they are, in every language; the help explains them."""
 
 ALERT_DONE = {"act": "acted on", "verify": "verifying", "discard": "discarded"}
-"""An alert choice, as the echo says it."""
+"""An alert choice, as the echo says it (English; `_done` writes the echo in the player's language)."""
+
+CHOICE_WORDS = {"act": N_("act"), "verify": N_("verify"), "discard": N_("discard"), "share": N_("share"),
+                "hold": N_("hold")}  # fmt: skip
+"""A choice in words (the policy says ...)."""
+
+IDENTIFIER_WORDS = {"biometric": N_("biometric"), "document": N_("document"), "name": N_("name")}
+"""An identifier type in words."""
+
+INJECT_KINDS = {"intel": N_("new intelligence"), "link_down": N_("link down"), "link_up": N_("link up"),
+                "trust": N_("trust changes"), "surge": N_("surge")}  # fmt: skip
+"""An inject's kind in words."""
+
+
+def _count(value: int) -> str:
+    """A whole number in the player's language (``2 285`` in French); in English as it always was (``2285``).
+
+    play.json's English sentences are compared by their readers (and the tests) as written before
+    the game spoke other languages, so English keeps its plain digits.
+    """
+    return str(int(value)) if language() == "en" else format_int(value)
+
+
+def _sep(mark: str = ",") -> str:
+    """The separator of a list in the player's language: ``, `` (``، `` in Arabic); ``; `` for `mark` ``;``."""
+    if mark == ";":
+        return T.pgettext("list separator", "; ")
+    return T.pgettext("list separator", ", ")
+
+
+def _identifier(identifier: str) -> str:
+    return T.gettext(IDENTIFIER_WORDS[identifier]) if identifier in IDENTIFIER_WORDS else identifier
 
 
 def clock(hours: float) -> str:
-    """``day 4, 06:30`` for 102.5 hours."""
+    """``day 4, 06:30`` for 102.5 hours (in the player's language)."""
     day = int(hours // 24)
     minutes = int(round((hours - 24 * day) * 60))
     if minutes == 24 * 60:
         day, minutes = day + 1, 0
-    return f"day {day}, {minutes // 60:02d}:{minutes % 60:02d}"
+    return T.gettext("day {day}, {time}").format(day=_count(day), time=f"{minutes // 60:02d}:{minutes % 60:02d}")
+
+
+def day_text(hours: float) -> str:
+    """``day 4`` for 102.5 hours (the day of `clock`)."""
+    day = int(hours // 24)
+    if int(round((hours - 24 * day) * 60)) == 24 * 60:
+        day += 1
+    return T.gettext("day {day}").format(day=_count(day))
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
-    """``1 traveller``, ``2 travellers`` (`words` when the plural is not `word` + s)."""
+    """``1 traveller``, ``2 travellers`` (`words` when the plural is not `word` + s); English only."""
     return f"{count} {word if count == 1 else words or word + 's'}"
+
+
+def _number(value: float) -> str:
+    """A number as ``:g`` writes it (``0.75``, ``24``), with the language's decimal sign (``0,75``)."""
+    from babel.numbers import get_decimal_symbol
+
+    text = f"{value:g}"
+    return text.replace(".", get_decimal_symbol(babel_locale(), numbering_system="latn")) if "." in text else text
+
+
+def _until(until_hours: float | None) -> str:
+    return T.gettext("to the end") if until_hours is None else T.gettext("until {when}").format(
+        when=clock(until_hours))  # fmt: skip
+
+
+def _links_text(links: tuple[str, ...] | list[str] | None) -> str:
+    if links is None:
+        return T.gettext("all your links")
+    return _sep().join(links) or T.gettext("no link")
 
 
 def describe_order(order: StandingOrder) -> str:
     """``discard every alert from NOR-INT until day 5, 00:00``, in the player's words."""
-    until = "to the end" if order.until_day is None else f"until {clock(order.until_day * 24)}"
+    until = _until(None if order.until_day is None else order.until_day * 24)
     if order.kind == "alert":
-        sender = f" from {order.sender}" if order.sender else ""
-        verb = {"act": "act on", "verify": "verify", "discard": "discard"}[order.action]
-        return f"{verb} every alert{sender} {until}"
-    kind = f"new {order.identifier} intelligence" if order.identifier else "new intelligence"
-    if order.action == "share":
-        links = ", ".join(order.links) if order.links is not None else "all your links"
-        return f"share all {kind} on {links or 'no link'} {until}"
-    return {"verify": f"verify all {kind} before sharing it {until}",
-            "hold": f"hold all {kind} {until}"}[order.action]  # fmt: skip
+        if order.sender:
+            template = {"act": T.gettext("act on every alert from {sender} {until}"),
+                        "verify": T.gettext("verify every alert from {sender} {until}"),
+                        "discard": T.gettext("discard every alert from {sender} {until}")}[order.action]  # fmt: skip
+        else:
+            template = {"act": T.gettext("act on every alert {until}"),
+                        "verify": T.gettext("verify every alert {until}"),
+                        "discard": T.gettext("discard every alert {until}")}[order.action]  # fmt: skip
+        return template.format(sender=order.sender, until=until)
+    if order.identifier:
+        template = {"share": T.gettext("share all new {kind} intelligence on {codes} {until}"),
+                    "verify": T.gettext("verify all new {kind} intelligence before sharing it {until}"),
+                    "hold": T.gettext("hold all new {kind} intelligence {until}")}[order.action]  # fmt: skip
+    else:
+        template = {"share": T.gettext("share all new intelligence on {codes} {until}"),
+                    "verify": T.gettext("verify all new intelligence before sharing it {until}"),
+                    "hold": T.gettext("hold all new intelligence {until}")}[order.action]  # fmt: skip
+    return template.format(kind=_identifier(order.identifier), codes=_links_text(order.links), until=until)
 
 
 @dataclass
 class InteractivePlayer:
-    """Asks a person in the terminal.
+    """Asks a person in the terminal (in the language of `sim.i18n`; the keys are the same in every language).
 
     Attributes:
         agency: the agency played.
@@ -123,7 +194,8 @@ class InteractivePlayer:
             self.by_order[point.key] = number
             choice = order_choice(self.orders[number - 1])
             if self.quit_at is None:
-                self.say(f"  {clock(point.time)}  → {self._done(point, choice, f'order {number}')}")
+                by = T.gettext("order {number}").format(number=_count(number))
+                self.say(f"  {clock(point.time)}  → {self._done(point, choice, by)}")
             return choice
         if self.quit_at is not None or point.time < self.skip_until:
             return point.default
@@ -136,8 +208,8 @@ class InteractivePlayer:
             choice = self._parse(answer, point, model)
             if choice is not None:
                 self.answers += 1
-                policy = "the policy" if choice == point.default and answer[:1].lower() in ("", "f", "q") else ""
-                self.say(f"  → {self._done(point, choice, policy)}")
+                by_policy = choice == point.default and answer[:1].lower() in ("", "f", "q")
+                self.say(f"  → {self._done(point, choice, T.gettext('the policy') if by_policy else '')}")
                 return choice
 
     def _parse(self, answer: str, point: DecisionPoint, model: Any) -> Choice | None:
@@ -145,24 +217,31 @@ class InteractivePlayer:
         if answer == "":
             return point.default
         if key == "?":
-            self.say(HELP.format(agency=self.agency, hours=self.verify_hours))
+            self.say(T.gettext(HELP).format(code=self.agency, hours=_number(self.verify_hours)))
             return None
         if key.lower() == "q":
             self.quit_at = point.time
-            self.say("You leave the table: the scenario's policy decides from now on"
-                     + (" (and your standing orders, to their end)." if self.orders else "."))  # fmt: skip
+            if self.orders:
+                self.say(T.gettext("You leave the table: the scenario's policy decides from now on "
+                                   "(and your standing orders, to their end)."))  # fmt: skip
+            else:
+                self.say(T.gettext("You leave the table: the scenario's policy decides from now on."))
             return point.default
         if key.lower() == "f":
             upcoming = self._next_inject(point, model)
             self.skip_until = upcoming if upcoming is not None else math.inf
-            where = clock(self.skip_until) if upcoming is not None else "the end"
-            self.say(f"Fast forward to {where}: the scenario's policy decides until then"
-                     + (" (and your standing orders)." if self.orders else "."))  # fmt: skip
+            where = clock(self.skip_until) if upcoming is not None else T.gettext("the end")
+            if self.orders:
+                text = T.gettext("Fast forward to {when}: the scenario's policy decides until then "
+                                 "(and your standing orders).")  # fmt: skip
+            else:
+                text = T.gettext("Fast forward to {when}: the scenario's policy decides until then.")
+            self.say(text.format(when=where))
             return point.default
         keys = {"s": "share", "v": "verify", "h": "hold", "l": "share"} if point.kind == "intelligence" else {
             "a": "act", "v": "verify", "d": "discard"}  # fmt: skip
         if key.lower() not in keys:
-            self.say("Not a choice here. Press Enter for the scenario's policy, or ? for help.")
+            self.say(T.gettext("Not a choice here. Press Enter for the scenario's policy, or ? for help."))
             return None
         choice: Choice | None = Choice(keys[key.lower()])
         if key.lower() == "l":
@@ -188,35 +267,49 @@ class InteractivePlayer:
             links=choice.links,
         )
         self.orders.append(order)
-        self.say(f"  → order {len(self.orders)}: {describe_order(order)}"
-                 + (" (the next inject)." if until is not None else "."))  # fmt: skip
+        if until is not None:
+            text = T.gettext("→ order {number}: {order} (the next inject).")
+        else:
+            text = T.gettext("→ order {number}: {order}.")
+        self.say("  " + text.format(number=_count(len(self.orders)), order=describe_order(order)))
 
     def _done(self, point: DecisionPoint, choice: Choice, by: str = "") -> str:
         """The echo of a choice: ``discarded A-000038 (alert #1 on R-0219, order 2)``."""
-        note = f", {by}" if by else ""
         if point.kind == "alert":
-            return f"{ALERT_DONE[choice.action]} {point.alert} (alert #{self._alerts_seen} on {point.traveller}{note})"
-        what = f"the {point.identifier} intelligence on {point.traveller}"
+            if by:
+                template = {"act": T.gettext("acted on {alert_id} (alert #{number} on {tid}, {by})"),
+                            "verify": T.gettext("verifying {alert_id} (alert #{number} on {tid}, {by})"),
+                            "discard": T.gettext("discarded {alert_id} (alert #{number} on {tid}, {by})"),
+                            }[choice.action]  # fmt: skip
+            else:
+                template = {"act": T.gettext("acted on {alert_id} (alert #{number} on {tid})"),
+                            "verify": T.gettext("verifying {alert_id} (alert #{number} on {tid})"),
+                            "discard": T.gettext("discarded {alert_id} (alert #{number} on {tid})"),
+                            }[choice.action]  # fmt: skip
+            return template.format(alert_id=point.alert, number=_count(self._alerts_seen), tid=point.traveller,
+                                   by=by)  # fmt: skip
+        values = {"kind": _identifier(point.identifier), "tid": point.traveller}
         if choice.action == "share":
-            links = ", ".join(choice.links) if choice.links is not None else "all your links"
-            done = f"shared {what} on {links or 'no link'}"
+            done = T.gettext("shared the {kind} intelligence on {tid} on {codes}").format(
+                codes=_links_text(choice.links), **values)  # fmt: skip
         elif choice.action == "verify":
-            done = f"verifying {what}: shared after {self.verify_hours:g} hours"
+            done = T.gettext("verifying the {kind} intelligence on {tid}: shared after {hours} hours").format(
+                hours=_number(self.verify_hours), **values)  # fmt: skip
         else:
-            done = f"held {what}"
-        return done + (f" ({by})" if by else "")
+            done = T.gettext("held the {kind} intelligence on {tid}").format(**values)
+        return T.gettext("{choice} ({by})").format(choice=done, by=by) if by else done
 
     def _choose_links(self, point: DecisionPoint) -> Choice | None:
         for number, link in enumerate(point.links, start=1):
             self.say(f"  {number}) {link}")
-        answer = self.ask("links to share on (numbers, e.g. 1 3; Enter for none)> ").replace(",", " ").split()
+        answer = self.ask(T.gettext("links to share on (numbers, e.g. 1 3; Enter for none)") + "> ")
         try:
-            numbers = [int(x) for x in answer]
+            numbers = [int(x) for x in answer.replace(",", " ").split()]
         except ValueError:
             numbers = [0]
         if not all(1 <= n <= len(point.links) for n in numbers):
             # 0 and negative numbers would index from the end of the list: a link not chosen.
-            self.say(f"Use the numbers shown (1 to {len(point.links)}).")
+            self.say(T.gettext("Use the numbers shown (1 to {last}).").format(last=_count(len(point.links))))
             return None
         chosen = tuple(dict.fromkeys(point.links[n - 1] for n in numbers))
         return Choice("share", chosen) if chosen else Choice("hold")
@@ -227,39 +320,58 @@ class InteractivePlayer:
         fresh = model.injects_done[self._injects_seen :]
         self._injects_seen = len(model.injects_done)
         for time, _, kind, detail in fresh:
-            lines.append(f"  INJECT ({clock(time)}): {kind.replace('_', ' ')}: {detail}")
+            what = T.gettext(INJECT_KINDS[kind]) if kind in INJECT_KINDS else kind.replace("_", " ")
+            lines.append("  " + T.gettext("INJECT ({when}): {kind}: {detail}").format(when=clock(time), kind=what,
+                                                                                      detail=detail))  # fmt: skip
         watch = agency.watchlist
         en_route = sum(1 for i in watch if model.travellers[i].detected is None and not model.travellers[i].arrived)
         received = [m for m in model.messages if m.link.receiver is agency and m.delivered is not None
                     and m.delivered <= point.time]  # fmt: skip
         senders = sorted({(m.link.sender.code, m.link.trust) for m in received})
-        lines.append(f"  You know {plural(len(watch), 'traveller')}; {en_route} believed en route. "
-                     f"Alerts received: {len(received)}"
-                     + (" (" + ", ".join(f"from {s}, trust {t:g}" for s, t in senders) + ")" if senders else "")
-                     + ".")  # fmt: skip
+        known = T.ngettext("You know {count} traveller; {moving} believed en route.",
+                           "You know {count} travellers; {moving} believed en route.", len(watch)).format(
+            count=_count(len(watch)), moving=_count(en_route))  # fmt: skip
+        if senders:
+            sources = _sep().join(T.gettext("from {sender}, trust {value}").format(sender=s, value=_number(t))
+                                for s, t in senders)  # fmt: skip
+            alerts = T.gettext("Alerts received: {count} ({senders}).").format(count=_count(len(received)),
+                                                                               senders=sources)  # fmt: skip
+        else:
+            alerts = T.gettext("Alerts received: {count}.").format(count=_count(len(received)))
+        lines.append(f"  {known} {alerts}")
         standing = [f"{n}) {describe_order(o)}" for n, o in enumerate(self.orders, start=1)
                     if o.until_day is None or o.until_day * 24 > point.time]  # fmt: skip
         if standing:
-            lines.append("  Your standing orders: " + "; ".join(standing) + ".")
+            lines.append("  " + T.gettext("Your standing orders: {orders}.").format(orders=_sep(";").join(standing)))
         upcoming = self._next_inject(point, model)
-        until = f"until {clock(upcoming)}" if upcoming is not None else "to the end"
+        until = _until(upcoming)
         if point.kind == "intelligence":
-            lines.append(f"  NEW INTELLIGENCE on {point.traveller} ({point.identifier}).")
-            lines.append("  Your links: " + (", ".join(point.links) or "none"))
-            lines.append(f"  [Enter] share on all links   s share   l choose links   v verify first "
-                         f"({self.verify_hours:g} h)   h hold")  # fmt: skip
-            lines.append(f"  S L V H: the same for all new {point.identifier} intelligence {until}"
-                         "   f fast forward   ? help   q quit")  # fmt: skip
+            kind = _identifier(point.identifier)
+            lines.append("  " + T.gettext("NEW INTELLIGENCE on {tid} ({kind}).").format(tid=point.traveller, kind=kind))
+            codes = _sep().join(point.links) or T.gettext("none")
+            lines.append("  " + T.gettext("Your links: {codes}").format(codes=codes))
+            lines.append("  " + T.gettext("[Enter] share on all links   s share   l choose links   v verify first "
+                                          "({hours} h)   h hold").format(hours=_number(self.verify_hours)))  # fmt: skip
+            lines.append("  " + T.gettext("S L V H: the same for all new {kind} intelligence {until}"
+                                          "   f fast forward   ? help   q quit").format(kind=kind,
+                                                                                      until=until))  # fmt: skip
         else:
-            verdict = "you would trust it" if point.trusted else "you would not trust it"
-            lines.append(f"  ALERT #{self._alerts_seen} ({point.alert}) from {point.sender} (trust {point.trust:g}) "
-                         f"on {point.traveller} ({point.identifier}): {verdict}; "
-                         f"the policy says {point.default.action}.")  # fmt: skip
+            if point.trusted:
+                template = T.gettext("ALERT #{number} ({alert_id}) from {sender} (trust {value}) on {tid} ({kind}): "
+                                     "you would trust it; the policy says {action}.")  # fmt: skip
+            else:
+                template = T.gettext("ALERT #{number} ({alert_id}) from {sender} (trust {value}) on {tid} ({kind}): "
+                                     "you would not trust it; the policy says {action}.")  # fmt: skip
+            lines.append("  " + template.format(
+                number=_count(self._alerts_seen), alert_id=point.alert, sender=point.sender,
+                value=_number(point.trust), tid=point.traveller, kind=_identifier(point.identifier),
+                action=T.gettext(CHOICE_WORDS.get(point.default.action, point.default.action))))  # fmt: skip
             if point.confirmed is not None:
                 lines.append("  " + track_record(point))
-            lines.append("  [Enter] policy   a act   v verify   d discard")
-            lines.append(f"  A V D: the same for every alert from {point.sender} {until}"
-                         "   f fast forward   ? help   q quit")  # fmt: skip
+            lines.append("  " + T.gettext("[Enter] policy   a act   v verify   d discard"))
+            lines.append("  " + T.gettext("A V D: the same for every alert from {sender} {until}"
+                                          "   f fast forward   ? help   q quit").format(sender=point.sender,
+                                                                                      until=until))  # fmt: skip
         return "\n".join(lines)
 
 
@@ -270,10 +382,14 @@ def track_record(point: DecisionPoint) -> str:
     (adaptive: it follows the record).`` A link of fixed trust says so.
     """
     confirmed, refuted = point.confirmed or 0, point.refuted or 0
-    record = f"Track record of {point.sender} on this link: {confirmed} confirmed, {refuted} refuted so far"
+    values = {"sender": point.sender, "confirmed": _count(confirmed), "refuted": _count(refuted)}
     if point.adaptive:
-        return record + f"; trust now {point.trust:.2f} (adaptive: it follows the record)."
-    return record + f"; trust fixed at {point.trust:g} by the scenario."
+        return T.gettext("Track record of {sender} on this link: {confirmed} confirmed, {refuted} refuted so far; "
+                         "trust now {value} (adaptive: it follows the record).").format(
+            value=format_decimal(point.trust, 2), **values)  # fmt: skip
+    return T.gettext("Track record of {sender} on this link: {confirmed} confirmed, {refuted} refuted so far; "
+                     "trust fixed at {value} by the scenario.").format(value=_number(point.trust),
+                                                                       **values)  # fmt: skip
 
 
 # ---------------------------------------------------------------- recorded games
@@ -521,9 +637,13 @@ def _namesake_clauses(played: Counter[str], default: Counter[str], names: dict[s
         change = played[country] - default[country]
         where = names.get(country, country)
         if change > 0:
-            clauses.append(f"stopped {plural(change, 'more namesake')} at {where} than the policy")
+            clauses.append(T.ngettext("stopped {count} more namesake at {where} than the policy",
+                                      "stopped {count} more namesakes at {where} than the policy", change).format(
+                count=_count(change), where=where))  # fmt: skip
         elif change < 0:
-            clauses.append(f"spared {plural(-change, 'namesake')} a stop at {where}")
+            clauses.append(T.ngettext("spared {count} namesake a stop at {where}",
+                                      "spared {count} namesakes a stop at {where}", -change).format(
+                count=_count(-change), where=where))  # fmt: skip
     return clauses
 
 
@@ -544,31 +664,39 @@ def _cost_side(game: Game, innocents_stopped: list[str], innocents_spared: list[
 def _ids(labels: list[str], most: int = 3) -> str:
     """``R-0001, R-0002 and R-0003``; past `most`: ``R-0001, R-0002, R-0003 and 5 more``."""
     if len(labels) > most:
-        return ", ".join(labels[:most]) + f" and {len(labels) - most} more"
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+        more = len(labels) - most
+        return T.ngettext("{ids} and {count} more", "{ids} and {count} more", more).format(
+            ids=_sep().join(labels[:most]), count=_count(more))  # fmt: skip
+    if len(labels) == 1:
+        return labels[0]
+    return T.gettext("{items} and {last}").format(items=_sep().join(labels[:-1]), last=labels[-1])
 
 
 def _and(clauses: list[str]) -> str:
     """``a``, ``a and b``, ``a, b, and c`` (the clauses have commas of their own)."""
     if len(clauses) == 1:
         return clauses[0]
-    return ", ".join(clauses[:-1]) + (", and " if len(clauses) > 2 else " and ") + clauses[-1]
+    if len(clauses) == 2:
+        return T.gettext("{first} and {last}").format(first=clauses[0], last=clauses[1])
+    return T.gettext("{items}, and {last}").format(items=_sep().join(clauses[:-1]), last=clauses[-1])
 
 
 def _group(record: Any) -> tuple[str, str]:
     """The group a decision different from the policy counts in: (key, the choice as a habit, in words)."""
     point, choice = record.point, record.choice
     if point.kind == "alert":
-        words = {"act": f"acting at once on {point.sender}'s alerts",
-                 "verify": f"verifying {point.sender}'s alerts before acting",
-                 "discard": f"discarding {point.sender}'s alerts"}[choice.action]  # fmt: skip
-        return f"alert {choice.action} {point.sender}", words
+        words = {"act": T.gettext("acting at once on {sender}'s alerts"),
+                 "verify": T.gettext("verifying {sender}'s alerts before acting"),
+                 "discard": T.gettext("discarding {sender}'s alerts")}[choice.action]  # fmt: skip
+        return f"alert {choice.action} {point.sender}", words.format(sender=point.sender)
     if choice.action == "share":
         left_out = sorted(set(point.links) - set(choice.links or point.links))
-        return f"intelligence share {left_out}", f"not sharing on {', '.join(left_out)}" if left_out else "sharing"
+        words = T.gettext("not sharing on {codes}").format(codes=_sep().join(left_out)) if left_out else T.gettext(
+            "sharing")  # fmt: skip
+        return f"intelligence share {left_out}", words
     return f"intelligence {choice.action}", {
-        "hold": "holding your intelligence",
-        "verify": "verifying your intelligence before sharing it",
+        "hold": T.gettext("holding your intelligence"),
+        "verify": T.gettext("verifying your intelligence before sharing it"),
     }[choice.action]
 
 
@@ -592,7 +720,7 @@ def both_sides_sentences(game: Game, differing: list[Any], stopped: list[str], l
 
     def group_of(tid: str) -> dict[str, Any]:
         record = first.get(tid)
-        key, words = _group(record) if record is not None else ("", "your choices, indirectly,")
+        key, words = _group(record) if record is not None else ("", T.gettext("your choices, indirectly,"))
         return groups.setdefault(key, {"words": words, "sender": "", "lists": ([], [], [], [])})
 
     for index, labels in enumerate((stopped, let_through, innocents_stopped, innocents_spared)):
@@ -619,32 +747,42 @@ def both_sides_sentences(game: Game, differing: list[Any], stopped: list[str], l
         if len(keys) == 1:
             groups[keys[0]]["namesakes"] = clauses
         elif clauses:
-            apart.append(f"Your choices on {sender}'s alerts {_and(clauses)}.")
+            apart.append(T.gettext("Your choices on {sender}'s alerts {clauses}.").format(sender=sender,
+                                                                                         clauses=_and(clauses)))
     sentences = []
     for group in groups.values():
         poi_in, poi_out, inn_in, inn_out = group["lists"]
         clauses = []
         if poi_in:
-            clauses.append(f"stopped {_ids(poi_in)} ({plural(len(poi_in), 'person', 'persons')} of interest "
-                           f"the policy let through)")  # fmt: skip
+            clauses.append(T.ngettext("stopped {ids} ({count} person of interest the policy let through)",
+                                      "stopped {ids} ({count} persons of interest the policy let through)",
+                                      len(poi_in)).format(ids=_ids(poi_in), count=_count(len(poi_in))))  # fmt: skip
         if poi_out:
-            clauses.append(f"let through {_ids(poi_out)} ({plural(len(poi_out), 'person', 'persons')} of interest "
-                           f"the policy stopped)")  # fmt: skip
+            clauses.append(T.ngettext("let through {ids} ({count} person of interest the policy stopped)",
+                                      "let through {ids} ({count} persons of interest the policy stopped)",
+                                      len(poi_out)).format(ids=_ids(poi_out),
+                                                           count=_count(len(poi_out))))  # fmt: skip
         if inn_in:
-            clauses.append(f"stopped {plural(len(inn_in), 'innocent subject')} of wrong leads ({_ids(inn_in)})")
+            clauses.append(T.ngettext("stopped {count} innocent subject of wrong leads ({ids})",
+                                      "stopped {count} innocent subjects of wrong leads ({ids})",
+                                      len(inn_in)).format(ids=_ids(inn_in), count=_count(len(inn_in))))  # fmt: skip
         if inn_out:
-            clauses.append(f"spared {plural(len(inn_out), 'innocent subject')} of wrong leads a wrongful stop "
-                           f"({_ids(inn_out)})")  # fmt: skip
+            clauses.append(T.ngettext("spared {count} innocent subject of wrong leads a wrongful stop ({ids})",
+                                      "spared {count} innocent subjects of wrong leads a wrongful stop ({ids})",
+                                      len(inn_out)).format(ids=_ids(inn_out),
+                                                           count=_count(len(inn_out))))  # fmt: skip
         clauses += group.get("namesakes", [])
         if not clauses:
             continue
-        sentences.append(f"{_first_upper(group['words'])} {_and(clauses)}.")
+        sentences.append(T.gettext("{habit} {clauses}.").format(habit=_first_upper(group["words"]),
+                                                                clauses=_and(clauses)))  # fmt: skip
     sentences += apart
     if differing:
         elsewhere = _namesake_clauses(_namesakes(game.played) - attributed_played,
                                       _namesakes(game.default) - attributed_default, names)  # fmt: skip
         if elsewhere:
-            sentences.append(f"Your choices, further along the chain, {_and(elsewhere)}.")
+            sentences.append(T.gettext("Your choices, further along the chain, {clauses}.").format(
+                clauses=_and(elsewhere)))  # fmt: skip
     return sentences
 
 
@@ -664,51 +802,97 @@ def why_unchanged(records: list[Any], played: dict[str, dict[str, Any]], default
         A sentence such as "Your 3 changes changed no traveller's outcome: they were on travellers
         stopped anyway at the Norland border.", or "" when there is nothing to explain.
     """
-    reasons: dict[str, int] = {}
+    reasons: dict[tuple[str, str], int] = {}  # (kind of reason, its detail) -> how many decisions
     for record in records:
         tid, time = record.point.traveller, record.point.time
         row = played[tid]
         if row["outcome"] == "detected" and default[tid]["outcome"] == "detected":
-            where = names.get(row["detected_in"], row["detected_in"])
-            reason = f"stopped anyway at the {where} border"
+            reason = ("stopped", names.get(row["detected_in"], row["detected_in"]))
         elif not any(t > time for t in crossed.get(tid, [])):
-            reason = "who crossed no border after your decision" if crossed.get(tid) else "who never crossed a border"
+            reason = ("no_crossing_after", "") if crossed.get(tid) else ("never_crossed", "")
         elif row["outcome"] == "missed":
-            reason = f"missed anyway ({CAUSE_LABELS.get(row['cause'], row['cause'])})"
+            reason = ("missed", row["cause"])
         else:
-            reason = "whose outcome did not depend on it"
+            reason = ("independent", "")
         reasons[reason] = reasons.get(reason, 0) + 1
     if not reasons:
         return ""
     count = sum(reasons.values())
-    if all_of_them:
-        opening = f"Your {plural(count, 'change')} to the policy changed no traveller's outcome: "
-    else:
-        opening = f"Your other {plural(count, 'change')} to the policy changed nothing: "
     if len(reasons) == 1:
-        (reason,) = reasons
-        subject = "it was on a traveller" if count == 1 else "they were on travellers"
-        return f"{opening}{subject} {reason}."
-    parts = [f"{n} {'was on a traveller' if n == 1 else 'were on travellers'} {reason}"
-             for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])]  # fmt: skip
-    return opening + ", ".join(parts[:-1]) + " and " + parts[-1] + "."
+        ((reason, _),) = reasons.items()
+        rest = _reason(reason, count, whole=True)
+    else:
+        parts = [_reason(reason, n) for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1])]
+        rest = T.gettext("{items} and {last}").format(items=_sep().join(parts[:-1]), last=parts[-1])
+    if all_of_them:
+        opening = T.ngettext("Your {count} change to the policy changed no traveller's outcome: {why}.",
+                             "Your {count} changes to the policy changed no traveller's outcome: {why}.", count)
+    else:
+        opening = T.ngettext("Your other {count} change to the policy changed nothing: {why}.",
+                             "Your other {count} changes to the policy changed nothing: {why}.", count)
+    return opening.format(count=_count(count), why=rest)
+
+
+def _reason(reason: tuple[str, str], n: int, whole: bool = False) -> str:
+    """Why `n` changed decisions changed nothing: ``2 were on travellers who never crossed a border``.
+
+    `whole`: the only reason, said without its count (``they were on travellers ...``).
+    """
+    kind, detail = reason
+    if kind == "stopped":
+        if whole:
+            template = T.ngettext("it was on a traveller stopped anyway at the {where} border",
+                                  "they were on travellers stopped anyway at the {where} border", n)
+        else:
+            template = T.ngettext("{count} was on a traveller stopped anyway at the {where} border",
+                                  "{count} were on travellers stopped anyway at the {where} border", n)
+    elif kind == "no_crossing_after":
+        if whole:
+            template = T.ngettext("it was on a traveller who crossed no border after your decision",
+                                  "they were on travellers who crossed no border after your decision", n)
+        else:
+            template = T.ngettext("{count} was on a traveller who crossed no border after your decision",
+                                  "{count} were on travellers who crossed no border after your decision", n)
+    elif kind == "never_crossed":
+        if whole:
+            template = T.ngettext("it was on a traveller who never crossed a border",
+                                  "they were on travellers who never crossed a border", n)
+        else:
+            template = T.ngettext("{count} was on a traveller who never crossed a border",
+                                  "{count} were on travellers who never crossed a border", n)
+    elif kind == "missed":
+        if whole:
+            template = T.ngettext("it was on a traveller missed anyway ({cause})",
+                                  "they were on travellers missed anyway ({cause})", n)
+        else:
+            template = T.ngettext("{count} was on a traveller missed anyway ({cause})",
+                                  "{count} were on travellers missed anyway ({cause})", n)
+    elif whole:
+        template = T.ngettext("it was on a traveller whose outcome did not depend on it",
+                              "they were on travellers whose outcome did not depend on it", n)
+    else:
+        template = T.ngettext("{count} was on a traveller whose outcome did not depend on it",
+                              "{count} were on travellers whose outcome did not depend on it", n)
+    cause = word(CAUSE_LABELS[detail]) if detail in CAUSE_LABELS else detail
+    return template.format(count=_count(n), where=detail, cause=cause)
 
 
 def _phrase(record: Any) -> str:
     point, choice = record.point, record.choice
-    day = clock(point.time).split(",")[0]
+    day = day_text(point.time)
     if point.kind == "alert":
-        return {"verify": f"holding the alert from {point.sender} on {day} for verification",
-                "discard": f"discarding the alert from {point.sender} on {day}",
-                "act": f"acting on the alert from {point.sender} on {day}"}[choice.action]  # fmt: skip
+        return {"verify": T.gettext("holding the alert from {sender} on {day} for verification"),
+                "discard": T.gettext("discarding the alert from {sender} on {day}"),
+                "act": T.gettext("acting on the alert from {sender} on {day}")}[choice.action].format(
+            sender=point.sender, day=day)  # fmt: skip
     if choice.action == "hold":
-        return f"holding the intelligence on {day}"
+        return T.gettext("holding the intelligence on {day}").format(day=day)
     if choice.action == "verify":
-        return f"verifying the intelligence on {day} before sharing it"
+        return T.gettext("verifying the intelligence on {day} before sharing it").format(day=day)
     left_out = sorted(set(point.links) - set(choice.links or point.links))
     if left_out:
-        return f"not sharing on {', '.join(left_out)} on {day}"
-    return f"sharing the intelligence on {day}"
+        return T.gettext("not sharing on {codes} on {day}").format(codes=_sep().join(left_out), day=day)
+    return T.gettext("sharing the intelligence on {day}").format(day=day)
 
 
 def _first_upper(text: str) -> str:
@@ -718,26 +902,53 @@ def _first_upper(text: str) -> str:
 
 def _let_through_sentence(tid: str, row: dict[str, Any], records: list[Any], names: dict[str, str],
                           alerts: dict[str, Any]) -> str:  # fmt: skip
-    country = names.get(row["cause_country"], row["cause_country"]) if row["cause_country"] else "the border"
+    country = names.get(row["cause_country"], row["cause_country"]) if row["cause_country"] else T.gettext(
+        "the border")  # fmt: skip
     cause = row["cause"]
-    timing = ""
+    hours: int | None = None
+    before = ""
     if cause == "late" and row["hours_late"] is not None:
-        timing = f" {row['hours_late']:.0f} hours before it arrived"
+        hours, before = round(row["hours_late"]), "arrived"
     elif cause == "not_trusted" and row["cause_alert"] in alerts:
         alert = alerts[row["cause_alert"]]
         crossing = row["last_crossing_hours"]
         if alert["fate"] in ("verifying", "verified") and alert["settled_hours"] is not None and crossing is not None:
-            timing = f" {alert['settled_hours'] - crossing:.0f} hours before the verification ended"
+            hours, before = round(alert["settled_hours"] - crossing), "verified"
+    values = {"tid": tid, "where": country, "count": _count(hours) if hours is not None else ""}
     if records:
-        return f"{_first_upper(_phrase(records[0]))} let {tid} cross {country}{timing}."
-    return f"{tid} crossed {country} unchecked: an indirect effect of your choices{timing and ',' + timing}."
+        values["action"] = _first_upper(_phrase(records[0]))
+        if before == "arrived":
+            template = T.ngettext("{action} let {tid} cross {where} {count} hour before it arrived.",
+                                  "{action} let {tid} cross {where} {count} hours before it arrived.", hours or 0)
+        elif before == "verified":
+            template = T.ngettext("{action} let {tid} cross {where} {count} hour before the verification ended.",
+                                  "{action} let {tid} cross {where} {count} hours before the verification ended.",
+                                  hours or 0)  # fmt: skip
+        else:
+            template = T.gettext("{action} let {tid} cross {where}.")
+        return template.format(**values)
+    if before == "arrived":
+        template = T.ngettext("{tid} crossed {where} unchecked: an indirect effect of your choices, "
+                              "{count} hour before it arrived.",
+                              "{tid} crossed {where} unchecked: an indirect effect of your choices, "
+                              "{count} hours before it arrived.", hours or 0)  # fmt: skip
+    elif before == "verified":
+        template = T.ngettext("{tid} crossed {where} unchecked: an indirect effect of your choices, "
+                              "{count} hour before the verification ended.",
+                              "{tid} crossed {where} unchecked: an indirect effect of your choices, "
+                              "{count} hours before the verification ended.", hours or 0)  # fmt: skip
+    else:
+        template = T.gettext("{tid} crossed {where} unchecked: an indirect effect of your choices.")
+    return template.format(**values)
 
 
 def _stopped_sentence(tid: str, row: dict[str, Any], records: list[Any], names: dict[str, str]) -> str:
     country = names.get(row["detected_in"], row["detected_in"])
     if records:
-        return f"{_first_upper(_phrase(records[0]))} stopped {tid} at the {country} border."
-    return f"{tid} was stopped at the {country} border: an indirect effect of your choices."
+        return T.gettext("{action} stopped {tid} at the {where} border.").format(
+            action=_first_upper(_phrase(records[0])), tid=tid, where=country)  # fmt: skip
+    return T.gettext("{tid} was stopped at the {where} border: an indirect effect of your choices.").format(
+        tid=tid, where=country)  # fmt: skip
 
 
 def write_game(game: Game, folder: Path, scenario_file: str, verify_hours: float, quit_at: float | None) -> None:
@@ -748,3 +959,58 @@ def write_game(game: Game, folder: Path, scenario_file: str, verify_hours: float
     header = "# tabletop play: the decisions of one game. Replay: tabletop play SCENARIO --as AGENCY --decisions FILE\n"
     write_text(folder / "decisions.yaml", header + dump_yaml(document))
     write_text(folder / "play.json", json.dumps(what_changed(game), indent=2) + "\n")
+
+
+# ---------------------------------------------------------------- what the terminal says around a game
+
+
+def game_intro(scenario_name: str, agency: str) -> str:
+    """The line before the first question: ``Baseline: you play HUB. Enter takes the scenario's policy; ...``."""
+    return T.gettext("{scenario}: you play {code}. Enter takes the scenario's policy; ? explains; q quits.").format(
+        scenario=scenario_name, code=agency)  # fmt: skip
+
+
+def game_summary(change: dict[str, Any], folder: Path, player: Any = None, unused: int = 0,
+                 shown: int = 12) -> list[str]:  # fmt: skip
+    """The lines ``tabletop play`` prints after a game, in the player's language.
+
+    Args:
+        change: `what_changed` of the game (play.json).
+        folder: the run folder.
+        player: the `InteractivePlayer` who played (None for a replayed game).
+        unused: recorded decisions that did not come up (a replayed game).
+        shown: sentences printed; the rest are in the report.
+    """
+    lines = []
+    if unused:
+        lines.append(T.ngettext("note: {count} recorded decision did not come up in this run (the policy decided "
+                                "there).",
+                                "note: {count} recorded decisions did not come up in this run (the policy decided "
+                                "there).", unused).format(count=_count(unused)))  # fmt: skip
+    if isinstance(player, InteractivePlayer):
+        total, ordered = change["decisions"], len(player.by_order)
+        answered = T.ngettext("Of the {count} decision point, you answered {answered}",
+                              "Of the {count} decision points, you answered {answered}", total).format(
+            count=_count(total), answered=_count(player.answers))  # fmt: skip
+        orders = T.ngettext("your {count} standing order decided {ordered} and the policy the other {rest}.",
+                            "your {count} standing orders decided {ordered} and the policy the other {rest}.",
+                            len(player.orders)).format(count=_count(len(player.orders)),
+                                                       ordered=_count(ordered),
+                                                       rest=_count(total - player.answers - ordered))  # fmt: skip
+        lines.append("\n" + T.gettext("{answered}, {orders}").format(answered=answered, orders=orders))
+    stopped = change["detected_played"]
+    lines.append("\n" + T.ngettext("With your choices {count} traveller was stopped; with the scenario's policy, on "
+                                   "the same seed, {default}.",
+                                   "With your choices {count} travellers were stopped; with the scenario's policy, on "
+                                   "the same seed, {default}.", stopped).format(
+        count=_count(stopped), default=_count(change["detected_default"])))  # fmt: skip
+    for sentence in change["sentences"][:shown]:
+        lines.append(f"  - {sentence}")
+    if len(change["sentences"]) > shown:
+        more = len(change["sentences"]) - shown
+        lines.append("  " + T.ngettext("... and {count} more in the report.", "... and {count} more in the report.",
+                                       more).format(count=_count(more)))  # fmt: skip
+    lines.append("  " + T.gettext("run folder: {path}").format(path=folder))
+    lines.append("  " + T.gettext("decisions: {path}").format(path=folder / "decisions.yaml"))
+    lines.append("  " + T.gettext("report: {path}").format(path=folder / "report.html"))
+    return lines
