@@ -521,7 +521,7 @@ def _progress_line(done: int, total: int) -> None:
 
 
 def _play(args: argparse.Namespace) -> int:
-    from sim.exercise.play import InteractivePlayer, load_decisions, plural
+    from sim.exercise.play import InteractivePlayer, game_intro, game_summary, load_decisions
     from sim.spec.decisions_file import is_exercise_file
 
     scenario = api.load_scenario(args.scenario, allow_large=args.allow_large)
@@ -548,27 +548,15 @@ def _play(args: argparse.Namespace) -> int:
                                      "without one, replay recorded decisions with --decisions FILE")])  # fmt: skip
     else:
         player = InteractivePlayer(args.agency, verify_hours=args.verify_hours)
-        print(f"{scenario.name}: you play {args.agency}. Enter takes the scenario's policy; ? explains; q quits.")
+        print(game_intro(scenario.name, args.agency))
     if args.out:  # a folder in the way is said before the first question, not after the game
         check_target(args.out, args.force)
     played = api.play(scenario, player, seed=args.seed, out=args.out or True, plots=not args.no_plots, force=args.force)
     change, folder = played.change, played.folder
     unused = len(getattr(player, "choices", {})) - len(getattr(player, "used", ()))
-    if args.decisions and unused:
-        print(f"note: {unused} recorded decisions did not come up in this run (the policy decided there).")
-    if isinstance(player, InteractivePlayer):
-        total, ordered = change["decisions"], len(player.by_order)
-        print(f"\nOf the {plural(total, 'decision point')}, you answered {player.answers}, your "
-              f"{plural(len(player.orders), 'standing order')} decided {ordered} and the policy the other "
-              f"{total - player.answers - ordered}.")  # fmt: skip
-    stopped = change["detected_played"]
-    print(f"\nWith your choices {plural(stopped, 'traveller')} {'was' if stopped == 1 else 'were'} stopped; "
-          f"with the scenario's policy, on the same seed, {change['detected_default']}.")  # fmt: skip
-    for sentence in change["sentences"][:12]:
-        print(f"  - {sentence}")
-    if len(change["sentences"]) > 12:
-        print(f"  ... and {len(change['sentences']) - 12} more in the report.")
-    print(f"  run folder: {folder}\n  decisions: {folder / 'decisions.yaml'}\n  report: {folder / 'report.html'}")
+    player_shown = player if isinstance(player, InteractivePlayer) else None
+    for line in game_summary(change, folder, player_shown, unused if args.decisions else 0):
+        print(line)
     return 0
 
 
