@@ -2,10 +2,49 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from builders import EXAMPLE
 
 from sim.spec.scenario import Scenario, load_scenario
+
+# ---------------------------------------------------------------- the order files are handed out in
+
+LONGEST_FIRST = [
+    "test_report.py",
+    "test_sweeps.py",
+    "test_dashboard_laptops.py",
+    "test_cli.py",
+    "test_play.py",
+    "test_dashboard_room.py",
+    "test_notebooks.py",
+    "test_notebooks_dask.py",
+    "test_compare.py",
+    "test_python_scripts.py",
+    "test_docs_sweeps.py",
+    "test_executors.py",
+    "test_dashboard_security.py",
+    "test_dashboard.py",
+    "test_progress_lines.py",
+    "test_report_costs.py",
+    "test_sweepfile.py",
+]
+"""The files that take longest (`pytest --durations`), longest first: they are handed out first.
+
+The suite runs on two workers, a file at a time each (``-n 2 --dist loadfile``, with
+``--no-loadscope-reorder`` so that pytest-xdist keeps this order rather than putting the
+files with the most tests first). Longest first, the short files fill in at the end and both
+workers finish about together; in pytest-xdist's order (by number of tests) the long files
+with few tests (twenty laptops, the notebooks, the Dask sweep) came last, and one worker ran
+them alone while the other had nothing left.
+"""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order the files `LONGEST_FIRST`, then the others as collected (each file's tests keep their order)."""
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(Path(str(item.path)).name, len(rank)))  # stable: the rest keep their order
 
 
 @pytest.fixture

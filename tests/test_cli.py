@@ -45,20 +45,22 @@ def test_run_writes_the_run_folder_and_prints_a_summary(tmp_path: Path) -> None:
 
 def test_rerunning_the_resolved_scenario_reproduces_the_run_byte_for_byte(tmp_path: Path) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
+    # --no-plots: the files compared are the data files, not the figures (test_report.py checks those redraw the same)
     assert tabletop("run", str(EXAMPLE), "--seed", "77", "--set", "sharing.delay_scale=0.5", "--out", str(first),
-                    "--quiet").returncode == 0  # fmt: skip
+                    "--quiet", "--no-plots").returncode == 0  # fmt: skip
     resolved = first / "scenario.yaml"
     assert "seed: 77" in resolved.read_text() and "delay_scale: 0.5" in resolved.read_text()
-    done = tabletop("run", str(resolved), "--out", str(second), "--quiet")
+    done = tabletop("run", str(resolved), "--out", str(second), "--quiet", "--no-plots")
     assert done.returncode == 0 and done.stdout.strip() == str(second), "--quiet prints only the folder"
     for name in ("scenario.yaml", "summary.json", "travellers.csv", "alerts.csv", "events.csv", "timeseries.csv"):
         assert (first / name).read_bytes() == (second / name).read_bytes(), f"{name} differs"
 
 
 def test_set_changes_the_run(tmp_path: Path) -> None:
-    base = tabletop("run", str(EXAMPLE), "--out", str(tmp_path / "a"), "--quiet")
-    none = tabletop("run", str(EXAMPLE), "--out", str(tmp_path / "b"), "--quiet", "--set", "intelligence[0].covers=0",
-                    "--set", "injects=[]")  # fmt: skip
+    # --no-plots: only summary.json is read (a plain run, figures and all, is the default-folder test below)
+    base = tabletop("run", str(EXAMPLE), "--out", str(tmp_path / "a"), "--quiet", "--no-plots")
+    none = tabletop("run", str(EXAMPLE), "--out", str(tmp_path / "b"), "--quiet", "--no-plots",
+                    "--set", "intelligence[0].covers=0", "--set", "injects=[]")  # fmt: skip
     assert base.returncode == none.returncode == 0, none.stderr
     assert json.loads((tmp_path / "a" / "summary.json").read_text())["detected"] > 0
     assert json.loads((tmp_path / "b" / "summary.json").read_text())["detected"] == 0, "no intelligence, no detection"

@@ -3,8 +3,8 @@
 Each notebook is executed with nbclient in a copy of the project's notebooks/ and
 scenarios/ (so what it writes under results/ stays in a temporary folder), on a
 kernel started with this interpreter: the project's venv, nothing registered.
-Notebook 2 also sends its sweep to a Dask cluster started here (the notebook never
-starts one), so its cluster cell cannot rot either.
+Notebook 2, which also sends its sweep to a Dask cluster, is run in test_notebooks_dask.py
+(a file of its own, so that pytest-xdist runs it beside the other two).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import importlib.util
 import shutil
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -88,8 +87,7 @@ def test_the_stored_notebooks_are_what_make_notebooks_writes() -> None:
         )
 
 
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of notebooks/ and scenarios/: the notebooks find the scenarios and write results/ there."""
     root = tmp_path_factory.mktemp("project")
     shutil.copytree(NOTEBOOKS, root / "notebooks", ignore=shutil.ignore_patterns("*.py", ".ipynb_checkpoints"))
@@ -98,14 +96,9 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def dask_cluster() -> Iterator[str]:
-    """A small Dask cluster on 127.0.0.1 (two single-threaded worker processes), for notebook 2's last cell."""
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    ) as cluster:
-        yield cluster.scheduler_address
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The notebooks' copy of the project (`project_copy`), shared by this file's notebooks."""
+    return project_copy(tmp_path_factory)
 
 
 def _execute(path: Path) -> tuple[nbformat.NotebookNode, float]:
@@ -146,23 +139,6 @@ def test_first_run_notebook_runs(workspace: Path, monkeypatch: pytest.MonkeyPatc
     assert "detected 133 of 400 travellers who crossed a border (33%)" in text, "the README's run, seed 4101"
     run = workspace / "results" / "notebooks" / "01-first-run" / "baseline"
     assert (run / "report.html").is_file() and (run / "figures" / "chain.png").is_file()
-    assert seconds < BUDGET_SECONDS
-
-
-def test_delay_and_trust_notebook_runs_locally_and_on_dask(
-    workspace: Path, dask_cluster: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(DASK_VARIABLE, dask_cluster)
-    notebook, seconds = _execute(workspace / "notebooks" / "02-delay-and-trust.ipynb")
-    print(f"02-delay-and-trust.ipynb (with its Dask cell): {seconds:.1f} s")
-    _check_ran_cleanly(notebook, "02-delay-and-trust")
-    assert _images(notebook) >= 2, "the response curves and the heatmap are drawn inline"
-    text = _outputs_text(notebook)
-    assert "75 runs of 75, 0 failed" in text
-    assert text.count("critical delay scale") == 3, "one critical delay per trust level"
-    assert "75 runs on Dask cluster" in text and "the same response surface as on local processes: True" in text
-    sweep = workspace / "results" / "notebooks" / "02-delay-and-trust" / "sweep"
-    assert (sweep / "points.csv").is_file() and (sweep / "report.html").is_file()
     assert seconds < BUDGET_SECONDS
 
 

@@ -64,8 +64,24 @@ def real_country(name: str) -> str | None:
     also know the usual variants ("UK", "Burma", "Ivory Coast"); a pattern counts only
     as a whole word, so "Chadwick" stays fictional.
     """
-    keys = name_keys(name)
     names = real_country_names()
+    try:
+        return names.found[name]
+    except KeyError:
+        pass
+    found = _real_country(name, names)
+    if len(names.found) < MAX_REMEMBERED:
+        names.found[name] = found
+    return found
+
+
+MAX_REMEMBERED = 10_000
+"""How many names' answers `real_country` keeps (a sweep checks the same few names at every point)."""
+
+
+def _real_country(name: str, names: CountryNames) -> str | None:
+    """`real_country`, computed: the lookups of the name's forms, then country_converter's patterns."""
+    keys = name_keys(name)
     for key in keys:
         if key in names:
             return names[key]
@@ -160,6 +176,8 @@ class CountryNames(Mapping[str, str]):
 
     def __init__(self, lines: list[str]):
         self._lines = lines
+        self.found: dict[str, str | None] = {}
+        """`real_country`'s answers so far, by name as given (they depend only on the name and this table)."""
 
     @classmethod
     def from_mapping(cls, names: dict[str, str]) -> CountryNames:

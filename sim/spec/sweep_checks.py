@@ -428,8 +428,9 @@ def check_values(problems: SweepProblems, scenario: Scenario, parameters: list[P
 def check_points(problems: SweepProblems, scenario: Scenario, points: Sequence[dict[str, Any]]) -> None:
     """Apply every point of a design to the scenario (sampled values fall between the ends checked before)."""
     seen: set[str] = set()
+    base = scenario.raw  # a copy, once: `refusal` changes a copy of it (a Sobol' design has thousands of points)
     for number, point in enumerate(points):
-        message = refusal(scenario.raw, list(point.items()), scenario.allow_large)
+        message = refusal(base, list(point.items()), scenario.allow_large)
         if message and message not in seen:
             seen.add(message)
             problems.add(("parameters",), f"point {number} of the design: {message}")
