@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import pytest
 from builders import ROOT, SCENARIOS
 
+from sim import api
 from sim.debrief.html_page import escape
 from sim.debrief.run_figures import RUN_FIGURES
 from sim.debrief.run_report import debrief
@@ -173,12 +174,20 @@ def test_link_delays_say_they_count_alerts_not_travellers(run_folder: Path) -> N
     assert "counted in alerts" in title and "cause table counts each traveller once" in title, title
 
 
+FRESH_PROCESS = {"baseline-corridor", "act-or-verify-checked", "exercise-injects"}
+"""Runs whose report is rebuilt by ``tabletop report`` in a new process (nothing held over from this one);
+the others are rebuilt by `sim.api.report` in this process, from the folder's files all the same."""
+
+
 def test_report_command_reproduces_the_same_report(run_folder: Path) -> None:
     before = (run_folder / "report.html").read_bytes()
     pngs = {p.name: p.read_bytes() for p in (run_folder / "figures").glob("*.png")}
-    done = subprocess.run([sys.executable, "-m", "sim", "report", str(run_folder)], capture_output=True, text=True,
-                          cwd=ROOT)  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    if run_folder.name.rstrip("0123456789") in FRESH_PROCESS:
+        done = subprocess.run([sys.executable, "-m", "sim", "report", str(run_folder)], capture_output=True,
+                              text=True, cwd=ROOT)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    else:
+        api.report(run_folder)
     assert (run_folder / "report.html").read_bytes() == before, "report DIR must rebuild the same report"
     assert {p.name: p.read_bytes() for p in (run_folder / "figures").glob("*.png")} == pngs, "and the same figures"
 
