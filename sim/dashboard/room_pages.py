@@ -27,6 +27,7 @@ import math
 import os
 import socket
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +66,10 @@ T = translator("room")
 
 POLL_MS = 500
 """How often a page reads the room's views (milliseconds)."""
+
+FOLLOW_UP_MS = 40
+"""After a team's decision, when its page reads its view again (the room's worker records the decision
+in the team's history as soon as it takes the room's lock: no need to wait for the next poll)."""
 
 CHECK_UNUSED_MS = 2_000
 UNUSED_SESSION_MS = 3_000
@@ -428,6 +433,7 @@ class TeamPage(RoomPage):
             self.invalid(exc.reason)
             return
         self.pending_ids: tuple[str, ...] = ()
+        self.answered: set[str] = set()  # decisions this page sent that the room's view may still list as due
         self.pending_lang = ""
         self.countdowns: dict[str, Div] = {}
         self.link_boxes: dict[str, CheckboxGroup] = {}
@@ -464,7 +470,14 @@ class TeamPage(RoomPage):
             links = [box.labels[i] for i in box.active if 0 <= i < len(box.labels)]
         with use_language(self.lang):
             done = T.gettext("Decision {id} sent: {choice}.").format(id=decision, choice=_choice_words(action))
-        self._call(lambda: self.room.decide(self.token, decision, action, links), done)
+
+        def send() -> bool:
+            self.room.decide(self.token, decision, action, links)
+            self.answered.add(decision)  # taken: its panel goes in this very refresh
+            return True
+
+        if self._call(send, done):
+            self.doc.add_timeout_callback(self.refresh, FOLLOW_UP_MS)  # its row in the history, promptly
 
     def _decision_panel(self, pending: PendingView) -> Any:
         if pending.kind == "alert":
@@ -519,6 +532,9 @@ class TeamPage(RoomPage):
         except Refused as exc:
             self._refused(exc)
             return
+        self.answered &= {p.id for p in view.pending}
+        if self.answered:  # accepted by the room, not yet taken by its worker: no longer due
+            view = replace(view, pending=tuple(p for p in view.pending if p.id not in self.answered))
         with use_language(self.lang):
             self._draw(view)
 
