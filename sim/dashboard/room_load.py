@@ -67,6 +67,9 @@ COUNTRIES = [
 ]  # fmt: skip
 """Invented countries (the scenario checks refuse real ones): each holds two seats."""
 
+MAX_SEATS = 2 * len(COUNTRIES)
+"""The most seats the load scenario has."""
+
 TEAM_SCRIPT = """
 (() => {
   if (window.__load) return;
@@ -226,8 +229,8 @@ def load_scenario_data(seats: int, travellers: int = 48, horizon_days: int = 16)
     alerts from two services: every agency has decisions to take.
     """
     countries = COUNTRIES[: max(1, math.ceil(seats / 2))]
-    if seats > 2 * len(COUNTRIES):
-        raise ValueError(f"at most {2 * len(COUNTRIES)} seats in the load scenario")
+    if not 1 <= seats <= MAX_SEATS:
+        raise ValueError(f"from 1 to {MAX_SEATS} seats in the load scenario, not {seats}")
     agencies, links, groups, intelligence = [], [], [], []
     share = round(1.0 / len(countries), 6)
     for n, (code, name) in enumerate(countries):
@@ -489,24 +492,26 @@ def _drive(room: Room, url: str, server: Any, browser: Any, result: LoadRun, tim
         page.on("pageerror", lambda error: errors.append(str(error)))
         return page
 
-    def open_page(address: str, ready: str) -> Any:
+    def open_page(address: str) -> Any:
         page = new_page()
-        page.goto(address, timeout=120_000)
-        page.get_by_test_id(ready).first.wait_for(timeout=120_000)
+        page.goto(address, timeout=120_000, wait_until="commit")  # all load at once; waited for below
         return page
 
-    console = open_page(join_url(url, links[FACILITATOR]), "seats")
-    teams = {agency: open_page(join_url(url, links[agency]), "history") for agency in room.teams}
+    def ready(page: Any, testid: str, script: str | None = None) -> None:
+        page.get_by_test_id(testid).first.wait_for(timeout=180_000)
+        if script is not None:
+            page.evaluate(script)
+
+    console = open_page(join_url(url, links[FACILITATOR]))
+    teams = {agency: open_page(join_url(url, links[agency])) for agency in room.teams}
+    viewer_pages = [open_page(f"{url}view") for _ in range(result.viewers if result.viewer_kind == "browser" else 0)]
+    ready(console, "seats")
     for page in teams.values():
-        page.evaluate(TEAM_SCRIPT)
-    viewer_pages: list[Any] = []
+        ready(page, "history", TEAM_SCRIPT)
+    for page in viewer_pages:
+        ready(page, "headline", VIEWER_SCRIPT)
     clients = None
-    if result.viewer_kind == "browser":
-        for _ in range(result.viewers):
-            page = open_page(f"{url}view", "headline")
-            page.evaluate(VIEWER_SCRIPT)
-            viewer_pages.append(page)
-    elif result.viewers:
+    if result.viewer_kind == "client" and result.viewers:
         clients = _ClientViewers(url, result.viewers)
         clients.start()
     try:
