@@ -46,3 +46,18 @@ def test_bench_room_without_chromium_says_so_and_exits_2(tmp_path, monkeypatch, 
     assert "needs Chromium" in err and CHROMIUM_ENV in err and not out, (out, err)
     assert main(["bench", "--room", "--seats", str(MAX_SEATS + 1)]) == 2
     assert "--seats" in capsys.readouterr().err
+
+
+def test_viewers_share_one_reading_of_the_headline_per_language(tmp_path):
+    from room_fake import FakeRoom
+
+    from sim.dashboard.room_pages import Shared
+
+    room, calls = FakeRoom(["HAL-INT"], tmp_path), []
+    headline = room.headline
+    room.headline = lambda: calls.append(1) or headline()
+    shared = Shared()
+    english = shared.viewer_texts(room, "en")
+    assert shared.viewer_texts(room, "en") == english and len(calls) == 1  # 30 viewers: one reading
+    arabic = shared.viewer_texts(room, "ar")
+    assert "data-testid='stopped'" in arabic[1] and "اليوم" in arabic[0] and len(calls) == 1

@@ -26,6 +26,7 @@ import html
 import math
 import os
 import socket
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -70,6 +71,9 @@ POLL_MS = 500
 FOLLOW_UP_MS = 40
 """After a team's decision, when its page reads its view again (the room's worker records the decision
 in the team's history as soon as it takes the room's lock: no need to wait for the next poll)."""
+
+VIEWER_SHARE_SECONDS = 0.1
+"""How long the viewers' pages share one reading of the room's headline (30 viewers: a few readings a poll, not 30)."""
 
 CHECK_UNUSED_MS = 2_000
 UNUSED_SESSION_MS = 3_000
@@ -273,10 +277,34 @@ def debrief_html(report: Path | None) -> str:
 
 
 class Shared:
-    """What the pages of one server share: the hotwash report's path, once a view gives it."""
+    """What the pages of one server share: the hotwash report's path, once a view gives it; the viewers' headline.
+
+    Every page runs on the server's one IO loop thread: nothing here needs a lock.
+    """
 
     def __init__(self) -> None:
         self.report: Path | None = None
+        self._headline: tuple[float, Headline] | None = None
+        self._texts: dict[str, tuple[Headline, str, str]] = {}
+
+    def headline(self, room: Room) -> Headline:
+        """The room's headline, read at most every `VIEWER_SHARE_SECONDS` for all the viewers' pages."""
+        now = time.monotonic()
+        if self._headline is None or now - self._headline[0] >= VIEWER_SHARE_SECONDS:
+            self._headline = (now, room.headline())
+        return self._headline[1]
+
+    def viewer_texts(self, room: Room, lang: str) -> tuple[str, str]:
+        """A viewer page's header and cards in `lang`, drawn once per headline for every viewer in that language."""
+        headline = self.headline(room)
+        cached = self._texts.get(lang)
+        if cached is None or cached[0] is not headline:
+            with use_language(lang):
+                header = (f"<h1>{_e(T.gettext('The exercise, live'))}</h1>"
+                          f"<div class='clock' data-testid='clock'>{_e(_clock(headline.hours))}</div>")  # fmt: skip
+                cached = (headline, header, headline_html(headline))
+            self._texts[lang] = cached
+        return cached[1], cached[2]
 
     def saw(self, report: Path | None) -> None:
         """Remember the report's path a view gave (the room wrote it: the exercise has ended)."""
@@ -408,12 +436,11 @@ class ViewerPage(RoomPage):
         self._start_polling()
 
     def refresh(self) -> None:
-        """The headline, the clock and, at the end, the debrief."""
-        headline = self.room.headline()
+        """The headline, the clock and, at the end, the debrief (the texts shared by every viewer: `Shared`)."""
+        header, cards = self.shared.viewer_texts(self.room, self.lang)
         with use_language(self.lang):
-            self._html(self.header, f"<h1>{_e(T.gettext('The exercise, live'))}</h1>"
-                                    f"<div class='clock' data-testid='clock'>{_e(_clock(headline.hours))}</div>")  # fmt: skip  # noqa: E501
-            self._html(self.cards, headline_html(headline))
+            self._html(self.header, header)
+            self._html(self.cards, cards)
             self._html(self.debrief, debrief_html(self.shared.report))
 
 
