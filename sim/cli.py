@@ -773,7 +773,8 @@ def _bench_room(args: argparse.Namespace, repeats: int) -> int:
     if args.viewers < 0:
         raise ScenarioError([Problem("--viewers", None, "", "must be 0 or more", args.viewers)])
     try:
-        report = run_room_benchmark(repeats, seats=args.seats, viewers=args.viewers, viewer_kind=args.viewer_kind)
+        report = run_room_benchmark(repeats, seats=args.seats, viewers=args.viewers, viewer_kind=args.viewer_kind,
+                                    progress=lambda line: print(line, file=sys.stderr, flush=True))  # fmt: skip
     except LoadUnavailableError as exc:
         print(f"tabletop bench --room: {exc}", file=sys.stderr)
         return 2

@@ -37,7 +37,7 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -564,14 +564,29 @@ def _drive(room: Room, url: str, server: Any, browser: Any, result: LoadRun, tim
 
 
 def run_room_benchmark(repeats: int = 3, seats: int = 12, viewers: int = 30, viewer_kind: str = "browser",
-                       travellers: int = 48) -> dict[str, Any]:  # fmt: skip
+                       travellers: int = 48,
+                       progress: Callable[[str], None] | None = None) -> dict[str, Any]:  # fmt: skip
     """`repeats` load runs; the figures of each and their medians (`tabletop bench --room`).
+
+    Args:
+        repeats: load runs (each a new room, server and browser).
+        seats: team pages, as `run_load`.
+        viewers: viewers, as `run_load`.
+        viewer_kind: ``browser`` or ``client``, as `run_load`.
+        travellers: the synthetic scenario's travellers, as `run_load`.
+        progress: called with a line after each run.
 
     Raises:
         LoadUnavailableError: without Playwright or Chromium.
     """
     find_chromium()
-    runs = [run_load(seats, viewers, viewer_kind, travellers) for _ in range(repeats)]
+    runs = []
+    for n in range(repeats):
+        run = run_load(seats, viewers, viewer_kind, travellers)
+        runs.append(run)
+        if progress is not None:
+            progress(f"run {n + 1}/{repeats}: {run.decisions} decisions, round trip median {run.median:.3f} s, "
+                     f"p90 {run.p90:.3f} s, max {run.worst:.3f} s")  # fmt: skip
 
     def median(values: list[float]) -> float:
         return statistics.median(values)
