@@ -21,19 +21,23 @@ trip under half a second on a two-core machine. The harness:
   collected: round trips (median, 90th percentile, max), decisions, the server's CPU time and
   memory (RSS), sessions held, refusals.
 
-Viewers can instead be protocol-level sessions (``viewers="client"``: Bokeh's websocket protocol
-spoken directly, every patch applied to a document, as `bokeh.client` would without a browser), a
-lighter load on the machine that drives them but the same on the server.
+Viewers can instead be protocol-level sessions (``viewer_kind="client"``, in a process of their own:
+Bokeh's websocket protocol spoken directly, every patch applied to a document, as `bokeh.client`
+would without a browser): the same work for the server, without 30 Chromium renderers on the cores
+it runs on (in the room, each page has a laptop of its own).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import resource
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -70,11 +74,7 @@ COUNTRIES = [
 MAX_SEATS = 2 * len(COUNTRIES)
 """The most seats the load scenario has."""
 
-TEAM_SCRIPT = """
-(() => {
-  if (window.__load) return;
-  const S = window.__load = {trips: [], history: [], clicked: [], errors: []};
-  let busy = null;
+FIND_JS = """
   function* roots(root) {
     yield root;
     for (const el of root.querySelectorAll('*')) if (el.shadowRoot) yield* roots(el.shadowRoot);
@@ -83,17 +83,35 @@ TEAM_SCRIPT = """
     for (const r of roots(from || document)) { const e = r.querySelector(selector); if (e) return e; }
     return null;
   }
+  const hosts = {};
+  function host(css) {  // a model's element (Bokeh keeps it while the model is shown), found once
+    const known = hosts[css];
+    if (known && known.isConnected) return known;
+    return hosts[css] = find('.' + css);
+  }
+  function inside(css) { const h = host(css); return h ? (h.shadowRoot || h) : null; }
+"""
+
+TEAM_SCRIPT = (
+    """
+(() => {
+  if (window.__load) return;
+  const S = window.__load = {trips: [], history: [], clicked: [], errors: []};
+  let busy = null;
+"""
+    + FIND_JS
+    + """
   function rows() {
-    const table = find("[data-testid='history']");
-    return table ? table.querySelectorAll('tbody tr').length : 0;
+    const root = inside('tt-history');
+    return root ? root.querySelectorAll('tbody tr').length : 0;
   }
   function tick() {
     try {
       const now = performance.now();
       if (busy) {
         if (!busy.shown) {
-          const status = find("[data-testid='status']");
-          if (!find("[data-decision='" + busy.id + "']") && status && status.textContent.includes(busy.id)) {
+          const status = inside('tt-room-status');
+          if (!busy.panel.isConnected && status && status.textContent.includes(busy.id)) {
             busy.shown = now - busy.t0;
             S.trips.push([busy.id, busy.shown]);
           }
@@ -107,46 +125,47 @@ TEAM_SCRIPT = """
         }
         return;
       }
-      const panel = find('.tt-decision');
+      const pending = inside('tt-pending');
+      const panel = pending && pending.querySelector('.tt-decision');
       if (!panel) return;
       const decision = find('[data-decision]', panel.shadowRoot || panel);
-      const host = find('.tt-choice-act, .tt-choice-share', panel.shadowRoot || panel);
-      const button = host && (host.shadowRoot || host).querySelector('button');
+      const choice = find('.tt-choice-act, .tt-choice-share', panel.shadowRoot || panel);
+      const button = choice && (choice.shadowRoot || choice).querySelector('button');
       if (!decision || !button) return;
       const id = decision.getAttribute('data-decision');
       if (S.clicked.includes(id)) return;
-      busy = {id: id, rows: rows(), t0: performance.now(), shown: 0};
+      busy = {id: id, panel: panel, rows: rows(), t0: performance.now(), shown: 0};
       S.clicked.push(id);
       button.click();
     } catch (e) { S.errors.push(String(e)); }
   }
-  setInterval(tick, 20);
+  setInterval(tick, 15);
 })();
 """
-"""A team's autopilot: takes each decision as it appears and times the round trip in the page."""
+)
+"""A team's autopilot: takes each decision as it appears (its panel's first button: act, share) and times,
+in the page, the round trip from the click to the panel gone with the status line naming the decision,
+and to one more row in the team's history."""
 
-VIEWER_SCRIPT = """
+VIEWER_SCRIPT = (
+    """
 (() => {
   if (window.__load) return;
   const S = window.__load = {headlines: [], errors: []};
-  function* roots(root) {
-    yield root;
-    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) yield* roots(el.shadowRoot);
-  }
-  function find(selector) {
-    for (const r of roots(document)) { const e = r.querySelector(selector); if (e) return e; }
-    return null;
-  }
+"""
+    + FIND_JS
+    + """
   setInterval(() => {
     try {
-      const card = find("[data-testid='headline']");
-      const text = card ? card.textContent : '';
+      const cards = inside('tt-headline');
+      const text = cards ? cards.textContent : '';
       if (text && text !== S.headlines[S.headlines.length - 1]) S.headlines.push(text);
     } catch (e) { S.errors.push(String(e)); }
-  }, 200);
+  }, 250);
 })();
 """
-"""A viewer's recorder: every headline it showed."""
+)
+"""A viewer's recorder: every headline its page showed."""
 
 
 class LoadUnavailableError(RuntimeError):
@@ -369,6 +388,9 @@ class _ClientViewers:
         self._thread.start()
         if not self.opened.wait(120):
             raise TimeoutError("the viewers' sessions did not open")
+        if any(not seen for seen in self.headlines):
+            self.stop()
+            raise ConnectionError(f"a viewer's session did not open: {self.errors}")
 
     def stop(self) -> None:
         self._stop.set()
@@ -386,8 +408,9 @@ class _ClientViewers:
         async def one(n: int, started: asyncio.Event) -> None:
             ws = self.url.replace("http://", "ws://").rstrip("/") + "/view/ws"
             token = generate_jwt_token(generate_session_id())
-            request = HTTPRequest(ws, headers={"Origin": self.url.rstrip("/").removeprefix("http://")})
+            request = HTTPRequest(ws, headers={"Origin": self.url.rstrip("/")})  # as the page served there
             socket = await websocket_connect(request, subprotocols=["bokeh", token], max_message_size=100 * 2**20)
+            sockets.append(socket)
             protocol, receiver, document = Protocol(), Receiver(Protocol()), Document()
             writer = WebSocketClientConnectionWrapper(socket)
 
@@ -406,26 +429,56 @@ class _ClientViewers:
             started.set()
             cards = next(m for m in document.models if "tt-headline" in (getattr(m, "css_classes", None) or []))
             self.headlines[n].append(cards.text)
-            try:
-                while not self._stop.is_set():
-                    try:
-                        message = await asyncio.wait_for(receive(), 0.5)
-                    except TimeoutError:
-                        continue
-                    if message.msgtype == "PATCH-DOC":
-                        message.apply_to_document(document, None)
-                        if cards.text != self.headlines[n][-1]:
-                            self.headlines[n].append(cards.text)
-            finally:
-                socket.close()
+            while not self._stop.is_set():  # never cancelled mid-message: `stop` closes the socket
+                try:
+                    message = await receive()
+                except ConnectionError:
+                    break
+                if message.msgtype == "PATCH-DOC":
+                    message.apply_to_document(document, None)
+                    if cards.text != self.headlines[n][-1]:
+                        self.headlines[n].append(cards.text)
 
         events = [asyncio.Event() for _ in range(self.count)]
-        tasks = [asyncio.create_task(one(n, events[n])) for n in range(self.count)]
+        sockets: list[Any] = []
+
+        async def guarded(n: int) -> None:
+            try:
+                await one(n, events[n])
+            finally:
+                events[n].set()  # opened, or failed: do not wait for it
+
+        tasks = [asyncio.create_task(guarded(n)) for n in range(self.count)]
         await asyncio.wait([asyncio.create_task(e.wait()) for e in events], timeout=120)
         self.opened.set()
+        while not self._stop.is_set():
+            await asyncio.sleep(0.1)
+        for socket in sockets:
+            socket.close()
         for result in await asyncio.gather(*tasks, return_exceptions=True):
             if isinstance(result, BaseException):
                 self.errors.append(repr(result))
+
+
+def _client_viewers(url: str, count: int) -> subprocess.Popen:
+    """`count` protocol-level viewers in a process of their own (their CPU is not the server's); open on return."""
+    process = subprocess.Popen([sys.executable, "-m", "sim.dashboard.room_load", url, str(count)],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    line = process.stdout.readline() if process.stdout else ""
+    if line.strip() != "ready":
+        process.kill()
+        raise RuntimeError(f"the viewers' sessions did not open: {line!r}")
+    return process
+
+
+def _serve_viewers(url: str, count: int) -> None:
+    """The viewers' process: open them, say ``ready``, follow the headline until stdin says stop; print what seen."""
+    viewers = _ClientViewers(url, count)
+    viewers.start()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    viewers.stop()
+    print(json.dumps({"headlines": viewers.headlines, "errors": viewers.errors}), flush=True)
 
 
 # ---------------------------------------------------------------- one run
@@ -512,8 +565,7 @@ def _drive(room: Room, url: str, server: Any, browser: Any, result: LoadRun, tim
         ready(page, "headline", VIEWER_SCRIPT)
     clients = None
     if result.viewer_kind == "client" and result.viewers:
-        clients = _ClientViewers(url, result.viewers)
-        clients.start()
+        clients = _client_viewers(url, result.viewers)
     try:
         deadline = time.monotonic() + 60
         while _sessions(server) < 1 + len(teams) + result.viewers and time.monotonic() < deadline:
@@ -535,9 +587,10 @@ def _drive(room: Room, url: str, server: Any, browser: Any, result: LoadRun, tim
             result.clicked[agency] = list(data["clicked"])
             errors += data["errors"]
         if clients is not None:
-            clients.stop()
-            headlines = clients.headlines
-            errors += clients.errors
+            out, _ = clients.communicate("stop\n", timeout=120)
+            seen = json.loads(out.splitlines()[-1])
+            headlines = seen["headlines"]
+            errors += seen["errors"]
             clients = None
         else:
             headlines = []
@@ -548,7 +601,8 @@ def _drive(room: Room, url: str, server: Any, browser: Any, result: LoadRun, tim
         result.viewers_changed = sum(1 for seen in headlines if len(seen) >= 2)
     finally:
         if clients is not None:
-            clients.stop()
+            clients.kill()
+            clients.wait(30)
         for context in contexts:
             with suppress(Exception):
                 context.close()
@@ -637,3 +691,7 @@ def format_room_report(report: dict[str, Any]) -> str:
             "viewers saw the headline change"
         )
     return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover (the client viewers' process, started by `_client_viewers`)
+    _serve_viewers(sys.argv[1], int(sys.argv[2]))
