@@ -14,7 +14,11 @@ One Bokeh server serves them all, each a view of one `sim.exercise.room.Room`:
   written into the exercise folder, printed for the tables (never served: it holds the codes).
 
 The pages hold no state of the exercise: every ``POLL_MS`` they read the room's views (plain data
-copied under the room's lock) and update only the models whose text changed. Every call carries
+copied under the room's lock) and update only the models whose text changed. A click does not wait
+for the next poll: the page redraws in the click's own callback (a decision taken leaves at once)
+and reads its view again ``FOLLOW_UP_MS`` later (the decision's row in the history). The viewers'
+pages share one reading of the headline (`Shared`): thirty projectors cost the room a few readings
+a poll, not thirty (``tabletop bench --room`` measures the whole under load). Every call carries
 the page's token from its address; the room checks it and raises `Refused`, whose reason the page
 shows. Every text from the scenario or a person (notes, names) is escaped. The language is the
 server's (``--lang``), switched per page with ``?lang=`` or the page's selector.
