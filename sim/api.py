@@ -471,7 +471,7 @@ def replay_exercise(scenario: Scenario | str | Path, decisions: str | Path, seed
     from sim.spec.decisions_file import read_exercise
 
     recorded = read_exercise(decisions, seed=seed, agencies=tuple(a.id for a in scenario.agencies),
-                             injects=len(scenario.injects))  # fmt: skip
+                             injects=len(scenario.injects), allow_large=allow_large)  # fmt: skip
     check_teams(scenario, [team.agency for team in recorded.teams], option=str(decisions))
     folder = default_run_folder(scenario) if out is True else Path(out)
     check_target(folder, force)

@@ -486,12 +486,13 @@ def _play(args: argparse.Namespace) -> int:
     from sim.spec.decisions_file import is_exercise_file
 
     scenario = api.load_scenario(args.scenario, allow_large=args.allow_large)
-    if args.decisions and is_exercise_file(args.decisions):
+    if args.decisions and is_exercise_file(args.decisions, args.allow_large):
         if args.agency:
             raise ScenarioError([Problem("--as", None, "", "an exercise's decisions file names its teams: "
                                          "leave out --as", args.agency)])  # fmt: skip
         folder = api.replay_exercise(scenario, args.decisions, seed=args.seed, out=args.out or True,
-                                     plots=not args.no_plots, force=args.force)  # fmt: skip
+                                     plots=not args.no_plots, force=args.force,
+                                     allow_large=args.allow_large)  # fmt: skip
         print(f"The exercise replayed.\n  run folder: {folder}\n  decisions: {folder / 'exercise.yaml'}\n"
               f"  report: {folder / 'report.html'}")  # fmt: skip
         return 0
@@ -722,7 +723,13 @@ def _exercise(args: argparse.Namespace) -> int:
         folder, title = Path(room.folder), scenario.name
     from sim.dashboard.room_pages import serve_room, stop_room
 
-    _stop_on_sigterm()
+    def stop(signum: int, frame: Any) -> None:
+        for each in (signal.SIGINT, signal.SIGTERM):  # once: the folder is being written
+            signal.signal(each, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    for each in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(each, stop)
     if not is_loopback(args.host):
         print(f"tabletop exercise: warning: listening on {args.host}: anyone on this network can open the pages; "
               "each seat still needs its code. Pages are accepted only from the served address"
@@ -740,6 +747,8 @@ def _exercise(args: argparse.Namespace) -> int:
     try:
         ended = serve_room(room, folder, title, host=args.host, port=args.port, allow_origins=args.allow_origin,
                            lang=lang, announce=announce)  # fmt: skip
+    except KeyboardInterrupt:  # the signal came while the server was starting or stopping, not serving
+        ended = stop_room(room)
     except OSError as exc:
         stop_room(room)
         print(f"tabletop exercise: cannot listen on {args.host}:{args.port} ({exc.strerror or exc})", file=sys.stderr)

@@ -28,7 +28,7 @@ from sim.engine.one_run import run_one
 from sim.engine.outcomes import collect
 from sim.errors import ScenarioError
 from sim.exercise.room import FACILITATOR, MAX_NOTE_CHARS, PendingView, Refused, Room
-from sim.exercise.room_record import agencies_with_decisions
+from sim.exercise.room_record import agencies_with_decisions, exercise_document, exercise_text
 from sim.spec.decisions_file import read_exercise
 from sim.spec.scenario import Scenario, changed_scenario, load_scenario
 
@@ -152,6 +152,8 @@ def test_the_decisions_file_replays_the_room_byte_for_byte(small, tmp_path):
     recorded = read_exercise(tmp_path / "ex" / "exercise.yaml")
     assert {by for team in recorded.teams for *_, by in team.rows} == {"team"}
     assert recorded.released and not any(r.on_schedule for r in recorded.released)
+    document = exercise_document(room.scenario_file, room.seed, room._teams, room._released, room._quit_hours)
+    assert (tmp_path / "ex" / "exercise.yaml").read_text() == exercise_text(document)  # the fast writer is exact
     replayed = api.replay_exercise(small, tmp_path / "ex" / "exercise.yaml", out=tmp_path / "again", plots=False)
     assert files(replayed) == files(tmp_path / "ex")
     summary = json.loads((tmp_path / "ex" / "summary.json").read_text())
@@ -200,6 +202,7 @@ def test_seats_are_protected_and_every_refusal_is_logged(small, tmp_path):
     assert len(set(tokens.values())) == len(tokens)
     assert all(len(t) >= 22 and set(t) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
                for t in tokens.values())  # fmt: skip
+    assert (tmp_path / "ex" / "seats.json").stat().st_mode & 0o077 == 0  # the tokens: the owner's only
     hal, hub, boss = tokens["HAL-INT"], tokens["HUB"], tokens[FACILITATOR]
     for action in (lambda: room.start(hal), lambda: room.pause(hub), lambda: room.set_speed(hub, 10),
                    lambda: room.release_next_inject(hal), lambda: room.send_note(hal, "hello"),
@@ -325,8 +328,153 @@ def test_teams_are_checked_with_the_option_named(small, tmp_path):
     no_decision = build(one_link_data(travellers=10))
     with pytest.raises(ScenarioError, match="ALD-INT has no decision|no decision to take"):
         api.open_room(build({**no_decision.raw, "intelligence": []}), ["ALD-INT"], out=tmp_path / "c")
+    for setting, value in (("speed", 0), ("speed", math.inf), ("countdown_seconds", -1)):
+        with pytest.raises(ScenarioError, match="--" + setting.replace("_", "-")):
+            api.open_room(small, ["HUB"], out=tmp_path / "e", **{setting: value})
     room = api.open_room(small, None, out=tmp_path / "d", plots=False)
     try:
         assert room.teams == agencies_with_decisions(small)
     finally:
         room.close()
+
+
+def test_an_exercise_file_is_checked_like_the_rest(tmp_path):
+    path = tmp_path / "exercise.yaml"
+    path.write_text(
+        "seed: 3\n"
+        "teams:\n"
+        "  - agency: HUBB\n"
+        "  - agency: HAL-INT\n"
+        "    decisions:\n"
+        "      - {kind: alert, traveller: R-0001, alert: A-000001, choice: act, by: timout}\n"
+        "  - {agency: HAL-INT}\n"
+        "released:\n"
+        "  - {inject: 9, day: 1}\n"
+        "  - {inject: 1, day: -1}\n"
+        "quit_dya: 3\n"
+    )
+    agencies = ("HUB", "HAL-INT")
+    with pytest.raises(ScenarioError) as caught:
+        read_exercise(path, agencies=agencies, injects=4)
+    messages = [str(p) for p in caught.value.problems]
+    assert any(m.startswith(f"{path}:11: quit_dya: unknown field (did you mean 'quit_day'?)") for m in messages)
+    assert any(m.startswith(f"{path}:3: teams[0].agency: no such agency in the scenario (did you mean 'HUB'?)")
+               for m in messages)  # fmt: skip
+    assert any(f"{path}:6: teams[1].decisions[0].by: must be one of team, timeout" in m and "'timeout'" in m
+               for m in messages)  # fmt: skip
+    assert any(m.startswith(f"{path}:7: teams[2].agency: a second team for the same agency") for m in messages)
+    assert any(m.startswith(f"{path}:9: released[0].inject: the scenario has 4 injects") for m in messages)
+    assert any(m.startswith(f"{path}:10: released[1].day: must be a finite day >= 0") for m in messages)
+    with pytest.raises(ScenarioError, match="ran on seed 3, not --seed 4"):
+        read_exercise(path, seed=4)
+
+
+def test_stopping_with_a_decision_due_writes_everything_and_joins_the_thread(small, tmp_path):
+    room = open_room(small, tmp_path / "ex", countdown_seconds=30.0)
+    tokens = tokens_of(room)
+    for agency in TEAMS:
+        room.join(tokens[agency])
+    room.start(tokens[FACILITATOR])
+    room.wait_until(due, 30)
+    with room._lock:
+        pending = room._pending
+    view = room.team_view(tokens[pending.agency]).pending[0]
+    assert view.seconds_left is not None and 20 < view.seconds_left <= 30
+    room.pause(tokens[FACILITATOR])
+    frozen = room.team_view(tokens[pending.agency]).pending[0].seconds_left
+    threading.Event().wait(0.1)
+    assert room.team_view(tokens[pending.agency]).pending[0].seconds_left == frozen  # paused: the countdown waits
+    assert room.facilitator_view(tokens[FACILITATOR]).state == "paused"
+    room.decide(tokens[pending.agency], pending.id, pending.point.default.action)
+    room.start(tokens[FACILITATOR])
+    room.wait_until(due, 30)
+    report = room.stop(tokens[FACILITATOR])  # a decision is due: the policy takes it, the hotwash is written
+    assert report.is_file() and not room.alive
+    recorded = read_exercise(tmp_path / "ex" / "exercise.yaml")
+    assert recorded.quit_day is not None
+    by = [b for team in recorded.teams for *_, b in team.rows]
+    assert by.count("team") == 1 and "policy" in by
+    assert room.stop() == report  # idempotent
+    view = room.team_view(tokens["HUB"])
+    assert view.state == "ended" and view.report == report
+    with pytest.raises(Refused):
+        room.start(tokens[FACILITATOR])
+
+
+def test_in_real_time_the_clock_runs_on_while_a_decision_is_due(small, tmp_path):
+    room = open_room(small, tmp_path / "ex")
+    tokens = tokens_of(room)
+    room.join(tokens["HUB"])
+    room.start(tokens[FACILITATOR])
+    room.wait_until(due, 30)
+    room.set_speed(tokens[FACILITATOR], 600)  # 10 simulated hours a second
+    room.set_real_time(tokens[FACILITATOR], True)
+    with room._lock:
+        pending = room._pending
+    first = room.facilitator_view(tokens[FACILITATOR]).hours
+    threading.Event().wait(0.3)
+    later = room.facilitator_view(tokens[FACILITATOR]).hours
+    assert later > first + 1 and room.model.now == pending.point.time  # the clock ran on, the run waited
+    room.set_real_time(tokens[FACILITATOR], False)
+    assert room.facilitator_view(tokens[FACILITATOR]).hours == pending.point.time  # not in real time: it waits
+    room.close()
+
+
+def test_play_replays_an_exercise_from_the_command_line(small, tmp_path):
+    import subprocess
+    import sys
+
+    from sim.engine.one_run import resolved_yaml
+
+    scenario_file = tmp_path / "scenario.yaml"
+    scenario_file.write_text(resolved_yaml(small, small.seed))
+    scenario = load_scenario(scenario_file)
+    room = open_room(scenario, tmp_path / "ex", teams=["HUB"])
+    tokens = tokens_of(room)
+    room.join(tokens["HUB"])
+    room.start(tokens[FACILITATOR])
+    answer_all(room, tokens)
+    room.stop(tokens[FACILITATOR])
+    done = subprocess.run([sys.executable, "-m", "sim", "play", str(scenario_file), "--decisions",
+                           str(tmp_path / "ex" / "exercise.yaml"), "--out", str(tmp_path / "again"), "--no-plots"],
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert files(tmp_path / "again") == files(tmp_path / "ex")
+    bad = subprocess.run([sys.executable, "-m", "sim", "play", str(scenario_file), "--as", "HUB", "--decisions",
+                          str(tmp_path / "ex" / "exercise.yaml")], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+    assert bad.returncode == 2 and "leave out --as" in bad.stderr
+
+
+def test_the_exercise_file_of_the_docs_is_checked_and_replays(tmp_path):
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "exercise.md").read_text()
+    (block,) = re.findall(r"```yaml exercise\n(.*?)```", text, flags=re.S)
+    path = tmp_path / "exercise.yaml"
+    path.write_text(block)
+    scenario = load_scenario(SCENARIOS / "exercise-injects.yaml")
+    recorded = read_exercise(path, agencies=tuple(a.id for a in scenario.agencies), injects=len(scenario.injects))
+    assert [team.agency for team in recorded.teams] == ["HAL-INT", "HUB"] and recorded.quit_day == 20.5
+    small = changed_scenario(scenario, [("travellers.count", 40), ("injects[0].travellers", 10)], label="docs")
+    folder = api.replay_exercise(small, path, out=tmp_path / "run", plots=False)
+    assert (folder / "report.html").is_file() and "Team HAL-INT" in (folder / "report.html").read_text()
+
+
+def test_teams_that_discard_every_alert_stop_fewer(small):
+    """Directional: the same run with two seats discarding every alert stops fewer than the policy."""
+    from sim.engine.decisions import Choice, TeamPlayers
+
+    class Discard:
+        def __init__(self, agency: str) -> None:
+            self.agency, self.verify_hours = agency, 24.0
+
+        def decide(self, point, model):
+            return Choice("discard") if point.kind == "alert" else point.default
+
+    players = TeamPlayers({agency: Discard(agency) for agency in ("HUB", "DRV-BRD")})
+    played = collect(SharingModel(small, player=players, collect_data=False).run(), tables=False).summary
+    plain = run_one(small, small.seed, tables=False).summary
+    assert played["detected"] < plain["detected"]
+    assert played["misses"]["not_trusted"] + played["misses"]["no_intel"] + played["misses"]["not_shared"] > (
+        plain["misses"]["not_trusted"] + plain["misses"]["no_intel"] + plain["misses"]["not_shared"])

@@ -115,7 +115,9 @@ def _get(url: str) -> tuple[int, bytes]:
 
 
 def _open(browser: Any, url: str, ready: str, errors: list[str] | None = None, **options: Any) -> Any:
-    page = browser.new_context(**options).new_page()
+    """A page at `url`, once its `ready` test id shows; `browser` may be a context (its tabs share it)."""
+    context = browser.new_context(**options) if hasattr(browser, "new_context") else browser
+    page = context.new_page()
     if errors is not None:
         page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url, timeout=30_000)
@@ -349,7 +351,8 @@ def live(tmp_path_factory) -> Iterator[tuple[Any, str, Path]]:
 
     scenario = vary(INJECTS, {"travellers.count": 120})
     folder = tmp_path_factory.mktemp("live") / "exercise"
-    room = open_room(scenario, TEAMS, out=folder, countdown_seconds=60, speed=240, auto_release=False)
+    room = open_room(scenario, TEAMS, out=folder, countdown_seconds=6, speed=1200, auto_release=False,
+                     plots=SHOTS)  # the figures only for the docs' pictures: the report is quicker without
     with served(room) as url:
         yield room, url, folder
     with contextlib.suppress(Exception):
@@ -360,11 +363,11 @@ def _token(room: Any, role: str) -> str:
     return next(link.token for link in room.links() if link.role == role)
 
 
-def _wait(predicate: Any, timeout: float = 30.0, what: str = "") -> None:
+def _wait(predicate: Any, timeout: float = 30.0, what: str = "", state: Any = None) -> None:
     deadline = time.time() + timeout
     while not predicate():
         if time.time() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
+            raise AssertionError(f"not within {timeout} s: {what}" + (f" ({state()})" if state else ""))
         time.sleep(0.2)
 
 
@@ -374,20 +377,20 @@ def test_a_whole_exercise_in_the_browser(live, chromium_browser):
 
     room, url, folder = live
     browser, errors, requests = chromium_browser, [], []
-    wide = {"viewport": {"width": 1400, "height": 950}}
+    tabs = browser.new_context(viewport={"width": 1400, "height": 950})  # one context: quicker; no cookies are used
 
     def watch(page: Any) -> Any:
         page.on("request", lambda request: requests.append(request.url))
         return page
 
-    console = watch(_open(browser, f"{url}facilitator?key={_token(room, FACILITATOR)}", "seats", errors, **wide))
+    console = watch(_open(tabs, f"{url}facilitator?key={_token(room, FACILITATOR)}", "seats", errors))
     teams = {}
     for team in TEAMS[:2]:  # the third seat joins later: the lobby shows who has
-        teams[team] = watch(_open(browser, f"{url}team?seat={_token(room, team)}", "history", errors, **wide))
+        teams[team] = watch(_open(tabs, f"{url}team?seat={_token(room, team)}", "history", errors))
     expect(console.get_by_test_id("joined-HAL-INT")).to_have_attribute("data-joined", "true", timeout=10_000)
     expect(console.get_by_test_id("joined-HUB")).to_have_attribute("data-joined", "false")
     _shot(console, "lobby")
-    teams["HUB"] = watch(_open(browser, f"{url}team?seat={_token(room, 'HUB')}", "history", errors, **wide))
+    teams["HUB"] = watch(_open(tabs, f"{url}team?seat={_token(room, 'HUB')}", "history", errors))
     expect(console.get_by_test_id("joined-HUB")).to_have_attribute("data-joined", "true", timeout=10_000)
 
     # The clock runs until a team has a decision due; the team decides.
@@ -419,10 +422,19 @@ def test_a_whole_exercise_in_the_browser(live, chromium_browser):
     spinner = console.locator(".tt-countdown-seconds input")
     spinner.fill("1")
     spinner.press("Enter")
-    _wait(lambda: any(p.get_by_test_id("timeout").count() for p in teams.values()), 40, "a timeout")
+    def state() -> str:
+        view = room.facilitator_view(_token(room, FACILITATOR))
+        return f"{view.state} {view.hours:.1f} h, countdown {view.countdown_seconds}: {view.seats}"
+
+    _wait(lambda: any(p.get_by_test_id("timeout").count() for p in teams.values()), 40, "a timeout", state)
     timed_out = next(p for p in teams.values() if p.get_by_test_id("timeout").count())
     expect(timed_out.get_by_test_id("timeout").first).to_contain_text("policy decided")
     _shot(timed_out, "timeout")
+    if SHOTS:  # the same page in Arabic, right to left
+        arabic = _open(tabs, timed_out.url + "&lang=ar", "history")
+        expect(arabic.get_by_test_id("timeout").first).to_be_visible(timeout=10_000)
+        _shot(arabic, "team-ar")
+        arabic.close()
     _shot(console, "facilitator")
 
     # A reload gets the seat back with its history.
@@ -432,7 +444,7 @@ def test_a_whole_exercise_in_the_browser(live, chromium_browser):
     assert page.get_by_test_id("history").inner_text().startswith(before.splitlines()[0])
 
     # The hotwash: every page shows the debrief.
-    viewer = watch(_open(browser, f"{url}view", "headline", errors, **wide))
+    viewer = watch(_open(tabs, f"{url}view", "headline", errors))
     console.locator(".tt-stop button").click()
     for each in (console, *teams.values(), viewer):
         expect(each.get_by_test_id("debrief")).to_be_visible(timeout=60_000)

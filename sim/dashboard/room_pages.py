@@ -30,9 +30,11 @@ import html
 import math
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +96,7 @@ NOT_SERVED = frozenset({LINKS_PAGE})
 NOTE_LIMIT = 500
 """Characters of a note the console sends (the room bounds it too)."""
 
-SPEED_RANGE = (0.1, 240.0)
+SPEED_RANGE = (0.1, 10_000.0)
 COUNTDOWN_RANGE = (0.0, 3600.0)
 LANGUAGE_NAMES = {"en": "English", "fr": "Français", "ar": "العربية"}
 
@@ -216,6 +218,8 @@ def _number(value: Any) -> str:
         return _e(value)
     if isinstance(value, int):
         return format_int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return format_int(int(value))
     if isinstance(value, float):
         return format_decimal(value, 2) if abs(value) < 10 else format_decimal(value, 1)
     return _e(value)
@@ -376,6 +380,7 @@ class RoomPage:
     def _html(self, model: Div, text: str) -> None:
         """Set a Div's text in the page's language direction, only when it changes."""
         self._set(model, "text", f"<div dir='{direction(self.lang)}' lang='{self.lang}'>{text}</div>")
+        self._set(model, "visible", bool(text))  # an empty part takes no room
 
     def _say(self, text: str, error: bool = False) -> None:
         klass = "err" if error else "ok"
@@ -708,9 +713,18 @@ class FacilitatorPage(RoomPage):
                 self._say(T.gettext("Inject {number} released.").format(number=format_int(number)))
 
     def _stop(self) -> None:
+        """End the exercise on a thread of its own: writing the hotwash takes seconds, and the pages go on meanwhile."""
         with use_language(self.lang):
             self._say(T.gettext("Ending the exercise and writing the hotwash report…"))
-        self._call(lambda: self.room.stop(self.token))
+        self._set(self.stop, "disabled", True)
+
+        def stop() -> None:
+            try:
+                self.room.stop(self.token)
+            except Refused as exc:
+                self.doc.add_next_tick_callback(partial(self._refused, exc))
+
+        threading.Thread(target=stop, name="tabletop-hotwash", daemon=True).start()
 
     def _on_number(self, which: str, new: Any) -> None:
         try:
@@ -763,6 +777,15 @@ class FacilitatorPage(RoomPage):
 
     # ------------------------------------------------------------ drawing
 
+    @staticmethod
+    def _seconds_left(seconds: Any) -> str:
+        """`` (12 s left)`` after a seat's decisions due, when its countdown runs."""
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds):
+            return ""
+        left = max(0, int(math.ceil(seconds)))
+        words = T.ngettext("{count} second left", "{count} seconds left", left).format(count=format_int(left))
+        return f" <span class='muted'>({_e(words)})</span>"
+
     def refresh(self) -> None:
         """Read the console's view; update what changed."""
         try:
@@ -800,9 +823,10 @@ class FacilitatorPage(RoomPage):
         self._set(self.countdown, "value", view.countdown_seconds)
         self._set(self.real_time, "active", view.real_time)
         self._set(self.auto, "active", view.auto_release)
-        for widget in (self.start, self.pause, self.release, self.speed, self.countdown, self.real_time, self.auto,
-                       self.stop, self.send):  # fmt: skip
+        for widget in (self.release, self.speed, self.countdown, self.real_time, self.auto, self.stop, self.send):
             self._set(widget, "disabled", ended)
+        self._set(self.start, "disabled", view.state not in ("lobby", "paused"))
+        self._set(self.pause, "disabled", view.state not in ("running", "waiting"))
         self._html(self.clock_title, f"<h2>{_e(T.gettext('The clock'))}</h2>")
         self._html(self.note_title, f"<h2>{_e(T.gettext('Notes'))}</h2>")
         self._html(self.headline, headline_html(view.headline))
@@ -816,7 +840,8 @@ class FacilitatorPage(RoomPage):
                 f"<span class='{'yes' if joined else 'no'}' data-testid='joined-{_e(seat.get('agency', ''))}'"
                 f" data-joined='{str(joined).lower()}'>{_e(who)}</span>",
                 _e(yes if seat.get("connected") else no),
-                f"<span data-testid='pending-{_e(seat.get('agency', ''))}'>{_number(seat.get('pending', 0))}</span>",
+                f"<span data-testid='pending-{_e(seat.get('agency', ''))}'>{_number(seat.get('pending', 0))}</span>"
+                + self._seconds_left(seat.get("seconds_left")),
                 _number(seat.get("decided", 0)),
                 _number(seat.get("timeouts", 0)),
             ])  # fmt: skip

@@ -25,6 +25,7 @@ from sim.debrief.run_tables import (
     stops_by,
     wrongful_stop_groups,
 )
+from sim.errors import Problem, ScenarioError
 from sim.safe_text import CsvWriter, dict_cells, read_csv_rows
 from sim.spec.output_files import replacing, write_text
 from sim.vocabulary import BASE_CAUSES, CAUSE_LABELS, STOP_LABELS, causes_in
@@ -517,7 +518,12 @@ def teams_html(folder: Path) -> list[str]:
     path = folder / TEAMS_FILE
     if not path.is_file():
         return []
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not isinstance(data.get("sections", []), list):
+            raise ValueError("not the teams' section of a report")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(str(path), None, "", f"cannot be read: {exc}")]) from None
     parts = [f"<h2>{escape(str(data.get('title', '')))}</h2>", f"<p>{escape(str(data.get('intro', '')))}</p>"]
     for section in data.get("sections", []):
         parts.append(f"<h3>{escape(str(section.get('heading', '')))}</h3>")

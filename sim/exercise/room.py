@@ -244,6 +244,9 @@ CHUNK_HOURS = (0.25, 48.0)
 IDLE_SECONDS = 0.05
 """How often the worker looks at the clock when it has caught up with it."""
 
+MAX_REFUSALS_LOGGED = 10_000
+"""Refusals kept and written to ``refused.log``; past it they are refused and dropped (a flood fills no disk)."""
+
 SEATS_FILE = "seats.json"
 """The seats' tokens and the room's settings, for `Room.resume` (readable by its owner only)."""
 
@@ -379,6 +382,7 @@ class Room:
         self._hotwash: Hotwash | None = None
         self._text = ExerciseText()
         self._chunk = 1.0
+        self._waited = 0.0
         self._quit_hours: float | None = None
         self._report: Path | None = None
         self._error: BaseException | None = None
@@ -406,8 +410,7 @@ class Room:
                      "auto_release": self.auto_release, "real_time": self.real_time,
                      "allow_large": self.scenario.allow_large, "plots": self.plots,
                      "verify_hours": {team.agency: team.verify_hours for team in self._teams}}  # fmt: skip
-            path = write_text(self.folder / SEATS_FILE, json.dumps(seats, indent=2) + "\n")
-            os.chmod(path, 0o600)
+            _write_private(self.folder / SEATS_FILE, json.dumps(seats, indent=2) + "\n")
             write_text(self.folder / "scenario.yaml", resolved_yaml(self.scenario, self.seed))
             self._log("opened", teams=self.teams, seed=self.seed)
         else:
@@ -447,10 +450,11 @@ class Room:
         data, lines = read_yaml(folder / "scenario.yaml", allow_large=bool(seats.get("allow_large")))
         scenario = scenario_from_dict(data, source=seats["scenario_file"], lines=lines,
                                       allow_large=bool(seats.get("allow_large")))  # fmt: skip
-        decisions = read_exercise(folder / EXERCISE_FILE, seed=seats["seed"],
-                                  agencies=tuple(a.id for a in scenario.agencies), injects=len(scenario.injects))
+        decisions = read_exercise(folder / EXERCISE_FILE, seed=seats["seed"], injects=len(scenario.injects),
+                                  agencies=tuple(a.id for a in scenario.agencies), allow_large=True)  # its own file
         hours, joined, started, notes, count = 0.0, set(), False, [], 0
-        for line in (folder / EXERCISE_LOG).read_text(encoding="utf-8").splitlines():
+        log = folder / EXERCISE_LOG
+        for line in (log.read_text(encoding="utf-8") if log.is_file() else "").splitlines():
             try:
                 row = json.loads(line)
             except ValueError:
@@ -497,6 +501,8 @@ class Room:
         """Log a refused request (kept, and in ``refused.log``); the exception to raise."""
         row = {"wall": datetime.now(UTC).isoformat(timespec="milliseconds"), "role": role or "unknown",
                "what": what, "reason": reason}  # fmt: skip
+        if len(self._refusals) >= MAX_REFUSALS_LOGGED:
+            return Refused(reason)  # a flood: refused, not kept
         self._refusals.append(row)
         if self.state == "ended":  # the hotwash folder is complete: its files stay as its marker says
             return Refused(reason)
@@ -671,7 +677,9 @@ class Room:
         """End the exercise (the facilitator, or the server being stopped when `token` is None).
 
         Writes the decisions so far and the hotwash (the report with a section per team) into the
-        folder; the report's path. Idempotent.
+        folder; the report's path. Idempotent. It returns once the hotwash is written (seconds: the
+        policy's run on the same seed, each inject's effect, the figures): call it off a server's
+        event loop. The server being stopped to go on later calls `close` instead.
         """
         with self._lock:
             if token is not None:
@@ -689,10 +697,19 @@ class Room:
         return self._report
 
     def close(self) -> None:
-        """Stop the worker without writing the hotwash (the folder keeps the decisions so far: `resume` goes on).
+        """Suspend the exercise: stop the worker without the hotwash; the folder keeps the decisions so far.
 
-        What a killed server leaves, done cleanly: for tests and for a server that must go at once.
+        What the server does when it is stopped (Ctrl-C, a signal): `resume` (``tabletop exercise
+        --resume DIR``) goes on from the folder, every seat with its token. A decision due is not
+        recorded: it is asked again after the resume. Idempotent; nothing once the exercise has ended.
         """
+        with self._lock:
+            going = self.state == "ended" or self._stopping  # ended, or being stopped: let it finish
+            if not going:
+                self._log("closed")
+        if going:
+            self._worker.join()
+            return
         with self._lock:
             self._stopping = True
             self._abandon = True
@@ -764,6 +781,7 @@ class Room:
             self._hours = max(point.time, min(self._hours, point.time))
         self._pending = seat.pending = pending
         self._cond.notify_all()
+        waiting_since = self._now()
         while pending.answer is None:
             if self._stopping:
                 pending.answer = (point.default, "policy")
@@ -779,6 +797,7 @@ class Room:
                 self._cond.wait(timeout=1.0)
         self._pending = seat.pending = None
         self._answered[pending.id] = agency
+        self._waited += self._now() - waiting_since
         self._wall = self._now()
         return pending.answer
 
@@ -847,12 +866,12 @@ class Room:
                         self._persist()
                     if target > model.time:
                         step = min(target, model.time + self._chunk)
-                        began = self._now()
+                        began, self._waited = self._now(), 0.0
                         self._release_due(step)
                         model._advance_time(step)
                         if model.time >= self.horizon:
                             model.running = False
-                        took = self._now() - began
+                        took = self._now() - began - self._waited  # the run's own time, not the teams'
                         low, high = CHUNK_HOURS
                         self._chunk = min(high, self._chunk * 2) if took < CHUNK_SECONDS / 2 else (
                             max(low, self._chunk / 2) if took > CHUNK_SECONDS else self._chunk)  # fmt: skip
@@ -868,11 +887,12 @@ class Room:
                     self._quit_hours = round(max(model.now, model.time) / 24, 6) * 24  # as the file gives it
                 self._released.sort(key=lambda r: r.inject)
                 while model.running:  # the policy decides the rest; injects still held stay so
-                    step = min(self.horizon, model.time + 24.0)
+                    step = min(self.horizon, model.time + max(self._chunk, 1.0))
                     self._release_due(step)
                     model._advance_time(step)
                     if model.time >= self.horizon:
                         model.running = False
+                    self._cond.wait(timeout=0.001)  # the pages still get the lock
                 self._hours = self.horizon
                 self._persist()
                 self._log("ended", quit_hours=self._quit_hours)
@@ -970,9 +990,10 @@ class Room:
             if message.fate in ("accepted", "verified"):
                 source.setdefault(message.traveller, message.link.sender.code)
         agent = model.agencies[agency]
+        own = T.gettext("own intelligence")
         watchlist = tuple(
             {"traveller": model.travellers[i].label, "identifier": ", ".join(sorted(ids)),
-             "since": agent.accepted_at.get(i), "source": source.get(i, T.gettext("own intelligence"))}
+             "since": agent.accepted_at.get(i), "source": source.get(i, own)}
             for i, ids in agent.watchlist.items()
         )  # fmt: skip
         history = self._history(agency)
@@ -1081,6 +1102,19 @@ class Room:
 
 TOKEN_BYTES = 16
 """Random bytes in each seat's token and the facilitator's (`secrets.token_urlsafe`: 22 characters)."""
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `path` readable by its owner only, from its creation (a fresh file renamed over it, never a link)."""
+    temporary = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
 
 
 def _in_range(value: Any, low: float, high: float, positive: bool = False) -> bool:

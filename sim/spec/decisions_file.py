@@ -363,17 +363,17 @@ def is_exercise_data(data: Any) -> bool:
     return isinstance(data, dict) and "teams" in data
 
 
-def is_exercise_file(path: str | Path) -> bool:
+def is_exercise_file(path: str | Path, allow_large: bool = False) -> bool:
     """Whether the decisions file at `path` is an exercise's (read errors are left to the reader)."""
     try:
-        data, _ = read_yaml(path)
+        data, _ = read_yaml(path, allow_large)
     except ScenarioError:
         return False
     return is_exercise_data(data)
 
 
 def read_exercise(path: str | Path, seed: int | None = None, agencies: tuple[str, ...] | None = None,
-                  injects: int | None = None) -> ExerciseDecisions:  # fmt: skip
+                  injects: int | None = None, allow_large: bool = False) -> ExerciseDecisions:  # fmt: skip
     """Read and check an exercise's decisions file.
 
     Args:
@@ -381,11 +381,12 @@ def read_exercise(path: str | Path, seed: int | None = None, agencies: tuple[str
         seed: the seed asked for (``--seed``); a file recorded on another seed is refused.
         agencies: the scenario's agencies (each team must be one), when known.
         injects: how many injects the scenario has (each release must name one), when known.
+        allow_large: read past the file size limit (a long exercise, every seat's decisions).
 
     Raises:
         ScenarioError: naming file, line and field of every problem.
     """
-    data, lines = read_yaml(path)
+    data, lines = read_yaml(path, allow_large)
     label = str(path)
     if not isinstance(data, dict):
         raise ScenarioError([Problem(label, lines.line(()), "", "a decisions file is a mapping", data)])
