@@ -223,12 +223,20 @@ def _parser() -> argparse.ArgumentParser:
     exercise.add_argument("--allow-large", action="store_true", help=ALLOW_LARGE_HELP)
 
     bench = commands.add_parser("bench", help="time the standard workloads (medians of several repeats)")
-    bench.add_argument("--repeats", type=int, default=5, help="repeats per workload (default 5)")
+    bench.add_argument("--repeats", type=int, help="repeats per workload (default 5; 3 with --room)")
     bench.add_argument(
         "--quick", action="store_true", help="skip the 100,000-traveller workloads and the 10,000-run sweep"
     )
     bench.add_argument("--no-sweeps", action="store_true", help="skip the sweep workloads")
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument("--room", action="store_true",
+                       help="instead, the live exercise under load: seats and viewers in headless Chromium on one room "
+                       "server, every decision's round trip (needs Playwright and Chromium)")  # fmt: skip
+    bench.add_argument("--seats", type=int, default=12, metavar="N", help="with --room: team pages (default 12)")
+    bench.add_argument("--viewers", type=int, default=30, metavar="N",
+                       help="with --room: read-only viewer pages (default 30)")  # fmt: skip
+    bench.add_argument("--viewer-kind", choices=("browser", "client"), default="browser",
+                       help="with --room: viewers as Chromium pages (default) or protocol-level sessions")  # fmt: skip
     return parser
 
 
@@ -787,10 +795,30 @@ def _exercise(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from sim.experiments.benchmarks import format_report, run_benchmarks
 
-    if args.repeats < 1:
-        raise ScenarioError([Problem("--repeats", None, "", "must be at least 1", args.repeats)])
-    report = run_benchmarks(repeats=args.repeats, quick=args.quick, sweeps=not args.no_sweeps)
+    repeats = args.repeats if args.repeats is not None else (3 if args.room else 5)
+    if repeats < 1:
+        raise ScenarioError([Problem("--repeats", None, "", "must be at least 1", repeats)])
+    if args.room:
+        return _bench_room(args, repeats)
+    report = run_benchmarks(repeats=repeats, quick=args.quick, sweeps=not args.no_sweeps)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
+    return 0
+
+
+def _bench_room(args: argparse.Namespace, repeats: int) -> int:
+    from sim.dashboard.room_load import MAX_SEATS, LoadUnavailableError, format_room_report, run_room_benchmark
+
+    if not 1 <= args.seats <= MAX_SEATS:
+        raise ScenarioError([Problem("--seats", None, "", f"must be from 1 to {MAX_SEATS}", args.seats)])
+    if args.viewers < 0:
+        raise ScenarioError([Problem("--viewers", None, "", "must be 0 or more", args.viewers)])
+    try:
+        report = run_room_benchmark(repeats, seats=args.seats, viewers=args.viewers, viewer_kind=args.viewer_kind,
+                                    progress=lambda line: print(line, file=sys.stderr, flush=True))  # fmt: skip
+    except LoadUnavailableError as exc:
+        print(f"tabletop bench --room: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2) if args.json else format_room_report(report))
     return 0
 
 

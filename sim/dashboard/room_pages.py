@@ -14,7 +14,11 @@ One Bokeh server serves them all, each a view of one `sim.exercise.room.Room`:
   written into the exercise folder, printed for the tables (never served: it holds the codes).
 
 The pages hold no state of the exercise: every ``POLL_MS`` they read the room's views (plain data
-copied under the room's lock) and update only the models whose text changed. Every call carries
+copied under the room's lock) and update only the models whose text changed. A click does not wait
+for the next poll: the page redraws in the click's own callback (a decision taken leaves at once)
+and reads its view again ``FOLLOW_UP_MS`` later (the decision's row in the history). The viewers'
+pages share one reading of the headline (`Shared`): thirty projectors cost the room a few readings
+a poll, not thirty (``tabletop bench --room`` measures the whole under load). Every call carries
 the page's token from its address; the room checks it and raises `Refused`, whose reason the page
 shows. Every text from the scenario or a person (notes, names) is escaped. The language is the
 server's (``--lang``), switched per page with ``?lang=`` or the page's selector.
@@ -27,7 +31,9 @@ import math
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -67,6 +73,13 @@ T = translator("room")
 
 POLL_MS = 500
 """How often a page reads the room's views (milliseconds)."""
+
+FOLLOW_UP_MS = 40
+"""After a team's decision, when its page reads its view again (the room's worker records the decision
+in the team's history as soon as it takes the room's lock: no need to wait for the next poll)."""
+
+VIEWER_SHARE_SECONDS = 0.1
+"""How long the viewers' pages share one reading of the room's headline (30 viewers: a few readings a poll, not 30)."""
 
 CHECK_UNUSED_MS = 2_000
 UNUSED_SESSION_MS = 3_000
@@ -272,10 +285,34 @@ def debrief_html(report: Path | None) -> str:
 
 
 class Shared:
-    """What the pages of one server share: the hotwash report's path, once a view gives it."""
+    """What the pages of one server share: the hotwash report's path, once a view gives it; the viewers' headline.
+
+    Every page runs on the server's one IO loop thread: nothing here needs a lock.
+    """
 
     def __init__(self) -> None:
         self.report: Path | None = None
+        self._headline: tuple[float, Headline] | None = None
+        self._texts: dict[str, tuple[Headline, str, str]] = {}
+
+    def headline(self, room: Room) -> Headline:
+        """The room's headline, read at most every `VIEWER_SHARE_SECONDS` for all the viewers' pages."""
+        now = time.monotonic()
+        if self._headline is None or now - self._headline[0] >= VIEWER_SHARE_SECONDS:
+            self._headline = (now, room.headline())
+        return self._headline[1]
+
+    def viewer_texts(self, room: Room, lang: str) -> tuple[str, str]:
+        """A viewer page's header and cards in `lang`, drawn once per headline for every viewer in that language."""
+        headline = self.headline(room)
+        cached = self._texts.get(lang)
+        if cached is None or cached[0] is not headline:
+            with use_language(lang):
+                header = (f"<h1>{_e(T.gettext('The exercise, live'))}</h1>"
+                          f"<div class='clock' data-testid='clock'>{_e(_clock(headline.hours))}</div>")  # fmt: skip
+                cached = (headline, header, headline_html(headline))
+            self._texts[lang] = cached
+        return cached[1], cached[2]
 
     def saw(self, report: Path | None) -> None:
         """Remember the report's path a view gave (the room wrote it: the exercise has ended)."""
@@ -408,12 +445,11 @@ class ViewerPage(RoomPage):
         self._start_polling()
 
     def refresh(self) -> None:
-        """The headline, the clock and, at the end, the debrief."""
-        headline = self.room.headline()
+        """The headline, the clock and, at the end, the debrief (the texts shared by every viewer: `Shared`)."""
+        header, cards = self.shared.viewer_texts(self.room, self.lang)
         with use_language(self.lang):
-            self._html(self.header, f"<h1>{_e(T.gettext('The exercise, live'))}</h1>"
-                                    f"<div class='clock' data-testid='clock'>{_e(_clock(headline.hours))}</div>")  # fmt: skip  # noqa: E501
-            self._html(self.cards, headline_html(headline))
+            self._html(self.header, header)
+            self._html(self.cards, cards)
             self._html(self.debrief, debrief_html(self.shared.report))
 
 
@@ -433,6 +469,7 @@ class TeamPage(RoomPage):
             self.invalid(exc.reason)
             return
         self.pending_ids: tuple[str, ...] = ()
+        self.answered: set[str] = set()  # decisions this page sent that the room's view may still list as due
         self.pending_lang = ""
         self.countdowns: dict[str, Div] = {}
         self.link_boxes: dict[str, CheckboxGroup] = {}
@@ -469,7 +506,14 @@ class TeamPage(RoomPage):
             links = [box.labels[i] for i in box.active if 0 <= i < len(box.labels)]
         with use_language(self.lang):
             done = T.gettext("Decision {id} sent: {choice}.").format(id=decision, choice=_choice_words(action))
-        self._call(lambda: self.room.decide(self.token, decision, action, links), done)
+
+        def send() -> bool:
+            self.room.decide(self.token, decision, action, links)
+            self.answered.add(decision)  # taken: its panel goes in this very refresh
+            return True
+
+        if self._call(send, done):
+            self.doc.add_timeout_callback(self.refresh, FOLLOW_UP_MS)  # its row in the history, promptly
 
     def _decision_panel(self, pending: PendingView) -> Any:
         if pending.kind == "alert":
@@ -524,6 +568,9 @@ class TeamPage(RoomPage):
         except Refused as exc:
             self._refused(exc)
             return
+        self.answered &= {p.id for p in view.pending}
+        if self.answered:  # accepted by the room, not yet taken by its worker: no longer due
+            view = replace(view, pending=tuple(p for p in view.pending if p.id not in self.answered))
         with use_language(self.lang):
             self._draw(view)
 
