@@ -141,6 +141,14 @@ KIND_WORDS: dict[str, str] = {
 }
 """Each kind of agency (`KIND_COLOURS`) in words (the network figure's legend, the dashboard's map)."""
 
+IDENTIFIER_NAMES: dict[str, str] = {"biometric": N_("biometric"), "document": N_("document"), "name": N_("name")}
+"""Each identifier type in words (the game, the live exercise's pages)."""
+
+
+def identifier_name(identifier: str) -> str:
+    """The English word of an identifier type (an unknown one as written); `sim.i18n.word` translates it."""
+    return IDENTIFIER_NAMES.get(identifier, identifier)
+
 # ---------------------------------------------------------------- colours
 
 OKABE_ITO: tuple[str, ...] = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")

@@ -67,7 +67,7 @@ from sim.i18n import (
     use_language,
     word,
 )
-from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS
+from sim.vocabulary import CAUSE_LABELS, CAUSES, COLOURS, identifier_name
 
 T = translator("room")
 
@@ -206,6 +206,11 @@ def _by_words(by: str) -> str:
         "policy": T.gettext("the scenario's policy (seat empty, or after the end)"),
     }
     return words.get(by, by)
+
+
+def _kind(identifier: str) -> str:
+    """An identifier type in the page's language (``biometric``: ``بيانات القياسات الحيوية``)."""
+    return word(identifier_name(identifier))
 
 
 def _e(value: Any) -> str:
@@ -518,12 +523,12 @@ class TeamPage(RoomPage):
     def _decision_panel(self, pending: PendingView) -> Any:
         if pending.kind == "alert":
             what = T.gettext("Alert from {sender} about traveller {person} ({identifier})").format(
-                sender=pending.sender, person=pending.traveller, identifier=pending.identifier)  # fmt: skip
+                sender=pending.sender, person=pending.traveller, identifier=_kind(pending.identifier))  # fmt: skip
             detail = T.gettext("Trust in this link: {level}. Sender's track record: {record}.").format(
                 level=format_decimal(pending.trust, 2), record=_track_record(pending.confirmed, pending.refuted))  # fmt: skip  # noqa: E501
         else:
             what = T.gettext("New intelligence about traveller {person} ({identifier})").format(
-                person=pending.traveller, identifier=pending.identifier)  # fmt: skip
+                person=pending.traveller, identifier=_kind(pending.identifier))  # fmt: skip
             detail = T.gettext("Share it now on the links you choose, verify it first, or hold it.")
         policy = T.gettext("If time runs out, the scenario's policy decides: {choice}.").format(
             choice=_choice_words(pending.default))  # fmt: skip
@@ -614,19 +619,20 @@ class TeamPage(RoomPage):
         self._html(self.alerts, self._box(T.gettext("Alerts received"), _table(
             [T.gettext("Alert"), T.gettext("Traveller"), T.gettext("Identifier"), T.gettext("From"),
              T.gettext("Trust"), T.gettext("Track record"), T.gettext("Fate"), T.gettext("Time")],
-            [[_e(a.get("alert", "")), _e(a.get("traveller", "")), _e(a.get("identifier", "")), _e(a.get("from", "")),
+            [[_e(a.get("alert", "")), _e(a.get("traveller", "")), _e(_kind(a.get("identifier", ""))),
+              _e(a.get("from", "")),
               _number(a.get("trust")), _e(_track_record(a.get("confirmed"), a.get("refuted"))),
               _e(_fate_words(str(a.get("fate", "")))), _e(_when(a.get("hours")))]
              for a in reversed(view.alerts)],
             "alerts", T.gettext("No alert received yet."))))  # fmt: skip
         self._html(self.intelligence, self._box(T.gettext("New intelligence"), _table(
             [T.gettext("Traveller"), T.gettext("Identifier"), T.gettext("Time")],
-            [[_e(i.get("traveller", "")), _e(i.get("identifier", "")), _e(_when(i.get("hours")))]
+            [[_e(i.get("traveller", "")), _e(_kind(i.get("identifier", ""))), _e(_when(i.get("hours")))]
              for i in reversed(view.intelligence)],
             "intelligence", T.gettext("No new intelligence yet."))))  # fmt: skip
         self._html(self.watchlist, self._box(T.gettext("Your watchlist"), _table(
             [T.gettext("Traveller"), T.gettext("Identifier"), T.gettext("Since"), T.gettext("Source")],
-            [[_e(w.get("traveller", "")), _e(w.get("identifier", "")), _e(_when(w.get("since"))),
+            [[_e(w.get("traveller", "")), _e(_kind(w.get("identifier", ""))), _e(_when(w.get("since"))),
               _e(w.get("source", ""))] for w in view.watchlist],
             "watchlist", T.gettext("Your watchlist is empty."))))  # fmt: skip
         self._html(self.history, self._box(T.gettext("Your decisions so far"), _table(

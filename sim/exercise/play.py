@@ -27,7 +27,7 @@ from sim.spec.decisions_file import DEFAULT_VERIFY_HOURS, StandingOrder, read_de
 from sim.spec.output_files import write_text
 from sim.spec.scenario import Scenario
 from sim.spec.yaml_files import dump_yaml
-from sim.vocabulary import CAUSE_LABELS
+from sim.vocabulary import CAUSE_LABELS, identifier_name
 
 T = translator("game")
 
@@ -64,9 +64,6 @@ CHOICE_WORDS = {"act": N_("act"), "verify": N_("verify"), "discard": N_("discard
                 "hold": N_("hold")}  # fmt: skip
 """A choice in words (the policy says ...)."""
 
-IDENTIFIER_WORDS = {"biometric": N_("biometric"), "document": N_("document"), "name": N_("name")}
-"""An identifier type in words."""
-
 INJECT_KINDS = {"intel": N_("new intelligence"), "link_down": N_("link down"), "link_up": N_("link up"),
                 "trust": N_("trust changes"), "surge": N_("surge")}  # fmt: skip
 """An inject's kind in words."""
@@ -89,7 +86,7 @@ def _sep(mark: str = ",") -> str:
 
 
 def _identifier(identifier: str) -> str:
-    return T.gettext(IDENTIFIER_WORDS[identifier]) if identifier in IDENTIFIER_WORDS else identifier
+    return word(identifier_name(identifier))
 
 
 def clock(hours: float) -> str:
