@@ -26,7 +26,15 @@ from matplotlib.ticker import FuncFormatter
 from sim.debrief.plotting import COMPACT_STYLE
 from sim.experiments.sensitivity import Critical, critical_value
 from sim.i18n import N_, babel_locale, format_int, format_percent, is_rtl, shaped, translator, word
-from sim.vocabulary import CAUSE_LABELS, CAUSES, COMPARED_OUTPUT_WORDS, MISS_SHARES, OKABE_ITO, OUTPUT_WORDS
+from sim.vocabulary import (
+    CAUSE_LABELS,
+    CAUSES,
+    COMPARED_OUTPUT_WORDS,
+    MISS_SHARES,
+    OKABE_ITO,
+    OUTPUT_NAMES,
+    OUTPUT_WORDS,
+)
 
 T = translator("sweep")
 """The sweep's words: the ``sweep`` catalogue (looked up when a figure is drawn, never at import)."""
@@ -77,25 +85,6 @@ EVERY = {
     "intelligence": N_("every source"),
 }
 """Words for a ``[*]`` selector, by the list it selects from."""
-
-SPELLED_OUTPUT_WORDS = {
-    "late_share": N_("late share"),
-    "travellers": N_("travellers"),
-    "crossed": N_("crossed"),
-    "detected": N_("detected"),
-    "missed": N_("missed"),
-    "en_route": N_("en route"),
-    "median_hours_to_detection": N_("median hours to detection"),
-    "median_hours_late": N_("median hours late"),
-    "alerts.sent": N_("alerts: sent"),
-    "alerts.delivered": N_("alerts: delivered"),
-    "alerts.lost": N_("alerts: lost"),
-    "alerts.discarded": N_("alerts: discarded"),
-    "alerts.verified": N_("alerts: verified"),
-    "companions_stopped": N_("companions stopped"),
-    "companions_not_stopped": N_("companions not stopped"),
-}
-"""Outputs that `sim.vocabulary` does not put into words: their key spelled out (as before), translated."""
 
 NEGLIGIBLE_INDEX = 0.05
 """A total Sobol' index below this: the parameter barely matters over the range swept (said in the title)."""
@@ -205,11 +194,9 @@ def output_label(output: str) -> str:
     Words from `sim.vocabulary` (a miss cause always in its `CAUSE_LABELS` words), else
     the key itself, with ``.`` and ``_`` spelled out; in the current language.
     """
-    for words in (OUTPUT_WORDS, COMPARED_OUTPUT_WORDS):
+    for words in (OUTPUT_WORDS, COMPARED_OUTPUT_WORDS, OUTPUT_NAMES):
         if output in words:
             return word(words[output])
-    if output in SPELLED_OUTPUT_WORDS:
-        return T.gettext(SPELLED_OUTPUT_WORDS[output])
     return output.replace(".", ": ").replace("_", " ")
 
 
