@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.engine.decisions import Choice, DecisionPoint, ReplayPlayer, order_choice, order_for
+from sim.engine.decisions import Choice, DecisionPoint, Record, ReplayPlayer, order_choice, order_for
 from sim.engine.model import SharingModel
 from sim.engine.one_run import gc_paused, run_one, write_run_folder
 from sim.engine.outcomes import RunResult, collect
@@ -408,6 +408,24 @@ def order_row(order: StandingOrder) -> dict[str, Any]:
     return row
 
 
+def decision_row(point: DecisionPoint, choice: Choice, by: str | None = None) -> dict[str, Any]:
+    """One decision as a row of a decisions file (the fields of `sim.spec.decisions_file`); `by` for an exercise's."""
+    row: dict[str, Any] = {"day": round(point.time / 24, 6), "kind": point.kind, "traveller": point.traveller}
+    if point.kind == "alert":
+        row["alert"] = point.alert
+        row["from"] = point.sender
+    else:
+        row["identifier"] = point.identifier
+    row["choice"] = choice.action
+    if choice.links is not None:
+        row["links"] = list(choice.links)
+    if Record(point, choice).is_default:
+        row["default"] = True
+    if by is not None:
+        row["by"] = by
+    return row
+
+
 def decisions_document(scenario_file: str, agency: str, seed: int, verify_hours: float, model: SharingModel,
                        quit_at: float | None = None, orders: tuple[StandingOrder, ...] | list[StandingOrder] = (),
                        by_order: dict[tuple[str, str, str], int] | None = None) -> dict[str, Any]:  # fmt: skip
@@ -433,18 +451,7 @@ def decisions_document(scenario_file: str, agency: str, seed: int, verify_hours:
         point, choice = record.point, record.choice
         if point.key in by_order and times[point.key] == 1:
             continue
-        row: dict[str, Any] = {"day": round(point.time / 24, 6), "kind": point.kind, "traveller": point.traveller}
-        if point.kind == "alert":
-            row["alert"] = point.alert
-            row["from"] = point.sender
-        else:
-            row["identifier"] = point.identifier
-        row["choice"] = choice.action
-        if choice.links is not None:
-            row["links"] = list(choice.links)
-        if record.is_default:
-            row["default"] = True
-        rows.append(row)
+        rows.append(decision_row(point, choice))
     document: dict[str, Any] = {"scenario": scenario_file, "agency": agency, "seed": seed,
                                 "verify_hours": verify_hours}  # fmt: skip
     if quit_at is not None:

@@ -19,11 +19,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.engine.decisions import Choice, DecisionPoint, Player, Record, ScriptPlayer, TeamPlayers
+from sim.engine.decisions import Choice, Player, Record, ScriptPlayer, TeamPlayers
 from sim.engine.model import SharingModel
 from sim.engine.one_run import gc_paused
 from sim.engine.outcomes import RunResult, collect
 from sim.errors import Problem, ScenarioError
+from sim.exercise.play import decision_row, order_row
 from sim.spec.decisions_file import ExerciseDecisions, Release, StandingOrder
 from sim.spec.scenario import Scenario, expand_links, scenario_from_dict
 from sim.spec.yaml_files import dump_yaml
@@ -121,23 +122,6 @@ def quantized_release(clock: float) -> tuple[float, float]:
     return day, day * 24.0
 
 
-def decision_row(point: DecisionPoint, choice: Choice, by: str) -> dict[str, Any]:
-    """One decision as a row of the decisions file (the fields of `sim.spec.decisions_file`)."""
-    row: dict[str, Any] = {"day": round(point.time / 24, 6), "kind": point.kind, "traveller": point.traveller}
-    if point.kind == "alert":
-        row["alert"] = point.alert
-        row["from"] = point.sender
-    else:
-        row["identifier"] = point.identifier
-    row["choice"] = choice.action
-    if choice.links is not None:
-        row["links"] = list(choice.links)
-    if Record(point, choice).is_default:
-        row["default"] = True
-    row["by"] = by
-    return row
-
-
 def release_row(release: Release) -> dict[str, Any]:
     """One release as a row of the decisions file."""
     row: dict[str, Any] = {"inject": release.inject, "day": release.day}
@@ -149,8 +133,6 @@ def release_row(release: Release) -> dict[str, Any]:
 def exercise_document(scenario_file: str, seed: int, teams: list[Team], released: list[Release] | tuple[Release, ...],
                       quit_hours: float | None = None) -> dict[str, Any]:  # fmt: skip
     """The exercise's decisions in the format ``tabletop play --decisions`` reads."""
-    from sim.exercise.play import order_row
-
     document: dict[str, Any] = {"scenario": scenario_file, "seed": seed, "teams": []}
     for team in teams:
         entry: dict[str, Any] = {"agency": team.agency, "verify_hours": team.verify_hours}
@@ -218,8 +200,6 @@ class ExerciseText:
     def render(self, scenario_file: str, seed: int, teams: list[Team], released: list[Release] | tuple[Release, ...],
                quit_hours: float | None = None) -> str:  # fmt: skip
         """The file's text for the exercise so far."""
-        from sim.exercise.play import order_row
-
         parts = [HEADER, dump_yaml({"scenario": scenario_file, "seed": seed})]
         parts.append("teams:\n" if teams else "teams: []\n")
         for team in teams:
