@@ -58,6 +58,7 @@ from sim.dashboard.page_style import FONT, INK, MUTED, page_styles
 from sim.exercise.room import FACILITATOR, FacilitatorView, Headline, PendingView, Refused, Room, SeatLink, TeamView
 from sim.i18n import (
     LANGUAGES,
+    N_,
     check_language,
     direction,
     format_decimal,
@@ -161,51 +162,53 @@ def _when(hours: Any) -> str:
     return _clock(float(hours))
 
 
-def _state_words(state: str) -> str:
-    words = {
-        "lobby": T.gettext("In the lobby: the facilitator has not started the exercise yet"),
-        "running": T.gettext("Running"),
-        "paused": T.gettext("Paused by the facilitator"),
-        "waiting": T.gettext("Time stopped: a team has a decision due"),
-        "ended": T.gettext("The exercise has ended"),
-    }
-    return words.get(state, state)
+STATE_WORDS = {
+        "lobby": N_("In the lobby: the facilitator has not started the exercise yet"),
+        "running": N_("Running"),
+        "paused": N_("Paused by the facilitator"),
+        "waiting": N_("Time stopped: a team has a decision due"),
+        "ended": N_("The exercise has ended"),
+}
 
 
-def _choice_words(choice: str) -> str:
-    words = {
-        "act": T.gettext("Act: put on the watchlist"),
-        "verify": T.gettext("Verify first"),
-        "discard": T.gettext("Discard"),
-        "share": T.gettext("Share now"),
-        "hold": T.gettext("Hold"),
-    }
-    return words.get(choice, choice)
+CHOICE_WORDS = {
+        "act": N_("Act: put on the watchlist"),
+        "verify": N_("Verify first"),
+        "discard": N_("Discard"),
+        "share": N_("Share now"),
+        "hold": N_("Hold"),
+}
 
 
-def _fate_words(fate: str) -> str:
-    words = {
-        "accepted": T.gettext("acted on: on the watchlist"),
-        "verified": T.gettext("verified: on the watchlist"),
-        "verifying": T.gettext("being verified"),
-        "refuted": T.gettext("refuted by verification"),
-        "discarded": T.gettext("discarded"),
-        "in_transit": T.gettext("on its way"),
-        "held": T.gettext("held: link down"),
-        "lost": T.gettext("lost"),
-        "dropped": T.gettext("dropped: link down"),
-    }
-    return words.get(fate, fate)
+FATE_WORDS = {
+        "accepted": N_("acted on: on the watchlist"),
+        "verified": N_("verified: on the watchlist"),
+        "verifying": N_("being verified"),
+        "refuted": N_("refuted by verification"),
+        "discarded": N_("discarded"),
+        "in_transit": N_("on its way"),
+        "held": N_("held: link down"),
+        "lost": N_("lost"),
+        "dropped": N_("dropped: link down"),
+}
 
 
-def _by_words(by: str) -> str:
-    words = {
-        "team": T.gettext("your team"),
-        "timeout": T.gettext("the scenario's policy (time ran out)"),
-        "order": T.gettext("a standing order"),
-        "policy": T.gettext("the scenario's policy (seat empty, or after the end)"),
-    }
-    return words.get(by, by)
+BY_WORDS = {
+        "team": N_("your team"),
+        "timeout": N_("the scenario's policy (time ran out)"),
+        "order": N_("a standing order"),
+        "policy": N_("the scenario's policy (seat empty, or after the end)"),
+}
+
+
+def _state_html(state: str) -> str:
+    """The room's state line, in the page's language (the tests read ``data-state``)."""
+    return f"<div class='state' data-testid='state' data-state='{_e(state)}'>{_e(_words(STATE_WORDS, state))}</div>"
+
+
+def _words(table: dict[str, str], key: str) -> str:
+    """`key` in the page's language through `table` (one of the tables above); an unknown key as written."""
+    return T.gettext(table[key]) if key in table else key
 
 
 def _kind(identifier: str) -> str:
@@ -510,7 +513,7 @@ class TeamPage(RoomPage):
             box = self.link_boxes[decision]
             links = [box.labels[i] for i in box.active if 0 <= i < len(box.labels)]
         with use_language(self.lang):
-            done = T.gettext("Decision {id} sent: {choice}.").format(id=decision, choice=_choice_words(action))
+            done = T.gettext("Decision {id} sent: {choice}.").format(id=decision, choice=_words(CHOICE_WORDS, action))
 
         def send() -> bool:
             self.room.decide(self.token, decision, action, links)
@@ -531,7 +534,7 @@ class TeamPage(RoomPage):
                 person=pending.traveller, identifier=_kind(pending.identifier))  # fmt: skip
             detail = T.gettext("Share it now on the links you choose, verify it first, or hold it.")
         policy = T.gettext("If time runs out, the scenario's policy decides: {choice}.").format(
-            choice=_choice_words(pending.default))  # fmt: skip
+            choice=_words(CHOICE_WORDS, pending.default))  # fmt: skip
         text = Div(stylesheets=[self.css], sizing_mode="stretch_width", css_classes=["tt-decision-text"],
                    text=f"<div dir='{direction(self.lang)}' class='box decision' data-testid='decision'"
                         f" data-decision='{_e(pending.id)}'><h2>{_e(what)}</h2>"
@@ -551,7 +554,7 @@ class TeamPage(RoomPage):
             for choice in pending.choices
         ]
         for button, choice in zip(buttons, pending.choices, strict=True):
-            button.label = _choice_words(choice)
+            button.label = _words(CHOICE_WORDS, choice)
         parts.append(row(*buttons, sizing_mode="stretch_width"))
         return column(*parts, sizing_mode="stretch_width", css_classes=["tt-decision", f"tt-decision-{pending.id}"])
 
@@ -583,7 +586,7 @@ class TeamPage(RoomPage):
         self._html(self.header, (
             f"<h1 data-testid='seat'>{_e(T.gettext('{seat} ({name}), {country}').format(seat=view.agency, name=view.agency_name, country=view.country))}</h1>"  # noqa: E501
             f"<div class='clock' data-testid='clock'>{_e(_clock(view.hours))}</div>"
-            f"<div class='state' data-testid='state' data-state='{_e(view.state)}'>{_e(_state_words(view.state))}</div>"
+            + _state_html(view.state)
         ))  # fmt: skip
         ids = tuple(p.id for p in view.pending)
         if ids != self.pending_ids or self.lang != self.pending_lang:
@@ -604,7 +607,7 @@ class TeamPage(RoomPage):
         self._html(self.pending_title, f"<h2 data-testid='pending-count' data-count='{count}'>{_e(title)}</h2>")
         timeouts = [h for h in view.history if h.get("by") == "timeout"]
         self._html(self.timeouts, "".join(
-            f"<div class='timeout' data-testid='timeout'>{_e(T.gettext('Time ran out on decision {id} (traveller {person}): the scenario’s policy decided: {choice}.').format(id=h.get('id', ''), person=h.get('traveller', ''), choice=_choice_words(str(h.get('choice', '')))))}</div>"  # noqa: E501
+            f"<div class='timeout' data-testid='timeout'>{_e(T.gettext('Time ran out on decision {id} (traveller {person}): the scenario’s policy decided: {choice}.').format(id=h.get('id', ''), person=h.get('traveller', ''), choice=_words(CHOICE_WORDS, str(h.get('choice', '')))))}</div>"  # noqa: E501
             for h in timeouts[-3:]
         ))  # fmt: skip
         self._html(self.notes, self._box(T.gettext("Notes from the facilitator"), _table(
@@ -622,7 +625,7 @@ class TeamPage(RoomPage):
             [[_e(a.get("alert", "")), _e(a.get("traveller", "")), _e(_kind(a.get("identifier", ""))),
               _e(a.get("from", "")),
               _number(a.get("trust")), _e(_track_record(a.get("confirmed"), a.get("refuted"))),
-              _e(_fate_words(str(a.get("fate", "")))), _e(_when(a.get("hours")))]
+              _e(_words(FATE_WORDS, str(a.get("fate", "")))), _e(_when(a.get("hours")))]
              for a in reversed(view.alerts)],
             "alerts", T.gettext("No alert received yet."))))  # fmt: skip
         self._html(self.intelligence, self._box(T.gettext("New intelligence"), _table(
@@ -639,7 +642,7 @@ class TeamPage(RoomPage):
             [T.gettext("Decision"), T.gettext("Time"), T.gettext("Traveller"), T.gettext("Choice"),
              T.gettext("Decided by")],
             [[_e(h.get("id", "")), _e(_when(h.get("hours"))), _e(h.get("traveller", "")),
-              _e(_choice_words(str(h.get("choice", "")))), _e(_by_words(str(h.get("by", ""))))]
+              _e(_words(CHOICE_WORDS, str(h.get("choice", "")))), _e(_words(BY_WORDS, str(h.get("by", ""))))]
              for h in view.history],
             "history", T.gettext("No decision taken yet."))))  # fmt: skip
         self.shared.saw(view.report)
@@ -807,7 +810,7 @@ class FacilitatorPage(RoomPage):
             f"<h1>{_e(T.gettext('Facilitator console'))}</h1>"
             f"<div class='clock' data-testid='clock'>{_e(_clock(view.hours))}"
             f" <span class='muted'>{_e(T.gettext('of {horizon}').format(horizon=_clock(view.horizon)))}</span></div>"
-            f"<div class='state' data-testid='state' data-state='{_e(view.state)}'>{_e(_state_words(view.state))}</div>"
+            + _state_html(view.state)
         ))  # fmt: skip
         ended = view.state == "ended"
         self._set(self.start, "label", T.gettext("▶ Start") if view.state == "lobby" else T.gettext("▶ Resume"))
