@@ -18,7 +18,6 @@ import ctypes.util
 import gc
 import html
 import math
-import socket
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,7 +45,7 @@ from bokeh.models import (
 )
 from bokeh.plotting import figure
 
-from sim.dashboard.origins import allowed_origins
+from sim.dashboard.origins import allowed_origins, free_port
 from sim.dashboard.page_style import INK, MUTED, PAGE_TEMPLATE, page_styles, style_figure
 from sim.dashboard.session import Session, Snapshot, shipped_scenarios
 from sim.debrief.run_figures import network_layout
@@ -992,13 +991,6 @@ def requested_language(doc: Document, default: str) -> str:
     return default
 
 
-def _free_port(host: str) -> int:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
 def page_url(host: str, port: int) -> str:
     """The address to open: ``http://HOST:PORT/`` (IPv6 hosts in brackets; 0.0.0.0 shown as this machine)."""
     shown = "127.0.0.1" if host in ("", "0.0.0.0") else "[::1]" if host == "::" else host
@@ -1070,7 +1062,7 @@ def make_server(path: str, host: str = "127.0.0.1", port: int = 5006, allow_orig
     choices = shipped_scenarios(path)  # validates the given scenario first
     lang = check_language(lang) if lang else language()
     if port == 0:
-        port = _free_port(host)
+        port = free_port(host)
     origins = allowed_origins(host, port, allow_origins)
 
     def make_page(doc: Document) -> None:

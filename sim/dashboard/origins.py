@@ -139,3 +139,11 @@ def allowed_origins(host: str, port: int, extra: Iterable[str] = ()) -> list[str
         if value not in out:
             out.append(value)
     return out
+
+
+def free_port(host: str) -> int:
+    """A port free on `host` now (for ``--port 0``: the server then listens on it)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])

@@ -53,7 +53,7 @@ from bokeh.models import (
 from jinja2 import Template
 from tornado.web import HTTPError, RequestHandler
 
-from sim.dashboard.origins import allowed_origins
+from sim.dashboard.origins import allowed_origins, free_port
 from sim.dashboard.page_style import FONT, INK, MUTED, page_styles
 from sim.exercise.room import FACILITATOR, FacilitatorView, Headline, PendingView, Refused, Room, SeatLink, TeamView
 from sim.i18n import (
@@ -977,13 +977,6 @@ def write_links_page(folder: Path, base: str, links: Sequence[SeatLink], title: 
 # ---------------------------------------------------------------- the server
 
 
-def _free_port(host: str) -> int:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
 def base_url(host: str, port: int) -> str:
     """The server's address as the seats' links give it (0.0.0.0: this machine's outbound address)."""
     shown = host
@@ -1024,7 +1017,7 @@ def make_room_server(room: Room, host: str = "127.0.0.1", port: int = 5006, allo
     from bokeh.server.server import Server
 
     if port == 0:
-        port = _free_port(host)
+        port = free_port(host)
     origins = allowed_origins(host, port, allow_origins)
     shared = Shared()
 
