@@ -231,6 +231,19 @@ def _apply(pattern, value: float, digits: int | None = None, signed: bool = Fals
     return text
 
 
+def day_clock(hours: float) -> tuple[int, str]:
+    """The exercise's day and time of day for `hours` from the start: ``(4, "06:30")`` for 102.5.
+
+    Rounded to the minute; a time that rounds to 24:00 is the next day's 00:00. The words around
+    them (``day 4, 06:30``) are each page's own template.
+    """
+    day = int(hours // 24)
+    minutes = int(round((hours - 24 * day) * 60))
+    if minutes >= 24 * 60:
+        day, minutes = day + 1, 0
+    return day, f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def format_int(value: int, signed: bool = False) -> str:
     """A whole number in the current language's conventions (``1,234``; ``1 234``); `signed`: ``+3`` for 3."""
     return _apply(_locale().decimal_formats[None], int(value), 0, signed)

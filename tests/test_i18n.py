@@ -271,3 +271,12 @@ def test_catalogues_compile_in_memory_and_translate() -> None:
         assert i18n.word("detection rate") == "معدل الكشف"
     with i18n.use_language(i18n.PSEUDO):
         assert i18n.word("detection rate") == "⟦detection rate⟧"
+
+
+def test_the_clock_rounds_to_the_minute_and_rolls_over_to_the_next_day() -> None:
+    from sim.i18n import day_clock
+
+    assert day_clock(0.0) == (0, "00:00")
+    assert day_clock(102.5) == (4, "06:30")
+    assert day_clock(23.9999) == (1, "00:00"), "a time that rounds to 24:00 is the next day's midnight"
+    assert day_clock(47.99) == (1, "23:59")

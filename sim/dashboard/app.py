@@ -57,6 +57,7 @@ from sim.i18n import (
     LanguageError,
     babel_locale,
     check_language,
+    day_clock,
     direction,
     format_decimal,
     format_int,
@@ -115,11 +116,8 @@ def _shown(value: Any) -> str:
 
 
 def _clock_text(hours: float) -> str:
-    day = int(hours // 24)
-    minutes = int(round((hours - 24 * day) * 60))
-    if minutes >= 24 * 60:
-        day, minutes = day + 1, 0
-    return T.gettext("Day {day} · {time}").format(day=format_int(day), time=f"{minutes // 60:02d}:{minutes % 60:02d}")
+    day, time = day_clock(hours)
+    return T.gettext("Day {day} · {time}").format(day=format_int(day), time=time)
 
 
 def _g(value: float) -> str:

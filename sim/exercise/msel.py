@@ -37,6 +37,7 @@ import math
 import re
 from typing import Any
 
+from sim.i18n import day_clock
 from sim.safe_text import CsvWriter, dict_cells, read_csv_rows
 from sim.spec.scenario import Scenario
 
@@ -127,9 +128,8 @@ def t3sf_players(scenario: Scenario) -> dict[str, str]:
 
 
 def _clock(hours: float) -> str:
-    day = int(hours // 24)
-    minutes = round((hours - 24 * day) * 60)
-    return f"Day {day} {minutes // 60:02d}:{minutes % 60:02d}"
+    day, time = day_clock(hours)
+    return f"Day {day} {time}"
 
 
 def _start_minutes(start: str) -> int:

@@ -22,7 +22,7 @@ from sim.engine.model import SharingModel
 from sim.engine.one_run import gc_paused, run_one, write_run_folder
 from sim.engine.outcomes import RunResult, collect
 from sim.errors import Problem, ScenarioError
-from sim.i18n import N_, babel_locale, format_decimal, format_int, language, translator, word
+from sim.i18n import N_, babel_locale, day_clock, format_decimal, format_int, language, translator, word
 from sim.spec.decisions_file import DEFAULT_VERIFY_HOURS, StandingOrder, read_decisions
 from sim.spec.output_files import write_text
 from sim.spec.scenario import Scenario
@@ -91,19 +91,13 @@ def _identifier(identifier: str) -> str:
 
 def clock(hours: float) -> str:
     """``day 4, 06:30`` for 102.5 hours (in the player's language)."""
-    day = int(hours // 24)
-    minutes = int(round((hours - 24 * day) * 60))
-    if minutes == 24 * 60:
-        day, minutes = day + 1, 0
-    return T.gettext("day {day}, {time}").format(day=_count(day), time=f"{minutes // 60:02d}:{minutes % 60:02d}")
+    day, time = day_clock(hours)
+    return T.gettext("day {day}, {time}").format(day=_count(day), time=time)
 
 
 def day_text(hours: float) -> str:
     """``day 4`` for 102.5 hours (the day of `clock`)."""
-    day = int(hours // 24)
-    if int(round((hours - 24 * day) * 60)) == 24 * 60:
-        day += 1
-    return T.gettext("day {day}").format(day=_count(day))
+    return T.gettext("day {day}").format(day=_count(day_clock(hours)[0]))
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
