@@ -141,8 +141,9 @@ KIND_WORDS: dict[str, str] = {
 }
 """Each kind of agency (`KIND_COLOURS`) in words (the network figure's legend, the dashboard's map)."""
 
-IDENTIFIER_NAMES: dict[str, str] = {"biometric": N_("biometric"), "document": N_("document"), "name": N_("name")}
-"""Each identifier type in words (the game, the live exercise's pages)."""
+IDENTIFIER_NAMES: dict[str, str] = {"biometric": N_("biometric"), "document": N_("document"), "name": N_("name"),
+                                    "pnr": N_("PNR")}  # fmt: skip
+"""Each identifier type in words (the report, the game, the live exercise's pages); ``pnr``: a PNR rule's flag."""
 
 
 def identifier_name(identifier: str) -> str:

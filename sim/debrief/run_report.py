@@ -42,7 +42,7 @@ from sim.i18n import (
 )
 from sim.safe_text import CsvWriter, dict_cells, read_csv_rows
 from sim.spec.output_files import replacing, write_text
-from sim.vocabulary import BASE_CAUSES, CAUSE_LABELS, STOP_LABELS, causes_in
+from sim.vocabulary import BASE_CAUSES, CAUSE_LABELS, STOP_LABELS, causes_in, identifier_name
 
 T = translator("run")
 
@@ -213,14 +213,8 @@ def findings(tables: RunTables) -> list[Finding]:
 
 
 def _identifier(identifier: str) -> str:
-    """An identifier's kind in words (``name``, ``document``, ``biometric``, ``pnr``), in the current language."""
-    words = {
-        "name": T.pgettext("identifier", "name"),
-        "document": T.pgettext("identifier", "document"),
-        "biometric": T.pgettext("identifier", "biometric"),
-        "pnr": T.pgettext("identifier", "PNR"),
-    }
-    return words.get(identifier, identifier)
+    """An identifier's kind in words (``name``, ``document``, ``biometric``, ``PNR``), in the current language."""
+    return word(identifier_name(identifier))
 
 
 ENTRY_WORDS = {"name": N_("namesakes of name-only entries"), "document": N_("namesakes of document entries"),
