@@ -325,6 +325,9 @@ def test_teams_are_checked_with_the_option_named(small, tmp_path):
         api.open_room(small, ["HAL-INTT"], out=tmp_path / "a")
     with pytest.raises(ScenarioError, match="the same agency twice"):
         api.open_room(small, ["HUB", "HUB"], out=tmp_path / "b")
+    with pytest.raises(ScenarioError) as named_often:  # each agency's problem once, however often it is named
+        api.open_room(small, ["HUB"] * 5000 + ["NOPE"] * 5000, out=tmp_path / "b")
+    assert [p.value for p in named_often.value.problems] == ["HUB", "NOPE"]
     no_decision = build(one_link_data(travellers=10))
     with pytest.raises(ScenarioError, match="ALD-INT has no decision|no decision to take"):
         api.open_room(build({**no_decision.raw, "intelligence": []}), ["ALD-INT"], out=tmp_path / "c")

@@ -241,8 +241,14 @@ def check_teams(scenario: Scenario, teams: list[str] | tuple[str, ...], option: 
 
     known = [agency.id for agency in scenario.agencies]
     deciding = agencies_with_decisions(scenario)
-    problems, seen = [], set()
-    for agency in teams:
+    problems, seen, twice = [], set(), set()
+    for agency in teams:  # each agency's problem said once, however often it is named
+        if agency in seen:
+            if agency in deciding and agency not in twice:
+                twice.add(agency)
+                problems.append(Problem(option, None, "", "the same agency twice: one team per agency", agency))
+            continue
+        seen.add(agency)
         if agency not in known:
             hint = did_you_mean(agency, known)
             problems.append(Problem(option, None, "", f"no such agency in the scenario{hint} (agencies: "
@@ -251,9 +257,6 @@ def check_teams(scenario: Scenario, teams: list[str] | tuple[str, ...], option: 
             problems.append(Problem(option, None, "", f"{agency} has no decision to take (it neither learns "
                                     "intelligence nor receives alerts); agencies with decisions: "
                                     + ", ".join(deciding), agency))  # fmt: skip
-        elif agency in seen:
-            problems.append(Problem(option, None, "", "the same agency twice: one team per agency", agency))
-        seen.add(agency)
     if not teams:
         problems.append(Problem(option, None, "", "no team: name at least one agency (agencies with decisions: "
                                 + ", ".join(deciding) + ")"))  # fmt: skip
