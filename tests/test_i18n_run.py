@@ -256,3 +256,22 @@ def test_tabletop_lang_is_the_default_and_lang_wins(small_scenario: Path, tmp_pa
     assert '<html lang="ar" dir="rtl"' in text and "تقرير ما بعد العمل" in text
     summary = (tmp_path / "fr" / "summary.json").read_text(encoding="utf-8")
     assert '"detection_rate"' in summary, "the run folder's data stay as they are"
+
+
+def test_french_chain_text_stays_inside_the_figure() -> None:
+    """French words are longer: the chain's title and drop labels wrap rather than run off the figure."""
+    import matplotlib.pyplot as plt
+
+    from sim.debrief.run_figures import chain_figure
+    from sim.engine.one_run import run_one
+    from sim.spec.scenario import load_scenario
+
+    summary = run_one(load_scenario(SCENARIOS / "baseline-corridor.yaml")).summary
+    for lang in ("en", "fr"):
+        with use_language(lang):
+            fig = chain_figure(summary)
+            renderer = fig.canvas.get_renderer()
+            outside = [t.get_text() for t in fig.findobj(plt.Text)
+                       if t.get_text() and t.get_visible() and t.get_window_extent(renderer).x1 > fig.bbox.width]
+            plt.close(fig)
+        assert not outside, (lang, outside)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +98,31 @@ def _set_fontstyle_in_language(self: Text, fontstyle: Any) -> None:
 _set_fontstyle_in_language.__doc__ = _matplotlib_set_fontstyle.__doc__
 Text.set_fontstyle = _set_fontstyle_in_language  # type: ignore[method-assign]
 Text.set_style = _set_fontstyle_in_language  # type: ignore[method-assign]
+
+
+def wrap_to_figure(fig: Figure, texts: Sequence[Text], margin: float = 6.0) -> bool:
+    """Wrap each of `texts` that runs past the figure's right edge onto more lines; whether any was wrapped.
+
+    A sentence that fits in English may not in French (a third longer): it is broken at spaces so that
+    it ends `margin` pixels inside the figure. Only left-aligned text is wrapped (right-to-left text
+    ends at its start). The caller lays the figure out again when it returns True.
+    """
+    renderer = fig.canvas.get_renderer()
+    right = fig.bbox.width - margin
+    wrapped = False
+    for text in texts:
+        content = text.get_text()
+        if not content or not text.get_visible() or text.get_horizontalalignment() != "left":
+            continue
+        box = text.get_window_extent(renderer)
+        if box.x1 <= right or box.x0 >= right:
+            continue
+        lines = content.split("\n")
+        per_char = box.width / max(len(line) for line in lines)
+        keep = max(12, int((right - box.x0) / per_char))
+        text.set_text("\n".join(textwrap.fill(line, keep, break_on_hyphens=False) for line in lines))
+        wrapped = True
+    return wrapped
 
 
 def mirror_titles(fig: Figure) -> None:

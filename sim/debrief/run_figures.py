@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
-from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures
+from sim.debrief.plotting import STYLE, FigureEntry, check_registry, draw_figures, wrap_to_figure
 from sim.debrief.run_tables import (
     SLOWEST_LINK_MEASURE,
     STOP_KINDS,
@@ -77,6 +77,7 @@ def chain_figure(summary: dict[str, Any], title: str | None = None, ax: Any = No
         else:
             fig = ax.figure
         stages = chain_stages(summary)
+        labels: list[Any] = []
         crossed = max(stages[0][1], 1e-9)
         y = np.arange(len(stages))[::-1]
         for (_, count, cause, drop), row in zip(stages, y, strict=True):
@@ -87,8 +88,8 @@ def chain_figure(summary: dict[str, Any], title: str | None = None, ax: Any = No
                 ax.barh(row, drop, left=count, color=COLOURS[cause], height=0.62, zorder=2)
                 dropped = T.gettext("−{count} {cause}").format(count=format_number(drop),
                                                                cause=word(CAUSE_LABELS[cause]))
-                ax.text(count + drop + crossed * 0.01, row, dropped,
-                        va="center", ha="left", fontsize=12, color="#333333", zorder=3)  # fmt: skip
+                labels.append(ax.text(count + drop + crossed * 0.01, row, dropped,
+                                      va="center", ha="left", fontsize=12, color="#333333", zorder=3))  # fmt: skip
             ax.text(crossed * -0.01, row, format_number(count), va="center", ha="right", fontsize=13,
                     fontweight="bold")  # fmt: skip
         ax.set_yticks(y, [s[0] for s in stages])
@@ -101,6 +102,8 @@ def chain_figure(summary: dict[str, Any], title: str | None = None, ax: Any = No
         ax.spines["left"].set_visible(False)
         ax.set_title(title or chain_title(summary), loc="left", fontsize=15)
         fig.tight_layout()
+        if wrap_to_figure(fig, [ax._left_title, *labels]):  # noqa: SLF001 (a longer language's words)
+            fig.tight_layout()
         return fig
 
 
