@@ -258,20 +258,23 @@ def test_tabletop_lang_is_the_default_and_lang_wins(small_scenario: Path, tmp_pa
     assert '"detection_rate"' in summary, "the run folder's data stay as they are"
 
 
-def test_french_chain_text_stays_inside_the_figure() -> None:
-    """French words are longer: the chain's title and drop labels wrap rather than run off the figure."""
+def test_french_titles_and_labels_stay_inside_the_figures(run_folder: Path) -> None:
+    """French words are longer: titles and the chain's drop labels wrap rather than run off the figure."""
     import matplotlib.pyplot as plt
 
-    from sim.debrief.run_figures import chain_figure
+    from sim.debrief.run_figures import chain_figure, link_delay_figure
+    from sim.debrief.run_tables import RunTables
     from sim.engine.one_run import run_one
     from sim.spec.scenario import load_scenario
 
     summary = run_one(load_scenario(SCENARIOS / "baseline-corridor.yaml")).summary
+    tables = RunTables.from_folder(run_folder)
     for lang in ("en", "fr"):
         with use_language(lang):
-            fig = chain_figure(summary)
-            renderer = fig.canvas.get_renderer()
-            outside = [t.get_text() for t in fig.findobj(plt.Text)
-                       if t.get_text() and t.get_visible() and t.get_window_extent(renderer).x1 > fig.bbox.width]
-            plt.close(fig)
-        assert not outside, (lang, outside)
+            for fig in (chain_figure(summary), link_delay_figure(tables)):
+                renderer = fig.canvas.get_renderer()
+                ticks = {id(t) for ax in fig.axes for t in ax.get_xticklabels() + ax.get_yticklabels()}
+                outside = [t.get_text() for t in fig.findobj(plt.Text) if t.get_text() and t.get_visible()
+                           and id(t) not in ticks and t.get_window_extent(renderer).x1 > fig.bbox.width]
+                plt.close(fig)
+                assert not outside, (lang, outside)

@@ -100,15 +100,16 @@ Text.set_fontstyle = _set_fontstyle_in_language  # type: ignore[method-assign]
 Text.set_style = _set_fontstyle_in_language  # type: ignore[method-assign]
 
 
-def wrap_to_figure(fig: Figure, texts: Sequence[Text], margin: float = 6.0) -> bool:
+def wrap_to_figure(fig: Figure, texts: Sequence[Text], margin: float = 0.02) -> bool:
     """Wrap each of `texts` that runs past the figure's right edge onto more lines; whether any was wrapped.
 
     A sentence that fits in English may not in French (a third longer): it is broken at spaces so that
-    it ends `margin` pixels inside the figure. Only left-aligned text is wrapped (right-to-left text
+    it ends `margin` (a share of the figure's width: text is measured at the screen's resolution and
+    drawn at the PNG's, where letters come out a little wider) inside the figure. Only left-aligned text is wrapped (right-to-left text
     ends at its start). The caller lays the figure out again when it returns True.
     """
     renderer = fig.canvas.get_renderer()
-    right = fig.bbox.width - margin
+    right = fig.bbox.width * (1 - margin)
     wrapped = False
     for text in texts:
         content = text.get_text()
@@ -118,9 +119,10 @@ def wrap_to_figure(fig: Figure, texts: Sequence[Text], margin: float = 6.0) -> b
         if box.x1 <= right or box.x0 >= right:
             continue
         lines = content.split("\n")
-        per_char = box.width / max(len(line) for line in lines)
-        keep = max(12, int((right - box.x0) / per_char))
-        text.set_text("\n".join(textwrap.fill(line, keep, break_on_hyphens=False) for line in lines))
+        keep = int((right - box.x0) / (box.width / max(len(line) for line in lines)))
+        while keep >= 12 and text.get_window_extent(renderer).x1 > right:  # letters differ in width: measure again
+            text.set_text("\n".join(textwrap.fill(line, keep, break_on_hyphens=False) for line in lines))
+            keep = int(keep * 0.92)
         wrapped = True
     return wrapped
 

@@ -611,8 +611,9 @@ def link_delay_figure(tables: RunTables) -> Figure:
                           late_total).format(alerts=format_int(late_total), travellers=format_int(late_travellers))
         head += "\n" + T.gettext("counted in alerts: a traveller can have several, while the cause table counts "
                                  "each traveller once")  # fmt: skip
-        fig.suptitle(head + ("\n" + slowest_words(slow) if slow else ""), x=0.01, ha="left",
-                     fontsize=15, fontweight="bold")  # fmt: skip
+        title = fig.suptitle(head + ("\n" + slowest_words(slow) if slow else ""), x=0.01, ha="left",
+                             fontsize=15, fontweight="bold")  # fmt: skip
+        wrap_to_figure(fig, [title])  # a longer language's title stays inside the figure
         fig.tight_layout()
         return fig
 
