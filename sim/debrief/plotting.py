@@ -105,8 +105,9 @@ def wrap_to_figure(fig: Figure, texts: Sequence[Text], margin: float = 0.02) -> 
 
     A sentence that fits in English may not in French (a third longer): it is broken at spaces so that
     it ends `margin` (a share of the figure's width: text is measured at the screen's resolution and
-    drawn at the PNG's, where letters come out a little wider) inside the figure. Only left-aligned text is wrapped (right-to-left text
-    ends at its start). The caller lays the figure out again when it returns True.
+    drawn at the PNG's, where letters come out a little wider) inside the figure. Only left-aligned
+    text is wrapped (right-to-left text ends at its start). The caller lays the figure out again when
+    it returns True.
     """
     renderer = fig.canvas.get_renderer()
     right = fig.bbox.width * (1 - margin)
