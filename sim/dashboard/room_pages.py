@@ -29,6 +29,7 @@ from __future__ import annotations
 import html
 import math
 import os
+import signal
 import socket
 import threading
 import time
@@ -1042,7 +1043,10 @@ def make_room_server(room: Room, host: str = "127.0.0.1", port: int = 5006, allo
 def serve_room(room: Room, folder: Path, title: str, host: str = "127.0.0.1", port: int = 5006,
                allow_origins: Sequence[str] = (), lang: str | None = None,
                announce: Callable[[str, list[tuple[SeatLink, str]], Path], None] | None = None) -> bool:  # fmt: skip
-    """Serve the exercise until Ctrl-C or SIGTERM (KeyboardInterrupt), then stop the room and the server.
+    """Serve the exercise until Ctrl-C or SIGTERM, then stop the room and the server.
+
+    The signals stop the server's loop from inside it (a handler of the loop); a second one while
+    the folder is written is ignored.
 
     Args:
         room: the exercise.
@@ -1072,11 +1076,20 @@ def serve_room(room: Room, folder: Path, title: str, host: str = "127.0.0.1", po
         page = write_links_page(folder, base, [link for link, _ in links], title)
     if announce is not None:
         announce(base, links, page)
+    loop = server.io_loop.asyncio_loop
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    if on_main_thread:  # Ctrl-C and kill stop the loop from inside it, never in the middle of other code
+        for each in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(each, server.io_loop.stop)
     try:
         server.io_loop.start()
     except KeyboardInterrupt:
         pass
     finally:
+        if on_main_thread:
+            for each in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(each)
+                signal.signal(each, signal.SIG_IGN)  # once: the folder is being written
         try:
             ended = stop_room(room)
         finally:
